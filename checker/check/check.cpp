@@ -1,0 +1,183 @@
+// See check.h. The order is the spec's: launch, settle, snapshot of /proc,
+// then the probes (destructive ones last), then cleanup.
+#include "check/check.h"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include "check/settle.h"
+#include "launch/launcher.h"
+#include "launch/process_tree.h"
+#include "launch/reaper.h"
+#include "observe/observe.h"
+#include "probe/probes.h"
+
+namespace dc {
+namespace {
+
+std::string iso_now() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
+}
+
+Result<std::string> make_tmp_dir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/daemoncheck-XXXXXX";
+  if (!::mkdtemp(tmpl.data()))
+    return Error{"cannot create a temporary directory " + tmpl + ": " + std::strerror(errno)};
+  ::chmod(tmpl.c_str(), 0755);  // a daemon that drops privileges still reaches its files
+  return tmpl;
+}
+
+// Cleans up on every way out of run_check(), exceptions included.
+class Teardown {
+ public:
+  explicit Teardown(std::string tmp) : tmp_(std::move(tmp)) {}
+  ~Teardown() { finish(); }
+  CleanupReport finish() {
+    if (done_) return {};
+    done_ = true;
+    Reaper::get().stop_interrupts();
+    CleanupReport r = kill_all_descendants(1000);
+    remove_tree(tmp_);
+    return r;
+  }
+
+ private:
+  std::string tmp_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::string expand_tmp(std::string s, const std::string& tmp) {
+  const std::string token = "{tmp}";
+  for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + tmp.size()))
+    s.replace(at, token.size(), tmp);
+  return s;
+}
+
+namespace {
+
+// Everything between making the temp directory and cleaning up.
+std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp, Observation& o) {
+  Reaper& reaper = Reaper::get();
+  const double t0 = reaper.now_ms();
+  std::vector<std::string> argv;
+  for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmp));
+  std::optional<std::string> pidfile;
+  if (opt.pidfile) pidfile = expand_tmp(*opt.pidfile, tmp);
+  if (opt.expect_cwd) o.expect.cwd = expand_tmp(*opt.expect_cwd, tmp);
+  if (opt.expect_root) o.expect.root = expand_tmp(*opt.expect_root, tmp);
+
+  if (auto exe = resolve_executable(argv.at(0)); !exe)
+    return Error{"cannot execute the target: " + exe.error().message};
+
+  LaunchPlan plan = default_plan(argv, tmp);
+  const bool systemd = opt.profile == "systemd";
+  std::optional<NotifyListener> notify;
+  if (systemd) {
+    auto n = NotifyListener::open(tmp);
+    if (!n) return n.error();
+    notify = std::move(*n);
+    plan.extra_env.push_back({"NOTIFY_SOCKET", notify->address()});
+  }
+  auto launched = start_launch(plan);
+  if (!launched) return launched.error();
+  Launch& L = *launched;
+  o.phase_ms["launch"] = reaper.now_ms() - t0;
+
+  const double start_deadline = t0 + opt.start_timeout_s * 1000;
+  if (systemd) {
+    run_foreground(L, *notify, opt, o, start_deadline);
+  } else {
+    double ts = reaper.now_ms();
+    if (L.wait_exit(start_deadline) && pidfile)
+      L.facts.pidfile_at_exit = observe::read_pidfile(*pidfile);
+    if (L.exited())
+      L.facts.settle_timed_out = !settle(pidfile, L.facts.holder_pid, opt.settle_ms, start_deadline);
+    o.phase_ms["settle"] = reaper.now_ms() - ts;
+  }
+  L.facts.ready_ms = reaper.now_ms();
+
+  double tobs = reaper.now_ms();
+  o.launch = L.facts;
+  std::vector<DaemonPick> picks;
+  if (systemd && !L.exited())
+    picks.push_back({L.facts.launched_pid, "the launched process (foreground service)"});
+  else
+    picks = pick_daemons(pidfile, L.facts);
+  for (const auto& pick : picks) {
+    DaemonFacts d = observe::observe_daemon(pick.pid, plan.canary_value);
+    d.why = pick.why;
+    for (const auto& e : descendants_of(pick.pid))
+      if (e.state != 'Z') d.descendants.push_back(e.pid);
+    o.daemons.push_back(std::move(d));
+  }
+  if (pidfile) {
+    o.pidfile = PidfileFacts{*pidfile, "option", observe::read_pidfile(*pidfile)};
+  } else if (!systemd) {
+    std::vector<std::string> places{tmp, "/run", "/var/run", "/tmp"};
+    for (const auto& d : o.daemons) {
+      if (!d.cwd.empty() && d.cwd != "/") places.push_back(d.cwd);
+      if (auto found = observe::discover_pidfile(d, places)) {
+        o.pidfile = *found;
+        break;
+      }
+    }
+  }
+  o.phase_ms["observe"] = reaper.now_ms() - tobs;
+
+  if (opt.probes) run_probes(L, plan, opt, o, notify ? &*notify : nullptr);
+  o.launch.launched_exit = L.facts.launched_exit;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<CheckRun> run_check(const CheckOptions& opt) {
+  Reaper& reaper = Reaper::get();
+  CheckRun run;
+  run.started_at = iso_now();
+  const double t0 = reaper.now_ms();
+  Observation& o = run.obs;
+  o.profile = opt.profile;
+  o.notify_required = opt.notify;
+  o.start_timeout_s = opt.start_timeout_s;
+  o.stop_timeout_s = opt.stop_timeout_s;
+  o.race_trials = opt.race_trials;
+  o.expect.umask = opt.expect_umask;
+  o.expect.user = opt.expect_user;
+  o.expect.group = opt.expect_group;
+  o.expect.uid = opt.expect_uid;
+  o.expect.gid = opt.expect_gid;
+
+  auto tmp = make_tmp_dir();
+  if (!tmp) return tmp.error();
+  Teardown teardown(*tmp);
+  auto failed = run_phases(opt, *tmp, o);
+  double tc = reaper.now_ms();
+  run.cleanup = teardown.finish();
+  o.phase_ms["cleanup"] = reaper.now_ms() - tc;
+  if (failed) return *failed;
+  o.launch.reaped = reaper.reaped();
+  run.duration_ms = reaper.now_ms() - t0;
+  return run;
+}
+
+}  // namespace dc

@@ -1,0 +1,50 @@
+// One check of one target, end to end on the OS side: make the temp directory,
+// launch, settle, observe, probe, clean up. Returns the Observation the judge
+// reads; everything the target started is gone when run_check() returns.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "launch/cleanup.h"
+#include "model/observation.h"
+
+namespace dc {
+
+struct CheckOptions {
+  std::vector<std::string> command;  // may hold {tmp}
+  std::string profile = "sysv";
+  std::optional<std::string> pidfile;  // may hold {tmp}
+  double start_timeout_s = 10;
+  double stop_timeout_s = 5;
+  double settle_ms = 30;  // quiet window when no pidfile is known
+  int race_trials = 5;
+  bool notify = false;
+  bool probes = true;
+  std::optional<pid_t> attach;
+  std::optional<std::string> expect_cwd, expect_root;  // may hold {tmp}
+  std::optional<unsigned> expect_umask;
+  std::optional<std::string> expect_user, expect_group;  // as given
+  std::optional<unsigned> expect_uid, expect_gid;          // resolved
+};
+
+struct CheckRun {
+  Observation obs;
+  CleanupReport cleanup;
+  std::string started_at;  // ISO 8601, UTC
+  double duration_ms = 0;
+};
+
+// Error is "the check could not be run" (exit status 3): the target cannot be
+// executed, no pty, no /proc. Interrupted propagates to the caller after
+// everything was cleaned up.
+Result<CheckRun> run_check(const CheckOptions& opt);
+
+// Replaces every "{tmp}" in s.
+std::string expand_tmp(std::string s, const std::string& tmp);
+
+}  // namespace dc

@@ -1,0 +1,99 @@
+// See settle.h.
+#include "check/settle.h"
+
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+
+#include "common/unique_fd.h"
+#include "launch/process_tree.h"
+#include "launch/reaper.h"
+#include "observe/observe.h"
+
+namespace dc {
+namespace {
+
+std::string dirname_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+bool pidfile_names_live_descendant(const std::string& path) {
+  PidfileState s = observe::read_pidfile(path);
+  return s.pid && is_live_descendant(*s.pid, ::getpid());
+}
+
+std::map<pid_t, std::string> snapshot(pid_t holder) {
+  std::map<pid_t, std::string> out;
+  for (const auto& e : descendants_of(::getpid()))
+    if (e.state != 'Z' && e.pid != holder) out[e.pid] = observe::fingerprint(e.pid);
+  return out;
+}
+
+}  // namespace
+
+std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
+  std::vector<pid_t> out;
+  for (const auto& e : descendants_of(::getpid()))
+    if (e.state != 'Z' && std::find(except.begin(), except.end(), e.pid) == except.end())
+      out.push_back(e.pid);
+  return out;
+}
+
+bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quiet_ms,
+            double deadline_ms) {
+  Reaper& reaper = Reaper::get();
+  if (pidfile) {
+    UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    if (in.valid())
+      ::inotify_add_watch(in.get(), dirname_of(*pidfile).c_str(),
+                          IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB);
+    char buf[4096];
+    for (;;) {
+      if (pidfile_names_live_descendant(*pidfile)) return true;
+      if (live_descendants({holder}).empty()) return true;  // nobody left to write it
+      // Without a watch (the folder does not exist yet) re-check every 10 ms.
+      const int fds[] = {in.get()};
+      double until = in.valid() ? deadline_ms : std::min(deadline_ms, reaper.now_ms() + 10);
+      int r = reaper.wait(fds, until);
+      if (r == 0)
+        while (::read(in.get(), buf, sizeof buf) > 0) {
+        }
+      if (r == Reaper::kTimeout && reaper.now_ms() >= deadline_ms) return false;
+    }
+  }
+  auto prev = snapshot(holder);
+  for (;;) {
+    double until = std::min(deadline_ms, reaper.now_ms() + quiet_ms);
+    int r = reaper.wait({}, until);
+    if (r == Reaper::kReaped) {
+      prev = snapshot(holder);
+      continue;
+    }
+    auto cur = snapshot(holder);
+    if (cur == prev) return true;
+    if (reaper.now_ms() >= deadline_ms) return false;
+    prev = std::move(cur);
+  }
+}
+
+std::vector<DaemonPick> pick_daemons(const std::optional<std::string>& pidfile,
+                                     const LaunchFacts& launch) {
+  const pid_t me = ::getpid();
+  if (pidfile) {
+    PidfileState s = observe::read_pidfile(*pidfile);
+    if (s.pid && is_live_descendant(*s.pid, me)) return {{*s.pid, "named by the pidfile"}};
+  }
+  std::vector<DaemonPick> out;
+  for (const auto& e : descendants_of(me))
+    if (e.ppid == me && e.state != 'Z' && e.pid != launch.holder_pid)
+      out.push_back({e.pid, "re-parented to the checker"});
+  if (out.empty() && !launch.launched_exit && is_live_descendant(launch.launched_pid, me))
+    out.push_back({launch.launched_pid, "the launched process, still running"});
+  return out;
+}
+
+}  // namespace dc

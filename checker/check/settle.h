@@ -1,0 +1,33 @@
+// Settling: after the launched process exits, wait until the daemon is ready,
+// then decide which processes are "the daemon". Event-driven and bounded.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/observation.h"
+
+namespace dc {
+
+// With a pidfile: until it exists and names a live descendant (inotify on its
+// folder), or until nothing but the holder is left. Without: until the set of
+// descendants and their /proc state stay the same for one quiet window.
+// Returns false when the deadline ended the wait.
+bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quiet_ms,
+            double deadline_ms);
+
+// The daemons (rules.md): the pidfile's pid when it is a live descendant;
+// otherwise every live process re-parented to the checker; otherwise the
+// launched process itself, when it never exited. `why` says which.
+struct DaemonPick {
+  pid_t pid;
+  std::string why;
+};
+std::vector<DaemonPick> pick_daemons(const std::optional<std::string>& pidfile,
+                                     const LaunchFacts& launch);
+
+// Live descendants of the checker other than `except`.
+std::vector<pid_t> live_descendants(const std::vector<pid_t>& except);
+
+}  // namespace dc

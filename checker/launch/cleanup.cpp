@@ -1,0 +1,86 @@
+// See cleanup.h.
+#include "launch/cleanup.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "common/unique_fd.h"
+#include "launch/process_tree.h"
+#include "launch/reaper.h"
+#include "launch/signal_guard.h"
+
+namespace dc {
+namespace {
+
+struct Target {
+  pid_t pid;
+  std::string comm;
+  UniqueFd fd;
+};
+
+std::vector<Target> live_descendants() {
+  std::vector<Target> out;
+  for (const auto& e : descendants_of(::getpid())) {
+    if (e.state == 'Z') continue;
+    UniqueFd fd = open_descendant_pidfd(e.pid);
+    if (fd.valid()) out.push_back(Target{e.pid, e.comm, std::move(fd)});
+  }
+  return out;
+}
+
+// Waits until every pidfd reports exit or the deadline passes.
+void wait_all_exit(std::vector<Target>& ts, double deadline_ms) {
+  Reaper& reaper = Reaper::get();
+  for (;;) {
+    std::vector<int> fds;
+    for (auto& t : ts)
+      if (t.fd.valid() && pidfd_alive(t.fd.get())) fds.push_back(t.fd.get());
+    if (fds.empty()) return;
+    // Any readable pidfd means one more exited; loop to re-check the rest.
+    if (reaper.wait(fds, deadline_ms) == Reaper::kTimeout) return;
+  }
+}
+
+}  // namespace
+
+CleanupReport kill_all_descendants(double grace_ms) {
+  Reaper& reaper = Reaper::get();
+  double t0 = reaper.now_ms();
+  CleanupReport rep;
+  for (int round = 0; round < 50; ++round) {
+    auto ts = live_descendants();
+    if (ts.empty()) break;
+    for (auto& t : ts) {
+      send_signal(t.fd.get(), SIGTERM);
+      send_signal(t.fd.get(), SIGCONT);  // a stopped process acts on SIGTERM only when continued
+    }
+    wait_all_exit(ts, reaper.now_ms() + (round == 0 ? grace_ms : 50));
+    for (auto& t : ts) {
+      bool alive = pidfd_alive(t.fd.get());
+      if (alive) send_signal(t.fd.get(), SIGKILL);
+      auto& list = alive ? rep.killed : rep.terminated;
+      if (std::find(list.begin(), list.end(), t.pid) == list.end()) {
+        list.push_back(t.pid);
+        rep.comms.push_back(t.comm);
+      }
+    }
+    wait_all_exit(ts, reaper.now_ms() + 2000);
+    reaper.reap_now();
+  }
+  reaper.reap_now();
+  rep.ms = reaper.now_ms() - t0;
+  return rep;
+}
+
+void remove_tree(const std::string& path) {
+  if (path.empty() || path == "/") return;
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);  // does not follow symbolic links
+}
+
+}  // namespace dc

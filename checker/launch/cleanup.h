@@ -1,0 +1,27 @@
+// Ends everything the target started: SIGTERM, a bounded wait on pidfds, then
+// SIGKILL, repeated until no descendant is left, then every zombie reaped.
+// Runs on every path out of the checker, interrupts included.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace dc {
+
+struct CleanupReport {
+  std::vector<pid_t> terminated;  // ended by SIGTERM
+  std::vector<pid_t> killed;      // needed SIGKILL
+  std::vector<std::string> comms; // names, for the summary
+  double ms = 0;
+};
+
+// grace_ms bounds the wait between SIGTERM and SIGKILL. Processes listed in
+// `spare` are left alone (none of the checker's own uses it yet).
+CleanupReport kill_all_descendants(double grace_ms);
+
+// Removes a directory tree without following symbolic links.
+void remove_tree(const std::string& path);
+
+}  // namespace dc

@@ -1,0 +1,389 @@
+// See launcher.h. The holder and the target run this file's code between fork
+// and exec; everything they need is prepared by the checker before fork.
+#include "launch/launcher.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "common/clock.h"
+#include "launch/reaper.h"
+#include "launch/signal_guard.h"
+
+extern char** environ;
+
+namespace dc {
+namespace {
+
+// What the holder tells the checker. Fixed size, so one read is one message.
+struct HolderMsg {
+  int32_t type;
+  int32_t pid;
+  int32_t wait_status;
+  int32_t pad;
+  double at_monotonic_ms;
+};
+constexpr int32_t kTargetStarted = 1;
+constexpr int32_t kTargetExited = 2;
+
+// The environment of a shell user, less what would tell a daemonizer it runs
+// under systemd or socket activation: those would change its behaviour.
+const char* const kStrippedEnv[] = {"NOTIFY_SOCKET", "INVOCATION_ID", "LISTEN_PID",
+                                    "LISTEN_FDS",    "LISTEN_FDNAMES", "JOURNAL_STREAM",
+                                    "WATCHDOG_USEC", "WATCHDOG_PID"};
+
+std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+void close_all_except(std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned lo = 0;
+  for (int k : keep) {
+    if (k < 0) continue;
+    auto uk = static_cast<unsigned>(k);
+    if (uk > lo) ::close_range(lo, uk - 1, 0);
+    lo = uk + 1;
+  }
+  ::close_range(lo, ~0U, 0);
+}
+
+void write_all(int fd, const void* buf, size_t len) {
+  const char* p = static_cast<const char*>(buf);
+  while (len > 0) {
+    ssize_t n = ::write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    p += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
+std::vector<std::string> target_environment(const LaunchPlan& plan) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    std::string_view key = kv.substr(0, kv.find('='));
+    bool stripped = key == plan.canary_name;
+    for (const char* s : kStrippedEnv) stripped = stripped || key == s;
+    for (const auto& [k, v] : plan.extra_env) stripped = stripped || key == k;
+    if (!stripped) env.emplace_back(kv);
+  }
+  env.push_back(plan.canary_name + "=" + plan.canary_value);
+  for (const auto& [k, v] : plan.extra_env) env.push_back(k + "=" + v);
+  return env;
+}
+
+// The last steps before exec, in the target: the inheritance of a messy shell.
+[[noreturn]] void exec_target(const LaunchPlan& plan, const std::vector<std::string>& env,
+                              int slave, int err_w, int planted_file, int planted_pipe) {
+  auto fail = [&](int err) {
+    write_all(err_w, &err, sizeof err);
+    ::_exit(127);
+  };
+  // Park what we keep above the numbers the target will see, close the rest.
+  int s = ::fcntl(slave, F_DUPFD_CLOEXEC, 10);
+  int e = ::fcntl(err_w, F_DUPFD_CLOEXEC, 10);
+  int pf = ::fcntl(planted_file, F_DUPFD_CLOEXEC, 10);
+  int pp = ::fcntl(planted_pipe, F_DUPFD_CLOEXEC, 10);
+  if (s < 0 || e < 0 || pf < 0 || pp < 0) fail(errno);
+  close_all_except({s, e, pf, pp});
+  // The terminal on 0, 1, 2 and two leaked descriptors on 3 and 4 (dup2
+  // clears close-on-exec: they are inherited, as a careless shell leaks them).
+  if (::dup2(s, 0) < 0 || ::dup2(s, 1) < 0 || ::dup2(s, 2) < 0) fail(errno);
+  if (::dup2(pf, 3) < 0 || ::dup2(pp, 4) < 0) fail(errno);
+  ::close(s);
+  ::close(pf);
+  ::close(pp);
+  ::umask(plan.umask);
+  if (::chdir(plan.tmp_dir.c_str()) != 0) fail(errno);
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  for (int sig : plan.ignored_signals) ::signal(sig, SIG_IGN);
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int sig : plan.blocked_signals) sigaddset(&mask, sig);
+  ::sigprocmask(SIG_SETMASK, &mask, nullptr);
+
+  std::vector<char*> argv, envp;
+  for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& kv : env) envp.push_back(const_cast<char*>(kv.c_str()));
+  envp.push_back(nullptr);
+  ::execvpe(argv[0], argv.data(), envp.data());
+  fail(errno);
+  ::_exit(127);
+}
+
+// The session holder: a shell at its prompt. It leads the pty's session, runs
+// the target as its foreground job, reports the job's exit, takes the terminal
+// back (as a shell does when a foreground job ends), and on hang-up sends
+// SIGHUP to the job's process group and exits.
+[[noreturn]] void run_holder(const LaunchPlan& plan, const std::vector<std::string>& env,
+                             const std::string& slave_path, int msg_w, int err_w,
+                             int planted_file, int planted_pipe, pid_t checker) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != checker) ::_exit(1);
+  if (::setsid() < 0) ::_exit(1);
+  int slave = ::open(slave_path.c_str(), O_RDWR | O_CLOEXEC);
+  if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) != 0) ::_exit(1);
+  close_all_except({0, 1, 2, slave, msg_w, err_w, planted_file, planted_pipe});
+  ::dup2(slave, 0);
+  ::dup2(slave, 1);
+  ::dup2(slave, 2);
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  // An interactive shell ignores the job-control and keyboard signals.
+  for (int sig : {SIGTTOU, SIGTTIN, SIGTSTP, SIGINT, SIGQUIT}) ::signal(sig, SIG_IGN);
+  sigset_t waitset;
+  sigemptyset(&waitset);
+  for (int sig : {SIGCHLD, SIGHUP, SIGTERM}) sigaddset(&waitset, sig);
+  ::sigprocmask(SIG_SETMASK, &waitset, nullptr);
+
+  pid_t job = ::fork();
+  if (job < 0) ::_exit(1);
+  if (job == 0) {
+    ::close(msg_w);
+    ::setpgid(0, 0);
+    ::tcsetpgrp(slave, ::getpid());  // SIGTTOU is ignored here, reset in exec_target
+    exec_target(plan, env, slave, err_w, planted_file, planted_pipe);
+  }
+  ::setpgid(job, job);
+  ::close(err_w);
+  ::close(planted_file);
+  ::close(planted_pipe);
+  HolderMsg started{kTargetStarted, job, 0, 0, monotonic_ms()};
+  write_all(msg_w, &started, sizeof started);
+  for (;;) {
+    siginfo_t si{};
+    int sig = ::sigwaitinfo(&waitset, &si);
+    if (sig == SIGCHLD) {
+      int st = 0;
+      pid_t p;
+      while ((p = ::waitpid(-1, &st, WNOHANG)) > 0) {
+        if (p != job) continue;
+        HolderMsg exited{kTargetExited, job, st, 0, monotonic_ms()};
+        write_all(msg_w, &exited, sizeof exited);
+        ::tcsetpgrp(slave, ::getpgrp());
+      }
+    } else if (sig == SIGHUP) {
+      forward_to_job(job, SIGHUP);
+      forward_to_job(job, SIGCONT);
+      ::_exit(0);
+    } else if (sig == SIGTERM) {
+      ::_exit(0);
+    }
+  }
+}
+
+void record_exit(LaunchFacts& facts, pid_t pid, int wait_status, double at_ms) {
+  ExitInfo e;
+  e.pid = pid;
+  e.at_ms = at_ms;
+  if (WIFEXITED(wait_status))
+    e.exit_status = WEXITSTATUS(wait_status);
+  else if (WIFSIGNALED(wait_status))
+    e.signal = WTERMSIG(wait_status);
+  facts.launched_exit = e;
+}
+
+}  // namespace
+
+LaunchPlan default_plan(std::vector<std::string> argv, std::string tmp_dir) {
+  LaunchPlan p;
+  p.argv = std::move(argv);
+  p.tmp_dir = std::move(tmp_dir);
+  p.blocked_signals = {SIGUSR2};
+  p.ignored_signals = {SIGRTMIN + 3};
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  p.canary_value = std::string("dc-canary-") + buf;
+  return p;
+}
+
+Result<std::string> resolve_executable(const std::string& name) {
+  if (name.empty()) return Error{"the command is empty"};
+  auto check = [](const std::string& path) -> Result<std::string> {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return Error{errno_text(path.c_str())};
+    if (S_ISDIR(st.st_mode)) return Error{path + ": is a directory"};
+    if (::access(path.c_str(), X_OK) != 0) return Error{path + ": not executable (" + std::strerror(errno) + ")"};
+    return path;
+  };
+  if (name.find('/') != std::string::npos) return check(name);
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    if (auto r = check(dir + "/" + name)) return r;
+    start = end + 1;
+  }
+  return Error{name + ": command not found in PATH"};
+}
+
+Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
+  Reaper& reaper = Reaper::get();
+  Launch L;
+  LaunchFacts& f = L.facts;
+  f.argv = plan.argv;
+  f.tmp_dir = plan.tmp_dir;
+  f.checker_pid = ::getpid();
+  f.umask = plan.umask;
+  f.blocked_signals = plan.blocked_signals;
+  f.ignored_signals = plan.ignored_signals;
+  f.canary_name = plan.canary_name;
+  f.canary_value = plan.canary_value;
+
+  L.pty_master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!L.pty_master.valid()) return Error{errno_text("cannot open a pseudo-terminal (posix_openpt)")};
+  if (::grantpt(L.pty_master.get()) != 0 || ::unlockpt(L.pty_master.get()) != 0)
+    return Error{errno_text("cannot unlock the pseudo-terminal")};
+  char name[128];
+  if (::ptsname_r(L.pty_master.get(), name, sizeof name) != 0) return Error{errno_text("ptsname")};
+  f.pty_path = name;
+  struct winsize ws {};
+  ws.ws_row = 24;
+  ws.ws_col = 80;
+  ::ioctl(L.pty_master.get(), TIOCSWINSZ, &ws);
+  struct stat st {};
+  if (::stat(name, &st) == 0) f.pty_rdev = st.st_rdev;
+
+  // The two leaked descriptors: a regular file and the read end of a pipe.
+  static int launch_count = 0;
+  std::string leak_path = plan.tmp_dir + "/.daemoncheck-inherited-" + std::to_string(++launch_count);
+  UniqueFd planted_file(::open(leak_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!planted_file.valid()) return Error{errno_text(("cannot create " + leak_path).c_str())};
+  int pp[2];
+  if (::pipe2(pp, O_CLOEXEC) != 0) return Error{errno_text("pipe")};
+  UniqueFd planted_pipe(pp[0]);
+  L.planted_pipe_peer.reset(pp[1]);
+  if (::fstat(planted_file.get(), &st) == 0)
+    f.planted_fds.push_back(PlantedFd{3, "file", leak_path, st.st_dev, st.st_ino});
+  if (::fstat(planted_pipe.get(), &st) == 0)
+    f.planted_fds.push_back(
+        PlantedFd{4, "pipe", "pipe:[" + std::to_string(st.st_ino) + "]", st.st_dev, st.st_ino});
+
+  int ep[2], mp[2];
+  if (::pipe2(ep, O_CLOEXEC) != 0) return Error{errno_text("pipe")};
+  UniqueFd err_r(ep[0]), err_w(ep[1]);
+  if (::pipe2(mp, O_CLOEXEC) != 0) return Error{errno_text("pipe")};
+  UniqueFd msg_r(mp[0]), msg_w(mp[1]);
+
+  const std::vector<std::string> env = target_environment(plan);
+  const pid_t checker = ::getpid();
+  pid_t child = ::fork();
+  if (child < 0) return Error{errno_text("fork")};
+  if (child == 0) {
+    ::sigprocmask(SIG_SETMASK, &reaper.original_mask(), nullptr);
+    if (plan.target_leads_session) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::setsid() < 0) ::_exit(126);
+      int slave = ::open(f.pty_path.c_str(), O_RDWR | O_CLOEXEC);
+      if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) != 0) ::_exit(126);
+      exec_target(plan, env, slave, err_w.get(), planted_file.get(), planted_pipe.get());
+    }
+    run_holder(plan, env, f.pty_path, msg_w.get(), err_w.get(), planted_file.get(),
+               planted_pipe.get(), checker);
+  }
+  err_w.reset();
+  msg_w.reset();
+  f.launch_sid = child;
+
+  if (plan.target_leads_session) {
+    f.launched_pid = child;
+    f.job_pgid = child;
+    L.target_pidfd = open_descendant_pidfd(child);
+  } else {
+    f.holder_pid = child;
+    L.holder_pidfd = open_descendant_pidfd(child);
+    L.holder_events = std::move(msg_r);
+    // The holder's first message names the job.
+    HolderMsg m{};
+    const int fds[] = {L.holder_events.get()};
+    double deadline = reaper.now_ms() + 10000;
+    while (f.launched_pid == 0) {
+      int r = reaper.wait(fds, deadline);
+      if (r == Reaper::kTimeout) return Error{"the session holder did not start the target"};
+      if (r != 0) continue;
+      ssize_t n = ::read(L.holder_events.get(), &m, sizeof m);
+      if (n != static_cast<ssize_t>(sizeof m) || m.type != kTargetStarted)
+        return Error{"the session holder failed before starting the target"};
+      f.launched_pid = m.pid;
+      f.job_pgid = m.pid;
+    }
+    L.target_pidfd = open_descendant_pidfd(f.launched_pid);
+  }
+
+  // EOF on the error pipe means exec succeeded; an int means it failed.
+  const int efds[] = {err_r.get()};
+  double deadline = reaper.now_ms() + 10000;
+  for (;;) {
+    int r = reaper.wait(efds, deadline);
+    if (r == Reaper::kTimeout) break;
+    if (r != 0) continue;
+    int err = 0;
+    ssize_t n = ::read(err_r.get(), &err, sizeof err);
+    if (n == static_cast<ssize_t>(sizeof err)) {
+      if (why) why->exec_failed = true;
+      errno = err;
+      return Error{errno_text(("cannot execute " + plan.argv[0]).c_str())};
+    }
+    break;
+  }
+  return L;
+}
+
+void Launch::poll_holder() {
+  if (!holder_events.valid()) return;
+  for (;;) {
+    pollfd p{holder_events.get(), POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return;
+    HolderMsg m{};
+    ssize_t n = ::read(holder_events.get(), &m, sizeof m);
+    if (n != static_cast<ssize_t>(sizeof m)) {
+      holder_events.reset();  // the holder is gone
+      return;
+    }
+    if (m.type == kTargetExited && !facts.launched_exit) {
+      double at = m.at_monotonic_ms - (monotonic_ms() - Reaper::get().now_ms());
+      record_exit(facts, m.pid, m.wait_status, at);
+    }
+  }
+}
+
+bool Launch::wait_exit(double deadline_ms) {
+  Reaper& reaper = Reaper::get();
+  while (!facts.launched_exit) {
+    if (holder_events.valid()) {
+      const int fds[] = {holder_events.get()};
+      int r = reaper.wait(fds, deadline_ms);
+      if (r == Reaper::kTimeout) return false;
+      if (r == 0) poll_holder();
+    } else if (facts.holder_pid == 0) {
+      // Race mode: the target is our own child; the Reaper reaps it.
+      for (const auto& e : reaper.reaped())
+        if (e.pid == facts.launched_pid) facts.launched_exit = e;
+      if (facts.launched_exit) break;
+      if (reaper.wait({}, deadline_ms) == Reaper::kTimeout) return false;
+    } else {
+      return false;  // holder gone without telling
+    }
+  }
+  return true;
+}
+
+}  // namespace dc

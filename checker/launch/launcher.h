@@ -1,0 +1,67 @@
+// The dirty launch: starts the target the way a messy interactive shell would
+// (rules.md, "How a target is launched"). In the normal mode a session-holder
+// "shell" leads a fresh pty session and runs the target as its foreground job;
+// in the race mode (race-free-startup trials) the target itself leads the
+// pty's session, as under `ssh -t host cmd`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "model/observation.h"
+
+namespace dc {
+
+struct LaunchPlan {
+  std::vector<std::string> argv;  // {tmp} already expanded
+  std::string tmp_dir;
+  bool target_leads_session = false;
+  unsigned umask = 047;
+  std::vector<int> blocked_signals;  // defaults filled by default_plan()
+  std::vector<int> ignored_signals;
+  std::string canary_name = "DAEMONCHECK_CANARY";
+  std::string canary_value;
+  std::vector<std::pair<std::string, std::string>> extra_env;  // e.g. NOTIFY_SOCKET
+};
+
+// The plan every check uses: SIGUSR2 blocked, SIGRTMIN+3 ignored, umask 047,
+// a fresh random canary value.
+LaunchPlan default_plan(std::vector<std::string> argv, std::string tmp_dir);
+
+// One running launch. Destroying it closes the pty master (the terminal hangs
+// up) and the descriptors; processes are cleaned up by cleanup.h, not here.
+class Launch {
+ public:
+  LaunchFacts facts;              // what was planted; exit filled by wait_exit()
+  UniqueFd pty_master;
+  UniqueFd holder_pidfd;          // invalid in the race mode
+  UniqueFd target_pidfd;          // may be invalid if it exited very early
+  UniqueFd holder_events;         // holder -> checker messages
+  UniqueFd planted_pipe_peer;     // our end of the planted pipe
+
+  // Waits (bounded) for the launched process to exit; fills facts.launched_exit.
+  // Returns false on timeout.
+  bool wait_exit(double deadline_ms);
+  bool exited() const { return facts.launched_exit.has_value(); }
+  // Reads any pending holder message without blocking.
+  void poll_holder();
+};
+
+// Starts the launch. Errors (pty, fork, exec) come back as an Error whose text
+// is ready for stderr; an exec failure sets exec_failed.
+struct LaunchError {
+  bool exec_failed = false;
+};
+Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why = nullptr);
+
+// Resolves argv[0] like execvp would; Error when it is missing or not
+// executable, so that a bad target is reported before anything starts.
+Result<std::string> resolve_executable(const std::string& name);
+
+}  // namespace dc

@@ -1,0 +1,87 @@
+// Reads /proc/[pid]/stat for every process to find the checker's descendants.
+#include "launch/process_tree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <map>
+
+#include "observe/proc_parse.h"
+
+namespace dc {
+namespace {
+
+std::optional<std::string> slurp_small(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+std::optional<ProcEntry> read_proc_entry(pid_t pid) {
+  auto text = slurp_small("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) return std::nullopt;
+  auto st = observe::parse_stat(*text);
+  if (!st) return std::nullopt;
+  return ProcEntry{st->pid, st->ppid, st->pgrp, st->session, st->state, st->comm};
+}
+
+std::vector<ProcEntry> descendants_of(pid_t root) {
+  std::map<pid_t, ProcEntry> all;
+  if (DIR* d = ::opendir("/proc")) {
+    while (dirent* e = ::readdir(d)) {
+      pid_t pid = 0;
+      const char* name = e->d_name;
+      auto [p, ec] = std::from_chars(name, name + std::char_traits<char>::length(name), pid);
+      if (ec != std::errc() || *p != '\0' || pid <= 0) continue;
+      if (auto entry = read_proc_entry(pid)) all.emplace(pid, *entry);
+    }
+    ::closedir(d);
+  }
+  std::vector<ProcEntry> out;
+  for (const auto& [pid, entry] : all) {
+    // Walk up the parents; a chain is at most as long as the table.
+    pid_t up = entry.ppid;
+    for (size_t steps = 0; up > 0 && steps <= all.size(); ++steps) {
+      if (up == root) {
+        out.push_back(entry);
+        break;
+      }
+      auto it = all.find(up);
+      if (it == all.end()) break;
+      up = it->second.ppid;
+    }
+  }
+  return out;
+}
+
+bool is_live_descendant(pid_t pid, pid_t root) {
+  if (pid <= 1 || pid == root) return false;
+  pid_t cur = pid;
+  for (int steps = 0; steps < 4096; ++steps) {
+    auto e = read_proc_entry(cur);
+    if (!e) return false;
+    if (cur == pid && e->state == 'Z') return false;
+    if (e->ppid == root) return true;
+    if (e->ppid <= 1) return false;
+    cur = e->ppid;
+  }
+  return false;
+}
+
+}  // namespace dc

@@ -1,0 +1,29 @@
+// A view of the checker's descendants, read from /proc. The checker is a child
+// subreaper, so everything the target starts stays below it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dc {
+
+struct ProcEntry {
+  pid_t pid = 0, ppid = 0, pgrp = 0, sid = 0;
+  char state = '?';
+  std::string comm;
+};
+
+// Every process whose chain of parents reaches `root` (root itself excluded).
+// Zombies are included with state 'Z'.
+std::vector<ProcEntry> descendants_of(pid_t root);
+
+// True when pid is a live (non-zombie) descendant of root.
+bool is_live_descendant(pid_t pid, pid_t root);
+
+// The /proc/PID/stat of one process, or nullopt when it is gone or unreadable.
+std::optional<ProcEntry> read_proc_entry(pid_t pid);
+
+}  // namespace dc

@@ -1,0 +1,93 @@
+// See reaper.h.
+#include "launch/reaper.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+
+namespace dc {
+namespace {
+std::unique_ptr<Reaper> g_reaper;
+}
+
+Result<Reaper*> Reaper::install() {
+  if (g_reaper) return g_reaper.get();
+  std::unique_ptr<Reaper> r(new Reaper());
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+    return Error{std::string("prctl(PR_SET_CHILD_SUBREAPER): ") + std::strerror(errno)};
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, s);
+  if (::sigprocmask(SIG_BLOCK, &set, &r->original_mask_) != 0)
+    return Error{std::string("sigprocmask: ") + std::strerror(errno)};
+  r->sigfd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!r->sigfd_.valid()) return Error{std::string("signalfd: ") + std::strerror(errno)};
+  // A reader that went away must not kill the checker mid-cleanup.
+  ::signal(SIGPIPE, SIG_IGN);
+  r->origin_ms_ = monotonic_ms();
+  g_reaper = std::move(r);
+  return g_reaper.get();
+}
+
+Reaper& Reaper::get() { return *g_reaper; }
+
+double Reaper::now_ms() const { return monotonic_ms() - origin_ms_; }
+
+int Reaper::reap_now() {
+  int n = 0;
+  for (;;) {
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) break;
+    ExitInfo e;
+    e.pid = info.si_pid;
+    e.at_ms = now_ms();
+    if (info.si_code == CLD_EXITED)
+      e.exit_status = info.si_status;
+    else
+      e.signal = info.si_status;
+    reaped_.push_back(e);
+    ++n;
+  }
+  return n;
+}
+
+void Reaper::drain_signals() {
+  signalfd_siginfo si{};
+  while (::read(sigfd_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+    int s = static_cast<int>(si.ssi_signo);
+    if (s != SIGCHLD && interrupted_by_ == 0) interrupted_by_ = s;
+  }
+  if (interrupted_by_ != 0 && interrupts_throw_) throw Interrupted{interrupted_by_};
+}
+
+int Reaper::wait(std::span<const int> fds, double deadline_ms) {
+  std::vector<pollfd> p;
+  p.reserve(fds.size() + 1);
+  for (int fd : fds) p.push_back(pollfd{fd, POLLIN, 0});
+  p.push_back(pollfd{sigfd_.get(), POLLIN, 0});
+  for (;;) {
+    if (reap_now() > 0) return kReaped;
+    double left = deadline_ms - now_ms();
+    if (left <= 0) return kTimeout;
+    int timeout = static_cast<int>(std::ceil(std::min(left, 3.6e6)));
+    for (auto& x : p) x.revents = 0;
+    int n = ::poll(p.data(), p.size(), timeout);
+    if (n < 0 && errno != EINTR) return kTimeout;
+    if (n <= 0) continue;
+    if (p.back().revents) drain_signals();
+    for (size_t i = 0; i + 1 < p.size(); ++i)
+      if (p[i].fd >= 0 && p[i].revents) return static_cast<int>(i);
+  }
+}
+
+}  // namespace dc

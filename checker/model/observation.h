@@ -1,0 +1,198 @@
+// The Observation: every fact a rule may read, gathered by launch, observe and
+// the probes, and nothing else. Plain data: the rules are pure functions over
+// it, and tests build it by hand.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dc {
+
+// How a process ended, as waitid() told it.
+struct ExitInfo {
+  pid_t pid = 0;
+  std::optional<int> exit_status;  // set when it exited
+  std::optional<int> signal;       // set when a signal killed it
+  double at_ms = 0;                // since the launch started
+};
+
+struct PlantedFd {
+  int fd = 0;            // the number it had in the target
+  std::string kind;      // "file" or "pipe"
+  std::string path;      // for the file; "pipe:[ino]" for the pipe
+  unsigned long long dev = 0, ino = 0;
+};
+
+// The pidfile as it stood at one moment.
+struct PidfileState {
+  bool exists = false;
+  bool is_symlink = false;
+  bool regular = false;
+  std::string content;            // at most 4 KiB
+  std::optional<pid_t> pid;       // parsed from content
+  std::string parse_error;        // why content is not a pid
+  unsigned long long dev = 0, ino = 0;
+  std::vector<std::string> locks;  // /proc/locks lines on its inode, raw
+  std::vector<long> lock_pids;     // their owners (-1 or 0 when not shown)
+};
+
+// What the dirty launch planted, and how the launched process ended.
+struct LaunchFacts {
+  std::vector<std::string> argv;  // after {tmp} expansion
+  std::string tmp_dir;
+  pid_t checker_pid = 0;
+  pid_t holder_pid = 0;
+  pid_t launch_sid = 0;   // the holder's session
+  pid_t launched_pid = 0; // the target
+  pid_t job_pgid = 0;     // the target's process group
+  std::string pty_path;
+  unsigned long long pty_rdev = 0;
+  unsigned umask = 0;
+  std::vector<PlantedFd> planted_fds;
+  std::vector<int> blocked_signals;
+  std::vector<int> ignored_signals;
+  std::string canary_name, canary_value;
+
+  std::optional<ExitInfo> launched_exit;  // unset: still running at the start timeout
+  std::vector<ExitInfo> reaped;           // descendants the checker reaped
+  std::optional<PidfileState> pidfile_at_exit;  // when the launched process exited
+  double ready_ms = 0;                    // when settle ended
+  bool settle_timed_out = false;
+};
+
+struct FdFact {
+  int fd = 0;
+  std::string target;  // readlink of /proc/PID/fd/N
+  unsigned long long dev = 0, ino = 0, rdev = 0;
+  unsigned mode = 0;   // st_mode of the target
+  bool stat_ok = false;
+};
+
+// One surviving daemon, read from /proc.
+struct DaemonFacts {
+  pid_t pid = 0;
+  std::string comm;
+  std::string why;  // "pidfile", "re-parented to the checker"
+  pid_t ppid = 0, pgrp = 0, sid = 0, tpgid = 0;
+  int tty_nr = 0;
+  std::string cwd, root;
+  std::optional<unsigned> umask;
+  unsigned uid[3] = {0, 0, 0};  // real, effective, saved
+  unsigned gid[3] = {0, 0, 0};
+  std::vector<FdFact> fds;
+  uint64_t sig_blk = 0, sig_ign = 0, sig_cgt = 0;
+  std::vector<std::string> environ;  // entries of /proc/PID/environ
+  bool environ_key_value = true;
+  // When the environ block was rewritten: where the canary was met in memory
+  // ("[stack] at 0x..."), "" when searched and absent, unset when not searched.
+  std::optional<std::string> canary_in_memory;
+  std::string memory_search_error;
+  std::optional<unsigned long long> core_soft, core_hard;  // unset: unlimited
+  bool core_known = false;
+  std::vector<pid_t> descendants;  // its own live descendants
+  std::vector<std::string> errors;  // what could not be read
+};
+
+struct PidfileFacts {
+  std::string path;
+  std::string found_by;  // "option", "lock", "scan"
+  PidfileState state;     // after settle, at observation time
+};
+
+struct Expectations {
+  std::optional<std::string> cwd;
+  std::optional<unsigned> umask;
+  std::optional<unsigned> uid, gid;
+  std::optional<std::string> user, group;  // as given
+  std::optional<std::string> root;
+};
+
+// Probe facts (filled by the probes; `ran` false with `skipped` saying why).
+struct HangupProbe {
+  bool ran = false;
+  std::string skipped;
+  std::vector<pid_t> reachable;  // daemons still in the job's group or the launch session
+  std::vector<ExitInfo> died;    // daemons that died after the hang-up
+  double ms = 0;
+};
+struct SecondInstanceProbe {
+  bool ran = false;
+  std::string skipped;
+  std::optional<ExitInfo> launched_exit;  // unset: still running at the start timeout
+  std::vector<pid_t> left_behind;         // processes the second launch left alive
+  std::vector<std::string> left_behind_comm;
+  bool first_alive = true;
+  bool pidfile_known = false;
+  bool pidfile_unchanged = true;
+  std::string pidfile_change;  // what changed (content, inode, removed)
+  double ms = 0;
+};
+struct SignalProbe {
+  bool ran = false;
+  std::string skipped;
+  int signal = 0;
+  std::vector<ExitInfo> died;          // daemons that ended after the signal
+  bool all_exited = false;             // every daemon ended within the bound
+  double last_exit_ms = 0;             // after the signal
+  std::vector<pid_t> killed_at_bound;  // SIGTERM: still alive at the stop timeout
+  bool pidfile_known = false;
+  bool pidfile_removed = false;
+  std::vector<pid_t> left_behind;  // processes the daemon started, alive after it exited
+  std::vector<std::string> left_behind_comm;
+  double ms = 0;
+};
+struct RaceTrial {
+  bool daemon_survived = false;
+  std::optional<ExitInfo> launched_exit;
+  std::vector<ExitInfo> deaths;  // descendants that died, with how
+  double ms = 0;
+};
+struct RaceProbe {
+  bool ran = false;
+  std::string skipped;
+  std::vector<RaceTrial> trials;
+};
+struct NotifyMessage {
+  double at_ms = 0;
+  pid_t sender = 0;
+  std::string text;
+};
+struct ForegroundProbe {  // systemd profile
+  bool ran = false;
+  bool alive_at_end = false;  // the launched process ran through the start wait
+  std::optional<ExitInfo> exit;
+  double waited_ms = 0;
+  std::vector<NotifyMessage> notify;
+  std::optional<double> ready_ms;  // READY=1 received
+  std::vector<std::string> rejected;  // messages from strangers, dropped
+};
+
+struct ProbeFacts {
+  HangupProbe hangup;
+  SecondInstanceProbe second;
+  SignalProbe sighup;
+  SignalProbe sigterm;
+  RaceProbe race;
+  ForegroundProbe foreground;
+};
+
+struct Observation {
+  std::string profile = "sysv";  // "sysv" or "systemd"
+  bool attach = false;           // --attach: nothing planted, nothing probed
+  bool notify_required = false;  // --notify
+  double start_timeout_s = 10, stop_timeout_s = 5;
+  int race_trials = 5;
+  LaunchFacts launch;
+  std::optional<PidfileFacts> pidfile;
+  std::vector<DaemonFacts> daemons;
+  Expectations expect;
+  ProbeFacts probes;
+  std::map<std::string, double> phase_ms;  // launch, settle, observe, each probe
+};
+
+}  // namespace dc

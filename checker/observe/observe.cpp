@@ -1,0 +1,296 @@
+// See observe.h.
+#include "observe/observe.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+
+namespace dc::observe {
+namespace {
+
+std::string proc(pid_t pid, const char* leaf) {
+  return "/proc/" + std::to_string(pid) + "/" + leaf;
+}
+
+std::optional<std::string> read_link(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0) return std::nullopt;
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string errtext(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+std::vector<FdFact> read_fds(pid_t pid, std::vector<std::string>& errors) {
+  std::vector<FdFact> out;
+  std::string dir = proc(pid, "fd");
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    errors.push_back(errtext(dir));
+    return out;
+  }
+  while (dirent* e = ::readdir(d)) {
+    int fd = 0;
+    const char* n = e->d_name;
+    auto [p, ec] = std::from_chars(n, n + std::strlen(n), fd);
+    if (ec != std::errc() || *p != '\0') continue;
+    FdFact f;
+    f.fd = fd;
+    std::string link = dir + "/" + n;
+    if (auto t = read_link(link)) f.target = *t;
+    struct stat st {};
+    if (::stat(link.c_str(), &st) == 0) {
+      f.stat_ok = true;
+      f.dev = st.st_dev;
+      f.ino = st.st_ino;
+      f.rdev = st.st_rdev;
+      f.mode = st.st_mode;
+    }
+    out.push_back(std::move(f));
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(), [](const FdFact& a, const FdFact& b) { return a.fd < b.fd; });
+  return out;
+}
+
+// Reads the process's readable memory looking for needle. Returns the place
+// ("[stack] at 0x7ffd...") or "" when absent; nullopt with *err on failure.
+std::optional<std::string> search_memory(pid_t pid, const std::string& needle, std::string* err) {
+  auto maps_text = read_file(proc(pid, "maps"), 16 << 20);
+  if (!maps_text) {
+    *err = errtext(proc(pid, "maps"));
+    return std::nullopt;
+  }
+  auto maps = parse_maps(*maps_text);
+  if (!maps) {
+    *err = maps.error().message;
+    return std::nullopt;
+  }
+  int fd = ::open(proc(pid, "mem").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *err = errtext(proc(pid, "mem"));
+    return std::nullopt;
+  }
+  const size_t chunk = 1 << 20;
+  std::string buf;
+  size_t readable = 0;
+  for (const auto& m : *maps) {
+    if (m.perms.empty() || m.perms[0] != 'r' || m.path == "[vvar]" || m.path == "[vsyscall]")
+      continue;
+    for (unsigned long long at = m.start; at < m.end; at += chunk) {
+      size_t len = static_cast<size_t>(std::min<unsigned long long>(chunk + needle.size(), m.end - at));
+      buf.resize(len);
+      ssize_t n = ::pread(fd, buf.data(), len, static_cast<off_t>(at));
+      if (n <= 0) break;
+      readable += static_cast<size_t>(n);
+      auto pos = std::string_view(buf.data(), static_cast<size_t>(n)).find(needle);
+      if (pos != std::string_view::npos) {
+        ::close(fd);
+        char where[64];
+        std::snprintf(where, sizeof where, " at 0x%llx", at + pos);
+        return (m.path.empty() ? std::string("[anonymous]") : m.path) + where;
+      }
+    }
+  }
+  ::close(fd);
+  if (readable == 0) {
+    *err = "no memory of the process could be read";
+    return std::nullopt;
+  }
+  return std::string();
+}
+
+}  // namespace
+
+std::optional<std::string> read_file(const std::string& path, size_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[8192];
+  while (out.size() < max_bytes) {
+    ssize_t n = ::read(fd, buf, std::min(sizeof buf, max_bytes - out.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
+  DaemonFacts d;
+  d.pid = pid;
+  auto& errors = d.errors;
+  if (auto text = read_file(proc(pid, "stat"))) {
+    if (auto st = parse_stat(*text)) {
+      d.comm = st->comm;
+      d.ppid = st->ppid;
+      d.pgrp = st->pgrp;
+      d.sid = st->session;
+      d.tty_nr = st->tty_nr;
+      d.tpgid = st->tpgid;
+    } else {
+      errors.push_back(st.error().message);
+    }
+  } else {
+    errors.push_back(errtext(proc(pid, "stat")));
+  }
+  if (auto text = read_file(proc(pid, "status"))) {
+    if (auto st = parse_status(*text)) {
+      d.umask = st->umask;
+      d.uid[0] = st->uid.real, d.uid[1] = st->uid.effective, d.uid[2] = st->uid.saved;
+      d.gid[0] = st->gid.real, d.gid[1] = st->gid.effective, d.gid[2] = st->gid.saved;
+      d.sig_blk = st->sig_blk;
+      d.sig_ign = st->sig_ign;
+      d.sig_cgt = st->sig_cgt;
+    } else {
+      errors.push_back(st.error().message);
+    }
+  } else {
+    errors.push_back(errtext(proc(pid, "status")));
+  }
+  if (auto c = read_link(proc(pid, "cwd")))
+    d.cwd = *c;
+  else
+    errors.push_back(errtext(proc(pid, "cwd")));
+  if (auto r = read_link(proc(pid, "root")))
+    d.root = *r;
+  else
+    errors.push_back(errtext(proc(pid, "root")));
+  d.fds = read_fds(pid, errors);
+  if (auto text = read_file(proc(pid, "environ"), 4 << 20)) {
+    auto env = parse_environ(*text);
+    d.environ = std::move(env.entries);
+    d.environ_key_value = env.key_value;
+    if (!d.environ_key_value && !canary_value.empty()) {
+      std::string err;
+      d.canary_in_memory = search_memory(pid, canary_value, &err);
+      d.memory_search_error = err;
+    }
+  } else {
+    errors.push_back(errtext(proc(pid, "environ")));
+  }
+  if (auto text = read_file(proc(pid, "limits"))) {
+    if (auto lim = parse_limits_core(*text)) {
+      d.core_known = true;
+      d.core_soft = lim->soft;
+      d.core_hard = lim->hard;
+    } else {
+      errors.push_back(lim.error().message);
+    }
+  } else {
+    errors.push_back(errtext(proc(pid, "limits")));
+  }
+  return d;
+}
+
+std::vector<LockLine> locks_on(unsigned long long dev, unsigned long long ino) {
+  std::vector<LockLine> out;
+  auto text = read_file("/proc/locks", 8 << 20);
+  if (!text) return out;
+  for (auto& l : parse_locks(*text).locks)
+    if (!l.blocked && l.inode == ino && l.major == major(dev) && l.minor == minor(dev))
+      out.push_back(std::move(l));
+  return out;
+}
+
+PidfileState read_pidfile(const std::string& path) {
+  PidfileState s;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return s;
+  s.exists = true;
+  s.is_symlink = S_ISLNK(st.st_mode);
+  s.regular = S_ISREG(st.st_mode);
+  s.dev = st.st_dev;
+  s.ino = st.st_ino;
+  if (s.regular) {
+    if (auto text = read_file(path, 4096)) {
+      s.content = *text;
+      if (auto pid = parse_pidfile(s.content))
+        s.pid = *pid;
+      else
+        s.parse_error = pid.error().message;
+    }
+  } else if (s.is_symlink) {
+    s.parse_error = path + " is a symbolic link; it is not followed";
+  } else {
+    s.parse_error = path + " is not a regular file";
+  }
+  for (const auto& l : locks_on(s.dev, s.ino)) {
+    s.locks.push_back(l.raw);
+    s.lock_pids.push_back(l.pid);
+  }
+  return s;
+}
+
+std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
+                                             const std::vector<std::string>& places) {
+  // 1. A regular file the daemon holds a lock on.
+  auto text = read_file("/proc/locks", 8 << 20);
+  if (text) {
+    auto table = parse_locks(*text);
+    std::optional<std::string> best;
+    for (const auto& f : d.fds) {
+      if (!f.stat_ok || !S_ISREG(f.mode) || f.target.empty() || f.target[0] != '/') continue;
+      for (const auto& l : table.locks) {
+        if (l.blocked || l.inode != f.ino || l.major != major(f.dev) || l.minor != minor(f.dev))
+          continue;
+        if (l.kind == "POSIX" && l.pid != d.pid) continue;
+        // Prefer a name that says it is a pidfile.
+        bool pidish = f.target.size() > 4 && f.target.ends_with(".pid");
+        if (!best || pidish) best = f.target;
+      }
+    }
+    if (best) return PidfileFacts{*best, "lock", read_pidfile(*best)};
+  }
+  // 2. A *.pid file in the usual places that holds the daemon's pid.
+  for (const auto& dir : places) {
+    DIR* dd = ::opendir(dir.c_str());
+    if (!dd) continue;
+    std::optional<std::string> found;
+    while (dirent* e = ::readdir(dd)) {
+      std::string_view name(e->d_name);
+      if (name.size() <= 4 || !name.ends_with(".pid")) continue;
+      std::string path = dir + "/" + std::string(name);
+      auto content = read_file(path, 64);
+      if (!content) continue;
+      auto pid = parse_pidfile(*content);
+      if (pid && *pid == d.pid) {
+        found = path;
+        break;
+      }
+    }
+    ::closedir(dd);
+    if (found) return PidfileFacts{*found, "scan", read_pidfile(*found)};
+  }
+  return std::nullopt;
+}
+
+std::string fingerprint(pid_t pid) {
+  std::string fp;
+  if (auto stat = read_file(proc(pid, "stat"))) {
+    if (auto st = parse_stat(*stat))
+      fp += std::to_string(st->session) + " " + std::to_string(st->pgrp) + " " +
+            std::to_string(st->tty_nr) + " " + std::to_string(st->ppid);
+  }
+  if (auto c = read_link(proc(pid, "cwd"))) fp += "|" + *c;
+  if (auto status = read_file(proc(pid, "status"))) {
+    if (auto st = parse_status(*status))
+      fp += "|" + std::to_string(st->umask.value_or(0)) + " " + std::to_string(st->sig_blk) +
+            " " + std::to_string(st->sig_ign) + " " + std::to_string(st->sig_cgt) + " " +
+            std::to_string(st->uid.effective);
+  }
+  std::vector<std::string> errs;
+  for (const auto& f : read_fds(pid, errs)) fp += "|" + std::to_string(f.fd) + ">" + f.target;
+  return fp;
+}
+
+}  // namespace dc::observe

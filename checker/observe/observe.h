@@ -1,0 +1,42 @@
+// Reads one process's state from /proc into the plain records the rules read.
+// Only this file and the launcher touch /proc; parsing is in proc_parse.h.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/observation.h"
+#include "observe/proc_parse.h"
+
+namespace dc::observe {
+
+// Reads a whole file (a /proc file, a pidfile), at most max_bytes; nullopt
+// with errno set when it cannot be opened.
+std::optional<std::string> read_file(const std::string& path, size_t max_bytes = 1 << 20);
+
+// Everything the per-daemon rules need about pid. Parts that cannot be read
+// are listed in DaemonFacts::errors. `canary` is searched for in memory when
+// the environ block was rewritten.
+DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value);
+
+// The pidfile at path, read without following a symbolic link, and the
+// /proc/locks lines on its inode.
+PidfileState read_pidfile(const std::string& path);
+
+// Pidfile discovery (rules.md): a regular file the daemon holds a lock on
+// (or a lock whose inode the daemon has open), else a *.pid file in the usual
+// places that holds the daemon's pid. Returns path and how it was found.
+std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
+                                             const std::vector<std::string>& places);
+
+// /proc/locks lines on (dev, ino).
+std::vector<LockLine> locks_on(unsigned long long dev, unsigned long long ino);
+
+// A cheap summary of the state settle() compares between two reads: session,
+// group, terminal, cwd, umask, descriptors, signal masks.
+std::string fingerprint(pid_t pid);
+
+}  // namespace dc::observe

@@ -1,0 +1,44 @@
+// The active probes (rules.md, in this order because some are destructive):
+// terminal hang-up, second instance, SIGHUP, SIGTERM and cleanup, then the
+// startup-race trials. And the systemd profile's foreground run with a
+// NOTIFY_SOCKET the checker listens on. Each probe writes its raw facts into
+// Observation::probes; the rules judge them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "check/check.h"
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "launch/launcher.h"
+#include "model/observation.h"
+
+namespace dc {
+
+// A datagram socket in the run's temp directory, as systemd's NOTIFY_SOCKET.
+// Messages are accepted only from the target and its descendants (the sender's
+// pid comes from SCM_CREDENTIALS).
+class NotifyListener {
+ public:
+  static Result<NotifyListener> open(const std::string& tmp_dir);
+  const std::string& address() const { return path_; }
+  int fd() const { return fd_.get(); }
+  // Reads every pending message into `p`.
+  void drain(ForegroundProbe& p, pid_t launched_pid);
+
+ private:
+  UniqueFd fd_;
+  std::string path_;
+};
+
+// systemd profile: waits until READY=1, the launched process exits, its
+// descendants settle (without --notify), or the start deadline.
+void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& opt,
+                    Observation& obs, double deadline_ms);
+
+// All probes for the profile, in order. Daemons are read from obs.daemons.
+void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
+                Observation& obs, NotifyListener* notify);
+
+}  // namespace dc

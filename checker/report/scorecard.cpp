@@ -1,0 +1,222 @@
+// Builds the JSON scorecard from the Observation and the Judgement.
+#include "report/scorecard.h"
+
+#include "common/text.h"
+#include "observe/proc_parse.h"
+#include "rules/facts.h"
+
+namespace dc {
+namespace {
+
+using nlohmann::json;
+
+json names(const std::vector<int>& sigs) {
+  json a = json::array();
+  for (int s : sigs) a.push_back(observe::signal_name(s));
+  return a;
+}
+
+json signal_set(uint64_t mask) {
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(mask));
+  return {{"mask", hex}, {"signals", signal_names(mask)}};
+}
+
+json exits(const std::vector<ExitInfo>& v, pid_t skip = 0) {
+  json a = json::array();
+  for (const auto& e : v)
+    if (e.pid != skip) a.push_back(exit_json(e));
+  return a;
+}
+
+json pidfile_state(const PidfileState& s) {
+  json j{{"exists", s.exists}, {"content", s.content.substr(0, 256)}, {"locks", s.locks}};
+  if (s.exists) {
+    j["regular"] = s.regular;
+    j["symlink"] = s.is_symlink;
+    j["dev"] = s.dev;
+    j["ino"] = s.ino;
+  }
+  if (s.pid) j["pid"] = *s.pid;
+  if (!s.parse_error.empty()) j["parse_error"] = s.parse_error;
+  return j;
+}
+
+json daemon_json(const DaemonFacts& d) {
+  json fds = json::array();
+  for (const auto& f : d.fds) {
+    json x{{"fd", f.fd}, {"target", f.target}};
+    if (f.stat_ok) {
+      x["dev"] = f.dev;
+      x["ino"] = f.ino;
+    }
+    fds.push_back(x);
+  }
+  auto limit = [](const std::optional<unsigned long long>& v) {
+    return v ? json(*v) : json("unlimited");
+  };
+  json j{{"pid", d.pid},
+         {"comm", d.comm},
+         {"why", d.why},
+         {"ppid", d.ppid},
+         {"pgrp", d.pgrp},
+         {"sid", d.sid},
+         {"tty_nr", d.tty_nr},
+         {"tpgid", d.tpgid},
+         {"cwd", d.cwd},
+         {"root", d.root},
+         {"umask", d.umask ? json(octal(*d.umask)) : json(nullptr)},
+         {"uid", {{"real", d.uid[0]}, {"effective", d.uid[1]}, {"saved", d.uid[2]}}},
+         {"gid", {{"real", d.gid[0]}, {"effective", d.gid[1]}, {"saved", d.gid[2]}}},
+         {"fds", fds},
+         {"signals",
+          {{"blocked", signal_set(d.sig_blk)},
+           {"ignored", signal_set(d.sig_ign)},
+           {"caught", signal_set(d.sig_cgt)}}},
+         {"environ", {{"entries", d.environ.size()}, {"key_value", d.environ_key_value}}},
+         {"rlimit_core", {{"soft", limit(d.core_soft)}, {"hard", limit(d.core_hard)}}},
+         {"descendants", d.descendants},
+         {"errors", d.errors}};
+  if (d.canary_in_memory) j["environ"]["canary_in_memory"] = *d.canary_in_memory;
+  return j;
+}
+
+json probes_json(const Observation& o) {
+  const ProbeFacts& p = o.probes;
+  json j = json::object();
+  auto skipped = [](bool ran, const std::string& why) {
+    return ran ? json(nullptr) : json(why.empty() ? "not run" : why);
+  };
+  j["hangup"] = {{"ran", p.hangup.ran}, {"skipped", skipped(p.hangup.ran, p.hangup.skipped)},
+                 {"reachable", p.hangup.reachable}, {"died", exits(p.hangup.died)},
+                 {"ms", p.hangup.ms}};
+  json second{{"ran", p.second.ran}, {"skipped", skipped(p.second.ran, p.second.skipped)},
+              {"left_behind", p.second.left_behind}, {"first_alive", p.second.first_alive},
+              {"pidfile_unchanged", p.second.pidfile_unchanged},
+              {"pidfile_change", p.second.pidfile_change}, {"ms", p.second.ms}};
+  if (p.second.launched_exit) second["exit"] = exit_json(*p.second.launched_exit);
+  j["second_instance"] = second;
+  for (const auto* sp : {&p.sighup, &p.sigterm}) {
+    json s{{"ran", sp->ran}, {"skipped", skipped(sp->ran, sp->skipped)}, {"died", exits(sp->died)},
+           {"ms", sp->ms}};
+    if (sp == &p.sigterm) {
+      s["killed_at_bound"] = sp->killed_at_bound;
+      s["last_exit_ms"] = sp->last_exit_ms;
+      s["pidfile_removed"] = sp->pidfile_removed;
+      s["left_behind"] = sp->left_behind;
+    }
+    j[sp == &p.sighup ? "sighup" : "sigterm"] = s;
+  }
+  json trials = json::array();
+  for (const auto& t : p.race.trials) {
+    json x{{"daemon_survived", t.daemon_survived}, {"deaths", exits(t.deaths)}, {"ms", t.ms}};
+    if (t.launched_exit) x["launched_exit"] = exit_json(*t.launched_exit);
+    trials.push_back(x);
+  }
+  j["race"] = {{"ran", p.race.ran}, {"skipped", skipped(p.race.ran, p.race.skipped)},
+               {"trials", trials}};
+  if (p.foreground.ran) {
+    json msgs = json::array();
+    for (const auto& m : p.foreground.notify)
+      msgs.push_back({{"at_ms", m.at_ms}, {"pid", m.sender}, {"text", m.text}});
+    json f{{"alive_at_end", p.foreground.alive_at_end}, {"waited_ms", p.foreground.waited_ms},
+           {"notify", msgs}, {"rejected", p.foreground.rejected}};
+    if (p.foreground.ready_ms) f["ready_ms"] = *p.foreground.ready_ms;
+    if (p.foreground.exit) f["exit"] = exit_json(*p.foreground.exit);
+    j["foreground"] = f;
+  }
+  return j;
+}
+
+}  // namespace
+
+json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& meta) {
+  const LaunchFacts& l = o.launch;
+  json planted = json::array();
+  for (const auto& p : l.planted_fds)
+    planted.push_back({{"fd", p.fd}, {"kind", p.kind}, {"path", p.path}, {"dev", p.dev}, {"ino", p.ino}});
+  json launch{{"tmp", l.tmp_dir},
+              {"argv", l.argv},
+              {"checker_pid", l.checker_pid},
+              {"holder_pid", l.holder_pid},
+              {"launch_sid", l.launch_sid},
+              {"launched_pid", l.launched_pid},
+              {"job_pgid", l.job_pgid},
+              {"pty", l.pty_path},
+              {"umask", octal(l.umask)},
+              {"planted_fds", planted},
+              {"blocked_signals", names(l.blocked_signals)},
+              {"ignored_signals", names(l.ignored_signals)},
+              {"canary", {{"name", l.canary_name}, {"value", l.canary_value}}},
+              {"exit", l.launched_exit ? exit_json(*l.launched_exit) : json(nullptr)},
+              {"reaped", exits(l.reaped, l.holder_pid)},
+              {"ready_ms", l.ready_ms},
+              {"settle_timed_out", l.settle_timed_out}};
+  if (l.pidfile_at_exit) launch["pidfile_at_exit"] = pidfile_state(*l.pidfile_at_exit);
+
+  json daemons = json::array();
+  for (const auto& d : o.daemons) daemons.push_back(daemon_json(d));
+  json pidfile = nullptr;
+  if (o.pidfile) {
+    pidfile = pidfile_state(o.pidfile->state);
+    pidfile["path"] = o.pidfile->path;
+    pidfile["found_by"] = o.pidfile->found_by;
+  }
+
+  json rules = json::array();
+  for (const auto& r : jd.results) {
+    json x{{"id", r.id},
+           {"title", r.title},
+           {"severity", to_string(r.severity)},
+           {"status", to_string(r.status)},
+           {"message", r.message},
+           {"evidence", r.evidence},
+           {"seed_step", r.seed_step}};
+    if (r.status == Status::Waived) x["waiver"] = r.waiver_reason;
+    rules.push_back(x);
+  }
+  json waivers = json::array();
+  for (const auto& w : jd.waivers) waivers.push_back({{"id", w.id}, {"reason", w.reason}, {"used", w.used}});
+
+  json expect = json::object();
+  if (o.expect.cwd) expect["cwd"] = *o.expect.cwd;
+  if (o.expect.umask) expect["umask"] = octal(*o.expect.umask);
+  if (o.expect.user) expect["user"] = *o.expect.user;
+  if (o.expect.uid) expect["uid"] = *o.expect.uid;
+  if (o.expect.group) expect["group"] = *o.expect.group;
+  if (o.expect.gid) expect["gid"] = *o.expect.gid;
+  if (o.expect.root) expect["root"] = *o.expect.root;
+
+  json counts = json::object();
+  for (const auto& [k, v] : jd.counts) counts[k] = v;
+  return json{
+      {"schema", kScorecardSchema},
+      {"tool", {{"name", "daemoncheck"}, {"version", DAEMONCHECK_VERSION}}},
+      {"target", {{"argv", meta.command}, {"profile", o.profile}}},
+      {"started_at", meta.started_at},
+      {"duration_ms", meta.duration_ms},
+      {"options",
+       {{"profile", o.profile},
+        {"pidfile", meta.pidfile_option.empty() ? json(nullptr) : json(meta.pidfile_option)},
+        {"start_timeout_s", o.start_timeout_s},
+        {"stop_timeout_s", o.stop_timeout_s},
+        {"race_trials", o.race_trials},
+        {"notify", o.notify_required},
+        {"strict", meta.strict},
+        {"expect", expect}}},
+      {"launch", launch},
+      {"daemons", daemons},
+      {"pidfile", pidfile},
+      {"probes", probes_json(o)},
+      {"cleanup",
+       {{"terminated", meta.cleanup_terminated},
+        {"killed", meta.cleanup_killed},
+        {"names", meta.cleanup_comms},
+        {"ms", meta.cleanup_ms}}},
+      {"timings_ms", o.phase_ms},
+      {"rules", rules},
+      {"waivers", waivers},
+      {"summary", {{"counts", counts}, {"verdict", jd.pass ? "pass" : "fail"}, {"exit_status", jd.exit_status}}}};
+}
+
+}  // namespace dc

@@ -1,0 +1,123 @@
+// Steps 7 and 8 of the tutorial: close what the parent left open, and keep
+// 0, 1 and 2 open on something that is not a terminal.
+#include "rules/catalog.h"
+#include "rules/facts.h"
+
+namespace dc {
+namespace {
+
+const FdFact* find_fd(const DaemonFacts& d, int fd) {
+  for (const auto& f : d.fds)
+    if (f.fd == fd) return &f;
+  return nullptr;
+}
+
+Verdict inherited_fds_closed(const Observation& o, const DaemonFacts& d) {
+  if (o.attach) return skip("attached: nothing was planted");
+  nlohmann::json planted = nlohmann::json::array();
+  std::vector<std::string> leaked;
+  for (const auto& p : o.launch.planted_fds) {
+    planted.push_back({{"fd", p.fd}, {"kind", p.kind}, {"dev", p.dev}, {"ino", p.ino}});
+    for (const auto& f : d.fds)
+      if (f.stat_ok && f.dev == p.dev && f.ino == p.ino)
+        leaked.push_back("fd " + std::to_string(f.fd) + " (" + f.target + ", the " + p.kind +
+                         " planted as fd " + std::to_string(p.fd) + ")");
+  }
+  nlohmann::json ev{{"pid", d.pid}, {"planted", planted}, {"leaked", leaked}};
+  if (d.fds.empty() && !d.errors.empty())
+    return error("could not read /proc/" + std::to_string(d.pid) + "/fd", ev);
+  if (!leaked.empty())
+    return fail("still holds descriptors it inherited: " + join(leaked) +
+                    ": close every descriptor above 2 you did not open yourself, e.g. "
+                    "close_range(3, ~0U, 0) (step 7)",
+                ev);
+  return pass("none of the " + std::to_string(o.launch.planted_fds.size()) +
+                  " planted descriptors is open",
+              ev);
+}
+
+Verdict stdio_open(const Observation& o, const DaemonFacts& d) {
+  (void)o;
+  std::vector<std::string> closed;
+  nlohmann::json ev{{"pid", d.pid}};
+  for (int fd = 0; fd <= 2; ++fd) {
+    const FdFact* f = find_fd(d, fd);
+    ev["fd" + std::to_string(fd)] = f ? nlohmann::json(f->target) : nlohmann::json(nullptr);
+    if (!f) closed.push_back(std::to_string(fd));
+  }
+  if (d.fds.empty() && !d.errors.empty())
+    return error("could not read /proc/" + std::to_string(d.pid) + "/fd", ev);
+  if (!closed.empty())
+    return fail("descriptor" + std::string(closed.size() > 1 ? "s " : " ") + join(closed) +
+                    (closed.size() > 1 ? " are" : " is") +
+                    " closed: the next open() lands there and printf or a library's error "
+                    "message writes into that file; open /dev/null on 0, 1 and 2 (step 8)",
+                ev);
+  return pass("0, 1 and 2 are open", ev);
+}
+
+Verdict stdio_detached(const Observation& o, const DaemonFacts& d) {
+  std::vector<std::string> ttys;
+  nlohmann::json ev{{"pid", d.pid}};
+  for (int fd = 0; fd <= 2; ++fd) {
+    const FdFact* f = find_fd(d, fd);
+    if (!f) continue;
+    ev["fd" + std::to_string(fd)] = f->target;
+    if (is_terminal(*f) || refers_to(*f, o.launch.pty_path, o.launch.pty_rdev))
+      ttys.push_back(std::to_string(fd) + " -> " + f->target);
+  }
+  if (d.fds.empty() && !d.errors.empty())
+    return error("could not read /proc/" + std::to_string(d.pid) + "/fd", ev);
+  if (!ttys.empty())
+    return fail("standard descriptors on a terminal (" + join(ttys) +
+                    "): writes fail or block once the terminal is gone; redirect 0-2 to "
+                    "/dev/null or a log file (step 8)",
+                ev);
+  return pass("0, 1 and 2 refer to no terminal", ev);
+}
+
+}  // namespace
+
+void add_file_rules(std::vector<RuleDef>& out) {
+  out.push_back(RuleDef{
+      "inherited-fds-closed", "Inherited descriptors are closed", Severity::Required, "7", kSysv,
+      inherited_fds_closed, nullptr, nullptr,
+      {"None of the descriptors the launcher planted (a regular file and a pipe end, matched by "
+       "device and inode, not by number) is open in the daemon.",
+       "An inherited descriptor keeps a file, a pipe or a socket of the caller open for the "
+       "daemon's whole life: a pipe never reaches end-of-file (the caller's `$(...)` hangs), a "
+       "deleted file's space is never freed, a listening socket stays bound.",
+       "Each /proc/PID/fd/N is stat()ed and compared with the planted descriptors' device and "
+       "inode.",
+       "close_range(3, ~0U, 0);  /* Linux 5.9+; else loop over /proc/self/fd */",
+       "daemon.DaemonContext(files_preserve=[log_handler.stream])  # closes every other fd",
+       "start-stop-daemon closes nothing: `exec 3>&- 4>&-` before it, or daemonctl start"}});
+  out.push_back(RuleDef{
+      "stdio-open", "Descriptors 0, 1 and 2 are open", Severity::Required, "8", kBoth, stdio_open,
+      nullptr, nullptr,
+      {"Descriptors 0, 1 and 2 are all open in the daemon.",
+       "open() returns the lowest free number. With 1 closed, the next file the daemon opens "
+       "becomes its stdout, and the first printf or library warning writes into it: a corrupted "
+       "database or config file.",
+       "The entries 0, 1 and 2 of /proc/PID/fd.",
+       "int null = open(\"/dev/null\", O_RDWR);\ndup2(null, 0); dup2(null, 1); dup2(null, 2);\n"
+       "if (null > 2) close(null);",
+       "daemon.DaemonContext()  # redirects 0-2 to /dev/null by default",
+       "$DAEMON < /dev/null > /dev/null 2>&1   # never `exec >&-`"}});
+  out.push_back(RuleDef{
+      "stdio-detached", "Descriptors 0, 1 and 2 are not on a terminal", Severity::Required, "8",
+      kSysv, stdio_detached, nullptr, nullptr,
+      {"None of descriptors 0, 1, 2 refers to a terminal; each is /dev/null, a file, a pipe or a "
+       "socket.",
+       "Once the user logs out, writes to the old terminal fail with EIO or land on someone "
+       "else's session; reads get SIGTTIN; and the open descriptor keeps the pty alive.",
+       "Each of /proc/PID/fd/0-2 is stat()ed: a character device of a terminal major, or the "
+       "launch pty, fails.",
+       "int null = open(\"/dev/null\", O_RDWR);\ndup2(null, 0); dup2(null, 1); dup2(null, 2);",
+       "daemon.DaemonContext(stdout=open('/var/log/d.log', 'a+'), stderr=...)  # never "
+       "sys.stdout",
+       "start-stop-daemon --start --background --output /var/log/d.log ...   # or daemonctl "
+       "--stdout FILE"}});
+}
+
+}  // namespace dc

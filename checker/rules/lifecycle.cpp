@@ -1,0 +1,108 @@
+// Step 2 of the tutorial: the launched process forks, the parent exits, and
+// (daemon(7) 15) it exits only once the daemon is ready.
+#include "rules/catalog.h"
+#include "rules/facts.h"
+
+namespace dc {
+namespace {
+
+Verdict parent_exits(const Observation& o) {
+  const LaunchFacts& l = o.launch;
+  nlohmann::json ev{{"launched_pid", l.launched_pid}};
+  if (!l.launched_exit) {
+    ev["still_running_after_s"] = o.start_timeout_s;
+    return fail("the launched process (pid " + std::to_string(l.launched_pid) +
+                    ") was still running after the " + fixed_s(o.start_timeout_s) +
+                    " s start timeout: fork, and exit in the parent once the child is set up",
+                ev);
+  }
+  const ExitInfo& e = *l.launched_exit;
+  ev["exit"] = exit_json(e);
+  if (e.signal || e.exit_status.value_or(1) != 0)
+    return fail("the launched process " + describe_exit(e) + " after " + fixed_ms(e.at_ms) +
+                    " ms: a start that succeeded must exit 0 (a script or init system reads it)",
+                ev);
+  if (o.daemons.empty()) {
+    nlohmann::json reaped = nlohmann::json::array();
+    std::string what;
+    for (const auto& r : l.reaped) {
+      if (r.pid == l.holder_pid) continue;
+      reaped.push_back(exit_json(r));
+      if (what.size() < 200) what += (what.empty() ? "" : "; ") + std::string("pid ") +
+                                     std::to_string(r.pid) + " " + describe_exit(r) + " at " +
+                                     fixed_ms(r.at_ms) + " ms";
+    }
+    ev["reaped"] = reaped;
+    return fail("the launched process exited 0 but no daemon survived it" +
+                    (what.empty() ? std::string(" (it left no child at all)") : ": " + what),
+                ev);
+  }
+  ev["daemons"] = nlohmann::json::array();
+  for (const auto& d : o.daemons) ev["daemons"].push_back(d.pid);
+  return pass("the launched process exited 0 after " + fixed_ms(e.at_ms) + " ms and left pid " +
+                  std::to_string(o.daemons.front().pid) + " running",
+              ev);
+}
+
+Verdict ready_before_exit(const Observation& o, const DaemonFacts& d) {
+  if (!o.pidfile) return skip("no pidfile is known (give --pidfile PATH)");
+  if (!o.launch.launched_exit) return skip("the launched process did not exit");
+  if (!o.launch.pidfile_at_exit)
+    return skip("the pidfile was discovered after startup; give --pidfile to check readiness");
+  const PidfileState& s = *o.launch.pidfile_at_exit;
+  nlohmann::json ev{{"exists", s.exists},
+                    {"content", s.content},
+                    {"locks", s.locks},
+                    {"exited_at_ms", o.launch.launched_exit->at_ms}};
+  const std::string fix =
+      ": have the original process wait (on a pipe) until the daemon has written and locked "
+      "its pidfile, then exit";
+  if (!s.exists) return fail("when the launched process exited, " + o.pidfile->path + " did not exist yet" + fix, ev);
+  if (!s.pid || *s.pid != d.pid)
+    return fail("when the launched process exited, the pidfile held \"" + s.content.substr(0, 20) +
+                    "\", not the daemon's pid " + std::to_string(d.pid) + fix,
+                ev);
+  if (s.locks.empty())
+    return fail("when the launched process exited, the pidfile was not locked yet" + fix, ev);
+  return pass("the pidfile held pid " + std::to_string(d.pid) +
+                  " and was locked before the launched process exited",
+              ev);
+}
+
+}  // namespace
+
+void add_lifecycle_rules(std::vector<RuleDef>& out) {
+  out.push_back(RuleDef{
+      "parent-exits", "The launched process exits 0 and leaves a daemon", Severity::Required, "2",
+      kSysv, nullptr, parent_exits, nullptr,
+      {"The process the shell started exits with status 0 within the start timeout, and at least "
+       "one process it started keeps running.",
+       "A shell, an init script or a CI step waits for the command to return; its exit status is "
+       "the only way it learns whether the daemon started. A command that never returns blocks "
+       "its caller; one that returns non-zero says the start failed.",
+       "The session holder reports the launched process's wait status; the checker, a child "
+       "subreaper, finds the descendants re-parented to it once the launched process is gone.",
+       "pid_t pid = fork();\nif (pid < 0) err(1, \"fork\");\nif (pid > 0) _exit(0);  /* better: wait "
+       "for the daemon's readiness first */",
+       "with daemon.DaemonContext(detach_process=True):\n    main()",
+       "start-stop-daemon --start --background --make-pidfile --pidfile $PIDFILE --exec $DAEMON\n"
+       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
+  out.push_back(RuleDef{
+      "ready-before-exit", "The daemon is ready before the launched process exits",
+      Severity::Recommended, "daemon(7) 15", kSysv, ready_before_exit, nullptr, nullptr,
+      {"At the moment the launched process exited, the pidfile existed, held the daemon's pid and "
+       "was locked.",
+       "Whoever started the daemon reads the pidfile as soon as the start command returns "
+       "(systemd's Type=forking does exactly that). A parent that exits first opens a window in "
+       "which the pidfile is missing, empty or wrong, and `status` or `stop` act on nothing.",
+       "When the session holder reports the launched process's exit, the checker reads the "
+       "pidfile and /proc/locks at once, then compares with the daemon it finds afterwards.",
+       "/* parent: */ close(ready[1]); char c; if (read(ready[0], &c, 1) != 1) _exit(1); _exit(0);\n"
+       "/* daemon, after writing and locking the pidfile: */ write(ready[1], \"\", 1); "
+       "close(ready[1]);",
+       "# python-daemon exits the parent at once; enter the pidfile before detaching is not "
+       "possible, so\n# use a readiness pipe around DaemonContext, or run under daemonctl start.",
+       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # returns only when the daemon is ready"}});
+}
+
+}  // namespace dc

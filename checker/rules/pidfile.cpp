@@ -1,0 +1,108 @@
+// "There can be only one": the pidfile names the daemon, and the daemon holds
+// a lock on it, so a second instance and `stop` can trust it.
+#include <algorithm>
+
+#include "rules/catalog.h"
+#include "rules/facts.h"
+
+namespace dc {
+namespace {
+
+nlohmann::json pidfile_json(const PidfileFacts& p) {
+  return {{"path", p.path},
+          {"found_by", p.found_by},
+          {"exists", p.state.exists},
+          {"content", p.state.content.substr(0, 64)},
+          {"locks", p.state.locks}};
+}
+
+Verdict pidfile_matches(const Observation& o, const DaemonFacts& d) {
+  if (!o.pidfile) return skip("no pidfile is known (give --pidfile PATH)");
+  const PidfileFacts& p = *o.pidfile;
+  nlohmann::json ev = pidfile_json(p);
+  ev["pid"] = d.pid;
+  if (!p.state.exists) return fail(p.path + " does not exist while the daemon runs", ev);
+  if (p.state.is_symlink || !p.state.regular) return fail(p.state.parse_error, ev);
+  if (!p.state.pid)
+    return fail(p.path + " does not hold a pid: " + p.state.parse_error +
+                    "; write the pid in decimal and a newline, nothing else",
+                ev);
+  if (*p.state.pid != d.pid)
+    return fail(p.path + " holds " + std::to_string(*p.state.pid) + ", but the daemon is pid " +
+                    std::to_string(d.pid) +
+                    ": write the pidfile in the final daemon process, after the last fork",
+                ev);
+  return pass(p.path + " holds the daemon's pid " + std::to_string(d.pid), ev);
+}
+
+// A lock is the daemon's when the daemon (or one of its descendants) took it,
+// or when it is a flock/OFD lock (owned by an open file description, so the
+// pid shown may be a launcher that has exited) and the daemon has the inode open.
+Verdict pidfile_locked(const Observation& o, const DaemonFacts& d) {
+  if (!o.pidfile) return skip("no pidfile is known (give --pidfile PATH)");
+  const PidfileFacts& p = *o.pidfile;
+  nlohmann::json ev = pidfile_json(p);
+  ev["pid"] = d.pid;
+  if (!p.state.exists) return fail(p.path + " does not exist, so nothing can lock it", ev);
+  bool open_in_daemon = std::any_of(d.fds.begin(), d.fds.end(), [&](const FdFact& f) {
+    return f.stat_ok && f.dev == p.state.dev && f.ino == p.state.ino;
+  });
+  ev["open_in_daemon"] = open_in_daemon;
+  std::string others;
+  for (const auto& raw : p.state.locks) {
+    auto table = observe::parse_locks(raw + "\n");
+    if (table.locks.empty()) continue;
+    const observe::LockLine& l = table.locks.front();
+    bool ours = l.pid == d.pid || std::find(d.descendants.begin(), d.descendants.end(),
+                                            static_cast<pid_t>(l.pid)) != d.descendants.end();
+    bool by_description = l.kind == "FLOCK" || l.kind == "OFDLCK";
+    if (ours || (by_description && open_in_daemon))
+      return pass(l.kind + " " + l.access + " lock on " + p.path + " held by the daemon", ev);
+    others += (others.empty() ? "" : ", ") + l.kind + " by pid " + std::to_string(l.pid);
+  }
+  if (!others.empty())
+    return fail(p.path + " is locked, but not by the daemon (" + others +
+                    "): take the lock in the daemon itself and keep the descriptor open",
+                ev);
+  return fail(p.path + " is not locked: a second instance or `stop` cannot tell a live daemon "
+                       "from a stale file; lock it (fcntl F_OFD_SETLK or flock) before writing "
+                       "the pid and keep it open",
+              ev);
+}
+
+}  // namespace
+
+void add_pidfile_rules(std::vector<RuleDef>& out) {
+  out.push_back(RuleDef{
+      "pidfile-matches", "The pidfile holds the daemon's pid", Severity::Required,
+      "There can be only one", kSysv, pidfile_matches, nullptr, nullptr,
+      {"The pidfile exists and holds exactly the daemon's pid in decimal (a trailing newline is "
+       "fine).",
+       "`stop`, `status`, logrotate and monitoring signal the pid they read there. A pid written "
+       "by the parent before the last fork names a process that is gone, or, once pids wrap, "
+       "somebody else.",
+       "The file is read without following symbolic links and its content parsed strictly.",
+       "/* in the daemon, after the last fork: */\ndprintf(fd, \"%ld\\n\", (long)getpid());",
+       "daemon.DaemonContext(pidfile=daemon.pidfile.TimeoutPIDLockFile(path))",
+       "start-stop-daemon --start --make-pidfile --pidfile $PIDFILE --background ...   # or "
+       "daemonctl"}});
+  out.push_back(RuleDef{
+      "pidfile-locked", "The daemon holds a lock on its pidfile", Severity::Required,
+      "There can be only one", kSysv, pidfile_locked, nullptr, nullptr,
+      {"The daemon (or one of its descendants) holds a POSIX, flock or OFD lock on the pidfile's "
+       "inode. A flock or OFD lock taken by a launcher that has exited counts when the daemon "
+       "has the inode open.",
+       "A pid in a file proves nothing: the process may be dead and the pid reused. A lock dies "
+       "with its holder, so a locked pidfile means a live daemon and an unlocked one is stale. "
+       "It is also what makes a second instance refuse to start.",
+       "/proc/locks lines matched by device and inode of the pidfile; the daemon's descriptors "
+       "from /proc/PID/fd.",
+       "int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\nstruct flock l = "
+       "{.l_type = F_WRLCK, .l_whence = SEEK_SET};\nif (fcntl(fd, F_OFD_SETLK, &l) < 0) "
+       "errx(1, \"already running\");",
+       "# lockfile.pidlockfile only creates the file; hold an fcntl lock yourself:\n"
+       "fcntl.lockf(pidfile_stream, fcntl.LOCK_EX | fcntl.LOCK_NB)",
+       "flock -n $PIDFILE.lock $DAEMON   # or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
+}
+
+}  // namespace dc

@@ -1,0 +1,210 @@
+// The daemon's own process attributes: working directory (step 5), umask
+// (step 6), environment (step 1), core limit, credentials and root directory.
+#include <algorithm>
+
+#include "rules/catalog.h"
+#include "rules/facts.h"
+
+namespace dc {
+namespace {
+
+std::string strip_deleted(const std::string& p) {
+  const std::string suffix = " (deleted)";
+  return p.ends_with(suffix) ? p.substr(0, p.size() - suffix.size()) : p;
+}
+
+Verdict cwd_root(const Observation& o, const DaemonFacts& d) {
+  if (d.cwd.empty()) return error("could not read /proc/" + std::to_string(d.pid) + "/cwd");
+  const std::string want = o.expect.cwd.value_or("/");
+  nlohmann::json ev{{"pid", d.pid}, {"cwd", d.cwd}, {"expected", want}};
+  if (strip_deleted(d.cwd) == want) return pass("working directory is " + want, ev);
+  std::string why = d.cwd == o.launch.tmp_dir || strip_deleted(d.cwd) == o.launch.tmp_dir
+                        ? " (the directory it was launched from)"
+                        : "";
+  return fail("working directory is " + d.cwd + why + ": call chdir(\"" + want +
+                  "\") so the daemon holds no mount busy (step 5)",
+              ev);
+}
+
+Verdict umask_reset(const Observation& o, const DaemonFacts& d) {
+  if (!d.umask) return error("/proc/" + std::to_string(d.pid) + "/status has no Umask line");
+  nlohmann::json ev{{"pid", d.pid}, {"umask", octal(*d.umask)}};
+  if (o.expect.umask) {
+    ev["expected"] = octal(*o.expect.umask);
+    if (*d.umask == *o.expect.umask) return pass("umask is " + octal(*d.umask) + " as expected", ev);
+    return fail("umask is " + octal(*d.umask) + ", expected " + octal(*o.expect.umask) +
+                    ": call umask() with the value you want (step 6)",
+                ev);
+  }
+  if (o.attach) return skip("attached: the inherited umask is unknown (give --expect-umask)", ev);
+  ev["inherited"] = octal(o.launch.umask);
+  if (*d.umask == o.launch.umask)
+    return fail("umask is still the inherited " + octal(o.launch.umask) +
+                    ": call umask(0) (or the mask you mean) so file modes are the daemon's own "
+                    "choice, not the caller's (step 6)",
+                ev);
+  return pass("umask is " + octal(*d.umask) + ", not the inherited " + octal(o.launch.umask), ev);
+}
+
+Verdict env_sanitized(const Observation& o, const DaemonFacts& d) {
+  if (o.attach) return skip("attached: no canary was planted");
+  const std::string key = o.launch.canary_name + "=";
+  nlohmann::json ev{{"pid", d.pid}, {"canary", o.launch.canary_name}};
+  if (d.environ_key_value) {
+    ev["environ_entries"] = d.environ.size();
+    bool present = std::any_of(d.environ.begin(), d.environ.end(),
+                               [&](const std::string& e) { return e.rfind(key, 0) == 0; });
+    if (present)
+      return fail(o.launch.canary_name + " from the launching shell is still in the daemon's "
+                      "environment: start from an allow-list (PATH, LANG, TZ, ...) and drop the "
+                      "rest (step 1)",
+                  ev);
+    return pass("the launching shell's canary variable is not in the environment", ev);
+  }
+  ev["environ_rewritten"] = true;
+  if (!d.canary_in_memory)
+    return error("the environ block was rewritten and memory could not be searched: " +
+                     d.memory_search_error,
+                 ev);
+  if (!d.canary_in_memory->empty()) {
+    ev["found_at"] = *d.canary_in_memory;
+    return fail("the environ block was rewritten, but the canary is still in memory (" +
+                    *d.canary_in_memory + "): scrub the environment before rewriting it (step 1)",
+                ev);
+  }
+  return pass("the environ block was rewritten and the canary is nowhere in memory", ev);
+}
+
+Verdict core_dumps_disabled(const Observation&, const DaemonFacts& d) {
+  if (!d.core_known) return error("could not read /proc/" + std::to_string(d.pid) + "/limits");
+  auto show = [](const std::optional<unsigned long long>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json("unlimited");
+  };
+  nlohmann::json ev{{"pid", d.pid}, {"soft", show(d.core_soft)}, {"hard", show(d.core_hard)}};
+  if (d.core_soft && *d.core_soft == 0) return pass("RLIMIT_CORE is 0", ev);
+  return fail("RLIMIT_CORE is " + (d.core_soft ? std::to_string(*d.core_soft) : "unlimited") +
+                  ": set it to 0 so a crash cannot write memory (secrets) to disk "
+                  "(python-daemon prevent_core)",
+              ev);
+}
+
+Severity required_if_user(const Observation& o) {
+  return o.expect.uid ? Severity::Required : Severity::Info;
+}
+
+Verdict privileges_dropped(const Observation& o, const DaemonFacts& d) {
+  if (!o.expect.uid) return skip("no --expect-user given");
+  nlohmann::json ev{{"pid", d.pid},
+                    {"uid", {d.uid[0], d.uid[1], d.uid[2]}},
+                    {"gid", {d.gid[0], d.gid[1], d.gid[2]}},
+                    {"expected_uid", *o.expect.uid}};
+  if (o.expect.gid) ev["expected_gid"] = *o.expect.gid;
+  for (unsigned u : d.uid)
+    if (u != *o.expect.uid)
+      return fail("uids (real, effective, saved) are " + std::to_string(d.uid[0]) + ", " +
+                      std::to_string(d.uid[1]) + ", " + std::to_string(d.uid[2]) + ", expected " +
+                      std::to_string(*o.expect.uid) +
+                      " for all three: setgid(), initgroups(), then setuid() after the steps "
+                      "that need privilege",
+                  ev);
+  if (o.expect.gid)
+    for (unsigned g : d.gid)
+      if (g != *o.expect.gid)
+        return fail("gids (real, effective, saved) are " + std::to_string(d.gid[0]) + ", " +
+                        std::to_string(d.gid[1]) + ", " + std::to_string(d.gid[2]) +
+                        ", expected " + std::to_string(*o.expect.gid) +
+                        ": call setgid() before setuid()",
+                    ev);
+  return pass("runs as uid " + std::to_string(*o.expect.uid) +
+                  (o.expect.gid ? " gid " + std::to_string(*o.expect.gid) : std::string()),
+              ev);
+}
+
+Severity required_if_root(const Observation& o) {
+  return o.expect.root ? Severity::Required : Severity::Info;
+}
+
+Verdict root_directory(const Observation& o, const DaemonFacts& d) {
+  if (!o.expect.root) return skip("no --expect-root given");
+  nlohmann::json ev{{"pid", d.pid}, {"root", d.root}, {"expected", *o.expect.root}};
+  if (d.root.empty()) return error("could not read /proc/" + std::to_string(d.pid) + "/root", ev);
+  if (d.root == *o.expect.root) return pass("root directory is " + d.root, ev);
+  return fail("root directory is " + d.root + ", expected " + *o.expect.root +
+                  ": chroot() to it, then chdir(\"/\") inside it",
+              ev);
+}
+
+}  // namespace
+
+void add_process_rules(std::vector<RuleDef>& out) {
+  out.push_back(RuleDef{
+      "cwd-root", "The working directory is /", Severity::Required, "5", kSysv, cwd_root, nullptr,
+      nullptr,
+      {"The daemon's working directory is / (or the one given with --expect-cwd).",
+       "A process's working directory keeps its file system busy: while the daemon sits in "
+       "/home/alice or /mnt/usb, that file system cannot be unmounted.",
+       "readlink /proc/PID/cwd.",
+       "if (chdir(\"/\") < 0) err(1, \"chdir\");",
+       "daemon.DaemonContext(working_directory='/')  # the default",
+       "start-stop-daemon --start --chdir / ...   # or: daemonctl start --chdir /"}});
+  out.push_back(RuleDef{
+      "umask-reset", "The umask is the daemon's own", Severity::Required, "6", kSysv, umask_reset,
+      nullptr, nullptr,
+      {"The daemon's umask differs from the unusual one it inherited (or equals --expect-umask).",
+       "The umask filters the mode of every file the daemon creates. Inherited from whoever "
+       "started it, it makes the daemon's files world-writable for one user and unreadable for "
+       "the next.",
+       "The Umask line of /proc/PID/status, against the 047 the launcher set.",
+       "umask(0);  /* or umask(022): the daemon's own choice */",
+       "daemon.DaemonContext(umask=0o022)  # default 0",
+       "start-stop-daemon --start --umask 022 ...   # or: daemonctl start --umask 022"}});
+  out.push_back(RuleDef{
+      "env-sanitized", "The launching shell's environment is not inherited", Severity::Info, "1",
+      kSysv, env_sanitized, nullptr, nullptr,
+      {"The canary variable the launcher added is absent from the daemon's environment.",
+       "A daemon that keeps the caller's environment behaves differently depending on who "
+       "started it (LD_PRELOAD, locale, PATH, proxies) and leaks the caller's secrets to its "
+       "children.",
+       "/proc/PID/environ is the initial environment block. When it no longer reads as KEY=VALUE "
+       "entries (setproctitle rewrote it), the checker searches the daemon's readable memory "
+       "(/proc/PID/maps, /proc/PID/mem) for the canary's value; if it cannot, the rule errors.",
+       "char *keep[] = {\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\", NULL};\nexecve(path, argv, keep);"
+       "  /* or rewrite the block in place */",
+       "# DaemonContext does not scrub; exec with a clean env:\nos.execve(path, argv, {'PATH': "
+       "'/usr/bin:/bin'})",
+       "env -i PATH=/usr/bin:/bin start-stop-daemon --start ...   # daemonctl start scrubs by "
+       "default"}});
+  out.push_back(RuleDef{
+      "core-dumps-disabled", "Core dumps are disabled", Severity::Info,
+      "python-daemon prevent_core", kSysv, core_dumps_disabled, nullptr, nullptr,
+      {"RLIMIT_CORE of the daemon is 0.",
+       "A daemon's memory holds keys, passwords and other users' data; a core file writes it to "
+       "disk where it outlives the process.",
+       "The \"Max core file size\" line of /proc/PID/limits.",
+       "struct rlimit none = {0, 0};\nsetrlimit(RLIMIT_CORE, &none);",
+       "daemon.DaemonContext(prevent_core=True)  # the default",
+       "ulimit -c 0; start-stop-daemon --start ...   # daemonctl does it by default"}});
+  out.push_back(RuleDef{
+      "privileges-dropped", "The daemon runs as the expected user", Severity::Required,
+      "uid/gid", kSysv, privileges_dropped, nullptr, required_if_user,
+      {"With --expect-user (and --expect-group), the daemon's real, effective and saved ids all "
+       "equal the expected ones.",
+       "A daemon that keeps root after it no longer needs it turns every bug into a root "
+       "compromise; a saved uid of 0 lets an attacker switch back.",
+       "The Uid and Gid lines of /proc/PID/status.",
+       "if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0) err(1, \"drop\");",
+       "daemon.DaemonContext(uid=pw.pw_uid, gid=pw.pw_gid, initgroups=True)",
+       "start-stop-daemon --start --chuid user:group ...   # or: daemonctl start --user U "
+       "--group G"}});
+  out.push_back(RuleDef{
+      "root-directory", "The root directory is the expected one", Severity::Required,
+      "chroot_directory", kSysv, root_directory, nullptr, required_if_root,
+      {"With --expect-root, the daemon's root directory is that directory.",
+       "A chroot confines what a compromised daemon can see of the file system.",
+       "readlink /proc/PID/root.",
+       "if (chroot(dir) < 0 || chdir(\"/\") < 0) err(1, \"chroot\");",
+       "daemon.DaemonContext(chroot_directory='/srv/jail')",
+       "start-stop-daemon --start --chroot /srv/jail ...   # or: daemonctl start --chroot DIR"}});
+}
+
+}  // namespace dc

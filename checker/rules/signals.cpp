@@ -1,0 +1,81 @@
+// daemon(7) steps 2 and 3: signal dispositions and the signal mask are
+// inherited across fork and exec, and a daemon resets both.
+#include <algorithm>
+
+#include "rules/catalog.h"
+#include "rules/facts.h"
+
+namespace dc {
+namespace {
+
+std::vector<std::string> still_set(uint64_t mask, const std::vector<int>& planted) {
+  std::vector<std::string> out;
+  for (int s : planted)
+    if (s >= 1 && s <= 64 && (mask >> (s - 1)) & 1U) out.push_back(observe::signal_name(s));
+  return out;
+}
+
+std::vector<std::string> names(const std::vector<int>& sigs) {
+  std::vector<std::string> out;
+  for (int s : sigs) out.push_back(observe::signal_name(s));
+  return out;
+}
+
+Verdict signal_mask_reset(const Observation& o, const DaemonFacts& d) {
+  if (o.attach) return skip("attached: nothing was planted");
+  auto left = still_set(d.sig_blk, o.launch.blocked_signals);
+  nlohmann::json ev{{"pid", d.pid},
+                    {"planted_blocked", names(o.launch.blocked_signals)},
+                    {"blocked", signal_names(d.sig_blk)}};
+  if (!left.empty())
+    return fail(join(left) + " is still blocked, as the launching shell left it: the daemon "
+                             "will never see it; clear the mask with sigprocmask(SIG_SETMASK, "
+                             "&empty, NULL) (daemon(7) step 3)",
+                ev);
+  return pass("no inherited blocked signal is still blocked", ev);
+}
+
+Verdict signal_dispositions_reset(const Observation& o, const DaemonFacts& d) {
+  if (o.attach) return skip("attached: nothing was planted");
+  auto left = still_set(d.sig_ign, o.launch.ignored_signals);
+  nlohmann::json ev{{"pid", d.pid},
+                    {"planted_ignored", names(o.launch.ignored_signals)},
+                    {"ignored", signal_names(d.sig_ign)}};
+  if (!left.empty())
+    return fail(join(left) + " is still ignored, as the launching shell left it: reset every "
+                             "signal to SIG_DFL before installing your own handlers (daemon(7) "
+                             "step 2)",
+                ev);
+  return pass("no inherited ignored signal is still ignored", ev);
+}
+
+}  // namespace
+
+void add_signal_rules(std::vector<RuleDef>& out) {
+  out.push_back(RuleDef{
+      "signal-mask-reset", "The inherited signal mask is cleared", Severity::Recommended,
+      "daemon(7) 3", kSysv, signal_mask_reset, nullptr, nullptr,
+      {"No signal the launcher blocked is still blocked in the daemon.",
+       "The signal mask survives fork() and exec(). A daemon started from a program that "
+       "blocked SIGTERM or SIGHUP never receives them: it cannot be stopped or reloaded.",
+       "The SigBlk mask of /proc/PID/status, against the signals the launcher blocked "
+       "(SIGUSR2).",
+       "sigset_t none; sigemptyset(&none);\nsigprocmask(SIG_SETMASK, &none, NULL);",
+       "signal.pthread_sigmask(signal.SIG_SETMASK, [])  # DaemonContext does not do this",
+       "daemonctl start ...   # resets the mask; a shell cannot unblock a signal"}});
+  out.push_back(RuleDef{
+      "signal-dispositions-reset", "Inherited ignored signals are reset", Severity::Recommended,
+      "daemon(7) 2", kSysv, signal_dispositions_reset, nullptr, nullptr,
+      {"No signal the launcher set to SIG_IGN is still ignored in the daemon.",
+       "An ignored disposition survives exec(). `nohup` ignores SIGHUP, some shells ignore "
+       "SIGINT or SIGQUIT for background jobs: the daemon then silently loses signals it was "
+       "meant to act on.",
+       "The SigIgn mask of /proc/PID/status, against the signals the launcher ignored "
+       "(SIGRTMIN+3).",
+       "for (int s = 1; s < NSIG; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);",
+       "for s in range(1, signal.NSIG):\n    try: signal.signal(s, signal.SIG_DFL)\n    except "
+       "(OSError, ValueError): pass",
+       "daemonctl start ...   # resets dispositions; `trap - SIGNAL` resets one in a shell"}});
+}
+
+}  // namespace dc
