@@ -148,6 +148,31 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   return std::nullopt;
 }
 
+// --attach: read a daemon that something else started. Nothing is planted,
+// launched or signalled; the rules that need those skip.
+std::optional<Error> run_attached(const CheckOptions& opt, Observation& o) {
+  const pid_t pid = *opt.attach;
+  if (pid <= 0 || !read_proc_entry(pid)) return Error{"no process with pid " + std::to_string(pid)};
+  o.attach = true;
+  o.race_trials = 0;
+  if (opt.expect_cwd) o.expect.cwd = *opt.expect_cwd;
+  if (opt.expect_root) o.expect.root = *opt.expect_root;
+  DaemonFacts d = observe::observe_daemon(pid, "");
+  d.why = "attached (--attach)";
+  for (const auto& e : descendants_of(pid))
+    if (e.state != 'Z') d.descendants.push_back(e.pid);
+  if (opt.pidfile)
+    o.pidfile = PidfileFacts{*opt.pidfile, "option", observe::read_pidfile(*opt.pidfile)};
+  else if (auto found = observe::discover_pidfile(d, {"/run", "/var/run", "/tmp", d.cwd}))
+    o.pidfile = *found;
+  o.daemons.push_back(std::move(d));
+  const std::string why = "attached: the checker only signals processes it started";
+  for (auto* s : {&o.probes.hangup.skipped, &o.probes.second.skipped, &o.probes.sighup.skipped,
+                  &o.probes.sigterm.skipped, &o.probes.race.skipped})
+    *s = why;
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<CheckRun> run_check(const CheckOptions& opt) {
@@ -166,6 +191,14 @@ Result<CheckRun> run_check(const CheckOptions& opt) {
   o.expect.group = opt.expect_group;
   o.expect.uid = opt.expect_uid;
   o.expect.gid = opt.expect_gid;
+
+  if (opt.attach) {
+    double ta = reaper.now_ms();
+    if (auto failed = run_attached(opt, o)) return *failed;
+    o.phase_ms["observe"] = reaper.now_ms() - ta;
+    run.duration_ms = reaper.now_ms() - t0;
+    return run;
+  }
 
   auto tmp = make_tmp_dir();
   if (!tmp) return tmp.error();

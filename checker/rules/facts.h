@@ -46,7 +46,7 @@ inline bool refers_to(const FdFact& f, const std::string& pty_path, unsigned lon
 }
 
 inline std::string describe_exit(const ExitInfo& e) {
-  if (e.signal) return "killed by " + observe::signal_name(*e.signal);
+  if (e.signal) return "was killed by " + observe::signal_name(*e.signal);
   if (e.exit_status) return "exited with status " + std::to_string(*e.exit_status);
   return "ended";
 }

@@ -7,6 +7,7 @@ namespace dc {
 namespace {
 
 Verdict parent_exits(const Observation& o) {
+  if (o.attach) return skip("attached to a running daemon: its start was not observed");
   const LaunchFacts& l = o.launch;
   nlohmann::json ev{{"launched_pid", l.launched_pid}};
   if (!l.launched_exit) {
@@ -45,6 +46,7 @@ Verdict parent_exits(const Observation& o) {
 }
 
 Verdict ready_before_exit(const Observation& o, const DaemonFacts& d) {
+  if (o.attach) return skip("attached to a running daemon: its start was not observed");
   if (!o.pidfile) return skip("no pidfile is known (give --pidfile PATH)");
   if (!o.launch.launched_exit) return skip("the launched process did not exit");
   if (!o.launch.pidfile_at_exit)

@@ -80,8 +80,9 @@ Verdict second_instance_reports_failure(const Observation& o) {
   ev["second_exit"] = exit_json(*p.launched_exit);
   const ExitInfo& e = *p.launched_exit;
   if (!e.signal && e.exit_status.value_or(0) == 0)
-    return fail("the second launch exited 0 although it started nothing: check the pidfile lock "
-                "before forking and exit non-zero with a message when it is held",
+    return fail("the second launch exited 0 while the first daemon was running, so a script "
+                "believes it started: check the pidfile lock before forking and exit non-zero "
+                "with a message when it is held",
                 ev);
   return pass("the second launch " + describe_exit(e) + ", so a script can tell it failed", ev);
 }
@@ -138,16 +139,23 @@ Verdict race_free_startup(const Observation& o) {
   const RaceProbe& p = o.probes.race;
   if (!p.ran) return skip(p.skipped.empty() ? "--race-trials 0" : p.skipped);
   int survived = 0;
-  std::map<std::string, int> causes;
+  // Which signal killed a descendant, in how many failed trials, and which pids.
+  std::map<std::string, std::pair<int, std::vector<pid_t>>> causes;
   nlohmann::json trials = nlohmann::json::array();
   for (const auto& t : p.trials) {
     survived += t.daemon_survived ? 1 : 0;
     nlohmann::json j{{"daemon_survived", t.daemon_survived}, {"deaths", exits_json(t.deaths)}, {"ms", t.ms}};
     if (t.launched_exit) j["launched_exit"] = exit_json(*t.launched_exit);
     trials.push_back(j);
-    if (!t.daemon_survived)
-      for (const auto& d : t.deaths)
-        if (d.signal) causes["pid " + std::to_string(d.pid) + " died of " + observe::signal_name(*d.signal)]++;
+    if (t.daemon_survived) continue;
+    std::map<std::string, bool> seen;
+    for (const auto& d : t.deaths) {
+      if (!d.signal) continue;
+      auto& c = causes[observe::signal_name(*d.signal)];
+      if (!seen[observe::signal_name(*d.signal)]) c.first++;
+      seen[observe::signal_name(*d.signal)] = true;
+      c.second.push_back(d.pid);
+    }
   }
   int n = static_cast<int>(p.trials.size());
   nlohmann::json ev{{"trials", trials}, {"survived", survived}};
@@ -156,8 +164,13 @@ Verdict race_free_startup(const Observation& o) {
                     " trials where the target led the terminal's session",
                 ev);
   std::string why;
-  for (const auto& [c, k] : causes)
-    if (why.size() < 160) why += (why.empty() ? "" : ", ") + c + (k > 1 ? " (" + std::to_string(k) + "x)" : "");
+  for (const auto& [sig, c] : causes) {
+    std::string list;
+    for (size_t i = 0; i < c.second.size() && i < 5; ++i) list += (i ? ", " : "") + std::to_string(c.second[i]);
+    if (c.second.size() > 5) list += ", ...";
+    why += (why.empty() ? "" : "; ") + sig + " killed pid " + list + " in " + std::to_string(c.first) +
+           (c.first == 1 ? " trial" : " trials");
+  }
   return fail("no daemon survived startup in " + std::to_string(n - survived) + " of " +
                   std::to_string(n) + " trials where the target led the terminal's session" +
                   (why.empty() ? "" : " (" + why + ")") +
@@ -168,6 +181,7 @@ Verdict race_free_startup(const Observation& o) {
 
 Verdict stays_in_foreground(const Observation& o) {
   const ForegroundProbe& p = o.probes.foreground;
+  if (o.attach) return skip("attached to a running service: its start was not observed");
   if (!p.ran) return skip("the foreground run did not happen");
   nlohmann::json ev{{"waited_ms", p.waited_ms}};
   if (p.exit) {
@@ -187,6 +201,7 @@ Severity required_with_notify(const Observation& o) {
 
 Verdict sd_notify_ready(const Observation& o) {
   const ForegroundProbe& p = o.probes.foreground;
+  if (o.attach) return skip("attached to a running service: its start was not observed");
   if (!p.ran) return skip("the foreground run did not happen");
   nlohmann::json msgs = nlohmann::json::array();
   for (const auto& m : p.notify) msgs.push_back({{"at_ms", m.at_ms}, {"pid", m.sender}, {"text", m.text}});

@@ -1,0 +1,112 @@
+// See checker_run.h.
+#include "checker_run.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace dc::test {
+namespace {
+
+std::vector<int> my_children() {
+  std::vector<int> out;
+  const int me = ::getpid();
+  DIR* d = ::opendir("/proc");
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    int pid = std::atoi(e->d_name);
+    if (pid <= 0) continue;
+    std::ifstream f("/proc/" + std::string(e->d_name) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    char state = 0;
+    int ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == me && state != 'Z') out.push_back(pid);
+  }
+  ::closedir(d);
+  return out;
+}
+
+}  // namespace
+
+std::string checker_path() { return DC_CHECKER; }
+std::string fixture_path() { return DC_FIXTURE; }
+std::string report_dir() { return DC_REPORT_DIR; }
+
+std::string CheckerRun::status(const std::string& rule) const {
+  if (!scorecard.is_object()) return "";
+  for (const auto& r : scorecard["rules"])
+    if (r["id"] == rule) return r["status"];
+  return "";
+}
+
+std::string CheckerRun::message(const std::string& rule) const {
+  if (!scorecard.is_object()) return "";
+  for (const auto& r : scorecard["rules"])
+    if (r["id"] == rule) return r["message"];
+  return "";
+}
+
+CheckerRun run_checker(std::vector<std::string> args, bool raw) {
+  static bool subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+  (void)subreaper;
+  if (!raw) args.insert(args.begin(), {"--json", "-", "--quiet", "--report-dir", report_dir()});
+  args.insert(args.begin(), checker_path());
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) return {};
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  CheckerRun r;
+  pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open_pipes = 2;
+  while (open_pipes > 0 && ::poll(p, 2, -1) > 0) {
+    for (auto& x : p) {
+      if (x.fd < 0 || !x.revents) continue;
+      char buf[65536];
+      ssize_t n = ::read(x.fd, buf, sizeof buf);
+      if (n > 0) {
+        (x.fd == out[0] ? r.out : r.err).append(buf, static_cast<size_t>(n));
+      } else {
+        ::close(x.fd);
+        x.fd = -1;
+        --open_pipes;
+      }
+    }
+  }
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  r.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.scorecard = nlohmann::json::parse(r.out, nullptr, false);
+  if (r.scorecard.is_discarded()) r.scorecard = nullptr;
+  // Anything daemoncheck left would now be our child: count, then end it.
+  r.left_behind = my_children();
+  for (int left : r.left_behind) ::kill(left, SIGKILL);  // test-side safety net; pids are our children
+  while (::waitpid(-1, &st, WNOHANG) > 0) {
+  }
+  return r;
+}
+
+}  // namespace dc::test

@@ -1,0 +1,30 @@
+// Runs the real daemoncheck binary on a real target and returns its exit
+// status, stderr and scorecard. The test process is a child subreaper, so
+// anything daemoncheck leaves behind is re-parented here and counted.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace dc::test {
+
+struct CheckerRun {
+  int exit_status = -1;
+  std::string out, err;
+  nlohmann::json scorecard;  // null when stdout was not JSON
+  std::vector<int> left_behind;  // processes re-parented to the test after it exited
+  std::string status(const std::string& rule) const;  // "" when absent
+  std::string message(const std::string& rule) const;
+};
+
+// argv is daemoncheck's own (options, "--", command). --json - --quiet and
+// --report-dir are added unless `raw` is true.
+CheckerRun run_checker(std::vector<std::string> args, bool raw = false);
+
+// Build-tree paths, from compile definitions.
+std::string checker_path();
+std::string fixture_path();
+std::string report_dir();
+
+}  // namespace dc::test
