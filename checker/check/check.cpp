@@ -35,31 +35,20 @@ std::string iso_now() {
   return out;
 }
 
-Result<std::string> make_tmp_dir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/daemoncheck-XXXXXX";
-  if (!::mkdtemp(tmpl.data()))
-    return Error{"cannot create a temporary directory " + tmpl + ": " + std::strerror(errno)};
-  ::chmod(tmpl.c_str(), 0755);  // a daemon that drops privileges still reaches its files
-  return tmpl;
-}
-
 // Cleans up on every way out of run_check(), exceptions included.
+// An interrupted checker gives the target less time to exit.
 class Teardown {
  public:
-  explicit Teardown(std::string tmp) : tmp_(std::move(tmp)) {}
   ~Teardown() { finish(); }
   CleanupReport finish() {
     if (done_) return {};
     done_ = true;
-    Reaper::get().stop_interrupts();
-    CleanupReport r = kill_all_descendants(1000);
-    remove_tree(tmp_);
-    return r;
+    Reaper& reaper = Reaper::get();
+    reaper.stop_interrupts();
+    return kill_all_descendants(reaper.interrupted_by() ? 200 : 1000);
   }
 
  private:
-  std::string tmp_;
   bool done_ = false;
 };
 
@@ -200,10 +189,10 @@ Result<CheckRun> run_check(const CheckOptions& opt) {
     return run;
   }
 
-  auto tmp = make_tmp_dir();
-  if (!tmp) return tmp.error();
-  Teardown teardown(*tmp);
-  auto failed = run_phases(opt, *tmp, o);
+  auto tmp = TempDir::make("daemoncheck");
+  if (!tmp) return Error{std::string("cannot create a temporary directory: ") + std::strerror(errno)};
+  Teardown teardown;  // declared after tmp: processes end before their folder goes
+  auto failed = run_phases(opt, tmp->path(), o);
   double tc = reaper.now_ms();
   run.cleanup = teardown.finish();
   o.phase_ms["cleanup"] = reaper.now_ms() - tc;

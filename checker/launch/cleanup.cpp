@@ -3,7 +3,10 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <algorithm>
 #include <filesystem>
@@ -75,6 +78,14 @@ CleanupReport kill_all_descendants(double grace_ms) {
   reaper.reap_now();
   rep.ms = reaper.now_ms() - t0;
   return rep;
+}
+
+std::optional<TempDir> TempDir::make(const std::string& prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) return std::nullopt;
+  ::chmod(tmpl.c_str(), 0755);
+  return TempDir(tmpl);
 }
 
 void remove_tree(const std::string& path) {

@@ -5,7 +5,9 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dc {
@@ -23,5 +25,22 @@ CleanupReport kill_all_descendants(double grace_ms);
 
 // Removes a directory tree without following symbolic links.
 void remove_tree(const std::string& path);
+
+// A temporary directory made with mkdtemp() under $TMPDIR (or /tmp), mode
+// 0755 so a daemon that drops privileges still reaches it, and removed with
+// everything in it when the object goes away, exceptions included.
+class TempDir {
+ public:
+  static std::optional<TempDir> make(const std::string& prefix);
+  TempDir(TempDir&& o) noexcept : path_(std::exchange(o.path_, std::string())) {}
+  TempDir& operator=(TempDir&&) = delete;
+  TempDir(const TempDir&) = delete;
+  ~TempDir() { remove_tree(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
 
 }  // namespace dc

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -21,11 +22,14 @@
 namespace dc {
 namespace {
 
-// How long a signal that the target catches, ignores or blocks is given to
-// kill it anyway (its handler may exit). A signal with the default action
-// kills at once, and that death ends the wait.
+// A signal with the default action kills at once, and that death ends the
+// wait (bounded by kDefaultBoundMs). A signal the target catches, ignores or
+// blocks cannot be awaited as an event: the checker waits until the kernel no
+// longer shows it pending (the handler has run), then gives the handler
+// kGraceMs to exit the process; kCaughtBoundMs bounds the whole.
 constexpr double kCaughtBoundMs = 100;
 constexpr double kDefaultBoundMs = 2000;
+constexpr double kGraceMs = 10;
 
 struct Tracked {
   pid_t pid;
@@ -93,6 +97,38 @@ double bound_for(const std::vector<Tracked>& ts, int sig) {
   return kDefaultBoundMs;
 }
 
+bool pending(pid_t pid, int sig) {
+  auto text = observe::read_file("/proc/" + std::to_string(pid) + "/status");
+  if (!text) return false;
+  uint64_t bit = uint64_t{1} << (sig - 1);
+  for (const char* key : {"\nSigPnd:\t", "\nShdPnd:\t"}) {
+    auto at = text->find(key);
+    if (at == std::string::npos) continue;
+    uint64_t mask = std::strtoull(text->c_str() + at + std::strlen(key), nullptr, 16);
+    if (mask & bit) return true;
+  }
+  return false;
+}
+
+// Waits for the effect of sig on the tracked processes: their exit, or, for
+// those that handle it, the end of its delivery plus a short grace.
+void await_signal(std::vector<Tracked>& ts, int sig) {
+  Reaper& reaper = Reaper::get();
+  const double t0 = reaper.now_ms();
+  if (bound_for(ts, sig) == kDefaultBoundMs) {
+    wait_exits(ts, t0 + kDefaultBoundMs);
+    return;
+  }
+  for (auto& t : ts) {
+    // A blocked signal stays pending for ever; only a delivered one can kill.
+    while (pidfd_alive(t.fd.get()) && pending(t.pid, sig) && reaper.now_ms() < t0 + kCaughtBoundMs) {
+      const int fds[] = {t.fd.get()};
+      if (reaper.wait(fds, reaper.now_ms() + 1) == 0) break;  // 1 ms steps: no event exists for "handled"
+    }
+  }
+  wait_exits(ts, std::min(reaper.now_ms() + kGraceMs, t0 + kCaughtBoundMs));
+}
+
 std::vector<ExitInfo> deaths(std::vector<Tracked>& ts, Launch* launch) {
   std::vector<ExitInfo> out;
   for (auto& t : ts)
@@ -118,14 +154,17 @@ void probe_hangup(Launch& L, Observation& o) {
     if (d.pgrp == o.launch.job_pgid || d.sid == o.launch.launch_sid) reachable.push_back(d.pid);
   p.reachable = reachable;
   auto ts = track(reachable);
-  double bound = bound_for(ts, SIGHUP);
+  const bool handled = bound_for(ts, SIGHUP) == kCaughtBoundMs;
   // The terminal hangs up: the holder gets SIGHUP, forwards it to the job's
   // process group and exits.
   L.pty_master.reset();
   std::vector<Tracked> holder;
   if (L.holder_pidfd.valid()) holder.push_back({o.launch.holder_pid, std::move(L.holder_pidfd)});
   wait_exits(holder, reaper.now_ms() + 2000);
-  wait_exits(ts, reaper.now_ms() + bound);
+  if (handled)
+    await_signal(ts, SIGHUP);
+  else
+    wait_exits(ts, reaper.now_ms() + kDefaultBoundMs);
   p.died = deaths(ts, &L);
   p.ms = reaper.now_ms() - t0;
 }
@@ -197,9 +236,8 @@ void probe_sighup(Launch& L, Observation& o) {
   p.ran = true;
   p.signal = SIGHUP;
   auto ts = track(daemon_pids(o));
-  double bound = bound_for(ts, SIGHUP);
   for (auto& t : ts) send_signal(t.fd.get(), SIGHUP);
-  wait_exits(ts, reaper.now_ms() + bound);
+  await_signal(ts, SIGHUP);
   p.died = deaths(ts, &L);
   p.ms = reaper.now_ms() - t0;
 }
@@ -256,13 +294,12 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
     return;
   }
   p.ran = true;
-  const char* base = std::getenv("TMPDIR");
   for (int i = 0; i < opt.race_trials; ++i) {
     double t0 = reaper.now_ms();
     RaceTrial trial;
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/daemoncheck-race-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) break;
-    ::chmod(tmpl.c_str(), 0755);
+    auto dir = TempDir::make("daemoncheck-race");
+    if (!dir) break;
+    const std::string& tmpl = dir->path();
     std::vector<std::string> argv;
     for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmpl));
     LaunchPlan plan = default_plan(argv, tmpl);
@@ -279,13 +316,13 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
         if (L.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline);
         trial.launched_exit = L.facts.launched_exit;
         trial.daemon_survived = !live_descendants({}).empty();
+        reaper.reap_now();  // the dead are zombies by now: collect how they died
         for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
           if (reaper.reaped()[k].signal || reaper.reaped()[k].pid != L.facts.launched_pid)
             trial.deaths.push_back(reaper.reaped()[k]);
       }
       kill_all_descendants(200);
     }  // the trial's pty closes here, after its processes are gone
-    remove_tree(tmpl);
     trial.ms = reaper.now_ms() - t0;
     p.trials.push_back(std::move(trial));
   }

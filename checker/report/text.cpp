@@ -3,46 +3,56 @@
 
 #include <cstdio>
 
+#include "report/escape.h"
+#include "report/view.h"
+
 namespace dc {
+namespace {
+
+const char* status_color(const RuleView& r) {
+  if (r.status == "pass") return "32";
+  if (r.status == "fail") return r.severity == "required" ? "31" : r.severity == "info" ? "2;33" : "33";
+  if (r.status == "error") return "35";
+  if (r.status == "waived") return "36";
+  return "2";
+}
+
+}  // namespace
 
 std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
   auto paint = [&](const char* code, const std::string& s) {
     return style.color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
   };
-  std::string out;
-  const auto& target = sc.value("target", nlohmann::json::object());
-  std::string argv;
-  for (const auto& a : target.value("argv", nlohmann::json::array())) argv += (argv.empty() ? "" : " ") + a.get<std::string>();
-  out += "daemoncheck " + sc["tool"].value("version", "") + " — " + target.value("profile", "sysv") +
-         " profile — " + argv + "\n";
-  for (const auto& d : sc.value("daemons", nlohmann::json::array()))
-    out += "  daemon pid " + std::to_string(d.value("pid", 0)) + " (" + d.value("comm", "") +
-           "), " + d.value("why", "") + "\n";
-  for (const auto& r : sc["rules"]) {
-    std::string status = r.value("status", "");
-    const char* mark = "?";
-    const char* color = "0";
-    if (status == "pass") mark = "✓", color = "32";
-    else if (status == "fail") mark = "✗", color = r.value("severity", "") == "required" ? "31" : "33";
-    else if (status == "skip") mark = "-", color = "2";
-    else if (status == "error") mark = "!", color = "35";
-    else if (status == "waived") mark = "~", color = "36";
-    char head[96];
-    std::snprintf(head, sizeof head, "%s %-6s %-11s %-32s ", mark, status.c_str(),
-                  r.value("severity", "").c_str(), r.value("id", "").c_str());
-    std::string line = head + r.value("message", "");
-    if (status == "waived") line += " [waived: " + r.value("waiver", "") + "]";
-    out += paint(color, line) + "\n";
+  const ScorecardView v = read_view(sc);
+  std::string out = v.tool_name + " " + v.tool_version + " — " + v.profile + " profile — " +
+                    (v.argv.empty() ? std::string("(no command)") : printable(shell_join(v.argv))) +
+                    "\n";
+  const auto& daemons = get(sc, "daemons");
+  if (daemons.is_array())
+    for (const auto& d : daemons)
+      out += "  daemon pid " + std::to_string(get_int(d, "pid")) + " (" +
+             printable(get_string(d, "comm")) + "), " + printable(get_string(d, "why")) + "\n";
+
+  for (const auto& r : v.rules) {
+    char head[128];
+    std::snprintf(head, sizeof head, "%s %-6s %-11s %-32s ", status_mark(r.status), r.status.c_str(),
+                  r.severity.c_str(), printable(r.id).c_str());
+    std::string line = head + printable(r.message);
+    if (r.status == "waived") line += " [waived: " + printable(r.waiver) + "]";
+    out += paint(status_color(r), line) + "\n";
   }
-  const auto& sum = sc["summary"];
-  std::string counts;
-  for (auto& [k, v] : sum["counts"].items())
-    if (v.get<int>() > 0) counts += (counts.empty() ? "" : ", ") + std::to_string(v.get<int>()) + " " + k;
-  std::string verdict = sum.value("verdict", "fail");
-  char dur[32];
-  std::snprintf(dur, sizeof dur, "%.0f", sc.value("duration_ms", 0.0));
-  out += paint(verdict == "pass" ? "1;32" : "1;31", "verdict: " + verdict) + " (" + counts + ") in " +
-         dur + " ms\n";
+  for (const auto& w : v.waivers)
+    if (!w.used)
+      out += paint("33", "unused waiver: " + printable(w.id) + " (\"" + printable(w.reason) +
+                             "\"): " + unused_waiver_reason(v, w) + ", so there was nothing to waive") +
+             "\n";
+  for (const auto& [format, path] : style.also_written)
+    out += format + ": " + printable(path) + "\n";
+
+  std::string tail = " (" + counts_line(v) + ") in " + human_ms(v.duration_ms);
+  if (v.strict) tail += ", --strict";
+  out += paint(v.verdict == "pass" ? "1;32" : "1;31", "verdict: " + v.verdict) + tail + "\n";
+  if (!style.report_path.empty()) out += "report: " + printable(style.report_path) + "\n";
   return out;
 }
 

@@ -2,6 +2,12 @@
 // Each test also requires that nothing the check started is left running.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "checker_run.h"
@@ -132,6 +138,142 @@ TEST(Check, GlibcDaemonIsFoundAndJudged) {
 TEST(Check, ExpectCwdAcceptsTmpToken) {
   auto r = run_checker(fixture({"--keep-cwd"}, true, {"--expect-cwd", "{tmp}"}));
   EXPECT_EQ(r.status("cwd-root"), "pass") << r.message("cwd-root");
+}
+
+class Interrupt : public ::testing::TestWithParam<int> {};
+
+// SIGINT or SIGTERM while a probe waits on a daemon that ignores SIGTERM:
+// every process is stopped, no report and no temp folder is left.
+TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
+  char tmpl[] = "/tmp/dc-interrupt-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string tmp = tmpl, reports = tmp + "/reports", temps = tmp + "/t";
+  ::mkdir(reports.c_str(), 0755);
+  ::mkdir(temps.c_str(), 0755);
+  auto r = run_checker_interrupted({"--report-dir", reports, "--pidfile", "{tmp}/d.pid", "--stop-timeout", "20",
+                                    "--", fixture_path(), "--pidfile", "{tmp}/d.pid", "--ignore-term", "--leave-child"},
+                                   temps, "d.pid", GetParam());
+  EXPECT_EQ(r.exit_status, 128 + GetParam()) << r.err;
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.left_behind.empty()) << r.left_behind.size() << " processes left";
+  EXPECT_EQ(count_entries(reports), 0) << "a report was written";
+  EXPECT_EQ(count_entries(temps), 0) << "a temp folder was left";
+  ::rmdir(reports.c_str());
+  ::rmdir(temps.c_str());
+  ::rmdir(tmp.c_str());
+}
+INSTANTIATE_TEST_SUITE_P(Signals, Interrupt, ::testing::Values(SIGINT, SIGTERM));
+
+}  // namespace
+}  // namespace dc::test
+
+namespace dc::test {
+namespace {
+
+// --- the active probes ---------------------------------------------------
+
+TEST(Probes, DaemonThatDiesOnSighupFailsSighupHandled) {
+  auto r = run_checker(fixture({"--die-on-hup"}, true, {"--race-trials", "1"}));
+  EXPECT_EQ(r.exit_status, 0);  // info rule
+  expect_statuses(r, {{"sighup-handled", "fail"}, {"sigterm-exits", "skip"}, {"sigterm-cleanup", "skip"}});
+}
+
+TEST(Probes, DaemonLeftInTheJobDiesOnHangup) {
+  auto r = run_checker(fixture({"--no-setsid", "--single-fork", "--die-on-hup"}, true, {"--race-trials", "1"}));
+  EXPECT_EQ(r.status("survives-hangup"), "fail") << r.message("survives-hangup");
+  EXPECT_NE(r.message("survives-hangup").find("SIGHUP"), std::string::npos);
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+TEST(Probes, NoPidfileLockMeansSecondDaemon) {
+  auto r = run_checker(fixture({}, false, {"--race-trials", "1"}));
+  EXPECT_EQ(r.status("single-instance"), "fail");
+  EXPECT_EQ(r.status("second-instance-reports-failure"), "fail");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+TEST(Probes, RefusingOnlyAfterDaemonizingExitsZero) {
+  auto r = run_checker(fixture({"--second-exits-0", "--no-readiness"}, true, {"--race-trials", "1"}));
+  EXPECT_EQ(r.status("second-instance-reports-failure"), "fail");
+  EXPECT_EQ(r.status("single-instance"), "pass") << r.message("single-instance");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+TEST(Probes, FailedSecondInstanceDeletingThePidfile) {
+  auto r = run_checker(fixture({"--delete-pidfile-on-conflict"}, true, {"--race-trials", "1"}));
+  EXPECT_EQ(r.status("single-instance"), "fail");
+  EXPECT_NE(r.message("single-instance").find("deleted"), std::string::npos) << r.message("single-instance");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+TEST(Probes, IgnoredSigtermIsKilledAtTheBoundOnce) {
+  auto r = run_checker(fixture({"--ignore-term"}, true, {"--stop-timeout", "1", "--race-trials", "1"}));
+  expect_statuses(r, {{"sigterm-exits", "fail"}, {"sigterm-cleanup", "skip"}});
+  double ms = r.scorecard["duration_ms"];
+  EXPECT_GT(ms, 1000);
+  EXPECT_LT(ms, 3500) << "the stop bound is paid once";
+}
+
+TEST(Probes, ChildLeftBehindFailsSigtermCleanup) {
+  auto r = run_checker(fixture({"--leave-child"}, true, {"--race-trials", "1"}));
+  expect_statuses(r, {{"sigterm-cleanup", "fail"}});
+}
+
+TEST(Probes, ParentExitingBeforeSetsidLosesTheRace) {
+  auto r = run_checker(fixture({"--race"}, true, {"--race-trials", "3"}));
+  EXPECT_EQ(r.status("race-free-startup"), "fail") << r.message("race-free-startup");
+  EXPECT_NE(r.message("race-free-startup").find("SIGHUP"), std::string::npos);
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+TEST(Probes, GlibcDaemonLosesTheRaceAndSetsidFirstWins) {
+  auto lost = run_checker({"--race-trials", "5", "--", "/bin/sh", "-c", "exec " + fixture_path() + " --race"});
+  EXPECT_EQ(lost.status("race-free-startup"), "fail");
+  auto won = run_checker(fixture({}, true, {"--race-trials", "5"}));
+  EXPECT_EQ(won.status("race-free-startup"), "pass") << won.message("race-free-startup");
+}
+
+TEST(Systemd, NotifyDaemonPasses) {
+  auto r = run_checker({"--profile", "systemd", "--notify", "--race-trials", "0", "--", fixture_path(), "--no-detach", "--notify"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  expect_statuses(r, {});
+  EXPECT_EQ(r.status("sd-notify-ready"), "pass");
+  EXPECT_FALSE(r.scorecard["probes"]["foreground"]["notify"].empty());
+}
+
+TEST(Systemd, MissingReadyFailsWithNotify) {
+  auto r = run_checker({"--profile", "systemd", "--notify", "--start-timeout", "1", "--", fixture_path(), "--no-detach"});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.status("sd-notify-ready"), "fail");
+  EXPECT_EQ(r.status("stays-in-foreground"), "pass");
+}
+
+TEST(Systemd, ForkingServiceFailsStaysInForeground) {
+  auto r = run_checker({"--profile", "systemd", "--", fixture_path()});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.status("stays-in-foreground"), "fail");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+TEST(Attach, DISABLED_ObservesWithoutSignalling) {
+  // A daemon started outside the checker: this test's own child.
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    ::chdir("/");
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
+    for (;;) ::pause();
+  }
+  auto r = run_checker({"--attach", std::to_string(pid)});
+  EXPECT_EQ(r.status("cwd-root"), "pass");
+  EXPECT_EQ(r.status("parent-exits"), "skip");
+  EXPECT_EQ(r.status("sigterm-exits"), "skip");
+  EXPECT_EQ(r.status("inherited-fds-closed"), "skip");
+  int st = 0;
+  EXPECT_EQ(::waitpid(pid, &st, WNOHANG), 0) << "the attached process was signalled";
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &st, 0);
 }
 
 }  // namespace

@@ -58,7 +58,47 @@ std::string CheckerRun::message(const std::string& rule) const {
   return "";
 }
 
-CheckerRun run_checker(std::vector<std::string> args, bool raw) {
+namespace {
+struct Spawn {
+  std::string tmpdir;
+  std::string marker;
+  int signo = 0;
+};
+CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp);
+}  // namespace
+
+CheckerRun run_checker(std::vector<std::string> args, bool raw) { return run_spawn(std::move(args), raw, {}); }
+
+CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::string& tmpdir,
+                                   const std::string& marker, int signo) {
+  args.insert(args.begin(), {"--json", "-", "--quiet"});
+  return run_spawn(std::move(args), true, {tmpdir, marker, signo});
+}
+
+int count_entries(const std::string& dir) {
+  int n = 0;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
+namespace {
+bool marker_exists(const std::string& dir, const std::string& marker) {
+  bool found = false;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      if (::access((dir + "/" + e->d_name + "/" + marker).c_str(), F_OK) == 0) found = true;
+    }
+    ::closedir(d);
+  }
+  return found;
+}
+
+CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp) {
   static bool subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
   (void)subreaper;
   if (!raw) args.insert(args.begin(), {"--json", "-", "--quiet", "--report-dir", report_dir()});
@@ -71,6 +111,7 @@ CheckerRun run_checker(std::vector<std::string> args, bool raw) {
     ::dup2(err[1], 2);
     int null = ::open("/dev/null", O_RDONLY);
     ::dup2(null, 0);
+    if (!sp.tmpdir.empty()) ::setenv("TMPDIR", sp.tmpdir.c_str(), 1);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -80,6 +121,13 @@ CheckerRun run_checker(std::vector<std::string> args, bool raw) {
   ::close(out[1]);
   ::close(err[1]);
   CheckerRun r;
+  if (sp.signo) {
+    // Wait for the marker in 10 ms steps: the test needs the check to be
+    // under way, and no event tells it so from outside.
+    for (int i = 0; i < 1000 && !marker_exists(sp.tmpdir, sp.marker); ++i) ::usleep(10000);
+    ::usleep(50000);
+    ::kill(pid, sp.signo);  // pid is our own unreaped child
+  }
   pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
   int open_pipes = 2;
   while (open_pipes > 0 && ::poll(p, 2, -1) > 0) {
@@ -108,5 +156,6 @@ CheckerRun run_checker(std::vector<std::string> args, bool raw) {
   }
   return r;
 }
+}  // namespace
 
 }  // namespace dc::test

@@ -22,6 +22,14 @@ struct CheckerRun {
 // --report-dir are added unless `raw` is true.
 CheckerRun run_checker(std::vector<std::string> args, bool raw = false);
 
+// Runs daemoncheck with TMPDIR=tmpdir and sends it `signo` once a file named
+// `marker` exists anywhere one level below tmpdir (or after 10 s).
+CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::string& tmpdir,
+                                   const std::string& marker, int signo);
+
+// Entries left in a directory (temp folders, reports).
+int count_entries(const std::string& dir);
+
 // Build-tree paths, from compile definitions.
 std::string checker_path();
 std::string fixture_path();
