@@ -13,6 +13,7 @@
 #include <ctime>
 
 #include "check/settle.h"
+#include "launch/isolation.h"
 #include "launch/launcher.h"
 #include "launch/process_tree.h"
 #include "launch/reaper.h"
@@ -114,6 +115,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   for (const auto& pick : picks) {
     DaemonFacts d = observe::observe_daemon(pick.pid, plan.canary_value);
     d.why = pick.why;
+    d.host_pid = host_pid_of(pick.pid);
     for (const auto& e : descendants_of(pick.pid))
       if (e.state != 'Z') d.descendants.push_back(e.pid);
     o.daemons.push_back(std::move(d));
@@ -180,6 +182,10 @@ Result<CheckRun> run_check(const CheckOptions& opt) {
   o.expect.group = opt.expect_group;
   o.expect.uid = opt.expect_uid;
   o.expect.gid = opt.expect_gid;
+  o.pid_namespace = opt.isolation.pid_namespace;
+  o.cgroup = opt.isolation.cgroup;
+  o.pids_max = opt.isolation.pids_max;
+  o.isolation_note = opt.isolation.note;
 
   if (opt.attach) {
     double ta = reaper.now_ms();

@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "launch/cleanup.h"
+#include "launch/isolation.h"
 #include "model/observation.h"
 
 namespace dc {
@@ -30,6 +31,7 @@ struct CheckOptions {
   std::optional<unsigned> expect_umask;
   std::optional<std::string> expect_user, expect_group;  // as given
   std::optional<unsigned> expect_uid, expect_gid;          // resolved
+  Isolation isolation;  // what enter_isolation() achieved, for the scorecard
 };
 
 struct CheckRun {

@@ -21,9 +21,26 @@ std::string dirname_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-bool pidfile_names_live_descendant(const std::string& path) {
+std::optional<pid_t> pidfile_names_live_descendant(const std::string& path) {
   PidfileState s = observe::read_pidfile(path);
-  return s.pid && is_live_descendant(*s.pid, ::getpid());
+  if (s.pid && is_live_descendant(*s.pid, ::getpid())) return *s.pid;
+  return std::nullopt;
+}
+
+// A pidfile can be written before the process finishes setting itself up
+// (start-stop-daemon writes it before exec): wait until two reads of its /proc
+// state kStableMs apart agree.
+constexpr double kStableMs = 5;
+bool settle_state(pid_t pid, double deadline_ms) {
+  Reaper& reaper = Reaper::get();
+  std::string prev = observe::fingerprint(pid);
+  for (;;) {
+    reaper.wait({}, std::min(deadline_ms, reaper.now_ms() + kStableMs));
+    std::string cur = observe::fingerprint(pid);
+    if (cur == prev) return true;
+    if (reaper.now_ms() >= deadline_ms) return false;
+    prev = std::move(cur);
+  }
 }
 
 std::map<pid_t, std::string> snapshot(pid_t holder) {
@@ -52,12 +69,16 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
       ::inotify_add_watch(in.get(), dirname_of(*pidfile).c_str(),
                           IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB);
     char buf[4096];
+    int empty_scans = 0;
     for (;;) {
-      if (pidfile_names_live_descendant(*pidfile)) return true;
-      if (live_descendants({holder}).empty()) return true;  // nobody left to write it
+      if (auto pid = pidfile_names_live_descendant(*pidfile)) return settle_state(*pid, deadline_ms);
+      // Nobody left to write it: seen twice, so a daemon caught between its
+      // parent's exit and its re-parenting is not missed.
+      empty_scans = live_descendants({holder}).empty() ? empty_scans + 1 : 0;
+      if (empty_scans >= 2) return true;
       // Without a watch (the folder does not exist yet) re-check every 10 ms.
       const int fds[] = {in.get()};
-      double until = in.valid() ? deadline_ms : std::min(deadline_ms, reaper.now_ms() + 10);
+      double until = in.valid() && empty_scans == 0 ? deadline_ms : std::min(deadline_ms, reaper.now_ms() + 10);
       int r = reaper.wait(fds, until);
       if (r == 0)
         while (::read(in.get(), buf, sizeof buf) > 0) {

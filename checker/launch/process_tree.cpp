@@ -55,16 +55,25 @@ std::vector<ProcEntry> descendants_of(pid_t root) {
   }
   std::vector<ProcEntry> out;
   for (const auto& [pid, entry] : all) {
-    // Walk up the parents; a chain is at most as long as the table.
-    pid_t up = entry.ppid;
-    for (size_t steps = 0; up > 0 && steps <= all.size(); ++steps) {
+    // Walk up the parents; a chain is at most as long as the table. A parent
+    // that exited while /proc was being read breaks the chain: its child was
+    // re-parented since, so that child is read once more and the walk goes on.
+    int rereads = 0;
+    pid_t cur = pid;
+    for (size_t steps = 0; steps <= all.size() + 2; ++steps) {
+      pid_t up = all.at(cur).ppid;
       if (up == root) {
         out.push_back(entry);
         break;
       }
-      auto it = all.find(up);
-      if (it == all.end()) break;
-      up = it->second.ppid;
+      if (up <= 0) break;
+      if (all.count(up)) {
+        cur = up;
+        continue;
+      }
+      auto fresh = rereads++ < 2 ? read_proc_entry(cur) : std::nullopt;
+      if (!fresh || fresh->ppid == up) break;
+      all[cur] = *fresh;
     }
   }
   return out;

@@ -76,6 +76,7 @@ struct FdFact {
 // One surviving daemon, read from /proc.
 struct DaemonFacts {
   pid_t pid = 0;
+  std::optional<pid_t> host_pid;  // when the check runs in its own PID namespace
   std::string comm;
   std::string why;  // "pidfile", "re-parented to the checker"
   pid_t ppid = 0, pgrp = 0, sid = 0, tpgid = 0;
@@ -193,6 +194,11 @@ struct Observation {
   Expectations expect;
   ProbeFacts probes;
   std::map<std::string, double> phase_ms;  // launch, settle, observe, each probe
+  // How the check was isolated: pid_namespace, cgroup, pids_max, note.
+  bool pid_namespace = false;
+  std::string cgroup;
+  long pids_max = 0;
+  std::string isolation_note;
 };
 
 }  // namespace dc

@@ -278,7 +278,7 @@ std::string fingerprint(pid_t pid) {
   std::string fp;
   if (auto stat = read_file(proc(pid, "stat"))) {
     if (auto st = parse_stat(*stat))
-      fp += std::to_string(st->session) + " " + std::to_string(st->pgrp) + " " +
+      fp += st->comm + " " + std::to_string(st->session) + " " + std::to_string(st->pgrp) + " " +
             std::to_string(st->tty_nr) + " " + std::to_string(st->ppid);
   }
   if (auto c = read_link(proc(pid, "cwd"))) fp += "|" + *c;

@@ -78,6 +78,7 @@ json daemon_json(const DaemonFacts& d) {
          {"descendants", d.descendants},
          {"errors", d.errors}};
   if (d.canary_in_memory) j["environ"]["canary_in_memory"] = *d.canary_in_memory;
+  if (d.host_pid) j["host_pid"] = *d.host_pid;
   return j;
 }
 
@@ -214,6 +215,11 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
         {"names", meta.cleanup_comms},
         {"ms", meta.cleanup_ms}}},
       {"timings_ms", o.phase_ms},
+      {"isolation",
+       {{"pid_namespace", o.pid_namespace},
+        {"cgroup", o.cgroup},
+        {"pids_max", o.pids_max},
+        {"note", o.isolation_note}}},
       {"rules", rules},
       {"waivers", waivers},
       {"summary", {{"counts", counts}, {"verdict", jd.pass ? "pass" : "fail"}, {"exit_status", jd.exit_status}}}};

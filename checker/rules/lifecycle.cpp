@@ -64,8 +64,13 @@ Verdict ready_before_exit(const Observation& o, const DaemonFacts& d) {
     return fail("when the launched process exited, the pidfile held \"" + s.content.substr(0, 20) +
                     "\", not the daemon's pid " + std::to_string(d.pid) + fix,
                 ev);
-  if (s.locks.empty())
+  if (s.locks.empty()) {
+    if (o.pidfile->state.locks.empty())
+      return fail("the pidfile is never locked (see pidfile-locked), so it cannot mark the daemon "
+                  "ready: lock it in the daemon, then let the original process exit",
+                  ev);
     return fail("when the launched process exited, the pidfile was not locked yet" + fix, ev);
+  }
   return pass("the pidfile held pid " + std::to_string(d.pid) +
                   " and was locked before the launched process exited",
               ev);

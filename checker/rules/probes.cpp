@@ -92,8 +92,8 @@ Verdict sighup_handled(const Observation& o) {
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
   nlohmann::json ev{{"died", exits_json(p.died)}, {"ms", p.ms}};
   if (!p.died.empty())
-    return fail("SIGHUP killed the daemon (" + list_exits(p.died) +
-                    "): install a handler (conventionally: reload the configuration)",
+    return fail("the daemon did not survive SIGHUP (" + list_exits(p.died) +
+                    "): install a handler that reloads the configuration instead",
                 ev);
   return pass("the daemon is alive after SIGHUP", ev);
 }

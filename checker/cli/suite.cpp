@@ -1,0 +1,210 @@
+// See suite.h.
+#include "cli/suite.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/output.h"
+#include "launch/cleanup.h"
+
+namespace dc {
+namespace {
+
+using nlohmann::json;
+
+struct Target {
+  std::string name, file;
+  std::vector<std::string> argv;  // daemoncheck's own arguments
+  json expect;                    // null when the manifest sets none
+  pid_t pid = 0;
+  int exit_status = -1;
+  std::string scorecard_path, err_path;
+  std::vector<std::string> mismatches;
+  std::string verdict;
+};
+
+std::string substitute(std::string s, const std::map<std::string, std::string>& vars) {
+  for (const auto& [k, v] : vars) {
+    const std::string token = "{" + k + "}";
+    for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + v.size()))
+      s.replace(at, token.size(), v);
+  }
+  return s;
+}
+
+std::string folder_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// Reads the targets of one manifest file; an error names the file.
+bool load(const std::string& file, const SuiteOptions& opt, std::vector<Target>& out, std::string* err) {
+  std::ifstream in(file);
+  if (!in) {
+    *err = file + ": " + std::strerror(errno);
+    return false;
+  }
+  json doc = json::parse(in, nullptr, false);
+  if (doc.is_discarded()) {
+    *err = file + ": not valid JSON";
+    return false;
+  }
+  json list = doc.is_array() ? doc : doc.contains("targets") ? doc["targets"] : json::array({doc});
+  auto vars = opt.vars;
+  vars["TMP"] = "{tmp}";
+  vars["SOURCE"] = folder_of(file);
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json& t = list[i];
+    if (!t.is_object() || !t.contains("command") || !t["command"].is_array() || t["command"].empty()) {
+      *err = file + ": target " + std::to_string(i) + " has no \"command\" array";
+      return false;
+    }
+    Target x;
+    x.file = file;
+    x.name = t.value("name", folder_of(file) + "#" + std::to_string(i));
+    for (const auto& o : t.value("options", json::array())) x.argv.push_back(substitute(o.get<std::string>(), vars));
+    x.argv.push_back("--");
+    for (const auto& c : t["command"]) x.argv.push_back(substitute(c.get<std::string>(), vars));
+    if (t.contains("expect")) x.expect = t["expect"];
+    out.push_back(std::move(x));
+  }
+  return true;
+}
+
+pid_t start(Target& t, const SuiteOptions& opt, const std::string& dir, size_t index) {
+  t.scorecard_path = dir + "/" + std::to_string(index) + ".json";
+  t.err_path = dir + "/" + std::to_string(index) + ".err";
+  std::vector<std::string> args{"/proc/self/exe", "--quiet", "--json", t.scorecard_path, "--report-dir", opt.report_dir};
+  args.insert(args.end(), t.argv.begin(), t.argv.end());
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  // A suite that dies takes its checks down; each cleans up after itself.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  int null = ::open("/dev/null", O_RDWR);
+  int err = ::open(t.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ::dup2(null, 0);
+  ::dup2(null, 1);
+  if (err >= 0) ::dup2(err, 2);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(argv[0], argv.data());
+  ::_exit(3);
+}
+
+void judge_target(Target& t) {
+  std::ifstream in(t.scorecard_path);
+  json sc = in ? json::parse(in, nullptr, false) : json();
+  if (!sc.is_object()) {
+    std::ifstream e(t.err_path);
+    std::string line;
+    std::getline(e, line);
+    t.mismatches.push_back(line.empty() ? "no scorecard" : line);
+    return;
+  }
+  t.verdict = sc["summary"].value("verdict", "");
+  if (t.expect.is_null()) return;
+  std::map<std::string, std::string> got;
+  for (const auto& r : sc["rules"]) got[r["id"]] = r["status"];
+  for (const auto& [id, want] : t.expect.items()) {
+    auto it = got.find(id);
+    std::string have = it == got.end() ? "absent" : it->second;
+    if (have != want.get<std::string>()) t.mismatches.push_back(id + ": expected " + want.get<std::string>() + ", got " + have);
+  }
+  for (const auto& r : sc["rules"]) {
+    std::string id = r["id"], st = r["status"];
+    if (!t.expect.contains(id) && st != "pass" && st != "skip")
+      t.mismatches.push_back(id + ": expected pass or skip, got " + st + " (" + r.value("message", "") + ")");
+  }
+}
+
+int target_status(const Target& t) {
+  if (t.exit_status == 2 || t.exit_status == 3) return t.exit_status;
+  if (t.exit_status < 0 || t.exit_status > 3) return 3;
+  if (!t.expect.is_null()) return t.mismatches.empty() ? 0 : 1;
+  return t.mismatches.empty() ? t.exit_status : 1;
+}
+
+}  // namespace
+
+int run_suite(const SuiteOptions& opt) {
+  std::vector<Target> targets;
+  for (const auto& f : opt.files) {
+    std::string err;
+    if (!load(f, opt, targets, &err)) {
+      std::fprintf(stderr, "daemoncheck suite: %s\n", err.c_str());
+      return 2;
+    }
+  }
+  if (targets.empty()) {
+    std::fprintf(stderr, "daemoncheck suite: no targets\n");
+    return 2;
+  }
+  auto work = TempDir::make("daemoncheck-suite");
+  if (!work) {
+    std::fprintf(stderr, "daemoncheck suite: cannot create a temporary directory\n");
+    return 3;
+  }
+  // SIGINT/SIGTERM reach the checks through the process group (a terminal's
+  // ^C) or through PDEATHSIG when the suite dies; the suite just waits.
+  size_t next = 0, running = 0;
+  const size_t jobs = static_cast<size_t>(std::max(1, opt.jobs));
+  while (next < targets.size() || running > 0) {
+    while (running < jobs && next < targets.size()) {
+      targets[next].pid = start(targets[next], opt, work->path(), next);
+      if (targets[next].pid > 0) ++running;
+      ++next;
+    }
+    int st = 0;
+    pid_t done = ::waitpid(-1, &st, 0);
+    if (done < 0) break;
+    for (auto& t : targets)
+      if (t.pid == done) {
+        t.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        judge_target(t);
+        --running;
+      }
+  }
+  int worst = 0;
+  json results = json::array();
+  for (const auto& t : targets) {
+    int s = target_status(t);
+    worst = std::max(worst, s);
+    if (!opt.quiet) {
+      std::printf("%s %-40s exit %d%s\n", s == 0 ? "✓" : "✗", t.name.c_str(), t.exit_status,
+                  t.expect.is_null() ? (" verdict " + t.verdict).c_str() : (t.mismatches.empty() ? " as expected" : ""));
+      for (const auto& m : t.mismatches) std::printf("    %s\n", m.c_str());
+    }
+    results.push_back({{"name", t.name}, {"file", t.file}, {"exit_status", t.exit_status},
+                       {"verdict", t.verdict}, {"mismatches", t.mismatches}, {"status", s}});
+  }
+  size_t ok = std::count_if(targets.begin(), targets.end(), [](const Target& t) { return target_status(t) == 0; });
+  if (!opt.quiet) std::printf("suite: %zu of %zu targets as expected\n", ok, targets.size());
+  if (opt.json_path) {
+    json doc{{"schema", "daemoncheck.suite/1"}, {"targets", results},
+             {"summary", {{"targets", targets.size()}, {"as_expected", ok}, {"exit_status", worst}}}};
+    std::string text = doc.dump(2) + "\n";
+    if (*opt.json_path == "-") {
+      std::fputs(text.c_str(), stdout);
+    } else if (auto w = write_atomically(*opt.json_path, text); !w) {
+      std::fprintf(stderr, "daemoncheck suite: %s\n", w.error().message.c_str());
+      return 3;
+    }
+  }
+  return worst;
+}
+
+}  // namespace dc

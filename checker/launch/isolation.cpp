@@ -1,0 +1,198 @@
+// See isolation.h.
+#include "launch/isolation.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "common/unique_fd.h"
+#include "launch/signal_guard.h"
+#include "observe/observe.h"
+#include "observe/proc_parse.h"
+
+namespace dc {
+namespace {
+
+int g_host_proc = -1;  // the host's /proc, kept open under the new mount
+
+int exit_code(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return 1;
+}
+
+sigset_t forwarded_and_chld() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, s);
+  return set;
+}
+
+// Waits for `child`, forwarding the interrupting signals to it, then exits
+// with its status. Reaps any other child on the way (init's duty).
+[[noreturn]] void wait_and_forward(pid_t child, const sigset_t& set) {
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
+  for (;;) {
+    siginfo_t si{};
+    int sig = ::sigwaitinfo(&set, &si);
+    if (sig == SIGCHLD) {
+      int st = 0;
+      pid_t p;
+      while ((p = ::waitpid(-1, &st, WNOHANG)) > 0)
+        if (p == child) ::_exit(exit_code(st));
+    } else if (sig > 0) {
+      send_signal(fd.get(), sig);
+    }
+  }
+}
+
+// A pids cgroup (v2 if mounted, else the v1 controller) for the namespace.
+std::string make_pids_cgroup(long pids_max, std::string* note) {
+  for (const char* root : {"/sys/fs/cgroup/pids", "/sys/fs/cgroup"}) {
+    std::string probe = std::string(root) + "/cgroup.procs";
+    if (::access(probe.c_str(), W_OK) != 0) continue;
+    std::string dir = std::string(root) + "/daemoncheck-" + std::to_string(::getpid());
+    if (::mkdir(dir.c_str(), 0755) != 0) continue;
+    std::string max = dir + "/pids.max";
+    FILE* f = std::fopen(max.c_str(), "w");
+    if (!f) {
+      ::rmdir(dir.c_str());
+      continue;
+    }
+    bool ok = std::fprintf(f, "%ld\n", pids_max) > 0;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok) {
+      ::rmdir(dir.c_str());
+      continue;
+    }
+    return dir;
+  }
+  *note += "no writable pids cgroup: the target's process count is not capped. ";
+  return "";
+}
+
+bool join_cgroup(const std::string& dir, pid_t pid) {
+  FILE* f = std::fopen((dir + "/cgroup.procs").c_str(), "w");
+  if (!f) return false;
+  bool ok = std::fprintf(f, "%d\n", pid) > 0;
+  return (std::fclose(f) == 0) && ok;
+}
+
+}  // namespace
+
+Isolation enter_isolation(long pids_max) {
+  Isolation iso;
+  const sigset_t set = forwarded_and_chld();
+  sigset_t old;
+  ::sigprocmask(SIG_BLOCK, &set, &old);
+  if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
+    iso.note = std::string("no PID namespace (") + std::strerror(errno) +
+               "): cleanup relies on the subreaper, and a checker killed with SIGKILL can leave "
+               "the target's processes behind";
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return iso;
+  }
+  iso.cgroup = make_pids_cgroup(pids_max, &iso.note);
+  if (!iso.cgroup.empty()) iso.pids_max = pids_max;
+  int go[2];
+  if (::pipe2(go, O_CLOEXEC) != 0) ::_exit(3);
+  const pid_t outer = ::getpid();
+  pid_t init = ::fork();
+  if (init < 0) {
+    std::fprintf(stderr, "daemoncheck: fork: %s\n", std::strerror(errno));
+    ::_exit(3);
+  }
+  if (init > 0) {
+    // The outer process: place init in the cgroup, let it go, wait.
+    ::close(go[0]);
+    if (!iso.cgroup.empty() && !join_cgroup(iso.cgroup, init)) iso.cgroup.clear();
+    if (::write(go[1], "g", 1) != 1) ::_exit(3);
+    ::close(go[1]);
+    UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
+    for (;;) {
+      siginfo_t si{};
+      int sig = ::sigwaitinfo(&set, &si);
+      if (sig == SIGCHLD) {
+        int st = 0;
+        if (::waitpid(init, &st, WNOHANG) == init) {
+          if (!iso.cgroup.empty()) ::rmdir(iso.cgroup.c_str());
+          ::_exit(exit_code(st));
+        }
+      } else if (sig > 0) {
+        send_signal(fd.get(), sig);
+      }
+    }
+  }
+  // init, pid 1 of the namespace: dies with the outer process, which takes
+  // the whole namespace with it.
+  ::close(go[1]);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  char byte;
+  if (::getppid() != outer || ::read(go[0], &byte, 1) != 1) ::_exit(3);
+  ::close(go[0]);
+  g_host_proc = ::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+      ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    std::fprintf(stderr, "daemoncheck: cannot mount /proc for the PID namespace: %s\n", std::strerror(errno));
+    ::_exit(3);
+  }
+  pid_t checker = ::fork();
+  if (checker < 0) ::_exit(3);
+  if (checker > 0) wait_and_forward(checker, set);
+  // The checker, pid 2.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  iso.pid_namespace = true;
+  return iso;
+}
+
+std::optional<pid_t> host_pid_of(pid_t pid) {
+  if (g_host_proc < 0) return std::nullopt;
+  int dfd = ::openat(g_host_proc, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return std::nullopt;
+  DIR* d = ::fdopendir(dfd);
+  if (!d) {
+    ::close(dfd);
+    return std::nullopt;
+  }
+  std::optional<pid_t> found;
+  std::string self_ns;
+  {
+    char buf[64];
+    ssize_t n = ::readlink("/proc/self/ns/pid", buf, sizeof buf);
+    if (n > 0) self_ns.assign(buf, static_cast<size_t>(n));
+  }
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    int fd = ::openat(dfd, (std::string(e->d_name) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    if (n <= 0) continue;
+    auto st = observe::parse_status(std::string_view(buf, static_cast<size_t>(n)));
+    if (!st || st->ns_pids.size() < 2 || st->ns_pids.back() != pid) continue;
+    // Same innermost pid in some other namespace? Compare namespaces.
+    char link[64];
+    ssize_t m = ::readlinkat(dfd, (std::string(e->d_name) + "/ns/pid").c_str(), link, sizeof link);
+    if (m > 0 && std::string(link, static_cast<size_t>(m)) == self_ns) {
+      found = st->ns_pids.front();
+      break;
+    }
+  }
+  ::closedir(d);
+  return found;
+}
+
+}  // namespace dc

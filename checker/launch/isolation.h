@@ -1,0 +1,35 @@
+// Isolation makes cleanup airtight even when the checker itself is killed
+// with SIGKILL: the check runs inside a fresh PID namespace (and a mount
+// namespace, for a /proc that shows it), so the kernel kills every process the
+// target started once the namespace's init goes, and init goes with the
+// checker. A pids cgroup caps how many processes the target can make. Where
+// the kernel refuses (no root, no user namespaces), the checker falls back to
+// the subreaper alone and says so in the scorecard.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+namespace dc {
+
+struct Isolation {
+  bool pid_namespace = false;
+  std::string cgroup;              // the pids cgroup, "" when none
+  long pids_max = 0;               // its cap, 0 when none
+  std::string note;                // why isolation is partial or absent
+};
+
+// Call once, early in main(), before any other process is started. In the
+// calling process it does not return when isolation works: that process
+// becomes the outer waiter (forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT) and
+// exits with the check's status. It returns in the checker, which runs as pid 2
+// of the new namespace under a small init.
+Isolation enter_isolation(long pids_max);
+
+// The host pid of a process of the check's namespace (for the scorecard), or
+// nullopt when not isolated or not found.
+std::optional<pid_t> host_pid_of(pid_t pid);
+
+}  // namespace dc

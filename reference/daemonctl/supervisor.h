@@ -1,0 +1,60 @@
+// The supervisor: the daemon of `daemonctl start` in its default mode. It runs
+// the command as its child and stays its parent for the command's life: it
+// forwards SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 to it, reaps it,
+// removes the pidfile and exits with the command's status (128 + N when signal
+// N killed it). It holds the pidfile and its lock; the command never sees them.
+//
+// SIGHUP means "reload": a command that handles it reloads itself; one that
+// dies of it (the default action) is started again, which is how a program
+// with no reload of its own is reloaded. The supervisor itself survives it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "daemonize/daemon.h"
+
+namespace daemonctl {
+
+// The signals the supervisor forwards, and SIGCHLD, which it needs to see.
+daemonize::SignalMap supervisor_signal_map();
+
+// LSB status for a command that could not be started: 5 "program is not
+// installed" (not found), 4 "insufficient privilege", else 1.
+int start_failure_status(const daemonize::Error& error);
+
+class Supervisor {
+ public:
+  // `pass_fds` stay open in the command (--keep-fd). With `wait_for_ready`
+  // the command gets a NOTIFY_SOCKET and the daemon is ready only once it sent
+  // READY=1 there (sd_notify), instead of as soon as it was executed.
+  Supervisor(daemonize::Daemon& daemon, std::vector<std::string> command, std::vector<int> pass_fds,
+             bool wait_for_ready);
+
+  // Starts the command, reports readiness (or why it failed) through the
+  // daemon, supervises, and returns the status to exit with.
+  int run();
+
+ private:
+  daemonize::Result<void> spawn();
+  daemonize::Result<void> open_notify_socket();
+  void read_notifications();
+  // The command ended with `wstatus`: restarts it (reload by restart) or
+  // returns true: supervision is over, with exit_status_ set.
+  bool child_ended(int wstatus);
+
+  daemonize::Daemon& daemon_;
+  std::vector<std::string> command_;
+  std::vector<int> pass_fds_;
+  bool wait_for_ready_;
+  bool ready_ = false;
+  bool hup_forwarded_ = false;
+  pid_t child_ = -1;
+  int exit_status_ = 0;
+  daemonize::UniqueFd notify_;  // our NOTIFY_SOCKET, with wait_for_ready
+  std::string notify_name_;
+};
+
+}  // namespace daemonctl

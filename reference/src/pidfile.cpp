@@ -1,0 +1,168 @@
+// Pidfile: create without following links, lock, write, remove; and inspection.
+#include "daemonize/pidfile.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <filesystem>
+
+namespace daemonize {
+
+namespace {
+
+// A write lock over the whole file, as F_OFD_SETLK and F_OFD_GETLK want it
+// (l_pid must be 0 for OFD requests).
+struct flock whole_file_write_lock() {
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  return lock;
+}
+
+std::string read_content(int fd) {
+  char buffer[64];
+  const ssize_t n = ::pread(fd, buffer, sizeof buffer, 0);
+  return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string();
+}
+
+// True when `dir`/`name` still names the file open on `fd`.
+bool still_named(int dir, const std::string& name, int fd) {
+  struct stat named {
+  }, opened{};
+  return ::fstatat(dir, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+         ::fstat(fd, &opened) == 0 && named.st_dev == opened.st_dev &&
+         named.st_ino == opened.st_ino;
+}
+
+}  // namespace
+
+Result<Pidfile> Pidfile::acquire(const std::string& path) {
+  const std::filesystem::path fs_path(path);
+  Pidfile pidfile;
+  pidfile.path_ = path;
+  pidfile.name_ = fs_path.filename();
+  const std::string dir = fs_path.has_parent_path() ? fs_path.parent_path().string() : ".";
+  pidfile.dir_.reset(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!pidfile.dir_) return os_error("open pidfile directory", dir);
+
+  // An instance that is shutting down unlinks the file while we may be opening
+  // it: after locking, make sure the path still names what we locked, and
+  // start again if not. Each retry means another instance made progress.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    UniqueFd fd(::openat(pidfile.dir_.get(), pidfile.name_.c_str(),
+                         O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644));
+    if (!fd && errno == ELOOP) return Error{"open pidfile", path, ELOOP, "is a symbolic link"};
+    if (!fd) return os_error("open pidfile", path);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return os_error("stat pidfile", path);
+    if (!S_ISREG(st.st_mode)) return Error{"open pidfile", path, 0, "not a regular file"};
+
+    struct flock lock = whole_file_write_lock();
+    if (::fcntl(fd.get(), F_OFD_SETLK, &lock) != 0) {
+      if (errno != EAGAIN && errno != EACCES) return os_error("lock pidfile", path);
+      const auto pid = parse_pid(read_content(fd.get()));
+      return Error{"lock pidfile", path, EAGAIN,
+                   "already running" + (pid ? " as pid " + std::to_string(*pid) : std::string())};
+    }
+    if (!still_named(pidfile.dir_.get(), pidfile.name_, fd.get())) continue;
+
+    // Ours now. A stale pid must not be read as the new daemon's while it starts.
+    if (::ftruncate(fd.get(), 0) != 0) return os_error("truncate pidfile", path);
+    pidfile.fd_ = std::move(fd);
+    return pidfile;
+  }
+  return Error{"lock pidfile", path, EAGAIN, "replaced repeatedly while being locked"};
+}
+
+Result<void> Pidfile::remove_stale(const std::string& path) {
+  auto pidfile = acquire(path);
+  if (!pidfile) return pidfile.error();
+  pidfile->owner_ = ::getpid();
+  return pidfile->remove();
+}
+
+Result<void> Pidfile::write_pid(pid_t pid) {
+  const std::string text = std::to_string(pid) + "\n";
+  if (::ftruncate(fd_.get(), 0) != 0) return os_error("truncate pidfile", path_);
+  if (::pwrite(fd_.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+    return os_error("write pidfile", path_);
+  }
+  owner_ = pid;
+  return {};
+}
+
+Result<void> Pidfile::remove() {
+  if (!fd_ || owner_ != ::getpid()) return {};
+  owner_ = 0;
+  Result<void> result;
+  if (still_named(dir_.get(), name_, fd_.get()) && ::unlinkat(dir_.get(), name_.c_str(), 0) != 0) {
+    // Typically EACCES: privileges were dropped and the directory is root's.
+    // Leave an empty file rather than a pid that will one day be someone else's.
+    result = os_error("remove pidfile", path_);
+    (void)!::ftruncate(fd_.get(), 0);
+  }
+  fd_.reset();  // releases the lock, after the name is gone
+  return result;
+}
+
+Pidfile::~Pidfile() {
+  (void)remove();
+}
+
+bool is_already_running(const Error& error) {
+  return error.step == "lock pidfile" && error.err == EAGAIN;
+}
+
+Result<PidfileState> inspect_pidfile(const std::string& path) {
+  PidfileState state;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC));
+  if (!fd && errno == ENOENT) return state;
+  if (!fd) return os_error("open pidfile", path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return os_error("stat pidfile", path);
+  state.exists = true;
+  state.dev = st.st_dev;
+  state.ino = st.st_ino;
+  state.content = read_content(fd.get());
+  state.pid = parse_pid(state.content);
+
+  // F_OFD_GETLK reports any lock that would conflict with ours, OFD or POSIX,
+  // without taking one (taking one, even briefly, could make a starting
+  // daemon believe it is already running).
+  struct flock lock = whole_file_write_lock();
+  if (::fcntl(fd.get(), F_OFD_GETLK, &lock) != 0) return os_error("query pidfile lock", path);
+  state.locked = lock.l_type != F_UNLCK;
+  return state;
+}
+
+std::optional<pid_t> parse_pid(std::string_view content) {
+  if (content.ends_with('\n')) content.remove_suffix(1);
+  pid_t pid = 0;
+  const auto [end, ec] = std::from_chars(content.data(), content.data() + content.size(), pid);
+  if (content.empty() || ec != std::errc() || end != content.data() + content.size() || pid <= 0) {
+    return std::nullopt;
+  }
+  return pid;
+}
+
+Result<bool> process_has_file_open(pid_t pid, dev_t dev, ino_t ino) {
+  const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = ::opendir(fds.c_str());
+  if (dir == nullptr && errno == ENOENT) return false;
+  if (dir == nullptr) return os_error("list descriptors", fds);
+  bool found = false;
+  while (const dirent* entry = ::readdir(dir)) {
+    struct stat st {};  // stat() follows the magic link to the open file
+    if (entry->d_name[0] != '.' && ::fstatat(::dirfd(dir), entry->d_name, &st, 0) == 0 &&
+        st.st_dev == dev && st.st_ino == ino) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return found;
+}
+
+}  // namespace daemonize

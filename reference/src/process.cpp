@@ -1,0 +1,94 @@
+// Launcher detection, core dumps, credentials, sd_notify.
+#include "daemonize/process.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "daemonize/fd.h"
+
+namespace daemonize {
+
+Launcher observe_launcher() {
+  Launcher launcher;
+  launcher.ppid = ::getppid();
+  struct stat st {};
+  launcher.stdin_is_socket = ::fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode);
+  launcher.invocation_id = std::getenv("INVOCATION_ID") != nullptr;
+  if (const char* socket = std::getenv("NOTIFY_SOCKET")) launcher.notify_socket = socket;
+  return launcher;
+}
+
+bool should_detach(const Launcher& launcher) {
+  return launcher.ppid != 1 && !launcher.stdin_is_socket && !launcher.invocation_id &&
+         launcher.notify_socket.empty();
+}
+
+Result<void> prevent_core_dumps() {
+  const rlimit none{0, 0};
+  if (::setrlimit(RLIMIT_CORE, &none) != 0) return os_error("setrlimit", "RLIMIT_CORE 0");
+  return {};
+}
+
+Result<Credentials> resolve_credentials(std::optional<uid_t> uid, std::optional<gid_t> gid,
+                                        bool initgroups) {
+  Credentials credentials{uid.value_or(::getuid()), gid.value_or(::getgid()), {}, false};
+  if (!uid || *uid == ::getuid()) return credentials;
+  credentials.set_groups = true;
+  const passwd* user = ::getpwuid(*uid);
+  if (user == nullptr && (!gid || initgroups)) {
+    return Error{"look up user", "uid " + std::to_string(*uid), 0, "no such user; give a gid"};
+  }
+  if (!gid) credentials.gid = user->pw_gid;
+  if (!initgroups) return credentials;
+  int count = 64;
+  credentials.groups.resize(static_cast<size_t>(count));
+  while (::getgrouplist(user->pw_name, credentials.gid, credentials.groups.data(), &count) < 0) {
+    credentials.groups.resize(static_cast<size_t>(count));  // count now says how many it needs
+  }
+  credentials.groups.resize(static_cast<size_t>(count));
+  return credentials;
+}
+
+Result<void> drop_privileges(const Credentials& credentials) {
+  if (credentials.set_groups &&
+      ::setgroups(credentials.groups.size(), credentials.groups.data()) != 0) {
+    return os_error("setgroups", std::to_string(credentials.groups.size()) + " groups");
+  }
+  if (::setresgid(credentials.gid, credentials.gid, credentials.gid) != 0) {
+    return os_error("setgid", "gid " + std::to_string(credentials.gid));
+  }
+  if (::setresuid(credentials.uid, credentials.uid, credentials.uid) != 0) {
+    return os_error("setuid", "uid " + std::to_string(credentials.uid));
+  }
+  return {};
+}
+
+Result<void> sd_notify(const std::string& socket, std::string_view message) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (socket.empty() || socket.size() >= sizeof address.sun_path ||
+      (socket[0] != '/' && socket[0] != '@')) {
+    return Error{"sd_notify", socket, EINVAL, "NOTIFY_SOCKET is not a path or @name"};
+  }
+  std::memcpy(address.sun_path, socket.data(), socket.size());
+  if (socket[0] == '@') address.sun_path[0] = '\0';  // abstract: no file, no permissions
+  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket.size());
+
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) return os_error("sd_notify socket", socket);
+  if (::sendto(fd.get(), message.data(), message.size(), MSG_NOSIGNAL,
+               reinterpret_cast<const sockaddr*>(&address), length) < 0) {  // NOLINT
+    return os_error("sd_notify", socket);
+  }
+  return {};
+}
+
+}  // namespace daemonize

@@ -1,0 +1,181 @@
+// example-daemon, launched the way daemoncheck launches it (umask 047, leaked
+// descriptors, a blocked and an ignored signal, a canary variable), checked
+// against the same facts daemoncheck reads from /proc.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "daemonize/pidfile.h"
+#include "support.h"
+
+namespace {
+
+using reftest::Launch;
+using reftest::read_file;
+using reftest::TempDir;
+
+class ExampleDaemon : public testing::Test {
+ protected:
+  Launch launch(std::vector<std::string> extra = {"--interval-ms", "50"}) const {
+    Launch launch;
+    launch.argv = {reftest::example_daemon_path(), "--pidfile", pidfile, "--log", log};
+    launch.argv.insert(launch.argv.end(), extra.begin(), extra.end());
+    launch.dirty = true;
+    launch.cwd = dir.path();
+    return launch;
+  }
+  // Starts the daemon and returns its pid.
+  pid_t start(std::vector<std::string> extra = {"--interval-ms", "50"}) {
+    const auto started = reftest::run(launch(std::move(extra)));
+    EXPECT_EQ(0, started.status) << started.err;
+    EXPECT_EQ("", started.err);
+    const auto pid = reftest::pid_in(pidfile);
+    EXPECT_TRUE(pid);
+    return pid.value_or(0);
+  }
+  void stop(pid_t pid) {
+    ASSERT_GT(pid, 1);  // kill(0) or kill(-1) would hit the test runner
+    ASSERT_EQ(0, ::kill(pid, SIGTERM));
+    EXPECT_TRUE(reftest::wait_for_exit(pid, std::chrono::seconds(5)));
+  }
+
+  reftest::ProcessSweeper sweeper;
+  TempDir dir;
+  std::string pidfile = dir / "ex.pid", log = dir / "ex.log";
+};
+
+TEST_F(ExampleDaemon, IsReadyWhenTheLaunchedProcessExits) {
+  const pid_t pid = start();
+  ASSERT_GT(pid, 1);
+  const auto state = daemonize::inspect_pidfile(pidfile);
+  EXPECT_TRUE(state->locked);
+  EXPECT_TRUE(*daemonize::process_has_file_open(pid, state->dev, state->ino));
+  EXPECT_NE(std::string::npos, read_file(log).find("started"));
+  stop(pid);
+}
+
+TEST_F(ExampleDaemon, UndoesEverythingTheDirtyLaunchPlanted) {
+  Launch dirty = launch();
+  const auto started = reftest::run(dirty);
+  ASSERT_EQ(0, started.status) << started.err;
+  const pid_t pid = reftest::pid_in(pidfile).value_or(0);
+  ASSERT_GT(pid, 1);
+  const std::string proc = "/proc/" + std::to_string(pid);
+  EXPECT_NE(::getsid(0), ::getsid(pid));                                // new-session
+  EXPECT_NE(pid, ::getsid(pid));                                        // double-fork
+  EXPECT_EQ(0, reftest::stat_field(pid, 7));                            // no-controlling-tty
+  EXPECT_EQ("/", std::filesystem::read_symlink(proc + "/cwd"));         // cwd-root
+  EXPECT_EQ("0000", reftest::status_field(pid, "Umask"));               // umask-reset
+  EXPECT_EQ("0000000000000000", reftest::status_field(pid, "SigBlk"));  // signal-mask-reset
+  // signal-dispositions-reset: only SIGTSTP, SIGTTIN, SIGTTOU (bits 20-22) ignored.
+  EXPECT_EQ("0000000000380000", reftest::status_field(pid, "SigIgn"));
+  for (int fd = 0; fd <= 2; ++fd) {  // stdio-open, stdio-detached
+    EXPECT_EQ("/dev/null", std::filesystem::read_symlink(proc + "/fd/" + std::to_string(fd)));
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd")) {
+    const std::string target = std::filesystem::read_symlink(entry.path());
+    EXPECT_NE("/etc/hostname", target);  // inherited-fds-closed: the leaked file
+    EXPECT_NE("pipe:[" + std::to_string(started.leaked_pipe) + "]", target);  // and pipe
+  }
+  const auto env = reftest::environ_of(pid);  // env-sanitized, in the initial block
+  EXPECT_TRUE(std::none_of(env.begin(), env.end(),
+                           [](const auto& e) { return e.starts_with("DAEMONCHECK_CANARY="); }));
+  EXPECT_NE(env.end(), std::find(env.begin(), env.end(), "LANG=C.UTF-8"));
+  EXPECT_NE(std::string::npos, read_file(proc + "/limits").find("Max core file size        0"));
+  stop(pid);
+}
+
+TEST_F(ExampleDaemon, SecondInstanceFailsAndLeavesTheFirstUntouched) {
+  const pid_t pid = start();
+  struct stat before {};
+  ::stat(pidfile.c_str(), &before);
+  const auto second = reftest::run(launch());
+  EXPECT_EQ(1, second.status);
+  EXPECT_NE(std::string::npos, second.err.find("already running as pid " + std::to_string(pid)))
+      << second.err;
+  struct stat after {};
+  ::stat(pidfile.c_str(), &after);
+  EXPECT_EQ(before.st_ino, after.st_ino);
+  EXPECT_EQ(std::to_string(pid) + "\n", read_file(pidfile));
+  EXPECT_TRUE(reftest::alive(pid));
+  stop(pid);
+}
+
+TEST_F(ExampleDaemon, StalePidfileIsTakenOver) {
+  reftest::write_file(pidfile, "999999\n");
+  const pid_t pid = start();
+  EXPECT_NE(999999, pid);
+  stop(pid);
+}
+
+TEST_F(ExampleDaemon, LogsEveryIntervalAndReloadsOnSighup) {
+  const std::string config = dir / "ex.conf";
+  reftest::write_file(config, "message = first\n");
+  const pid_t pid = start({"--config", config, "--interval-ms", "50"});
+  ASSERT_GT(pid, 1);
+  EXPECT_TRUE(reftest::wait_for_content(log, "first (tick 2)"));
+  reftest::write_file(config, "# changed\nmessage = second\n");
+  ASSERT_EQ(0, ::kill(pid, SIGHUP));
+  EXPECT_TRUE(reftest::wait_for_content(log, "SIGHUP: reloaded configuration from " + config));
+  EXPECT_TRUE(reftest::wait_for_content(log, "second (tick"));
+  EXPECT_TRUE(reftest::alive(pid));  // sighup-handled
+  stop(pid);
+}
+
+TEST_F(ExampleDaemon, SigtermStopsItAtOnceAndRemovesThePidfile) {
+  const pid_t pid = start({"--interval-ms", "3600000"});  // an hour: SIGTERM must not wait for it
+  const auto before = std::chrono::steady_clock::now();
+  stop(pid);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(3));
+  EXPECT_FALSE(std::filesystem::exists(pidfile));
+  EXPECT_TRUE(reftest::children_of(pid).empty());
+  EXPECT_NE(std::string::npos, read_file(log).find("stopping on SIGTERM"));
+}
+
+TEST_F(ExampleDaemon, BadConfigurationIsReportedOnTheTerminal) {
+  reftest::write_file(dir / "bad.conf", "interval_ms = soon\n");
+  auto bad = launch({"--config", dir / "bad.conf"});
+  const auto finished = reftest::run(bad);
+  EXPECT_EQ(1, finished.status);
+  EXPECT_NE(std::string::npos, finished.err.find("bad line")) << finished.err;
+  EXPECT_FALSE(std::filesystem::exists(pidfile));
+}
+
+TEST_F(ExampleDaemon, ForegroundUnderSystemdSendsReady) {
+  const std::string name = "@daemonize-test/example/" + std::to_string(::getpid());
+  const int socket = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path + 1, name.data() + 1, name.size() - 1);
+  ASSERT_EQ(0, ::bind(socket, reinterpret_cast<sockaddr*>(&address),
+                      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size())));
+  const timeval bound{std::chrono::seconds(reftest::kTimeout).count(), 0};
+  ::setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  // The launcher stays in the foreground: run() would wait for it, so stop it
+  // with SIGTERM as soon as it says READY=1.
+  Launch foreground = launch();
+  foreground.env.push_back("NOTIFY_SOCKET=" + name);
+  foreground.dirty = false;
+  std::thread stopper([&] {
+    char buffer[256];
+    for (;;) {
+      const ssize_t n = ::recv(socket, buffer, sizeof buffer, 0);
+      if (n <= 0 || std::string(buffer, static_cast<size_t>(n)) == "READY=1") break;
+    }
+    if (const auto pid = reftest::pid_in(pidfile)) ::kill(*pid, SIGTERM);
+  });
+  const auto finished = reftest::run(foreground);
+  stopper.join();
+  ::close(socket);
+  EXPECT_EQ(0, finished.status) << finished.err;
+  EXPECT_FALSE(std::filesystem::exists(pidfile));
+}
+
+}  // namespace

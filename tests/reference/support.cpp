@@ -1,0 +1,290 @@
+// Test support: folders, launches, bounded waits, and the process sweeper.
+#include "support.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+extern "C" {  // glibc 2.36's <sys/pidfd.h> lacks it
+#include <sys/pidfd.h>
+}
+
+namespace reftest {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int millis_left(Clock::time_point deadline) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+  return static_cast<int>(std::max<long>(0, left.count()));
+}
+
+int decode(int wstatus) {
+  return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+}
+
+// Waits for our child `pid` and returns its status; SIGKILL after `timeout`.
+int reap(pid_t pid, std::chrono::milliseconds timeout) {
+  if (!wait_for_exit(pid, timeout)) ADD_FAILURE() << "pid " << pid << " still running; killed";
+  ::kill(pid, SIGKILL);
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  return decode(wstatus);
+}
+
+// Waits on inotify events for `dir` until `done()` or `timeout`.
+bool wait_on_folder(const std::string& dir, const std::function<bool()>& done,
+                    std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  ::inotify_add_watch(
+      fd, dir.c_str(),
+      IN_MODIFY | IN_CREATE | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
+  bool ok = done();
+  while (!ok && Clock::now() < deadline) {
+    pollfd event{fd, POLLIN, 0};
+    ::poll(&event, 1, millis_left(deadline));
+    char drain[4096];
+    while (::read(fd, drain, sizeof drain) > 0) {
+    }
+    ok = done();
+  }
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp != nullptr ? tmp : "/tmp") + "/daemonize-test-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
+  ::chmod(pattern.c_str(), 0755);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+ProcessSweeper::ProcessSweeper() {
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+ProcessSweeper::~ProcessSweeper() {
+  // Killing a supervisor re-parents its child to us: repeat until none is left.
+  for (int round = 0; round < 20; ++round) {
+    const std::vector<pid_t> children = children_of(::getpid());
+    if (children.empty()) break;
+    for (pid_t child : children) ::kill(child, SIGKILL);
+    for (pid_t child : children) ::waitpid(child, nullptr, 0);
+  }
+}
+
+Finished run(const Launch& launch) {
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe");
+  int leak[2];  // the leaked pipe: its write end goes to the target as fd 21
+  if (::pipe2(leak, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  std::vector<std::string> env = launch.env;
+  if (launch.dirty) env.push_back(launch.canary);
+  std::vector<char*> argv, envp;
+  for (const std::string& arg : launch.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& entry : env) envp.push_back(const_cast<char*>(entry.c_str()));
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
+
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);  // a job of its own, as a shell starts it
+    const int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    if (launch.dirty) {
+      ::umask(047);
+      sigset_t blocked;
+      sigemptyset(&blocked);
+      sigaddset(&blocked, SIGUSR2);
+      ::sigprocmask(SIG_BLOCK, &blocked, nullptr);
+      ::signal(SIGRTMIN + 3, SIG_IGN);
+      ::dup2(::open("/etc/hostname", O_RDONLY), 20);  // leaked, not close-on-exec
+      ::dup2(leak[1], 21);
+    }
+    if (!launch.cwd.empty() && ::chdir(launch.cwd.c_str()) != 0) ::_exit(126);
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  Finished finished;
+  struct stat leaked {};
+  ::fstat(leak[1], &leaked);
+  finished.leaked_pipe = leaked.st_ino;
+  ::close(leak[0]);
+  ::close(leak[1]);
+
+  // Read both until EOF; every holder of the write ends must have let go by
+  // then (a daemon that kept its launcher's stdout would hold us up to the
+  // deadline, and fail its test).
+  const auto deadline = Clock::now() + kTimeout;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* sinks[2] = {&finished.out, &finished.err};
+  for (int open_ends = 2; open_ends > 0 && Clock::now() < deadline;) {
+    if (::poll(fds, 2, millis_left(deadline)) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buffer[4096];
+      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) sinks[i]->append(buffer, static_cast<size_t>(n));
+      if (n <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_ends;
+      }
+    }
+  }
+  for (const pollfd& fd : fds) {
+    if (fd.fd >= 0) ::close(fd.fd);
+  }
+  finished.status =
+      reap(pid, std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()) + 1s);
+  return finished;
+}
+
+int in_child(const std::function<int()>& body) {
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    int status = 99;
+    try {
+      status = body();
+    } catch (...) {
+    }
+    if (testing::Test::HasFailure()) status = 99;
+    ::_exit(status);
+  }
+  return reap(pid, kTimeout);
+}
+
+bool wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
+  const int pidfd = ::pidfd_open(pid, 0);
+  if (pidfd < 0) return errno == ESRCH;
+  pollfd exited{pidfd, POLLIN, 0};
+  const auto deadline = Clock::now() + timeout;
+  int ready;
+  while ((ready = ::poll(&exited, 1, millis_left(deadline))) < 0 && errno == EINTR) {
+  }
+  ::close(pidfd);
+  return ready > 0;
+}
+
+bool wait_for_content(const std::string& path, const std::string& text,
+                      std::chrono::milliseconds timeout) {
+  return wait_on_folder(
+      std::filesystem::path(path).parent_path(),
+      [&] { return read_file(path).find(text) != std::string::npos; }, timeout);
+}
+
+bool wait_for_removal(const std::string& path, std::chrono::milliseconds timeout) {
+  return wait_on_folder(
+      std::filesystem::path(path).parent_path(), [&] { return !std::filesystem::exists(path); },
+      timeout);
+}
+
+std::string read_file(const std::string& path) {
+  // read(2), not an ifstream: libstdc++ throws when a read fails, and reading
+  // /proc/PID/... of a process that just exited fails with ESRCH.
+  std::string content;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  char buffer[4096];
+  for (ssize_t n; fd >= 0 && (n = ::read(fd, buffer, sizeof buffer)) > 0;) {
+    content.append(buffer, static_cast<size_t>(n));
+  }
+  if (fd >= 0) ::close(fd);
+  return content;
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+std::string status_field(pid_t pid, const std::string& name) {
+  std::istringstream status(read_file("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with(name + ":"))
+      return line.substr(line.find_first_not_of(" \t", name.size() + 1));
+  }
+  return "";
+}
+
+long stat_field(pid_t pid, int number) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;  // gone
+  std::istringstream fields(stat.substr(paren + 1));
+  std::string field;
+  for (int at = 3; at <= number && fields >> field; ++at) {
+    if (at == number) return std::stol(field);
+  }
+  return -1;
+}
+
+std::vector<std::string> environ_of(pid_t pid) {
+  std::vector<std::string> entries;
+  std::istringstream block(read_file("/proc/" + std::to_string(pid) + "/environ"));
+  for (std::string entry; std::getline(block, entry, '\0');) {
+    if (!entry.empty()) entries.push_back(entry);
+  }
+  return entries;
+}
+
+bool alive(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> children;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t candidate = std::stoi(name);
+    if (stat_field(candidate, 4) == pid) children.push_back(candidate);
+  }
+  return children;
+}
+
+std::optional<pid_t> pid_in(const std::string& pidfile) {
+  const std::string content = read_file(pidfile);
+  if (content.empty() || content.find_first_not_of("0123456789\n") != std::string::npos) {
+    return std::nullopt;
+  }
+  const pid_t pid = std::stoi(content);
+  return pid > 1 ? std::optional<pid_t>(pid) : std::nullopt;  // never a group, never init
+}
+
+std::string daemonctl_path() {
+  return DAEMONCTL_PATH;
+}
+std::string example_daemon_path() {
+  return EXAMPLE_DAEMON_PATH;
+}
+
+}  // namespace reftest
