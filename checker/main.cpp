@@ -1,28 +1,43 @@
 // daemoncheck: parse the command line, run one check, judge it, write the
-// scorecard, print the summary, exit with the verdict's status (rules.md).
+// scorecard and every report rendered from it, print the summary, exit with
+// the verdict's status (rules.md). `daemoncheck render` re-renders a saved
+// scorecard; --list-rules and --explain print the catalogue.
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
-#include <iostream>
 
 #include "check/check.h"
 #include "cli/options.h"
 #include "cli/output.h"
+#include "common/unique_fd.h"
+#include "launch/cleanup.h"
+#include "launch/isolation.h"
 #include "launch/reaper.h"
 #include "observe/proc_parse.h"
+#include "report/markdown.h"
+#include "report/render.h"
 #include "report/scorecard.h"
-#include "report/text.h"
 #include "rules/judge.h"
 
 namespace {
 
+constexpr int kExitUsage = 2;
 constexpr int kExitCannotRun = 3;
+// The cap on the target's processes (pids cgroup): a fork bomb stops there.
+constexpr long kMaxProcesses = 1024;
 
 int fail_to_run(const std::string& what) {
   std::fprintf(stderr, "daemoncheck: %s\n", what.c_str());
   return kExitCannotRun;
+}
+
+int usage(const std::string& what) {
+  std::fprintf(stderr, "daemoncheck: %s\n", what.c_str());
+  return kExitUsage;
 }
 
 // A closed 0, 1 or 2 would let the next open() land there (the lesson of
@@ -32,17 +47,82 @@ void ensure_stdio_open() {
     if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 }
 
-std::string report_name(const std::vector<std::string>& command) {
-  std::string base = command.front();
+std::string report_name(const dc::CheckOptions& check) {
+  std::string base = check.command.empty() ? "attach-" + std::to_string(check.attach.value_or(0))
+                                           : check.command.front();
   if (auto slash = base.rfind('/'); slash != std::string::npos) base = base.substr(slash + 1);
   for (char& ch : base)
     if (!isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') ch = '_';
+  if (base.empty() || base[0] == '.') base = "_" + base;
   char stamp[32];
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
   return base + "-" + stamp + "-" + std::to_string(::getpid()) + ".json";
+}
+
+bool write_all(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// GitHub's job summary is one file that every step appends to, so this is
+// the one report that is appended, not replaced; still never through a
+// symbolic link.
+dc::Result<std::string> append_step_summary(const std::string& path, const std::string& markdown) {
+  dc::UniqueFd fd(
+      ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd.valid() || !write_all(fd.get(), markdown + "\n"))
+    return dc::Error{"cannot append to GITHUB_STEP_SUMMARY " + path + ": " + std::strerror(errno)};
+  return path;
+}
+
+int render_saved(const dc::RenderRequest& req) {
+  std::string text;
+  {
+    dc::UniqueFd fd(::open(req.input.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return usage("render: " + req.input + ": " + std::strerror(errno));
+    char buf[65536];
+    for (;;) {
+      ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return usage("render: " + req.input + ": " + std::strerror(errno));
+      if (n == 0) break;
+      text.append(buf, static_cast<size_t>(n));
+    }
+  }
+  nlohmann::json sc = nlohmann::json::parse(text, nullptr, false);
+  if (sc.is_discarded() || !sc.is_object())
+    return usage("render: " + req.input + ": not JSON (a scorecard is one JSON object)");
+  auto schema = sc.find("schema");
+  if (schema == sc.end() || !schema->is_string() ||
+      !schema->get<std::string>().starts_with("daemoncheck.scorecard/"))
+    return usage("render: " + req.input +
+                 ": not a daemoncheck scorecard (no \"schema\": "
+                 "\"daemoncheck.scorecard/N\")");
+  dc::TextStyle style;
+  style.color = req.output == "-" && dc::use_color(req.color, STDOUT_FILENO);
+  style.report_path = req.input;
+  std::string out;
+  try {
+    out = dc::render(req.format, sc, style);
+  } catch (const nlohmann::json::exception& e) {
+    return usage("render: " + req.input + ": malformed scorecard: " + e.what());
+  }
+  if (req.output == "-") {
+    if (!write_all(STDOUT_FILENO, out)) return fail_to_run("render: cannot write to stdout");
+    return 0;
+  }
+  auto written = dc::write_atomically(req.output, out);
+  if (!written) return fail_to_run("render: " + written.error().message);
+  return 0;
 }
 
 }  // namespace
@@ -52,13 +132,33 @@ int main(int argc, char** argv) {
   dc::ParsedCli cli = dc::parse_cli(argc, argv);
   if (cli.outcome == dc::ParsedCli::kExit) {
     std::fputs(cli.out.c_str(), stdout);
-    if (!cli.error.empty()) std::fprintf(stderr, "daemoncheck: %s (see --help)\n", cli.error.c_str());
+    if (!cli.error.empty())
+      std::fprintf(stderr, "daemoncheck: %s%s\n", cli.error.c_str(),
+                   cli.error.find("see --") == std::string::npos ? " (see --help)" : "");
     return cli.exit_status;
   }
+  if (cli.outcome == dc::ParsedCli::kRender) return render_saved(cli.render);
+  if (cli.outcome == dc::ParsedCli::kSuite) return dc::run_suite(cli.suite);
+
   const dc::CliOptions& o = cli.options;
   if (::access("/proc/self/stat", R_OK) != 0) return fail_to_run("/proc is not mounted");
   auto dir = dc::check_writable_dir(o.report_dir);
   if (!dir) return fail_to_run(dir.error().message);
+  // A report that cannot be written fails the run before it starts, not after.
+  for (const auto& [format, path] : o.reports) {
+    if (path == "-") continue;
+    const auto slash = path.rfind('/');
+    const std::string folder = slash == std::string::npos ? "."
+                               : slash == 0               ? "/"
+                                                          : path.substr(0, slash);
+    if (::access(folder.c_str(), W_OK | X_OK) != 0)
+      return fail_to_run(std::string("cannot write --") + dc::format_name(format) + " " + path +
+                         ": " + folder + ": " + std::strerror(errno));
+  }
+  // From here on the check runs in its own PID namespace (an attached daemon
+  // lives outside it, so --attach stays out).
+  dc::sweep_stale_temp_dirs();
+  if (o.isolate && !o.check.attach) cli.options.check.isolation = dc::enter_isolation(kMaxProcesses);
   auto reaper = dc::Reaper::install();
   if (!reaper) return fail_to_run(reaper.error().message);
 
@@ -67,7 +167,8 @@ int main(int argc, char** argv) {
     run = dc::run_check(o.check);
   } catch (const dc::Interrupted& i) {
     // run_check's teardown has already stopped and reaped everything.
-    std::fprintf(stderr, "daemoncheck: interrupted by %s; every process the check started was stopped\n",
+    std::fprintf(stderr,
+                 "daemoncheck: interrupted by %s; every process the check started was stopped\n",
                  dc::observe::signal_name(i.signo).c_str());
     return 128 + i.signo;
   }
@@ -84,24 +185,43 @@ int main(int argc, char** argv) {
   meta.cleanup_killed = run->cleanup.killed;
   meta.cleanup_comms = run->cleanup.comms;
   meta.cleanup_ms = run->cleanup.ms;
-  nlohmann::json sc = dc::scorecard_json(run->obs, j, meta);
-  const std::string text = sc.dump(2) + "\n";
 
-  const std::string report_path = o.report_dir + "/" + report_name(o.check.command);
+  // The scorecard as written is the source of every other report: render
+  // from what a later `daemoncheck render` would read back.
+  const std::string text = dc::scorecard_text(dc::scorecard_json(run->obs, j, meta));
+  const nlohmann::json sc = nlohmann::json::parse(text);
+
+  const std::string report_path = o.report_dir + "/" + report_name(o.check);
   auto written = dc::write_atomically(report_path, text);
   if (!written) return fail_to_run(written.error().message);
-  bool json_on_stdout = o.json_path && *o.json_path == "-";
-  if (o.json_path && !json_on_stdout) {
-    auto w = dc::write_atomically(*o.json_path, text);
+
+  std::string to_stdout;
+  std::vector<std::pair<std::string, std::string>> also_written;
+  for (const auto& [format, path] : o.reports) {
+    std::string doc = dc::render(format, sc);
+    if (path == "-") {
+      to_stdout = std::move(doc);
+      continue;
+    }
+    auto w = dc::write_atomically(path, doc);
+    if (!w) return fail_to_run(w.error().message);
+    also_written.push_back({dc::format_name(format), path});
+  }
+  if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
+    auto w = append_step_summary(summary, dc::render_markdown(sc));
     if (!w) return fail_to_run(w.error().message);
   }
-  if (json_on_stdout) std::fputs(text.c_str(), stdout);
+
+  if (!to_stdout.empty() && !write_all(STDOUT_FILENO, to_stdout))
+    return fail_to_run("cannot write the report to stdout");
   if (!o.quiet) {
-    FILE* out = json_on_stdout ? stderr : stdout;
+    // With a report on stdout the summary moves to stderr, out of its way.
+    const int fd = to_stdout.empty() ? STDOUT_FILENO : STDERR_FILENO;
     dc::TextStyle style;
-    style.color = ::isatty(::fileno(out)) && !std::getenv("NO_COLOR");
-    std::fputs(dc::render_text(sc, style).c_str(), out);
-    std::fprintf(out, "report: %s\n", report_path.c_str());
+    style.color = dc::use_color(o.color, fd);
+    style.report_path = report_path;
+    style.also_written = also_written;
+    write_all(fd, dc::render_text(sc, style));
   }
   return j.exit_status;
 }

@@ -8,11 +8,15 @@
 
 #include <cstdlib>
 
+#include <dirent.h>
+
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <system_error>
 
 #include "common/unique_fd.h"
+#include "launch/isolation.h"
 #include "launch/process_tree.h"
 #include "launch/reaper.h"
 #include "launch/signal_guard.h"
@@ -80,12 +84,44 @@ CleanupReport kill_all_descendants(double grace_ms) {
   return rep;
 }
 
-std::optional<TempDir> TempDir::make(const std::string& prefix) {
+namespace {
+std::string temp_base() {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
+  return base && *base ? base : "/tmp";
+}
+}  // namespace
+
+std::optional<TempDir> TempDir::make(const std::string& prefix) {
+  const pid_t owner = host_pid_of(::getpid()).value_or(::getpid());
+  std::string tmpl = temp_base() + "/" + prefix + "-" + std::to_string(owner) + "-XXXXXX";
   if (!::mkdtemp(tmpl.data())) return std::nullopt;
   ::chmod(tmpl.c_str(), 0755);
   return TempDir(tmpl);
+}
+
+void sweep_stale_temp_dirs() {
+  const std::string base = temp_base();
+  DIR* d = ::opendir(base.c_str());
+  if (!d) return;
+  std::vector<std::string> stale;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name(e->d_name);
+    if (!name.starts_with("daemoncheck-")) continue;
+    // daemoncheck[-race|-suite]-PID-XXXXXX
+    auto last = name.rfind('-');
+    if (last == std::string_view::npos || last == 0) continue;
+    auto prev = name.rfind('-', last - 1);
+    std::string_view pid_text = name.substr(prev + 1, last - prev - 1);
+    pid_t pid = 0;
+    auto [p, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+    if (ec != std::errc() || p != pid_text.data() + pid_text.size() || pid <= 0) continue;
+    std::string path = base + "/" + std::string(name);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    if (::access(("/proc/" + std::to_string(pid)).c_str(), F_OK) != 0) stale.push_back(path);
+  }
+  ::closedir(d);
+  for (const auto& path : stale) remove_tree(path);
 }
 
 void remove_tree(const std::string& path) {

@@ -29,6 +29,9 @@ void remove_tree(const std::string& path);
 // A temporary directory made with mkdtemp() under $TMPDIR (or /tmp), mode
 // 0755 so a daemon that drops privileges still reaches it, and removed with
 // everything in it when the object goes away, exceptions included.
+// The folder's name carries the owning checker's pid (its host pid when the
+// check runs in a PID namespace), so that sweep_stale_temp_dirs() can tell a
+// folder whose checker was killed with SIGKILL.
 class TempDir {
  public:
   static std::optional<TempDir> make(const std::string& prefix);
@@ -42,5 +45,9 @@ class TempDir {
   explicit TempDir(std::string p) : path_(std::move(p)) {}
   std::string path_;
 };
+
+// Removes the temp folders (TempDir) of checkers that are gone: what a
+// daemoncheck killed with SIGKILL could not remove itself.
+void sweep_stale_temp_dirs();
 
 }  // namespace dc

@@ -57,11 +57,26 @@ sigset_t forwarded_and_chld() {
   }
 }
 
+// A daemoncheck killed with SIGKILL leaves its (empty) cgroup behind; the next
+// run removes those whose owner is gone. rmdir() refuses a cgroup in use.
+void remove_stale_cgroups(const std::string& root) {
+  DIR* d = ::opendir(root.c_str());
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name(e->d_name);
+    if (!name.starts_with("daemoncheck-")) continue;
+    std::string owner = "/proc/" + std::string(name.substr(12));
+    if (::access(owner.c_str(), F_OK) != 0) ::rmdir((root + "/" + std::string(name)).c_str());
+  }
+  ::closedir(d);
+}
+
 // A pids cgroup (v2 if mounted, else the v1 controller) for the namespace.
 std::string make_pids_cgroup(long pids_max, std::string* note) {
   for (const char* root : {"/sys/fs/cgroup/pids", "/sys/fs/cgroup"}) {
     std::string probe = std::string(root) + "/cgroup.procs";
     if (::access(probe.c_str(), W_OK) != 0) continue;
+    remove_stale_cgroups(root);
     std::string dir = std::string(root) + "/daemoncheck-" + std::to_string(::getpid());
     if (::mkdir(dir.c_str(), 0755) != 0) continue;
     std::string max = dir + "/pids.max";
@@ -107,7 +122,7 @@ Isolation enter_isolation(long pids_max) {
   if (!iso.cgroup.empty()) iso.pids_max = pids_max;
   int go[2];
   if (::pipe2(go, O_CLOEXEC) != 0) ::_exit(3);
-  const pid_t outer = ::getpid();
+  ::signal(SIGPIPE, SIG_IGN);
   pid_t init = ::fork();
   if (init < 0) {
     std::fprintf(stderr, "daemoncheck: fork: %s\n", std::strerror(errno));
@@ -138,8 +153,10 @@ Isolation enter_isolation(long pids_max) {
   // the whole namespace with it.
   ::close(go[1]);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // The go byte comes once the outer process has set the cgroup up; if the
+  // outer process died first, the pipe ends and so does init.
   char byte;
-  if (::getppid() != outer || ::read(go[0], &byte, 1) != 1) ::_exit(3);
+  if (::read(go[0], &byte, 1) != 1) ::_exit(3);
   ::close(go[0]);
   g_host_proc = ::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
@@ -193,6 +210,36 @@ std::optional<pid_t> host_pid_of(pid_t pid) {
   }
   ::closedir(d);
   return found;
+}
+
+std::optional<std::string> host_locks_text() {
+  if (g_host_proc < 0) return std::nullopt;
+  int fd = ::openat(g_host_proc, "locks", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0 && out.size() < (8u << 20)) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+pid_t ns_pid_of_host(pid_t host_pid) {
+  if (g_host_proc < 0 || host_pid <= 0) return 0;
+  const std::string dir = std::to_string(host_pid);
+  char link[64], self[64];
+  ssize_t m = ::readlinkat(g_host_proc, (dir + "/ns/pid").c_str(), link, sizeof link);
+  ssize_t k = ::readlink("/proc/self/ns/pid", self, sizeof self);
+  if (m <= 0 || k <= 0 || std::string_view(link, static_cast<size_t>(m)) != std::string_view(self, static_cast<size_t>(k)))
+    return 0;
+  int fd = ::openat(g_host_proc, (dir + "/status").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[4096];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if (n <= 0) return 0;
+  auto st = observe::parse_status(std::string_view(buf, static_cast<size_t>(n)));
+  return st && !st->ns_pids.empty() ? st->ns_pids.back() : 0;
 }
 
 }  // namespace dc

@@ -81,14 +81,22 @@ std::vector<ProcEntry> descendants_of(pid_t root) {
 
 bool is_live_descendant(pid_t pid, pid_t root) {
   if (pid <= 1 || pid == root) return false;
-  pid_t cur = pid;
-  for (int steps = 0; steps < 4096; ++steps) {
-    auto e = read_proc_entry(cur);
-    if (!e) return false;
-    if (cur == pid && e->state == 'Z') return false;
-    if (e->ppid == root) return true;
-    if (e->ppid <= 1) return false;
-    cur = e->ppid;
+  auto self = read_proc_entry(pid);
+  if (!self || self->state == 'Z') return false;
+  // Walk up. When a parent is gone (it exited while we read), its child was
+  // re-parented: read the child again and go on from its new parent.
+  pid_t cur = pid, up = self->ppid;
+  for (int steps = 0, rereads = 0; steps < 4096; ++steps) {
+    if (up == root) return true;
+    if (up <= 1) return false;
+    if (auto e = read_proc_entry(up)) {
+      cur = up;
+      up = e->ppid;
+      continue;
+    }
+    auto again = rereads++ < 4 ? read_proc_entry(cur) : std::nullopt;
+    if (!again || again->ppid == up) return false;
+    up = again->ppid;
   }
   return false;
 }

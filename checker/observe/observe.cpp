@@ -1,6 +1,8 @@
 // See observe.h.
 #include "observe/observe.h"
 
+#include "launch/isolation.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -192,11 +194,29 @@ DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
   return d;
 }
 
+std::vector<LockLine> all_locks() {
+  // Isolated, read the host's table (see host_locks_text) and name owners by
+  // their pids in the check's namespace: 0 for one that is gone.
+  if (auto host = host_locks_text()) {
+    auto table = parse_locks(*host).locks;
+    for (auto& l : table) {
+      if (l.pid <= 0) continue;
+      l.pid = ns_pid_of_host(static_cast<pid_t>(l.pid));
+      char raw[160];
+      std::snprintf(raw, sizeof raw, "%ld: %s %s %s %ld %02x:%02x:%llu %s %s", l.id, l.kind.c_str(),
+                    l.mode.c_str(), l.access.c_str(), l.pid, l.major, l.minor, l.inode,
+                    l.start.c_str(), l.end.c_str());
+      l.raw = raw;
+    }
+    return table;
+  }
+  auto text = read_file("/proc/locks", 8 << 20);
+  return text ? parse_locks(*text).locks : std::vector<LockLine>{};
+}
+
 std::vector<LockLine> locks_on(unsigned long long dev, unsigned long long ino) {
   std::vector<LockLine> out;
-  auto text = read_file("/proc/locks", 8 << 20);
-  if (!text) return out;
-  for (auto& l : parse_locks(*text).locks)
+  for (auto& l : all_locks())
     if (!l.blocked && l.inode == ino && l.major == major(dev) && l.minor == minor(dev))
       out.push_back(std::move(l));
   return out;
@@ -234,9 +254,10 @@ PidfileState read_pidfile(const std::string& path) {
 std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
                                              const std::vector<std::string>& places) {
   // 1. A regular file the daemon holds a lock on.
-  auto text = read_file("/proc/locks", 8 << 20);
-  if (text) {
-    auto table = parse_locks(*text);
+  {
+    struct {
+      std::vector<LockLine> locks;
+    } table{all_locks()};
     std::optional<std::string> best;
     for (const auto& f : d.fds) {
       if (!f.stat_ok || !S_ISREG(f.mode) || f.target.empty() || f.target[0] != '/') continue;

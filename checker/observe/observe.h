@@ -32,6 +32,9 @@ PidfileState read_pidfile(const std::string& path);
 std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
                                              const std::vector<std::string>& places);
 
+// Every line of /proc/locks (see all_locks in observe.cpp for the namespace).
+std::vector<LockLine> all_locks();
+
 // /proc/locks lines on (dev, ino).
 std::vector<LockLine> locks_on(unsigned long long dev, unsigned long long ino);
 

@@ -16,10 +16,14 @@ size_t utf8_length(std::string_view s, size_t i) {
   if (c < 0x80) return 1;
   size_t n = 0;
   unsigned cp = 0;
-  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F;
-  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F;
-  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07;
-  else return 0;
+  if ((c & 0xE0) == 0xC0)
+    n = 2, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0)
+    n = 3, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0)
+    n = 4, cp = c & 0x07;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((b(i + k) & 0xC0) != 0x80) return 0;
@@ -62,12 +66,23 @@ std::string markup_escape(std::string_view s) {
   out.reserve(s.size() + s.size() / 8);
   for_each_char(s, xml_forbidden, [&](std::string_view ch) {
     switch (ch.size() == 1 ? ch[0] : '\0') {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
     }
   });
   return out;
@@ -75,9 +90,13 @@ std::string markup_escape(std::string_view s) {
 
 }  // namespace
 
-std::string xml_escape(std::string_view s) { return markup_escape(s); }
+std::string xml_escape(std::string_view s) {
+  return markup_escape(s);
+}
 
-std::string html_escape(std::string_view s) { return markup_escape(s); }
+std::string html_escape(std::string_view s) {
+  return markup_escape(s);
+}
 
 std::string markdown_escape(std::string_view s) {
   std::string out;
@@ -88,12 +107,16 @@ std::string markdown_escape(std::string_view s) {
       return;
     }
     char c = ch[0];
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '\n' || c == '\r' || c == '\t') out += ' ';
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '\n' || c == '\r' || c == '\t')
+      out += ' ';
     else if (std::string_view("\\`*_[]{}>|~#!").find(c) != std::string_view::npos)
       out += '\\', out += c;
-    else out += c;
+    else
+      out += c;
   });
   return out;
 }

@@ -27,9 +27,10 @@ const char* status_icon(const RuleView& r) {
 std::string render_markdown(const nlohmann::json& sc) {
   const ScorecardView v = read_view(sc);
   const bool pass = v.verdict == "pass";
-  std::string out = std::string("## ") + (pass ? "✅" : "❌") + " daemoncheck: " +
-                    (pass ? "pass" : "fail") + " — " +
-                    (v.argv.empty() ? std::string("(no command)") : markdown_escape(shell_join(v.argv))) +
+  std::string out = std::string("## ") + (pass ? "✅" : "❌") +
+                    " daemoncheck: " + (pass ? "pass" : "fail") + " — " +
+                    (v.argv.empty() ? std::string("attached to a running daemon")
+                                    : markdown_escape(shell_join(v.argv))) +
                     "\n\n";
   out += "**" + markdown_escape(v.profile) + "** profile · " + markdown_escape(counts_line(v)) +
          " · " + human_ms(v.duration_ms) + " · exit status " + std::to_string(v.exit_status);
@@ -40,8 +41,9 @@ std::string render_markdown(const nlohmann::json& sc) {
 
   out += "| | Rule | Severity | Status | Message |\n|:-:|---|---|---|---|\n";
   for (const auto& r : v.rules) {
-    std::string status = r.status == "pass" || r.status == "skip" ? markdown_escape(r.status)
-                                                                  : "**" + markdown_escape(r.status) + "**";
+    std::string status = r.status == "pass" || r.status == "skip"
+                             ? markdown_escape(r.status)
+                             : "**" + markdown_escape(r.status) + "**";
     std::string message = markdown_escape(r.message);
     if (r.status == "waived") message += " *(waived: " + markdown_escape(r.waiver) + ")*";
     out += "| " + std::string(status_icon(r)) + " | " + code_span(r.id) + " | " +
@@ -53,17 +55,16 @@ std::string render_markdown(const nlohmann::json& sc) {
   for (const auto& r : v.rules) {
     if (r.status == "pass" || r.status == "skip") continue;
     ++shown;
-    evidence += "#### " + code_span(r.id) + " — " + markdown_escape(r.title) + " (step " +
-                markdown_escape(r.seed_step) + ")\n\n" +
-                markdown_fence(r.evidence.dump(2, ' ', false,
-                                               nlohmann::json::error_handler_t::replace),
-                               "json") +
-                "\n";
+    evidence +=
+        "#### " + code_span(r.id) + " — " + markdown_escape(r.title) + " (step " +
+        markdown_escape(r.seed_step) + ")\n\n" +
+        markdown_fence(r.evidence.dump(2, ' ', false, nlohmann::json::error_handler_t::replace),
+                       "json") +
+        "\n";
   }
   if (shown > 0)
     out += "\n<details><summary>Evidence of the " + std::to_string(shown) + " rule" +
-           (shown == 1 ? "" : "s") + " that did not pass</summary>\n\n" + evidence +
-           "</details>\n";
+           (shown == 1 ? "" : "s") + " that did not pass</summary>\n\n" + evidence + "</details>\n";
 
   if (!v.waivers.empty()) {
     out += "\n### Waivers\n\n";

@@ -97,8 +97,7 @@ json render_sarif(const json& sc) {
     if (r.status == "fail" || r.status == "error" || r.status == "waived") {
       result["kind"] = "fail";
       result["level"] = level_for(r.severity);
-      if (r.status == "error")
-        result["message"]["text"] = "could not be observed: " + r.message;
+      if (r.status == "error") result["message"]["text"] = "could not be observed: " + r.message;
     } else {
       result["kind"] = r.status == "pass" ? "pass" : "notApplicable";
       result["level"] = "none";
@@ -117,12 +116,11 @@ json render_sarif(const json& sc) {
   for (const auto& w : v.waivers) {
     waivers.push_back({{"id", w.id}, {"reason", w.reason}, {"used", w.used}});
     if (!w.used)
-      notifications.push_back(
-          {{"level", "warning"},
-           {"message",
-            {{"text", "unused waiver for " + w.id + " (\"" + w.reason + "\"): " +
-                          unused_waiver_reason(v, w)}}},
-           {"associatedRule", {{"id", w.id}}}});
+      notifications.push_back({{"level", "warning"},
+                               {"message",
+                                {{"text", "unused waiver for " + w.id + " (\"" + w.reason +
+                                              "\"): " + unused_waiver_reason(v, w)}}},
+                               {"associatedRule", {{"id", w.id}}}});
   }
   json invocation{{"executionSuccessful", true},
                   {"exitCode", v.exit_status},
@@ -141,15 +139,14 @@ json render_sarif(const json& sc) {
   for (const auto& [k, n] : v.counts) counts[k] = n;
   json driver{{"name", v.tool_name}, {"rules", rules}};
   if (!v.tool_version.empty()) driver["version"] = v.tool_version;
-  return json{
-      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-      {"version", "2.1.0"},
-      {"runs",
-       {{{"tool", {{"driver", driver}}},
-         {"invocations", {invocation}},
-         {"results", results},
-         {"properties",
-          {{"scorecard_schema", v.schema}, {"verdict", v.verdict}, {"counts", counts}}}}}}};
+  return json{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+              {"version", "2.1.0"},
+              {"runs",
+               {{{"tool", {{"driver", driver}}},
+                 {"invocations", {invocation}},
+                 {"results", results},
+                 {"properties",
+                  {{"scorecard_schema", v.schema}, {"verdict", v.verdict}, {"counts", counts}}}}}}};
 }
 
 }  // namespace dc

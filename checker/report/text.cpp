@@ -11,7 +11,8 @@ namespace {
 
 const char* status_color(const RuleView& r) {
   if (r.status == "pass") return "32";
-  if (r.status == "fail") return r.severity == "required" ? "31" : r.severity == "info" ? "2;33" : "33";
+  if (r.status == "fail")
+    return r.severity == "required" ? "31" : r.severity == "info" ? "2;33" : "33";
   if (r.status == "error") return "35";
   if (r.status == "waived") return "36";
   return "2";
@@ -25,7 +26,8 @@ std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
   };
   const ScorecardView v = read_view(sc);
   std::string out = v.tool_name + " " + v.tool_version + " — " + v.profile + " profile — " +
-                    (v.argv.empty() ? std::string("(no command)") : printable(shell_join(v.argv))) +
+                    (v.argv.empty() ? std::string("attached to a running daemon")
+                                    : printable(shell_join(v.argv))) +
                     "\n";
   const auto& daemons = get(sc, "daemons");
   if (daemons.is_array())
@@ -35,8 +37,8 @@ std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
 
   for (const auto& r : v.rules) {
     char head[128];
-    std::snprintf(head, sizeof head, "%s %-6s %-11s %-32s ", status_mark(r.status), r.status.c_str(),
-                  r.severity.c_str(), printable(r.id).c_str());
+    std::snprintf(head, sizeof head, "%s %-6s %-11s %-32s ", status_mark(r.status),
+                  r.status.c_str(), r.severity.c_str(), printable(r.id).c_str());
     std::string line = head + printable(r.message);
     if (r.status == "waived") line += " [waived: " + printable(r.waiver) + "]";
     out += paint(status_color(r), line) + "\n";
@@ -44,7 +46,8 @@ std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
   for (const auto& w : v.waivers)
     if (!w.used)
       out += paint("33", "unused waiver: " + printable(w.id) + " (\"" + printable(w.reason) +
-                             "\"): " + unused_waiver_reason(v, w) + ", so there was nothing to waive") +
+                             "\"): " + unused_waiver_reason(v, w) +
+                             ", so there was nothing to waive") +
              "\n";
   for (const auto& [format, path] : style.also_written)
     out += format + ": " + printable(path) + "\n";

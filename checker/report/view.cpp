@@ -130,9 +130,12 @@ std::string counts_line(const ScorecardView& v) {
 std::string human_ms(double ms) {
   char buf[32];
   if (!std::isfinite(ms)) return "?";
-  if (ms < 10) std::snprintf(buf, sizeof buf, "%.1f ms", ms);
-  else if (ms < 1000) std::snprintf(buf, sizeof buf, "%.0f ms", ms);
-  else std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000);
+  if (ms < 10)
+    std::snprintf(buf, sizeof buf, "%.1f ms", ms);
+  else if (ms < 1000)
+    std::snprintf(buf, sizeof buf, "%.0f ms", ms);
+  else
+    std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000);
   return buf;
 }
 

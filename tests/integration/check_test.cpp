@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "checker_run.h"
@@ -164,6 +165,61 @@ TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
 }
 INSTANTIATE_TEST_SUITE_P(Signals, Interrupt, ::testing::Values(SIGINT, SIGTERM));
 
+// SIGKILL cannot be caught: the PID namespace takes every process of the
+// check with it, and the next run sweeps the temp folder the killed one left.
+TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
+  char tmpl[] = "/tmp/dc-sigkill-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string tmp = tmpl, reports = tmp + "/reports", temps = tmp + "/t";
+  ::mkdir(reports.c_str(), 0755);
+  ::mkdir(temps.c_str(), 0755);
+  auto r = run_checker_interrupted({"--report-dir", reports, "--pidfile", "{tmp}/d.pid", "--stop-timeout", "20",
+                                    "--", fixture_path(), "--pidfile", "{tmp}/d.pid", "--ignore-term", "--leave-child"},
+                                   temps, "d.pid", SIGKILL);
+  EXPECT_EQ(r.exit_status, 128 + SIGKILL);
+  EXPECT_TRUE(r.left_behind.empty()) << r.left_behind.size() << " processes survived the checker";
+  EXPECT_EQ(count_entries(reports), 0);
+  auto next = run_checker_interrupted({"--report-dir", reports, "--race-trials", "0", "--", "/bin/true"}, temps, "none", 0);
+  EXPECT_EQ(count_entries(temps), 0) << "the killed run's temp folder was not swept";
+  std::filesystem::remove_all(tmp);
+}
+
+TEST(Isolation, ScorecardSaysHowTheCheckWasIsolated) {
+  auto r = run_checker(fixture({}, true, {"--race-trials", "0"}));
+  ASSERT_TRUE(r.scorecard.is_object());
+  const auto& iso = r.scorecard["isolation"];
+  if (::geteuid() == 0) {
+    EXPECT_TRUE(iso["pid_namespace"].get<bool>()) << iso.dump();
+    EXPECT_TRUE(r.scorecard["daemons"][0].contains("host_pid"));
+  }
+  auto off = run_checker(fixture({}, true, {"--race-trials", "0", "--no-isolation"}));
+  EXPECT_FALSE(off.scorecard["isolation"]["pid_namespace"].get<bool>());
+  EXPECT_EQ(off.exit_status, 0);
+}
+
+TEST(Suite, RunsEveryManifestAndComparesExpectations) {
+  char tmpl[] = "/tmp/dc-suite-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  nlohmann::json good = {{"name", "good"}, {"command", {"{FIXTURE}", "--pidfile", "{TMP}/d.pid"}},
+                         {"options", {"--pidfile", "{TMP}/d.pid", "--race-trials", "1"}}, {"expect", nlohmann::json::object()}};
+  nlohmann::json cwd = {{"name", "keeps-cwd"}, {"command", {"{FIXTURE}", "--keep-cwd"}},
+                        {"options", {"--race-trials", "1", "--start-timeout", "2"}}, {"expect", {{"cwd-root", "fail"}, {"single-instance", "fail"}, {"second-instance-reports-failure", "fail"}}}};
+  std::ofstream(dir + "/a.json") << nlohmann::json::array({good, cwd}).dump();
+  auto ok = run_checker({"suite", "--jobs", "2", "--set", "FIXTURE=" + fixture_path(), "--report-dir", report_dir(),
+                         "--json", "-", "--quiet", dir + "/a.json"}, true);
+  EXPECT_EQ(ok.exit_status, 0) << ok.out << ok.err;
+  ASSERT_TRUE(ok.scorecard.is_object()) << ok.out;
+  EXPECT_EQ(ok.scorecard["summary"]["as_expected"], 2);
+  cwd["expect"] = nlohmann::json::object();  // now the cwd-root failure is a mismatch
+  std::ofstream(dir + "/b.json") << cwd.dump();
+  auto bad = run_checker({"suite", "--set", "FIXTURE=" + fixture_path(), "--report-dir", report_dir(), dir + "/b.json"}, true);
+  EXPECT_EQ(bad.exit_status, 1);
+  EXPECT_NE(bad.out.find("cwd-root: expected pass or skip, got fail"), std::string::npos) << bad.out;
+  EXPECT_TRUE(ok.left_behind.empty() && bad.left_behind.empty());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace dc::test
 
@@ -255,7 +311,7 @@ TEST(Systemd, ForkingServiceFailsStaysInForeground) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
-TEST(Attach, DISABLED_ObservesWithoutSignalling) {
+TEST(Attach, ObservesWithoutSignalling) {
   // A daemon started outside the checker: this test's own child.
   pid_t pid = ::fork();
   if (pid == 0) {

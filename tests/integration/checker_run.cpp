@@ -121,7 +121,7 @@ CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp) {
   ::close(out[1]);
   ::close(err[1]);
   CheckerRun r;
-  if (sp.signo) {
+  if (sp.signo && !sp.tmpdir.empty()) {
     // Wait for the marker in 10 ms steps: the test needs the check to be
     // under way, and no event tells it so from outside.
     for (int i = 0; i < 1000 && !marker_exists(sp.tmpdir, sp.marker); ++i) ::usleep(10000);
@@ -149,8 +149,14 @@ CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp) {
   r.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   r.scorecard = nlohmann::json::parse(r.out, nullptr, false);
   if (r.scorecard.is_discarded()) r.scorecard = nullptr;
-  // Anything daemoncheck left would now be our child: count, then end it.
+  // Anything daemoncheck left would now be our child: count, then end it. A
+  // PID namespace is torn down by the kernel as its init exits: give that
+  // teardown a moment (bounded) before counting.
   r.left_behind = my_children();
+  for (int i = 0; i < 200 && !r.left_behind.empty() && sp.signo == SIGKILL; ++i) {
+    ::usleep(10000);
+    r.left_behind = my_children();
+  }
   for (int left : r.left_behind) ::kill(left, SIGKILL);  // test-side safety net; pids are our children
   while (::waitpid(-1, &st, WNOHANG) > 0) {
   }

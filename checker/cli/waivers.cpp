@@ -1,0 +1,81 @@
+// See waivers.h.
+#include "cli/waivers.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/unique_fd.h"
+#include "rules/catalog.h"
+
+namespace dc {
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && is_space(s[b])) ++b;
+  while (e > b && is_space(s[e - 1])) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+}  // namespace
+
+Result<std::vector<Waiver>> parse_waivers(std::string_view text, const std::string& name) {
+  std::vector<Waiver> out;
+  std::vector<int> lines;  // where each waiver came from
+  int number = 0;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string line = trim(text.substr(pos, end - pos));
+    pos = end + 1;
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    const std::string where = name + ":" + std::to_string(number) + ": ";
+    for (unsigned char c : line)
+      if (c < 0x20 && c != '\t') return Error{where + "a control character in the line"};
+    size_t gap = 0;
+    while (gap < line.size() && !is_space(line[gap])) ++gap;
+    const std::string id = line.substr(0, gap);
+    const std::string reason = trim(std::string_view(line).substr(gap));
+    if (!find_rule(id)) {
+      std::string hint = closest_rule(id);
+      return Error{where + "unknown rule id '" + id + "'" +
+                   (hint.empty() ? "" : " (did you mean '" + hint + "'?)")};
+    }
+    if (reason.empty())
+      return Error{where + "no reason after '" + id + "': write RULE-ID, a space, then why"};
+    for (size_t k = 0; k < out.size(); ++k)
+      if (out[k].id == id)
+        return Error{where + "'" + id + "' is waived already on line " + std::to_string(lines[k])};
+    out.push_back({id, reason, false});
+    lines.push_back(number);
+    if (end == text.size()) break;
+  }
+  return out;
+}
+
+Result<std::vector<Waiver>> read_waivers_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Error{"--waivers " + path + ": " + std::strerror(errno)};
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{"--waivers " + path + ": " + std::strerror(errno)};
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > (1u << 20)) return Error{"--waivers " + path + ": larger than 1 MiB"};
+  }
+  return parse_waivers(text, path);
+}
+
+}  // namespace dc

@@ -1,0 +1,84 @@
+// See explain.h.
+#include "report/explain.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace dc {
+namespace {
+
+// Fills `text` into lines of at most `width` columns, each starting with
+// `indent`. Words are never split.
+std::string wrap(const std::string& text, size_t width, const std::string& indent) {
+  std::istringstream words(text);
+  std::string word, line, out;
+  while (words >> word) {
+    if (!line.empty() && indent.size() + line.size() + 1 + word.size() > width) {
+      out += indent + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) out += indent + line + "\n";
+  return out;
+}
+
+std::string indent_block(const std::string& code, const std::string& indent) {
+  std::string out, line;
+  std::istringstream lines(code);
+  while (std::getline(lines, line)) out += indent + line + "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string profile_names(unsigned profiles) {
+  std::string out;
+  if (profiles & kSysv) out += "sysv";
+  if (profiles & kSystemd) out += out.empty() ? "systemd" : ", systemd";
+  return out;
+}
+
+std::string render_rule_list() {
+  char line[160];
+  std::snprintf(line, sizeof line, "%-33s %-13s %-15s %s\n", "RULE", "SEVERITY", "PROFILE",
+                "SEED STEP");
+  std::string out = line;
+  bool starred = false;
+  for (const auto& r : catalog()) {
+    std::string severity = to_string(r.severity);
+    if (r.severity_for) severity += "*", starred = true;
+    std::snprintf(line, sizeof line, "%-33s %-13s %-15s %s\n", r.id.c_str(), severity.c_str(),
+                  profile_names(r.profiles).c_str(), r.seed_step.c_str());
+    out += line;
+  }
+  if (starred)
+    out +=
+        "\n* required when the option the rule checks is given (--expect-user or "
+        "--expect-group,\n  --expect-root, --notify); info otherwise.\n";
+  out += "\nExplain a rule with: daemoncheck --explain RULE\n";
+  return out;
+}
+
+std::string render_explanation(const RuleDef& r) {
+  std::string out = r.id + ": " + r.title + "\n";
+  out += "severity " + std::string(to_string(r.severity)) +
+         (r.severity_for ? " when the option it checks is given, info otherwise" : "") +
+         ", profile " + profile_names(r.profiles) + ", seed step " + r.seed_step + "\n";
+  const RuleDoc& d = r.doc;
+  auto section = [&](const char* head, const char* body) {
+    out += std::string("\n") + head + "\n" + wrap(body, 78, "  ");
+  };
+  section("What it checks", d.checks);
+  section("Why it matters", d.why);
+  section("How daemoncheck observes it", d.how);
+  auto fix = [&](const char* head, const char* code) {
+    out += std::string("\n") + head + "\n" + indent_block(code, "    ");
+  };
+  fix("Fix in C", d.fix_c);
+  fix("Fix in Python", d.fix_python);
+  fix("Fix in shell", d.fix_shell);
+  return out;
+}
+
+}  // namespace dc

@@ -1,0 +1,52 @@
+// --list-rules and --explain, rendered from the catalogue.
+#include "report/explain.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace dc {
+namespace {
+
+TEST(RuleList, ListsEveryRuleWithSeverityProfileAndStep) {
+  const std::string list = render_rule_list();
+  for (const auto& r : catalog()) {
+    const size_t at = list.find("\n" + r.id + " ");
+    ASSERT_NE(at, std::string::npos) << r.id;
+    const std::string line = list.substr(at + 1, list.find('\n', at + 1) - at - 1);
+    EXPECT_NE(line.find(to_string(r.severity)), std::string::npos) << line;
+    EXPECT_NE(line.find(profile_names(r.profiles)), std::string::npos) << line;
+    EXPECT_TRUE(line.ends_with(r.seed_step)) << line;
+  }
+}
+
+TEST(Explanation, HasEveryPartForEveryRule) {
+  for (const auto& r : catalog()) {
+    const std::string text = render_explanation(r);
+    EXPECT_TRUE(text.starts_with(r.id + ": " + r.title + "\n")) << r.id;
+    size_t last = 0;
+    for (const char* head :
+         {"\nWhat it checks\n  ", "\nWhy it matters\n  ", "\nHow daemoncheck observes it\n  ",
+          "\nFix in C\n    ", "\nFix in Python\n    ", "\nFix in shell\n    "}) {
+      const size_t at = text.find(head);
+      EXPECT_NE(at, std::string::npos) << r.id << ": " << head;
+      EXPECT_GT(at, last) << r.id << ": " << head;
+      last = at;
+    }
+  }
+}
+
+TEST(Explanation, ProseIsWrappedAndCodeIsNot) {
+  const RuleDef* r = find_rule("single-instance");
+  ASSERT_NE(r, nullptr);
+  std::istringstream in(render_explanation(*r));
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("  ") && !line.starts_with("    ")) {
+      EXPECT_LE(line.size(), 78u) << line;
+    }
+  EXPECT_NE(render_explanation(*r).find("    " + std::string(r->doc.fix_c).substr(0, 20)),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace dc

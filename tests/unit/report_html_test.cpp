@@ -1,0 +1,121 @@
+// The HTML page: self-contained, every rule in the table grouped by step,
+// evidence in <details>, the process tree and the timeline, all escaped.
+// (tests/report opens real pages in headless Chromium.)
+#include "report/html.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "report_sample.h"
+
+namespace dc {
+namespace {
+
+using sample::count;
+
+TEST(HtmlReport, EveryRuleHasARowWithItsEvidence) {
+  const auto sc = sample::messy_scorecard();
+  const std::string html = render_html(sc);
+  EXPECT_EQ(count(html, "<tr class=\"rule "), static_cast<int>(sc["rules"].size()));
+  EXPECT_EQ(count(html, "<details>"), static_cast<int>(sc["rules"].size()));
+  for (const auto& r : sc["rules"])
+    EXPECT_EQ(count(html, "data-rule=\"" + r["id"].get<std::string>() + "\""), 1) << r["id"];
+}
+
+TEST(HtmlReport, GroupsFollowTheTutorialsSteps) {
+  const std::string html = render_html(sample::messy_scorecard());
+  size_t last = 0;
+  for (const char* group :
+       {"Step 1 ", "Step 2 ", "Steps 2, 3 and daemon(7) 15", "Step 3 ", "Step 3a ", "Step 3b ",
+        "Step 4 ", "Step 5 ", "Step 6 ", "Step 7 ", "Step 8 ", "daemon(7) · step 2",
+        "daemon(7) · step 3", "daemon(7) · step 15", "There can be only one", "Signals"}) {
+    size_t at = html.find("<tr class=\"step\"><th colspan=\"4\">" + std::string(group));
+    ASSERT_NE(at, std::string::npos) << group;
+    EXPECT_GT(at, last) << group;
+    last = at;
+  }
+}
+
+TEST(HtmlReport, BannerShowsTheVerdictAndWhatGatedIt) {
+  const std::string fail = render_html(sample::messy_scorecard());
+  EXPECT_NE(fail.find("<section class=\"verdict fail\""), std::string::npos);
+  EXPECT_NE(fail.find("✗ FAIL"), std::string::npos);
+  EXPECT_NE(fail.find("<a href=\"#rule-new-session\">new-session</a>"), std::string::npos);
+  const std::string pass = render_html(sample::passing_scorecard());
+  EXPECT_NE(pass.find("<section class=\"verdict pass\""), std::string::npos);
+  EXPECT_NE(pass.find("✓ PASS"), std::string::npos);
+}
+
+TEST(HtmlReport, ShowsTheProcessTreeWithSessionsAndGroups) {
+  const std::string html = render_html(sample::messy_scorecard());
+  const size_t tree = html.find("<section id=\"tree\">");
+  ASSERT_NE(tree, std::string::npos);
+  const std::string t = html.substr(tree, html.find("</section>", tree) - tree);
+  for (const char* want : {"pid 99", "session holder", "pid 100", "leads /dev/pts/7", "launched",
+                           "pid 101", "pgrp 101", "exited 0 at 2.5 ms", "daemon", "pid 102",
+                           "sid 100 = launch session", "controlling tty 34823", "killed by SIGHUP"})
+    EXPECT_NE(t.find(want), std::string::npos) << want;
+}
+
+TEST(HtmlReport, ShowsTheTimeline) {
+  const std::string html = render_html(sample::messy_scorecard());
+  for (const char* want :
+       {"<section id=\"timeline\">", "<b>launch</b> begins", "<b>startup</b> begins",
+        "<b>hang-up probe</b> begins", "the launched process (pid 101) exited 0", "startup settled",
+        "pid 102 (the daemon ("})
+    EXPECT_NE(html.find(want), std::string::npos) << want;
+  // Events in time order: 0 ms launch before 2.5 ms exit before 35 ms ready.
+  EXPECT_LT(html.find(">0.0 ms<"), html.find(">2.5 ms<"));
+  EXPECT_LT(html.find(">2.5 ms<"), html.find(">35.0 ms<"));
+}
+
+TEST(HtmlReport, EscapesEverythingTheDaemonControls) {
+  const std::string html = render_html(sample::messy_scorecard());
+  EXPECT_EQ(html.find("<script>alert"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), std::string::npos);
+  EXPECT_EQ(html.find('\x1b'), std::string::npos);
+  EXPECT_TRUE(sample::valid_utf8(html));
+  EXPECT_EQ(count(html, "<script>"), 1);  // ours, at the end
+}
+
+TEST(HtmlReport, LoadsNothingFromTheNetwork) {
+  const std::string html = render_html(sample::messy_scorecard());
+  EXPECT_FALSE(std::regex_search(html, std::regex(R"((src|href)\s*=\s*["']?(https?:)?//)")));
+  EXPECT_FALSE(std::regex_search(html, std::regex(R"(url\(|@import|<link|<img)")));
+  EXPECT_NE(html.find("Content-Security-Policy"), std::string::npos);
+}
+
+TEST(HtmlReport, AnAttachedRunHasNoLaunchInItsTree) {
+  nlohmann::json sc = sample::messy_scorecard();
+  sc["target"]["argv"] = nlohmann::json::array();
+  for (const char* k : {"holder_pid", "launched_pid", "checker_pid"}) sc["launch"][k] = 0;
+  const std::string html = render_html(sc);
+  EXPECT_EQ(html.find("n-holder"), std::string::npos);
+  EXPECT_EQ(html.find("n-launched"), std::string::npos);
+  EXPECT_NE(html.find("n-daemon"), std::string::npos);
+}
+
+TEST(HtmlReport, AForegroundServiceIsTheLaunchedProcessItself) {
+  nlohmann::json sc = sample::messy_scorecard();
+  sc["daemons"][0]["pid"] = 101;  // the launched pid: the systemd profile
+  const std::string html = render_html(sc);
+  EXPECT_NE(html.find("launched · the daemon"), std::string::npos);
+  EXPECT_EQ(html.find("<li class=\"adopted\">"), std::string::npos);
+  EXPECT_EQ(html.find("no daemon survived startup"), std::string::npos);
+}
+
+TEST(HtmlReport, NoDaemonIsSaid) {
+  nlohmann::json sc = sample::messy_scorecard();
+  sc["daemons"] = nlohmann::json::array();
+  EXPECT_NE(render_html(sc).find("no daemon survived startup"), std::string::npos);
+}
+
+TEST(HtmlReport, ToleratesAnEmptyDocument) {
+  EXPECT_NO_THROW(render_html(nlohmann::json::object()));
+  EXPECT_NO_THROW(
+      render_html(nlohmann::json::parse(R"({"launch": [], "daemons": {}, "timings_ms": 3})")));
+}
+
+}  // namespace
+}  // namespace dc

@@ -1,0 +1,149 @@
+// Scorecards for the renderer tests, made the way a run makes them: a
+// hand-built Observation, judged, turned into JSON by scorecard_json(). One
+// is a messy run (failures, a waiver used and one unused, and the kind of
+// strings a hostile daemon can put in /proc: markup, escape sequences,
+// invalid UTF-8); the other is that run with every rule passing.
+#pragma once
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "model/observation.h"
+#include "report/scorecard.h"
+#include "rules/catalog.h"
+#include "rules/judge.h"
+
+namespace dc::sample {
+
+// What a daemon can name itself or its files: markup, quotes, Markdown and
+// table syntax, a terminal escape, a CDATA end, invalid UTF-8.
+inline const std::string kHostile =
+    "<script>alert(\"x\")</script> & ' | `tick` *b* ]]> \x1b[31mred\xff";
+
+inline Observation messy_observation() {
+  Observation o;
+  o.launch.argv = {"/usr/sbin/mydaemon", "--pidfile", "/tmp/daemoncheck-x/d.pid", "a b"};
+  o.launch.tmp_dir = "/tmp/daemoncheck-x";
+  o.launch.checker_pid = 99;
+  o.launch.holder_pid = 100;
+  o.launch.launch_sid = 100;
+  o.launch.launched_pid = 101;
+  o.launch.job_pgid = 101;
+  o.launch.pty_path = "/dev/pts/7";
+  o.launch.pty_rdev = makedev(136, 7);
+  o.launch.umask = 047;
+  o.launch.planted_fds = {{3, "file", "/tmp/daemoncheck-x/leak", 2049, 11},
+                          {4, "pipe", "pipe:[12]", 14, 12}};
+  o.launch.blocked_signals = {SIGUSR2};
+  o.launch.ignored_signals = {SIGRTMIN + 3};
+  o.launch.canary_name = "DAEMONCHECK_CANARY";
+  o.launch.canary_value = "v";
+  ExitInfo e;
+  e.pid = 101;
+  e.exit_status = 0;
+  e.at_ms = 2.5;
+  o.launch.launched_exit = e;
+  ExitInfo hup;
+  hup.pid = 102;
+  hup.signal = SIGHUP;
+  hup.at_ms = 61;
+  o.launch.reaped = {hup};
+  o.launch.ready_ms = 35;
+
+  DaemonFacts d;
+  d.pid = 102;
+  d.comm = kHostile;
+  d.why = "re-parented to the checker";
+  d.ppid = 99;
+  d.pgrp = 101;
+  d.sid = 100;  // still in the launch session
+  d.tty_nr = 34823;
+  d.cwd = "/tmp/daemoncheck-x/" + kHostile;
+  d.root = "/";
+  d.umask = 047;
+  FdFact tty{0, "/dev/pts/7", 26, 10, makedev(136, 7), S_IFCHR | 0620, true};
+  FdFact t1 = tty, t2 = tty;
+  t1.fd = 1;
+  t2.fd = 2;
+  FdFact leak{3, "/tmp/daemoncheck-x/leak", 2049, 11, 0, S_IFREG | 0644, true};
+  d.fds = {tty, t1, t2, leak};
+  d.sig_blk = 1ull << (SIGUSR2 - 1);
+  d.environ = {"PATH=/usr/bin", "DAEMONCHECK_CANARY=v"};
+  d.core_known = true;
+  d.core_soft = 0;
+  o.daemons.push_back(d);
+
+  o.probes.hangup.ran = true;
+  o.probes.hangup.reachable = {102};
+  o.probes.hangup.died = {hup};
+  o.probes.hangup.ms = 0.4;
+  o.probes.second.skipped = "the daemon did not survive the earlier probes";
+  o.probes.sighup.skipped = o.probes.second.skipped;
+  o.probes.sigterm.skipped = o.probes.second.skipped;
+  o.probes.race.skipped = "--race-trials 0";
+  o.phase_ms = {{"launch", 1.5}, {"settle", 33}, {"observe", 20}, {"hangup", 0.4}, {"cleanup", 1}};
+  return o;
+}
+
+inline RunMeta messy_meta() {
+  RunMeta m;
+  m.command = {"/usr/sbin/mydaemon", "--pidfile", "{tmp}/d.pid", "a b"};
+  m.started_at = "2026-11-25T04:04:29.237Z";
+  m.duration_ms = 283.25;
+  return m;
+}
+
+// The messy run: cwd-root's failure waived, stdio-open's waiver unused.
+inline nlohmann::json messy_scorecard() {
+  std::vector<Waiver> waivers = {{"cwd-root", "the harness <starts> it | there", false},
+                                 {"stdio-open", "never fails here", false}};
+  return scorecard_json(messy_observation(), judge(messy_observation(), waivers, false),
+                        messy_meta());
+}
+
+// The same document with every rule passing and the verdict pass.
+inline nlohmann::json passing_scorecard() {
+  nlohmann::json sc = messy_scorecard();
+  for (auto& r : sc["rules"]) {
+    r["status"] = "pass";
+    r.erase("waiver");
+  }
+  sc["waivers"] = nlohmann::json::array();
+  sc["summary"] = {
+      {"counts",
+       {{"pass", sc["rules"].size()}, {"fail", 0}, {"skip", 0}, {"error", 0}, {"waived", 0}}},
+      {"verdict", "pass"},
+      {"exit_status", 0}};
+  return sc;
+}
+
+// Whether s is valid UTF-8 (what every report must be).
+inline bool valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80             ? 1
+               : (c & 0xE0) == 0xC0 ? 2
+               : (c & 0xF0) == 0xE0 ? 3
+               : (c & 0xF8) == 0xF0 ? 4
+                                    : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
+inline int count(const std::string& haystack, const std::string& needle) {
+  int n = 0;
+  for (size_t p = haystack.find(needle); p != std::string::npos;
+       p = haystack.find(needle, p + needle.size()))
+    ++n;
+  return n;
+}
+
+}  // namespace dc::sample
