@@ -243,12 +243,13 @@ void print_rows(const std::vector<Row>& rows) {
 }
 
 int check_case(const std::string& daemoncheck, const std::string& case_dir, const Paths& paths,
-               const std::string& save_path, bool verbose) {
+               const std::string& save_path, const std::string& report_dir, bool verbose) {
   const json manifest = load_manifest(case_dir);
   const std::string name = manifest.value("name", case_dir);
   const json expect = manifest.value("expect", json::object());
 
   std::vector<std::string> cmd = {daemoncheck, "--quiet", "--json", "-"};
+  if (!report_dir.empty()) cmd.insert(cmd.end(), {"--report-dir", report_dir});
   for (auto& o : expand_all(manifest.value("options", json::array()), paths, "options")) {
     cmd.push_back(o);
   }
@@ -318,6 +319,8 @@ int main(int argc, char** argv) {
   app.add_option("--case", case_dir, "The case's folder (holds case.json; {SOURCE})")->required();
   app.add_option("--bin", bin_args, "NAME=PATH for the token {BIN:NAME}");
   app.add_option("--save", save_path, "Also write the scorecard here");
+  std::string report_dir;
+  app.add_option("--report-dir", report_dir, "daemoncheck's --report-dir (default: its own)");
   app.add_flag("-v,--verbose", verbose, "Print every rule, not only the differences");
   CLI11_PARSE(app, argc, argv);
 
@@ -328,7 +331,7 @@ int main(int argc, char** argv) {
     paths.bins[b.substr(0, eq)] = b.substr(eq + 1);
   }
   try {
-    return check_case(daemoncheck, case_dir, paths, save_path, verbose);
+    return check_case(daemoncheck, case_dir, paths, save_path, report_dir, verbose);
   } catch (const std::exception& e) {
     die(3, e.what());
   }
