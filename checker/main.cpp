@@ -47,7 +47,9 @@ void ensure_stdio_open() {
     if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 }
 
-std::string report_name(const dc::CheckOptions& check) {
+// The name carries the pid daemoncheck was started with (inside its PID
+// namespace every checker is pid 2), so concurrent runs never share a name.
+std::string report_name(const dc::CheckOptions& check, pid_t started_as) {
   std::string base = check.command.empty() ? "attach-" + std::to_string(check.attach.value_or(0))
                                            : check.command.front();
   if (auto slash = base.rfind('/'); slash != std::string::npos) base = base.substr(slash + 1);
@@ -59,7 +61,7 @@ std::string report_name(const dc::CheckOptions& check) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  return base + "-" + stamp + "-" + std::to_string(::getpid()) + ".json";
+  return base + "-" + stamp + "-" + std::to_string(started_as) + ".json";
 }
 
 bool write_all(int fd, const std::string& data) {
@@ -157,6 +159,7 @@ int main(int argc, char** argv) {
   }
   // From here on the check runs in its own PID namespace (an attached daemon
   // lives outside it, so --attach stays out).
+  const pid_t started_as = ::getpid();
   dc::sweep_stale_temp_dirs();
   if (o.isolate && !o.check.attach) cli.options.check.isolation = dc::enter_isolation(kMaxProcesses);
   auto reaper = dc::Reaper::install();
@@ -191,7 +194,7 @@ int main(int argc, char** argv) {
   const std::string text = dc::scorecard_text(dc::scorecard_json(run->obs, j, meta));
   const nlohmann::json sc = nlohmann::json::parse(text);
 
-  const std::string report_path = o.report_dir + "/" + report_name(o.check);
+  const std::string report_path = o.report_dir + "/" + report_name(o.check, started_as);
   auto written = dc::write_atomically(report_path, text);
   if (!written) return fail_to_run(written.error().message);
 

@@ -229,9 +229,10 @@ ParsedCli parse_cli(int argc, char** argv) {
       ->check(CLI::Range(1.0, 60000.0))
       ->default_str("30")
       ->group(kCheck);
-  app.add_flag("--isolation,!--no-isolation", o.isolate,
-               "run the target in its own PID namespace with a pids cgroup, so nothing survives "
-               "even a SIGKILL of daemoncheck (default on; falls back to the subreaper alone)")
+  bool no_isolation = false;
+  app.add_flag("--no-isolation", no_isolation,
+               "do not run the target in its own PID namespace and pids cgroup (by default "
+               "nothing survives even a SIGKILL of daemoncheck)")
       ->group(kCheck);
   app.add_option("--race-trials", c.race_trials,
                  "launches as session leader for race-free-startup (0 skips)")
@@ -417,6 +418,7 @@ ParsedCli parse_cli(int argc, char** argv) {
     o.reports.push_back({format, *path});
   }
   o.color = color_mode(color);
+  o.isolate = !no_isolation;
   return r;
 }
 

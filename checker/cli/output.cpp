@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <random>
 
 #include "common/unique_fd.h"
 
@@ -40,7 +42,7 @@ Result<std::string> check_writable_dir(const std::string& dir) {
   if (!d.valid()) return Error{sys_error("cannot open report folder " + dir)};
   UniqueFd probe(::openat(d.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
   if (!probe.valid() && errno == EOPNOTSUPP) {
-    std::string name = ".daemoncheck-probe-" + std::to_string(::getpid());
+    std::string name = ".daemoncheck-probe-" + std::to_string(std::random_device{}());
     probe.reset(::openat(d.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (probe.valid()) ::unlinkat(d.get(), name.c_str(), 0);
   }
@@ -52,8 +54,18 @@ Result<std::string> write_atomically(const std::string& path, const std::string&
   const std::string dir = dir_of(path);
   UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!d.valid()) return Error{sys_error("cannot open " + dir)};
-  const std::string tmp = "." + base_of(path) + ".tmp-" + std::to_string(::getpid());
-  UniqueFd fd(::openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  // A random suffix: pids repeat across PID namespaces, and O_EXCL refuses
+  // to reuse (or follow) anything already there.
+  std::random_device rd;
+  std::string tmp;
+  UniqueFd fd;
+  for (int attempt = 0; attempt < 8 && !fd.valid(); ++attempt) {
+    char suffix[20];
+    std::snprintf(suffix, sizeof suffix, "%08x%08x", rd(), rd());
+    tmp = "." + base_of(path) + ".tmp-" + suffix;
+    fd.reset(::openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!fd.valid() && errno != EEXIST) break;
+  }
   if (!fd.valid()) return Error{sys_error("cannot create a temporary file in " + dir)};
   auto fail = [&](const std::string& what) -> Result<std::string> {
     Error e{sys_error(what)};
