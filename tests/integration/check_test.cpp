@@ -321,7 +321,7 @@ TEST(Attach, ObservesWithoutSignalling) {
     ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
     for (;;) ::pause();
   }
-  auto r = run_checker({"--attach", std::to_string(pid)});
+  auto r = run_checker_sparing({"--attach", std::to_string(pid)}, pid);
   EXPECT_EQ(r.status("cwd-root"), "pass");
   EXPECT_EQ(r.status("parent-exits"), "skip");
   EXPECT_EQ(r.status("sigterm-exits"), "skip");

@@ -63,11 +63,16 @@ struct Spawn {
   std::string tmpdir;
   std::string marker;
   int signo = 0;
+  int spare = 0;
 };
 CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp);
 }  // namespace
 
 CheckerRun run_checker(std::vector<std::string> args, bool raw) { return run_spawn(std::move(args), raw, {}); }
+
+CheckerRun run_checker_sparing(std::vector<std::string> args, int spare) {
+  return run_spawn(std::move(args), false, {"", "", 0, spare});
+}
 
 CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::string& tmpdir,
                                    const std::string& marker, int signo) {
@@ -153,13 +158,17 @@ CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp) {
   // PID namespace is torn down by the kernel as its init exits: give that
   // teardown a moment (bounded) before counting.
   r.left_behind = my_children();
+  std::erase(r.left_behind, sp.spare);
   for (int i = 0; i < 200 && !r.left_behind.empty() && sp.signo == SIGKILL; ++i) {
     ::usleep(10000);
     r.left_behind = my_children();
+    std::erase(r.left_behind, sp.spare);
   }
   for (int left : r.left_behind) ::kill(left, SIGKILL);  // test-side safety net; pids are our children
-  while (::waitpid(-1, &st, WNOHANG) > 0) {
-  }
+  for (int left : r.left_behind) ::waitpid(left, &st, 0);
+  if (sp.spare == 0)
+    while (::waitpid(-1, &st, WNOHANG) > 0) {
+    }
   return r;
 }
 }  // namespace

@@ -22,6 +22,10 @@ struct CheckerRun {
 // --report-dir are added unless `raw` is true.
 CheckerRun run_checker(std::vector<std::string> args, bool raw = false);
 
+// As run_checker, for a check that observes `spare`, a child of the test
+// itself: it is neither counted as left behind nor ended.
+CheckerRun run_checker_sparing(std::vector<std::string> args, int spare);
+
 // Runs daemoncheck with TMPDIR=tmpdir and sends it `signo` once a file named
 // `marker` exists anywhere one level below tmpdir (or after 10 s).
 CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::string& tmpdir,
