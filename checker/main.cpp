@@ -161,7 +161,8 @@ int main(int argc, char** argv) {
   // lives outside it, so --attach stays out).
   const pid_t started_as = ::getpid();
   dc::sweep_stale_temp_dirs();
-  if (o.isolate && !o.check.attach) cli.options.check.isolation = dc::enter_isolation(kMaxProcesses);
+  if (o.isolate && !o.check.attach)
+    cli.options.check.isolation = dc::enter_isolation(kMaxProcesses);
   auto reaper = dc::Reaper::install();
   if (!reaper) return fail_to_run(reaper.error().message);
 

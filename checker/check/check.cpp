@@ -26,7 +26,8 @@ namespace {
 std::string iso_now() {
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[40];
@@ -100,7 +101,8 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
     if (L.wait_exit(start_deadline) && pidfile)
       L.facts.pidfile_at_exit = observe::read_pidfile(*pidfile);
     if (L.exited())
-      L.facts.settle_timed_out = !settle(pidfile, L.facts.holder_pid, opt.settle_ms, start_deadline);
+      L.facts.settle_timed_out =
+          !settle(pidfile, L.facts.holder_pid, opt.settle_ms, start_deadline);
     o.phase_ms["settle"] = reaper.now_ms() - ts;
   }
   L.facts.ready_ms = reaper.now_ms();
@@ -196,7 +198,8 @@ Result<CheckRun> run_check(const CheckOptions& opt) {
   }
 
   auto tmp = TempDir::make("daemoncheck");
-  if (!tmp) return Error{std::string("cannot create a temporary directory: ") + std::strerror(errno)};
+  if (!tmp)
+    return Error{std::string("cannot create a temporary directory: ") + std::strerror(errno)};
   Teardown teardown;  // declared after tmp: processes end before their folder goes
   auto failed = run_phases(opt, tmp->path(), o);
   double tc = reaper.now_ms();

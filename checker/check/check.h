@@ -30,7 +30,7 @@ struct CheckOptions {
   std::optional<std::string> expect_cwd, expect_root;  // may hold {tmp}
   std::optional<unsigned> expect_umask;
   std::optional<std::string> expect_user, expect_group;  // as given
-  std::optional<unsigned> expect_uid, expect_gid;          // resolved
+  std::optional<unsigned> expect_uid, expect_gid;        // resolved
   Isolation isolation;  // what enter_isolation() achieved, for the scorecard
 };
 

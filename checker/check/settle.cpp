@@ -71,14 +71,16 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
     char buf[4096];
     int empty_scans = 0;
     for (;;) {
-      if (auto pid = pidfile_names_live_descendant(*pidfile)) return settle_state(*pid, deadline_ms);
+      if (auto pid = pidfile_names_live_descendant(*pidfile))
+        return settle_state(*pid, deadline_ms);
       // Nobody left to write it: seen twice, so a daemon caught between its
       // parent's exit and its re-parenting is not missed.
       empty_scans = live_descendants({holder}).empty() ? empty_scans + 1 : 0;
       if (empty_scans >= 2) return true;
       // Without a watch (the folder does not exist yet) re-check every 10 ms.
       const int fds[] = {in.get()};
-      double until = in.valid() && empty_scans == 0 ? deadline_ms : std::min(deadline_ms, reaper.now_ms() + 10);
+      double until = in.valid() && empty_scans == 0 ? deadline_ms
+                                                    : std::min(deadline_ms, reaper.now_ms() + 10);
       int r = reaper.wait(fds, until);
       if (r == 0)
         while (::read(in.get(), buf, sizeof buf) > 0) {

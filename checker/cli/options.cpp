@@ -125,9 +125,12 @@ ParsedCli parse_suite(int argc, char** argv) {
   SuiteOptions& s = r.suite;
   std::vector<std::string> sets;
   app.add_option("files", s.files, "manifest files (case.json)")->required();
-  app.add_option("--jobs,-j", s.jobs, "checks run at the same time")->check(CLI::Range(1, 64))->default_str("2");
+  app.add_option("--jobs,-j", s.jobs, "checks run at the same time")
+      ->check(CLI::Range(1, 64))
+      ->default_str("2");
   app.add_option("--set", sets, "KEY=VALUE: replace {KEY} in commands and options (repeatable)");
-  app.add_option("--report-dir", s.report_dir, "folder for every target's scorecard")->default_str("reports");
+  app.add_option("--report-dir", s.report_dir, "folder for every target's scorecard")
+      ->default_str("reports");
   app.add_option("--json", s.json_path, "write the combined result to PATH (- for stdout)");
   app.add_flag("--quiet,-q", s.quiet, "print no summary");
   std::vector<std::string> args;
@@ -141,7 +144,8 @@ ParsedCli parse_suite(int argc, char** argv) {
   }
   for (const auto& kv : sets) {
     auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) return usage_error("suite: --set " + kv + ": give KEY=VALUE");
+    if (eq == std::string::npos || eq == 0)
+      return usage_error("suite: --set " + kv + ": give KEY=VALUE");
     s.vars[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   return r;

@@ -26,7 +26,9 @@ std::string base_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-std::string sys_error(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string sys_error(const std::string& what) {
+  return what + ": " + std::strerror(errno);
+}
 
 }  // namespace
 
@@ -43,7 +45,8 @@ Result<std::string> check_writable_dir(const std::string& dir) {
   UniqueFd probe(::openat(d.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
   if (!probe.valid() && errno == EOPNOTSUPP) {
     std::string name = ".daemoncheck-probe-" + std::to_string(std::random_device{}());
-    probe.reset(::openat(d.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    probe.reset(::openat(d.get(), name.c_str(),
+                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (probe.valid()) ::unlinkat(d.get(), name.c_str(), 0);
   }
   if (!probe.valid()) return Error{sys_error("cannot write in report folder " + dir)};
@@ -63,7 +66,8 @@ Result<std::string> write_atomically(const std::string& path, const std::string&
     char suffix[20];
     std::snprintf(suffix, sizeof suffix, "%08x%08x", rd(), rd());
     tmp = "." + base_of(path) + ".tmp-" + suffix;
-    fd.reset(::openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    fd.reset(
+        ::openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd.valid() && errno != EEXIST) break;
   }
   if (!fd.valid()) return Error{sys_error("cannot create a temporary file in " + dir)};

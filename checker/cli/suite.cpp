@@ -48,7 +48,8 @@ std::string folder_of(const std::string& path) {
 }
 
 // Reads the targets of one manifest file; an error names the file.
-bool load(const std::string& file, const SuiteOptions& opt, std::vector<Target>& out, std::string* err) {
+bool load(const std::string& file, const SuiteOptions& opt, std::vector<Target>& out,
+          std::string* err) {
   std::ifstream in(file);
   if (!in) {
     *err = file + ": " + std::strerror(errno);
@@ -65,14 +66,16 @@ bool load(const std::string& file, const SuiteOptions& opt, std::vector<Target>&
   vars["SOURCE"] = folder_of(file);
   for (size_t i = 0; i < list.size(); ++i) {
     const json& t = list[i];
-    if (!t.is_object() || !t.contains("command") || !t["command"].is_array() || t["command"].empty()) {
+    if (!t.is_object() || !t.contains("command") || !t["command"].is_array() ||
+        t["command"].empty()) {
       *err = file + ": target " + std::to_string(i) + " has no \"command\" array";
       return false;
     }
     Target x;
     x.file = file;
     x.name = t.value("name", folder_of(file) + "#" + std::to_string(i));
-    for (const auto& o : t.value("options", json::array())) x.argv.push_back(substitute(o.get<std::string>(), vars));
+    for (const auto& o : t.value("options", json::array()))
+      x.argv.push_back(substitute(o.get<std::string>(), vars));
     x.argv.push_back("--");
     for (const auto& c : t["command"]) x.argv.push_back(substitute(c.get<std::string>(), vars));
     if (t.contains("expect")) x.expect = t["expect"];
@@ -84,7 +87,8 @@ bool load(const std::string& file, const SuiteOptions& opt, std::vector<Target>&
 pid_t start(Target& t, const SuiteOptions& opt, const std::string& dir, size_t index) {
   t.scorecard_path = dir + "/" + std::to_string(index) + ".json";
   t.err_path = dir + "/" + std::to_string(index) + ".err";
-  std::vector<std::string> args{"/proc/self/exe", "--quiet", "--json", t.scorecard_path, "--report-dir", opt.report_dir};
+  std::vector<std::string> args{"/proc/self/exe", "--quiet",      "--json",
+                                t.scorecard_path, "--report-dir", opt.report_dir};
   args.insert(args.end(), t.argv.begin(), t.argv.end());
   pid_t pid = ::fork();
   if (pid != 0) return pid;
@@ -122,12 +126,14 @@ void judge_target(Target& t) {
   for (const auto& [id, want] : t.expect.items()) {
     auto it = got.find(id);
     std::string have = it == got.end() ? "absent" : it->second;
-    if (have != want.get<std::string>()) t.mismatches.push_back(id + ": expected " + want.get<std::string>() + ", got " + have);
+    if (have != want.get<std::string>())
+      t.mismatches.push_back(id + ": expected " + want.get<std::string>() + ", got " + have);
   }
   for (const auto& r : sc["rules"]) {
     std::string id = r["id"], st = r["status"];
     if (!t.expect.contains(id) && st != "pass" && st != "skip")
-      t.mismatches.push_back(id + ": expected pass or skip, got " + st + " (" + r.value("message", "") + ")");
+      t.mismatches.push_back(id + ": expected pass or skip, got " + st + " (" +
+                             r.value("message", "") + ")");
   }
 }
 
@@ -185,17 +191,25 @@ int run_suite(const SuiteOptions& opt) {
     worst = std::max(worst, s);
     if (!opt.quiet) {
       std::printf("%s %-40s exit %d%s\n", s == 0 ? "✓" : "✗", t.name.c_str(), t.exit_status,
-                  t.expect.is_null() ? (" verdict " + t.verdict).c_str() : (t.mismatches.empty() ? " as expected" : ""));
+                  t.expect.is_null() ? (" verdict " + t.verdict).c_str()
+                                     : (t.mismatches.empty() ? " as expected" : ""));
       for (const auto& m : t.mismatches) std::printf("    %s\n", m.c_str());
     }
-    results.push_back({{"name", t.name}, {"file", t.file}, {"exit_status", t.exit_status},
-                       {"verdict", t.verdict}, {"mismatches", t.mismatches}, {"status", s}});
+    results.push_back({{"name", t.name},
+                       {"file", t.file},
+                       {"exit_status", t.exit_status},
+                       {"verdict", t.verdict},
+                       {"mismatches", t.mismatches},
+                       {"status", s}});
   }
-  size_t ok = std::count_if(targets.begin(), targets.end(), [](const Target& t) { return target_status(t) == 0; });
+  size_t ok = std::count_if(targets.begin(), targets.end(),
+                            [](const Target& t) { return target_status(t) == 0; });
   if (!opt.quiet) std::printf("suite: %zu of %zu targets as expected\n", ok, targets.size());
   if (opt.json_path) {
-    json doc{{"schema", "daemoncheck.suite/1"}, {"targets", results},
-             {"summary", {{"targets", targets.size()}, {"as_expected", ok}, {"exit_status", worst}}}};
+    json doc{
+        {"schema", "daemoncheck.suite/1"},
+        {"targets", results},
+        {"summary", {{"targets", targets.size()}, {"as_expected", ok}, {"exit_status", worst}}}};
     std::string text = doc.dump(2) + "\n";
     if (*opt.json_path == "-") {
       std::fputs(text.c_str(), stdout);

@@ -117,7 +117,8 @@ void sweep_stale_temp_dirs() {
     if (ec != std::errc() || p != pid_text.data() + pid_text.size() || pid <= 0) continue;
     std::string path = base + "/" + std::string(name);
     struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+      continue;
     if (::access(("/proc/" + std::to_string(pid)).c_str(), F_OK) != 0) stale.push_back(path);
   }
   ::closedir(d);

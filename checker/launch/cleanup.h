@@ -13,9 +13,9 @@
 namespace dc {
 
 struct CleanupReport {
-  std::vector<pid_t> terminated;  // ended by SIGTERM
-  std::vector<pid_t> killed;      // needed SIGKILL
-  std::vector<std::string> comms; // names, for the summary
+  std::vector<pid_t> terminated;   // ended by SIGTERM
+  std::vector<pid_t> killed;       // needed SIGKILL
+  std::vector<std::string> comms;  // names, for the summary
   double ms = 0;
 };
 

@@ -161,7 +161,8 @@ Isolation enter_isolation(long pids_max) {
   g_host_proc = ::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
       ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-    std::fprintf(stderr, "daemoncheck: cannot mount /proc for the PID namespace: %s\n", std::strerror(errno));
+    std::fprintf(stderr, "daemoncheck: cannot mount /proc for the PID namespace: %s\n",
+                 std::strerror(errno));
     ::_exit(3);
   }
   pid_t checker = ::fork();
@@ -219,7 +220,8 @@ std::optional<std::string> host_locks_text() {
   std::string out;
   char buf[65536];
   ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0 && out.size() < (8u << 20)) out.append(buf, static_cast<size_t>(n));
+  while ((n = ::read(fd, buf, sizeof buf)) > 0 && out.size() < (8u << 20))
+    out.append(buf, static_cast<size_t>(n));
   ::close(fd);
   return out;
 }
@@ -230,7 +232,9 @@ pid_t ns_pid_of_host(pid_t host_pid) {
   char link[64], self[64];
   ssize_t m = ::readlinkat(g_host_proc, (dir + "/ns/pid").c_str(), link, sizeof link);
   ssize_t k = ::readlink("/proc/self/ns/pid", self, sizeof self);
-  if (m <= 0 || k <= 0 || std::string_view(link, static_cast<size_t>(m)) != std::string_view(self, static_cast<size_t>(k)))
+  if (m <= 0 || k <= 0 ||
+      std::string_view(link, static_cast<size_t>(m)) !=
+          std::string_view(self, static_cast<size_t>(k)))
     return 0;
   int fd = ::openat(g_host_proc, (dir + "/status").c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;

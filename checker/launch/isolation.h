@@ -16,9 +16,9 @@ namespace dc {
 
 struct Isolation {
   bool pid_namespace = false;
-  std::string cgroup;              // the pids cgroup, "" when none
-  long pids_max = 0;               // its cap, 0 when none
-  std::string note;                // why isolation is partial or absent
+  std::string cgroup;  // the pids cgroup, "" when none
+  long pids_max = 0;   // its cap, 0 when none
+  std::string note;    // why isolation is partial or absent
 };
 
 // Call once, early in main(), before any other process is started. In the

@@ -39,11 +39,13 @@ constexpr int32_t kTargetExited = 2;
 
 // The environment of a shell user, less what would tell a daemonizer it runs
 // under systemd or socket activation: those would change its behaviour.
-const char* const kStrippedEnv[] = {"NOTIFY_SOCKET", "INVOCATION_ID", "LISTEN_PID",
+const char* const kStrippedEnv[] = {"NOTIFY_SOCKET", "INVOCATION_ID",  "LISTEN_PID",
                                     "LISTEN_FDS",    "LISTEN_FDNAMES", "JOURNAL_STREAM",
                                     "WATCHDOG_USEC", "WATCHDOG_PID"};
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string errno_text(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
 
 void close_all_except(std::vector<int> keep) {
   std::sort(keep.begin(), keep.end());
@@ -129,8 +131,8 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
 // back (as a shell does when a foreground job ends), and on hang-up sends
 // SIGHUP to the job's process group and exits.
 [[noreturn]] void run_holder(const LaunchPlan& plan, const std::vector<std::string>& env,
-                             const std::string& slave_path, int msg_w, int err_w,
-                             int planted_file, int planted_pipe, pid_t checker) {
+                             const std::string& slave_path, int msg_w, int err_w, int planted_file,
+                             int planted_pipe, pid_t checker) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != checker) ::_exit(1);
   if (::setsid() < 0) ::_exit(1);
@@ -217,7 +219,8 @@ Result<std::string> resolve_executable(const std::string& name) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return Error{errno_text(path.c_str())};
     if (S_ISDIR(st.st_mode)) return Error{path + ": is a directory"};
-    if (::access(path.c_str(), X_OK) != 0) return Error{path + ": not executable (" + std::strerror(errno) + ")"};
+    if (::access(path.c_str(), X_OK) != 0)
+      return Error{path + ": not executable (" + std::strerror(errno) + ")"};
     return path;
   };
   if (name.find('/') != std::string::npos) return check(name);
@@ -249,7 +252,8 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
   f.canary_value = plan.canary_value;
 
   L.pty_master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!L.pty_master.valid()) return Error{errno_text("cannot open a pseudo-terminal (posix_openpt)")};
+  if (!L.pty_master.valid())
+    return Error{errno_text("cannot open a pseudo-terminal (posix_openpt)")};
   if (::grantpt(L.pty_master.get()) != 0 || ::unlockpt(L.pty_master.get()) != 0)
     return Error{errno_text("cannot unlock the pseudo-terminal")};
   char name[128];
@@ -264,8 +268,10 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
 
   // The two leaked descriptors: a regular file and the read end of a pipe.
   static int launch_count = 0;
-  std::string leak_path = plan.tmp_dir + "/.daemoncheck-inherited-" + std::to_string(++launch_count);
-  UniqueFd planted_file(::open(leak_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  std::string leak_path =
+      plan.tmp_dir + "/.daemoncheck-inherited-" + std::to_string(++launch_count);
+  UniqueFd planted_file(
+      ::open(leak_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!planted_file.valid()) return Error{errno_text(("cannot create " + leak_path).c_str())};
   int pp[2];
   if (::pipe2(pp, O_CLOEXEC) != 0) return Error{errno_text("pipe")};

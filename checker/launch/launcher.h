@@ -38,12 +38,12 @@ LaunchPlan default_plan(std::vector<std::string> argv, std::string tmp_dir);
 // up) and the descriptors; processes are cleaned up by cleanup.h, not here.
 class Launch {
  public:
-  LaunchFacts facts;              // what was planted; exit filled by wait_exit()
+  LaunchFacts facts;  // what was planted; exit filled by wait_exit()
   UniqueFd pty_master;
-  UniqueFd holder_pidfd;          // invalid in the race mode
-  UniqueFd target_pidfd;          // may be invalid if it exited very early
-  UniqueFd holder_events;         // holder -> checker messages
-  UniqueFd planted_pipe_peer;     // our end of the planted pipe
+  UniqueFd holder_pidfd;       // invalid in the race mode
+  UniqueFd target_pidfd;       // may be invalid if it exited very early
+  UniqueFd holder_events;      // holder -> checker messages
+  UniqueFd planted_pipe_peer;  // our end of the planted pipe
 
   // Waits (bounded) for the launched process to exit; fills facts.launched_exit.
   // Returns false on timeout.

@@ -39,9 +39,13 @@ Result<Reaper*> Reaper::install() {
   return g_reaper.get();
 }
 
-Reaper& Reaper::get() { return *g_reaper; }
+Reaper& Reaper::get() {
+  return *g_reaper;
+}
 
-double Reaper::now_ms() const { return monotonic_ms() - origin_ms_; }
+double Reaper::now_ms() const {
+  return monotonic_ms() - origin_ms_;
+}
 
 int Reaper::reap_now() {
   int n = 0;

@@ -22,9 +22,9 @@ struct ExitInfo {
 };
 
 struct PlantedFd {
-  int fd = 0;            // the number it had in the target
-  std::string kind;      // "file" or "pipe"
-  std::string path;      // for the file; "pipe:[ino]" for the pipe
+  int fd = 0;        // the number it had in the target
+  std::string kind;  // "file" or "pipe"
+  std::string path;  // for the file; "pipe:[ino]" for the pipe
   unsigned long long dev = 0, ino = 0;
 };
 
@@ -33,9 +33,9 @@ struct PidfileState {
   bool exists = false;
   bool is_symlink = false;
   bool regular = false;
-  std::string content;            // at most 4 KiB
-  std::optional<pid_t> pid;       // parsed from content
-  std::string parse_error;        // why content is not a pid
+  std::string content;       // at most 4 KiB
+  std::optional<pid_t> pid;  // parsed from content
+  std::string parse_error;   // why content is not a pid
   unsigned long long dev = 0, ino = 0;
   std::vector<std::string> locks;  // /proc/locks lines on its inode, raw
   std::vector<long> lock_pids;     // their owners (-1 or 0 when not shown)
@@ -47,9 +47,9 @@ struct LaunchFacts {
   std::string tmp_dir;
   pid_t checker_pid = 0;
   pid_t holder_pid = 0;
-  pid_t launch_sid = 0;   // the holder's session
-  pid_t launched_pid = 0; // the target
-  pid_t job_pgid = 0;     // the target's process group
+  pid_t launch_sid = 0;    // the holder's session
+  pid_t launched_pid = 0;  // the target
+  pid_t job_pgid = 0;      // the target's process group
   std::string pty_path;
   unsigned long long pty_rdev = 0;
   unsigned umask = 0;
@@ -58,10 +58,10 @@ struct LaunchFacts {
   std::vector<int> ignored_signals;
   std::string canary_name, canary_value;
 
-  std::optional<ExitInfo> launched_exit;  // unset: still running at the start timeout
-  std::vector<ExitInfo> reaped;           // descendants the checker reaped
+  std::optional<ExitInfo> launched_exit;        // unset: still running at the start timeout
+  std::vector<ExitInfo> reaped;                 // descendants the checker reaped
   std::optional<PidfileState> pidfile_at_exit;  // when the launched process exited
-  double ready_ms = 0;                    // when settle ended
+  double ready_ms = 0;                          // when settle ended
   bool settle_timed_out = false;
 };
 
@@ -69,7 +69,7 @@ struct FdFact {
   int fd = 0;
   std::string target;  // readlink of /proc/PID/fd/N
   unsigned long long dev = 0, ino = 0, rdev = 0;
-  unsigned mode = 0;   // st_mode of the target
+  unsigned mode = 0;  // st_mode of the target
   bool stat_ok = false;
 };
 
@@ -95,14 +95,14 @@ struct DaemonFacts {
   std::string memory_search_error;
   std::optional<unsigned long long> core_soft, core_hard;  // unset: unlimited
   bool core_known = false;
-  std::vector<pid_t> descendants;  // its own live descendants
+  std::vector<pid_t> descendants;   // its own live descendants
   std::vector<std::string> errors;  // what could not be read
 };
 
 struct PidfileFacts {
   std::string path;
   std::string found_by;  // "option", "lock", "scan"
-  PidfileState state;     // after settle, at observation time
+  PidfileState state;    // after settle, at observation time
 };
 
 struct Expectations {
@@ -169,7 +169,7 @@ struct ForegroundProbe {  // systemd profile
   std::optional<ExitInfo> exit;
   double waited_ms = 0;
   std::vector<NotifyMessage> notify;
-  std::optional<double> ready_ms;  // READY=1 received
+  std::optional<double> ready_ms;     // READY=1 received
   std::vector<std::string> rejected;  // messages from strangers, dropped
 };
 

@@ -18,10 +18,10 @@ struct RuleResult {
   std::string title;
   Severity severity = Severity::Required;
   Status status = Status::Skip;
-  std::string message;          // one line a learner can act on
+  std::string message;  // one line a learner can act on
   nlohmann::json evidence = nlohmann::json::object();
-  std::string seed_step;        // "5", "3b", "daemon(7) 15", ...
-  std::string waiver_reason;    // set when status is Waived
+  std::string seed_step;      // "5", "3b", "daemon(7) 15", ...
+  std::string waiver_reason;  // set when status is Waived
 };
 
 }  // namespace dc

@@ -29,7 +29,9 @@ std::optional<std::string> read_link(const std::string& path) {
   return std::string(buf, static_cast<size_t>(n));
 }
 
-std::string errtext(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errtext(const std::string& what) {
+  return what + ": " + std::strerror(errno);
+}
 
 std::vector<FdFact> read_fds(pid_t pid, std::vector<std::string>& errors) {
   std::vector<FdFact> out;
@@ -88,7 +90,8 @@ std::optional<std::string> search_memory(pid_t pid, const std::string& needle, s
     if (m.perms.empty() || m.perms[0] != 'r' || m.path == "[vvar]" || m.path == "[vsyscall]")
       continue;
     for (unsigned long long at = m.start; at < m.end; at += chunk) {
-      size_t len = static_cast<size_t>(std::min<unsigned long long>(chunk + needle.size(), m.end - at));
+      size_t len =
+          static_cast<size_t>(std::min<unsigned long long>(chunk + needle.size(), m.end - at));
       buf.resize(len);
       ssize_t n = ::pread(fd, buf.data(), len, static_cast<off_t>(at));
       if (n <= 0) break;
@@ -305,8 +308,8 @@ std::string fingerprint(pid_t pid) {
   if (auto c = read_link(proc(pid, "cwd"))) fp += "|" + *c;
   if (auto status = read_file(proc(pid, "status"))) {
     if (auto st = parse_status(*status))
-      fp += "|" + std::to_string(st->umask.value_or(0)) + " " + std::to_string(st->sig_blk) +
-            " " + std::to_string(st->sig_ign) + " " + std::to_string(st->sig_cgt) + " " +
+      fp += "|" + std::to_string(st->umask.value_or(0)) + " " + std::to_string(st->sig_blk) + " " +
+            std::to_string(st->sig_ign) + " " + std::to_string(st->sig_cgt) + " " +
             std::to_string(st->uid.effective);
   }
   std::vector<std::string> errs;

@@ -121,9 +121,11 @@ void await_signal(std::vector<Tracked>& ts, int sig) {
   }
   for (auto& t : ts) {
     // A blocked signal stays pending for ever; only a delivered one can kill.
-    while (pidfd_alive(t.fd.get()) && pending(t.pid, sig) && reaper.now_ms() < t0 + kCaughtBoundMs) {
+    while (pidfd_alive(t.fd.get()) && pending(t.pid, sig) &&
+           reaper.now_ms() < t0 + kCaughtBoundMs) {
       const int fds[] = {t.fd.get()};
-      if (reaper.wait(fds, reaper.now_ms() + 1) == 0) break;  // 1 ms steps: no event exists for "handled"
+      if (reaper.wait(fds, reaper.now_ms() + 1) == 0)
+        break;  // 1 ms steps: no event exists for "handled"
     }
   }
   wait_exits(ts, std::min(reaper.now_ms() + kGraceMs, t0 + kCaughtBoundMs));
@@ -346,7 +348,8 @@ Result<NotifyListener> NotifyListener::open(const std::string& tmp_dir) {
   if (!n.fd_.valid()) return Error{std::string("socket(AF_UNIX): ") + std::strerror(errno)};
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (n.path_.size() >= sizeof addr.sun_path) return Error{"temp path too long for a socket: " + n.path_};
+  if (n.path_.size() >= sizeof addr.sun_path)
+    return Error{"temp path too long for a socket: " + n.path_};
   std::memcpy(addr.sun_path, n.path_.c_str(), n.path_.size() + 1);
   if (::bind(n.fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return Error{"bind " + n.path_ + ": " + std::strerror(errno)};
@@ -441,7 +444,8 @@ void run_probes(Launch& L, const LaunchPlan& plan, const CheckOptions& opt, Obse
     Observation view = o;
     view.daemons = alive;
     if (alive.empty()) {
-      o.probes.sighup.skipped = o.probes.sigterm.skipped = "the daemon did not survive the earlier probes";
+      o.probes.sighup.skipped = o.probes.sigterm.skipped =
+          "the daemon did not survive the earlier probes";
     } else {
       timed("sighup", [&] { probe_sighup(L, view); });
       o.probes.sighup = view.probes.sighup;

@@ -38,7 +38,7 @@ void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& 
                     Observation& obs, double deadline_ms);
 
 // All probes for the profile, in order. Daemons are read from obs.daemons.
-void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
-                Observation& obs, NotifyListener* notify);
+void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& obs,
+                NotifyListener* notify);
 
 }  // namespace dc

@@ -88,17 +88,24 @@ json probes_json(const Observation& o) {
   auto skipped = [](bool ran, const std::string& why) {
     return ran ? json(nullptr) : json(why.empty() ? "not run" : why);
   };
-  j["hangup"] = {{"ran", p.hangup.ran}, {"skipped", skipped(p.hangup.ran, p.hangup.skipped)},
-                 {"reachable", p.hangup.reachable}, {"died", exits(p.hangup.died)},
+  j["hangup"] = {{"ran", p.hangup.ran},
+                 {"skipped", skipped(p.hangup.ran, p.hangup.skipped)},
+                 {"reachable", p.hangup.reachable},
+                 {"died", exits(p.hangup.died)},
                  {"ms", p.hangup.ms}};
-  json second{{"ran", p.second.ran}, {"skipped", skipped(p.second.ran, p.second.skipped)},
-              {"left_behind", p.second.left_behind}, {"first_alive", p.second.first_alive},
+  json second{{"ran", p.second.ran},
+              {"skipped", skipped(p.second.ran, p.second.skipped)},
+              {"left_behind", p.second.left_behind},
+              {"first_alive", p.second.first_alive},
               {"pidfile_unchanged", p.second.pidfile_unchanged},
-              {"pidfile_change", p.second.pidfile_change}, {"ms", p.second.ms}};
+              {"pidfile_change", p.second.pidfile_change},
+              {"ms", p.second.ms}};
   if (p.second.launched_exit) second["exit"] = exit_json(*p.second.launched_exit);
   j["second_instance"] = second;
   for (const auto* sp : {&p.sighup, &p.sigterm}) {
-    json s{{"ran", sp->ran}, {"skipped", skipped(sp->ran, sp->skipped)}, {"died", exits(sp->died)},
+    json s{{"ran", sp->ran},
+           {"skipped", skipped(sp->ran, sp->skipped)},
+           {"died", exits(sp->died)},
            {"ms", sp->ms}};
     if (sp == &p.sigterm) {
       s["killed_at_bound"] = sp->killed_at_bound;
@@ -114,14 +121,16 @@ json probes_json(const Observation& o) {
     if (t.launched_exit) x["launched_exit"] = exit_json(*t.launched_exit);
     trials.push_back(x);
   }
-  j["race"] = {{"ran", p.race.ran}, {"skipped", skipped(p.race.ran, p.race.skipped)},
-               {"trials", trials}};
+  j["race"] = {
+      {"ran", p.race.ran}, {"skipped", skipped(p.race.ran, p.race.skipped)}, {"trials", trials}};
   if (p.foreground.ran) {
     json msgs = json::array();
     for (const auto& m : p.foreground.notify)
       msgs.push_back({{"at_ms", m.at_ms}, {"pid", m.sender}, {"text", m.text}});
-    json f{{"alive_at_end", p.foreground.alive_at_end}, {"waited_ms", p.foreground.waited_ms},
-           {"notify", msgs}, {"rejected", p.foreground.rejected}};
+    json f{{"alive_at_end", p.foreground.alive_at_end},
+           {"waited_ms", p.foreground.waited_ms},
+           {"notify", msgs},
+           {"rejected", p.foreground.rejected}};
     if (p.foreground.ready_ms) f["ready_ms"] = *p.foreground.ready_ms;
     if (p.foreground.exit) f["exit"] = exit_json(*p.foreground.exit);
     j["foreground"] = f;
@@ -135,7 +144,8 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
   const LaunchFacts& l = o.launch;
   json planted = json::array();
   for (const auto& p : l.planted_fds)
-    planted.push_back({{"fd", p.fd}, {"kind", p.kind}, {"path", p.path}, {"dev", p.dev}, {"ino", p.ino}});
+    planted.push_back(
+        {{"fd", p.fd}, {"kind", p.kind}, {"path", p.path}, {"dev", p.dev}, {"ino", p.ino}});
   json launch{{"tmp", l.tmp_dir},
               {"argv", l.argv},
               {"checker_pid", l.checker_pid},
@@ -177,7 +187,8 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
     rules.push_back(x);
   }
   json waivers = json::array();
-  for (const auto& w : jd.waivers) waivers.push_back({{"id", w.id}, {"reason", w.reason}, {"used", w.used}});
+  for (const auto& w : jd.waivers)
+    waivers.push_back({{"id", w.id}, {"reason", w.reason}, {"used", w.used}});
 
   json expect = json::object();
   if (o.expect.cwd) expect["cwd"] = *o.expect.cwd;
@@ -222,7 +233,10 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
         {"note", o.isolation_note}}},
       {"rules", rules},
       {"waivers", waivers},
-      {"summary", {{"counts", counts}, {"verdict", jd.pass ? "pass" : "fail"}, {"exit_status", jd.exit_status}}}};
+      {"summary",
+       {{"counts", counts},
+        {"verdict", jd.pass ? "pass" : "fail"},
+        {"exit_status", jd.exit_status}}}};
 }
 
 }  // namespace dc

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "model/observation.h"
 #include "common/text.h"
+#include "model/observation.h"
 #include "observe/proc_parse.h"
 
 namespace dc {
@@ -33,7 +33,8 @@ inline bool is_terminal(const FdFact& f) {
     unsigned maj = major(f.rdev);
     unsigned min = minor(f.rdev);
     if (maj == 1) return false;  // /dev/null, /dev/zero, ...
-    if (maj == 4 || (maj == 5 && min <= 2) || (maj >= 136 && maj <= 143) || maj == 188 || maj == 204)
+    if (maj == 4 || (maj == 5 && min <= 2) || (maj >= 136 && maj <= 143) || maj == 188 ||
+        maj == 204)
       return true;
   }
   return f.target.rfind("/dev/pts/", 0) == 0 || f.target.rfind("/dev/tty", 0) == 0 ||

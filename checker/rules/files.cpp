@@ -31,9 +31,9 @@ Verdict inherited_fds_closed(const Observation& o, const DaemonFacts& d) {
                     ": close every descriptor above 2 you did not open yourself, e.g. "
                     "close_range(3, ~0U, 0) (step 7)",
                 ev);
-  return pass("none of the " + std::to_string(o.launch.planted_fds.size()) +
-                  " planted descriptors is open",
-              ev);
+  return pass(
+      "none of the " + std::to_string(o.launch.planted_fds.size()) + " planted descriptors is open",
+      ev);
 }
 
 Verdict stdio_open(const Observation& o, const DaemonFacts& d) {
@@ -80,8 +80,14 @@ Verdict stdio_detached(const Observation& o, const DaemonFacts& d) {
 
 void add_file_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
-      "inherited-fds-closed", "Inherited descriptors are closed", Severity::Required, "7", kSysv,
-      inherited_fds_closed, nullptr, nullptr,
+      "inherited-fds-closed",
+      "Inherited descriptors are closed",
+      Severity::Required,
+      "7",
+      kSysv,
+      inherited_fds_closed,
+      nullptr,
+      nullptr,
       {"None of the descriptors the launcher planted (a regular file and a pipe end, matched by "
        "device and inode, not by number) is open in the daemon.",
        "An inherited descriptor keeps a file, a pipe or a socket of the caller open for the "
@@ -93,8 +99,14 @@ void add_file_rules(std::vector<RuleDef>& out) {
        "daemon.DaemonContext(files_preserve=[log_handler.stream])  # closes every other fd",
        "start-stop-daemon closes nothing: `exec 3>&- 4>&-` before it, or daemonctl start"}});
   out.push_back(RuleDef{
-      "stdio-open", "Descriptors 0, 1 and 2 are open", Severity::Required, "8", kBoth, stdio_open,
-      nullptr, nullptr,
+      "stdio-open",
+      "Descriptors 0, 1 and 2 are open",
+      Severity::Required,
+      "8",
+      kBoth,
+      stdio_open,
+      nullptr,
+      nullptr,
       {"Descriptors 0, 1 and 2 are all open in the daemon.",
        "open() returns the lowest free number. With 1 closed, the next file the daemon opens "
        "becomes its stdout, and the first printf or library warning writes into it: a corrupted "
@@ -105,8 +117,14 @@ void add_file_rules(std::vector<RuleDef>& out) {
        "daemon.DaemonContext()  # redirects 0-2 to /dev/null by default",
        "$DAEMON < /dev/null > /dev/null 2>&1   # never `exec >&-`"}});
   out.push_back(RuleDef{
-      "stdio-detached", "Descriptors 0, 1 and 2 are not on a terminal", Severity::Required, "8",
-      kSysv, stdio_detached, nullptr, nullptr,
+      "stdio-detached",
+      "Descriptors 0, 1 and 2 are not on a terminal",
+      Severity::Required,
+      "8",
+      kSysv,
+      stdio_detached,
+      nullptr,
+      nullptr,
       {"None of descriptors 0, 1, 2 refers to a terminal; each is /dev/null, a file, a pipe or a "
        "socket.",
        "Once the user logs out, writes to the old terminal fail with EIO or land on someone "

@@ -9,10 +9,14 @@ namespace {
 
 int badness(Status s) {
   switch (s) {
-    case Status::Fail: return 3;
-    case Status::Error: return 2;
-    case Status::Pass: return 1;
-    default: return 0;
+    case Status::Fail:
+      return 3;
+    case Status::Error:
+      return 2;
+    case Status::Pass:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -82,8 +86,8 @@ Judgement judge(const Observation& obs, std::vector<Waiver> waivers, bool strict
           r.waiver_reason = w.reason;
         }
     }
-    bool gates = r.severity == Severity::Required ||
-                 (strict && r.severity == Severity::Recommended);
+    bool gates =
+        r.severity == Severity::Required || (strict && r.severity == Severity::Recommended);
     if (gates && (r.status == Status::Fail || r.status == Status::Error)) j.pass = false;
     j.counts[to_string(r.status)]++;
     j.results.push_back(std::move(r));

@@ -29,9 +29,9 @@ Verdict parent_exits(const Observation& o) {
     for (const auto& r : l.reaped) {
       if (r.pid == l.holder_pid) continue;
       reaped.push_back(exit_json(r));
-      if (what.size() < 200) what += (what.empty() ? "" : "; ") + std::string("pid ") +
-                                     std::to_string(r.pid) + " " + describe_exit(r) + " at " +
-                                     fixed_ms(r.at_ms) + " ms";
+      if (what.size() < 200)
+        what += (what.empty() ? "" : "; ") + std::string("pid ") + std::to_string(r.pid) + " " +
+                describe_exit(r) + " at " + fixed_ms(r.at_ms) + " ms";
     }
     ev["reaped"] = reaped;
     return fail("the launched process exited 0 but no daemon survived it" +
@@ -59,16 +59,19 @@ Verdict ready_before_exit(const Observation& o, const DaemonFacts& d) {
   const std::string fix =
       ": have the original process wait (on a pipe) until the daemon has written and locked "
       "its pidfile, then exit";
-  if (!s.exists) return fail("when the launched process exited, " + o.pidfile->path + " did not exist yet" + fix, ev);
+  if (!s.exists)
+    return fail("when the launched process exited, " + o.pidfile->path + " did not exist yet" + fix,
+                ev);
   if (!s.pid || *s.pid != d.pid)
     return fail("when the launched process exited, the pidfile held \"" + s.content.substr(0, 20) +
                     "\", not the daemon's pid " + std::to_string(d.pid) + fix,
                 ev);
   if (s.locks.empty()) {
     if (o.pidfile->state.locks.empty())
-      return fail("the pidfile is never locked (see pidfile-locked), so it cannot mark the daemon "
-                  "ready: lock it in the daemon, then let the original process exit",
-                  ev);
+      return fail(
+          "the pidfile is never locked (see pidfile-locked), so it cannot mark the daemon "
+          "ready: lock it in the daemon, then let the original process exit",
+          ev);
     return fail("when the launched process exited, the pidfile was not locked yet" + fix, ev);
   }
   return pass("the pidfile held pid " + std::to_string(d.pid) +
@@ -80,8 +83,14 @@ Verdict ready_before_exit(const Observation& o, const DaemonFacts& d) {
 
 void add_lifecycle_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
-      "parent-exits", "The launched process exits 0 and leaves a daemon", Severity::Required, "2",
-      kSysv, nullptr, parent_exits, nullptr,
+      "parent-exits",
+      "The launched process exits 0 and leaves a daemon",
+      Severity::Required,
+      "2",
+      kSysv,
+      nullptr,
+      parent_exits,
+      nullptr,
       {"The process the shell started exits with status 0 within the start timeout, and at least "
        "one process it started keeps running.",
        "A shell, an init script or a CI step waits for the command to return; its exit status is "
@@ -89,14 +98,21 @@ void add_lifecycle_rules(std::vector<RuleDef>& out) {
        "its caller; one that returns non-zero says the start failed.",
        "The session holder reports the launched process's wait status; the checker, a child "
        "subreaper, finds the descendants re-parented to it once the launched process is gone.",
-       "pid_t pid = fork();\nif (pid < 0) err(1, \"fork\");\nif (pid > 0) _exit(0);  /* better: wait "
+       "pid_t pid = fork();\nif (pid < 0) err(1, \"fork\");\nif (pid > 0) _exit(0);  /* better: "
+       "wait "
        "for the daemon's readiness first */",
        "with daemon.DaemonContext(detach_process=True):\n    main()",
        "start-stop-daemon --start --background --make-pidfile --pidfile $PIDFILE --exec $DAEMON\n"
        "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
-      "ready-before-exit", "The daemon is ready before the launched process exits",
-      Severity::Recommended, "daemon(7) 15", kSysv, ready_before_exit, nullptr, nullptr,
+      "ready-before-exit",
+      "The daemon is ready before the launched process exits",
+      Severity::Recommended,
+      "daemon(7) 15",
+      kSysv,
+      ready_before_exit,
+      nullptr,
+      nullptr,
       {"At the moment the launched process exited, the pidfile existed, held the daemon's pid and "
        "was locked.",
        "Whoever started the daemon reads the pidfile as soon as the start command returns "
@@ -104,7 +120,8 @@ void add_lifecycle_rules(std::vector<RuleDef>& out) {
        "which the pidfile is missing, empty or wrong, and `status` or `stop` act on nothing.",
        "When the session holder reports the launched process's exit, the checker reads the "
        "pidfile and /proc/locks at once, then compares with the daemon it finds afterwards.",
-       "/* parent: */ close(ready[1]); char c; if (read(ready[0], &c, 1) != 1) _exit(1); _exit(0);\n"
+       "/* parent: */ close(ready[1]); char c; if (read(ready[0], &c, 1) != 1) _exit(1); "
+       "_exit(0);\n"
        "/* daemon, after writing and locking the pidfile: */ write(ready[1], \"\", 1); "
        "close(ready[1]);",
        "# python-daemon exits the parent at once; enter the pidfile before detaching is not "

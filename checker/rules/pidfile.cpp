@@ -64,9 +64,10 @@ Verdict pidfile_locked(const Observation& o, const DaemonFacts& d) {
     return fail(p.path + " is locked, but not by the daemon (" + others +
                     "): take the lock in the daemon itself and keep the descriptor open",
                 ev);
-  return fail(p.path + " is not locked: a second instance or `stop` cannot tell a live daemon "
-                       "from a stale file; lock it (fcntl F_OFD_SETLK or flock) before writing "
-                       "the pid and keep it open",
+  return fail(p.path +
+                  " is not locked: a second instance or `stop` cannot tell a live daemon "
+                  "from a stale file; lock it (fcntl F_OFD_SETLK or flock) before writing "
+                  "the pid and keep it open",
               ev);
 }
 
@@ -74,8 +75,14 @@ Verdict pidfile_locked(const Observation& o, const DaemonFacts& d) {
 
 void add_pidfile_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
-      "pidfile-matches", "The pidfile holds the daemon's pid", Severity::Required,
-      "There can be only one", kSysv, pidfile_matches, nullptr, nullptr,
+      "pidfile-matches",
+      "The pidfile holds the daemon's pid",
+      Severity::Required,
+      "There can be only one",
+      kSysv,
+      pidfile_matches,
+      nullptr,
+      nullptr,
       {"The pidfile exists and holds exactly the daemon's pid in decimal (a trailing newline is "
        "fine).",
        "`stop`, `status`, logrotate and monitoring signal the pid they read there. A pid written "
@@ -87,8 +94,14 @@ void add_pidfile_rules(std::vector<RuleDef>& out) {
        "start-stop-daemon --start --make-pidfile --pidfile $PIDFILE --background ...   # or "
        "daemonctl"}});
   out.push_back(RuleDef{
-      "pidfile-locked", "The daemon holds a lock on its pidfile", Severity::Required,
-      "There can be only one", kSysv, pidfile_locked, nullptr, nullptr,
+      "pidfile-locked",
+      "The daemon holds a lock on its pidfile",
+      Severity::Required,
+      "There can be only one",
+      kSysv,
+      pidfile_locked,
+      nullptr,
+      nullptr,
       {"The daemon (or one of its descendants) holds a POSIX, flock or OFD lock on the pidfile's "
        "inode. A flock or OFD lock taken by a launcher that has exited counts when the daemon "
        "has the inode open.",

@@ -17,7 +17,9 @@ nlohmann::json exits_json(const std::vector<ExitInfo>& v) {
 
 std::string list_exits(const std::vector<ExitInfo>& v) {
   std::string s;
-  for (const auto& e : v) s += (s.empty() ? "" : "; ") + std::string("pid ") + std::to_string(e.pid) + " " + describe_exit(e);
+  for (const auto& e : v)
+    s += (s.empty() ? "" : "; ") + std::string("pid ") + std::to_string(e.pid) + " " +
+         describe_exit(e);
   return s;
 }
 
@@ -41,8 +43,7 @@ Verdict survives_hangup(const Observation& o) {
                 ev);
   if (!p.reachable.empty())
     return pass("the daemon was in the job's group or session and survived SIGHUP", ev);
-  return pass("the daemon had left the job's group and session: the hang-up never reached it",
-              ev);
+  return pass("the daemon had left the job's group and session: the hang-up never reached it", ev);
 }
 
 Verdict single_instance(const Observation& o) {
@@ -61,9 +62,10 @@ Verdict single_instance(const Observation& o) {
                     "lock",
                 ev);
   if (!p.first_alive)
-    return fail("a second launch killed the first daemon: never signal or replace a running "
-                "instance on start",
-                ev);
+    return fail(
+        "a second launch killed the first daemon: never signal or replace a running "
+        "instance on start",
+        ev);
   if (!p.pidfile_unchanged)
     return fail("a second launch changed the first daemon's pidfile (" + p.pidfile_change +
                     "): a failed instance must leave the file it does not own alone",
@@ -75,15 +77,15 @@ Verdict second_instance_reports_failure(const Observation& o) {
   const SecondInstanceProbe& p = o.probes.second;
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
   nlohmann::json ev{{"ms", p.ms}};
-  if (!p.launched_exit)
-    return fail("the second launch did not exit within the start timeout", ev);
+  if (!p.launched_exit) return fail("the second launch did not exit within the start timeout", ev);
   ev["second_exit"] = exit_json(*p.launched_exit);
   const ExitInfo& e = *p.launched_exit;
   if (!e.signal && e.exit_status.value_or(0) == 0)
-    return fail("the second launch exited 0 while the first daemon was running, so a script "
-                "believes it started: check the pidfile lock before forking and exit non-zero "
-                "with a message when it is held",
-                ev);
+    return fail(
+        "the second launch exited 0 while the first daemon was running, so a script "
+        "believes it started: check the pidfile lock before forking and exit non-zero "
+        "with a message when it is held",
+        ev);
   return pass("the second launch " + describe_exit(e) + ", so a script can tell it failed", ev);
 }
 
@@ -127,11 +129,11 @@ Verdict sigterm_cleanup(const Observation& o) {
                     "): on SIGTERM, signal and reap your children before exiting",
                 ev);
   if (p.pidfile_known && !p.pidfile_removed)
-    return fail("the pidfile was left behind after SIGTERM: remove it (while still holding its "
-                "lock) on orderly exit",
-                ev);
-  return pass(p.pidfile_known ? "pidfile removed and no child left behind"
-                              : "no child left behind",
+    return fail(
+        "the pidfile was left behind after SIGTERM: remove it (while still holding its "
+        "lock) on orderly exit",
+        ev);
+  return pass(p.pidfile_known ? "pidfile removed and no child left behind" : "no child left behind",
               ev);
 }
 
@@ -144,7 +146,8 @@ Verdict race_free_startup(const Observation& o) {
   nlohmann::json trials = nlohmann::json::array();
   for (const auto& t : p.trials) {
     survived += t.daemon_survived ? 1 : 0;
-    nlohmann::json j{{"daemon_survived", t.daemon_survived}, {"deaths", exits_json(t.deaths)}, {"ms", t.ms}};
+    nlohmann::json j{
+        {"daemon_survived", t.daemon_survived}, {"deaths", exits_json(t.deaths)}, {"ms", t.ms}};
     if (t.launched_exit) j["launched_exit"] = exit_json(*t.launched_exit);
     trials.push_back(j);
     if (t.daemon_survived) continue;
@@ -166,10 +169,11 @@ Verdict race_free_startup(const Observation& o) {
   std::string why;
   for (const auto& [sig, c] : causes) {
     std::string list;
-    for (size_t i = 0; i < c.second.size() && i < 5; ++i) list += (i ? ", " : "") + std::to_string(c.second[i]);
+    for (size_t i = 0; i < c.second.size() && i < 5; ++i)
+      list += (i ? ", " : "") + std::to_string(c.second[i]);
     if (c.second.size() > 5) list += ", ...";
-    why += (why.empty() ? "" : "; ") + sig + " killed pid " + list + " in " + std::to_string(c.first) +
-           (c.first == 1 ? " trial" : " trials");
+    why += (why.empty() ? "" : "; ") + sig + " killed pid " + list + " in " +
+           std::to_string(c.first) + (c.first == 1 ? " trial" : " trials");
   }
   return fail("no daemon survived startup in " + std::to_string(n - survived) + " of " +
                   std::to_string(n) + " trials where the target led the terminal's session" +
@@ -204,21 +208,28 @@ Verdict sd_notify_ready(const Observation& o) {
   if (o.attach) return skip("attached to a running service: its start was not observed");
   if (!p.ran) return skip("the foreground run did not happen");
   nlohmann::json msgs = nlohmann::json::array();
-  for (const auto& m : p.notify) msgs.push_back({{"at_ms", m.at_ms}, {"pid", m.sender}, {"text", m.text}});
+  for (const auto& m : p.notify)
+    msgs.push_back({{"at_ms", m.at_ms}, {"pid", m.sender}, {"text", m.text}});
   nlohmann::json ev{{"messages", msgs}, {"rejected", p.rejected}};
-  if (p.ready_ms)
-    return pass("READY=1 arrived after " + fixed_ms(*p.ready_ms) + " ms", ev);
-  return fail("no READY=1 arrived on NOTIFY_SOCKET within the start timeout: call "
-              "sd_notify(0, \"READY=1\") once the service can serve",
-              ev);
+  if (p.ready_ms) return pass("READY=1 arrived after " + fixed_ms(*p.ready_ms) + " ms", ev);
+  return fail(
+      "no READY=1 arrived on NOTIFY_SOCKET within the start timeout: call "
+      "sd_notify(0, \"READY=1\") once the service can serve",
+      ev);
 }
 
 }  // namespace
 
 void add_probe_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
-      "survives-hangup", "The daemon survives the terminal hanging up", Severity::Required, "3",
-      kSysv, nullptr, survives_hangup, nullptr,
+      "survives-hangup",
+      "The daemon survives the terminal hanging up",
+      Severity::Required,
+      "3",
+      kSysv,
+      nullptr,
+      survives_hangup,
+      nullptr,
       {"The daemon is alive after the terminal hangs up: the checker closes the pty master and "
        "the session holder, like a shell, sends SIGHUP to the job's process group and exits.",
        "This is what happens when the ssh connection drops or the terminal window closes. A "
@@ -229,8 +240,14 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "daemon.DaemonContext()  # detaches with setsid()",
        "setsid -f $DAEMON < /dev/null > /dev/null 2>&1   # nohup only ignores SIGHUP"}});
   out.push_back(RuleDef{
-      "single-instance", "A second launch starts no second daemon", Severity::Required,
-      "There can be only one", kSysv, nullptr, single_instance, nullptr,
+      "single-instance",
+      "A second launch starts no second daemon",
+      Severity::Required,
+      "There can be only one",
+      kSysv,
+      nullptr,
+      single_instance,
+      nullptr,
       {"A second launch of the same command, made while the first daemon runs, leaves no second "
        "daemon behind, and the first daemon and its pidfile are untouched.",
        "Two instances fight over the same port, files and pidfile; a failed instance that "
@@ -242,9 +259,14 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "daemon.DaemonContext(pidfile=...)  # with a lock that is really held, see pidfile-locked",
        "start-stop-daemon --start --pidfile $PIDFILE ...   # or: daemonctl start (locks)"}});
   out.push_back(RuleDef{
-      "second-instance-reports-failure", "A refused second launch exits non-zero",
-      Severity::Recommended, "There can be only one", kSysv, nullptr,
-      second_instance_reports_failure, nullptr,
+      "second-instance-reports-failure",
+      "A refused second launch exits non-zero",
+      Severity::Recommended,
+      "There can be only one",
+      kSysv,
+      nullptr,
+      second_instance_reports_failure,
+      nullptr,
       {"The second launch exits with a non-zero status.",
        "Scripts and init systems read the exit status. A daemon that refuses only after "
        "daemonizing makes `start` look successful when nothing started.",
@@ -254,8 +276,14 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "daemonctl start ...   # exits 0 with \"already running\" for LSB; daemonctl run refuses "
        "with 1"}});
   out.push_back(RuleDef{
-      "sighup-handled", "SIGHUP does not kill the daemon", Severity::Info, "signals", kBoth,
-      nullptr, sighup_handled, nullptr,
+      "sighup-handled",
+      "SIGHUP does not kill the daemon",
+      Severity::Info,
+      "signals",
+      kBoth,
+      nullptr,
+      sighup_handled,
+      nullptr,
       {"After SIGHUP the daemon is still alive.",
        "By convention SIGHUP tells a daemon to reload its configuration; with the default "
        "disposition it kills it instead, and `systemctl reload` or logrotate take the service "
@@ -265,8 +293,14 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "daemon.DaemonContext(signal_map={signal.SIGHUP: reload_config})",
        "trap 'reload' HUP   # daemonctl forwards SIGHUP to the command"}});
   out.push_back(RuleDef{
-      "sigterm-exits", "SIGTERM stops the daemon in time", Severity::Required, "signals", kBoth,
-      nullptr, sigterm_exits, nullptr,
+      "sigterm-exits",
+      "SIGTERM stops the daemon in time",
+      Severity::Required,
+      "signals",
+      kBoth,
+      nullptr,
+      sigterm_exits,
+      nullptr,
       {"After SIGTERM the daemon exits within the stop timeout (--stop-timeout, default 5 s).",
        "SIGTERM is how init systems, `kill` and shutdown ask a daemon to stop; one that ignores "
        "it is killed with SIGKILL later, with no chance to flush data or remove its pidfile.",
@@ -276,8 +310,14 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "daemon.DaemonContext()  # maps SIGTERM to a clean exit by default",
        "trap 'cleanup; exit 0' TERM"}});
   out.push_back(RuleDef{
-      "sigterm-cleanup", "SIGTERM leaves nothing behind", Severity::Recommended, "signals",
-      kBoth, nullptr, sigterm_cleanup, nullptr,
+      "sigterm-cleanup",
+      "SIGTERM leaves nothing behind",
+      Severity::Recommended,
+      "signals",
+      kBoth,
+      nullptr,
+      sigterm_cleanup,
+      nullptr,
       {"After the SIGTERM exit the pidfile is gone and no process the daemon started is still "
        "alive.",
        "A stale pidfile confuses the next start and `status`; orphaned children keep ports and "
@@ -288,8 +328,14 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "with daemon.DaemonContext(pidfile=...):  # the pidfile is released on exit\n    main()",
        "trap 'kill $child; wait; rm -f $PIDFILE; exit 0' TERM"}});
   out.push_back(RuleDef{
-      "race-free-startup", "Startup survives a launch as session leader", Severity::Recommended,
-      "2, 3 and daemon(7) 15", kSysv, nullptr, race_free_startup, nullptr,
+      "race-free-startup",
+      "Startup survives a launch as session leader",
+      Severity::Recommended,
+      "2, 3 and daemon(7) 15",
+      kSysv,
+      nullptr,
+      race_free_startup,
+      nullptr,
       {"In each of N launches (--race-trials, default 5) in which the target itself leads a "
        "fresh pty's session, a daemon survives startup.",
        "Under `ssh -t host cmd`, `script -c` or a CI step with a pty, the command leads the "
@@ -303,8 +349,14 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "# python-daemon's parent exits at once; start it under daemonctl start, or setsid(1) -w",
        "daemonctl start --pidfile $PIDFILE -- $DAEMON   # waits for readiness"}});
   out.push_back(RuleDef{
-      "stays-in-foreground", "The service stays in the foreground", Severity::Required,
-      "systemd", kSystemd, nullptr, stays_in_foreground, nullptr,
+      "stays-in-foreground",
+      "The service stays in the foreground",
+      Severity::Required,
+      "systemd",
+      kSystemd,
+      nullptr,
+      stays_in_foreground,
+      nullptr,
       {"The launched process itself is still running after startup (it did not fork and exit).",
        "systemd (Type=simple or notify) supervises the process it started; if that process forks "
        "and exits, systemd considers the service finished and kills the rest.",
@@ -314,8 +366,14 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "daemon.DaemonContext(detach_process=False)  # or simply do not use DaemonContext",
        "ExecStart=/usr/bin/mydaemon --foreground"}});
   out.push_back(RuleDef{
-      "sd-notify-ready", "The service reports readiness on NOTIFY_SOCKET", Severity::Required,
-      "systemd", kSystemd, nullptr, sd_notify_ready, required_with_notify,
+      "sd-notify-ready",
+      "The service reports readiness on NOTIFY_SOCKET",
+      Severity::Required,
+      "systemd",
+      kSystemd,
+      nullptr,
+      sd_notify_ready,
+      required_with_notify,
       {"The process sent READY=1 on NOTIFY_SOCKET within the start timeout.",
        "With Type=notify, systemd starts the units that depend on the service only when it "
        "reports READY=1; without it the start times out.",

@@ -31,7 +31,8 @@ Verdict umask_reset(const Observation& o, const DaemonFacts& d) {
   nlohmann::json ev{{"pid", d.pid}, {"umask", octal(*d.umask)}};
   if (o.expect.umask) {
     ev["expected"] = octal(*o.expect.umask);
-    if (*d.umask == *o.expect.umask) return pass("umask is " + octal(*d.umask) + " as expected", ev);
+    if (*d.umask == *o.expect.umask)
+      return pass("umask is " + octal(*d.umask) + " as expected", ev);
     return fail("umask is " + octal(*d.umask) + ", expected " + octal(*o.expect.umask) +
                     ": call umask() with the value you want (step 6)",
                 ev);
@@ -55,7 +56,8 @@ Verdict env_sanitized(const Observation& o, const DaemonFacts& d) {
     bool present = std::any_of(d.environ.begin(), d.environ.end(),
                                [&](const std::string& e) { return e.rfind(key, 0) == 0; });
     if (present)
-      return fail(o.launch.canary_name + " from the launching shell is still in the daemon's "
+      return fail(o.launch.canary_name +
+                      " from the launching shell is still in the daemon's "
                       "environment: start from an allow-list (PATH, LANG, TZ, ...) and drop the "
                       "rest (step 1)",
                   ev);
@@ -111,9 +113,8 @@ Verdict privileges_dropped(const Observation& o, const DaemonFacts& d) {
     for (unsigned g : d.gid)
       if (g != *o.expect.gid)
         return fail("gids (real, effective, saved) are " + std::to_string(d.gid[0]) + ", " +
-                        std::to_string(d.gid[1]) + ", " + std::to_string(d.gid[2]) +
-                        ", expected " + std::to_string(*o.expect.gid) +
-                        ": call setgid() before setuid()",
+                        std::to_string(d.gid[1]) + ", " + std::to_string(d.gid[2]) + ", expected " +
+                        std::to_string(*o.expect.gid) + ": call setgid() before setuid()",
                     ev);
   return pass("runs as uid " + std::to_string(*o.expect.uid) +
                   (o.expect.gid ? " gid " + std::to_string(*o.expect.gid) : std::string()),
@@ -137,19 +138,30 @@ Verdict root_directory(const Observation& o, const DaemonFacts& d) {
 }  // namespace
 
 void add_process_rules(std::vector<RuleDef>& out) {
+  out.push_back(
+      RuleDef{"cwd-root",
+              "The working directory is /",
+              Severity::Required,
+              "5",
+              kSysv,
+              cwd_root,
+              nullptr,
+              nullptr,
+              {"The daemon's working directory is / (or the one given with --expect-cwd).",
+               "A process's working directory keeps its file system busy: while the daemon sits in "
+               "/home/alice or /mnt/usb, that file system cannot be unmounted.",
+               "readlink /proc/PID/cwd.", "if (chdir(\"/\") < 0) err(1, \"chdir\");",
+               "daemon.DaemonContext(working_directory='/')  # the default",
+               "start-stop-daemon --start --chdir / ...   # or: daemonctl start --chdir /"}});
   out.push_back(RuleDef{
-      "cwd-root", "The working directory is /", Severity::Required, "5", kSysv, cwd_root, nullptr,
+      "umask-reset",
+      "The umask is the daemon's own",
+      Severity::Required,
+      "6",
+      kSysv,
+      umask_reset,
       nullptr,
-      {"The daemon's working directory is / (or the one given with --expect-cwd).",
-       "A process's working directory keeps its file system busy: while the daemon sits in "
-       "/home/alice or /mnt/usb, that file system cannot be unmounted.",
-       "readlink /proc/PID/cwd.",
-       "if (chdir(\"/\") < 0) err(1, \"chdir\");",
-       "daemon.DaemonContext(working_directory='/')  # the default",
-       "start-stop-daemon --start --chdir / ...   # or: daemonctl start --chdir /"}});
-  out.push_back(RuleDef{
-      "umask-reset", "The umask is the daemon's own", Severity::Required, "6", kSysv, umask_reset,
-      nullptr, nullptr,
+      nullptr,
       {"The daemon's umask differs from the unusual one it inherited (or equals --expect-umask).",
        "The umask filters the mode of every file the daemon creates. Inherited from whoever "
        "started it, it makes the daemon's files world-writable for one user and unreadable for "
@@ -159,8 +171,14 @@ void add_process_rules(std::vector<RuleDef>& out) {
        "daemon.DaemonContext(umask=0o022)  # default 0",
        "start-stop-daemon --start --umask 022 ...   # or: daemonctl start --umask 022"}});
   out.push_back(RuleDef{
-      "env-sanitized", "The launching shell's environment is not inherited", Severity::Info, "1",
-      kSysv, env_sanitized, nullptr, nullptr,
+      "env-sanitized",
+      "The launching shell's environment is not inherited",
+      Severity::Info,
+      "1",
+      kSysv,
+      env_sanitized,
+      nullptr,
+      nullptr,
       {"The canary variable the launcher added is absent from the daemon's environment.",
        "A daemon that keeps the caller's environment behaves differently depending on who "
        "started it (LD_PRELOAD, locale, PATH, proxies) and leaks the caller's secrets to its "
@@ -175,8 +193,14 @@ void add_process_rules(std::vector<RuleDef>& out) {
        "env -i PATH=/usr/bin:/bin start-stop-daemon --start ...   # daemonctl start scrubs by "
        "default"}});
   out.push_back(RuleDef{
-      "core-dumps-disabled", "Core dumps are disabled", Severity::Info,
-      "python-daemon prevent_core", kSysv, core_dumps_disabled, nullptr, nullptr,
+      "core-dumps-disabled",
+      "Core dumps are disabled",
+      Severity::Info,
+      "python-daemon prevent_core",
+      kSysv,
+      core_dumps_disabled,
+      nullptr,
+      nullptr,
       {"RLIMIT_CORE of the daemon is 0.",
        "A daemon's memory holds keys, passwords and other users' data; a core file writes it to "
        "disk where it outlives the process.",
@@ -185,8 +209,14 @@ void add_process_rules(std::vector<RuleDef>& out) {
        "daemon.DaemonContext(prevent_core=True)  # the default",
        "ulimit -c 0; start-stop-daemon --start ...   # daemonctl does it by default"}});
   out.push_back(RuleDef{
-      "privileges-dropped", "The daemon runs as the expected user", Severity::Required,
-      "uid/gid", kSysv, privileges_dropped, nullptr, required_if_user,
+      "privileges-dropped",
+      "The daemon runs as the expected user",
+      Severity::Required,
+      "uid/gid",
+      kSysv,
+      privileges_dropped,
+      nullptr,
+      required_if_user,
       {"With --expect-user (and --expect-group), the daemon's real, effective and saved ids all "
        "equal the expected ones.",
        "A daemon that keeps root after it no longer needs it turns every bug into a root "
@@ -197,12 +227,17 @@ void add_process_rules(std::vector<RuleDef>& out) {
        "start-stop-daemon --start --chuid user:group ...   # or: daemonctl start --user U "
        "--group G"}});
   out.push_back(RuleDef{
-      "root-directory", "The root directory is the expected one", Severity::Required,
-      "chroot_directory", kSysv, root_directory, nullptr, required_if_root,
+      "root-directory",
+      "The root directory is the expected one",
+      Severity::Required,
+      "chroot_directory",
+      kSysv,
+      root_directory,
+      nullptr,
+      required_if_root,
       {"With --expect-root, the daemon's root directory is that directory.",
        "A chroot confines what a compromised daemon can see of the file system.",
-       "readlink /proc/PID/root.",
-       "if (chroot(dir) < 0 || chdir(\"/\") < 0) err(1, \"chroot\");",
+       "readlink /proc/PID/root.", "if (chroot(dir) < 0 || chdir(\"/\") < 0) err(1, \"chroot\");",
        "daemon.DaemonContext(chroot_directory='/srv/jail')",
        "start-stop-daemon --start --chroot /srv/jail ...   # or: daemonctl start --chroot DIR"}});
 }

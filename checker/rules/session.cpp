@@ -14,8 +14,7 @@ Verdict new_session(const Observation& o, const DaemonFacts& d) {
                     std::to_string(d.sid) +
                     ": call setsid() in the child after the first fork (step 3b)",
                 ev);
-  return pass("pid " + std::to_string(d.pid) + " runs in its own session " +
-                  std::to_string(d.sid),
+  return pass("pid " + std::to_string(d.pid) + " runs in its own session " + std::to_string(d.sid),
               ev);
 }
 
@@ -57,8 +56,14 @@ Verdict double_fork(const Observation&, const DaemonFacts& d) {
 
 void add_session_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
-      "new-session", "The daemon runs in a session of its own", Severity::Required, "3b", kSysv,
-      new_session, nullptr, nullptr,
+      "new-session",
+      "The daemon runs in a session of its own",
+      Severity::Required,
+      "3b",
+      kSysv,
+      new_session,
+      nullptr,
+      nullptr,
       {"The daemon's session id differs from the session it was launched in.",
        "The launch session belongs to a terminal and a shell. While the daemon stays in it, the "
        "shell's job control, the terminal's hang-up and the end of the login session all reach "
@@ -70,8 +75,14 @@ void add_session_rules(std::vector<RuleDef>& out) {
        "setsid --fork $DAEMON   # or: start-stop-daemon --start --background, or daemonctl "
        "start"}});
   out.push_back(RuleDef{
-      "no-controlling-tty", "The daemon has no controlling terminal", Severity::Required, "3a",
-      kSysv, no_controlling_tty, nullptr, nullptr,
+      "no-controlling-tty",
+      "The daemon has no controlling terminal",
+      Severity::Required,
+      "3a",
+      kSysv,
+      no_controlling_tty,
+      nullptr,
+      nullptr,
       {"The daemon has no controlling terminal (tty_nr is 0) and none of its descriptors refers "
        "to the terminal it was launched from.",
        "A process with a controlling terminal gets SIGHUP when the terminal hangs up (the ssh "
@@ -84,8 +95,14 @@ void add_session_rules(std::vector<RuleDef>& out) {
        "daemon.DaemonContext(stdin=None, stdout=None, stderr=None)  # the defaults: /dev/null",
        "start-stop-daemon --start --background ... < /dev/null > /dev/null 2>&1"}});
   out.push_back(RuleDef{
-      "double-fork", "The daemon is not a session leader", Severity::Recommended, "4", kSysv,
-      double_fork, nullptr, nullptr,
+      "double-fork",
+      "The daemon is not a session leader",
+      Severity::Recommended,
+      "4",
+      kSysv,
+      double_fork,
+      nullptr,
+      nullptr,
       {"The daemon's pid differs from its session id.",
        "On System V systems a session leader without a controlling terminal acquires one by "
        "opening a terminal device without O_NOCTTY. Forking once more after setsid() and "

@@ -28,9 +28,10 @@ Verdict signal_mask_reset(const Observation& o, const DaemonFacts& d) {
                     {"planted_blocked", names(o.launch.blocked_signals)},
                     {"blocked", signal_names(d.sig_blk)}};
   if (!left.empty())
-    return fail(join(left) + " is still blocked, as the launching shell left it: the daemon "
-                             "will never see it; clear the mask with sigprocmask(SIG_SETMASK, "
-                             "&empty, NULL) (daemon(7) step 3)",
+    return fail(join(left) +
+                    " is still blocked, as the launching shell left it: the daemon "
+                    "will never see it; clear the mask with sigprocmask(SIG_SETMASK, "
+                    "&empty, NULL) (daemon(7) step 3)",
                 ev);
   return pass("no inherited blocked signal is still blocked", ev);
 }
@@ -42,9 +43,10 @@ Verdict signal_dispositions_reset(const Observation& o, const DaemonFacts& d) {
                     {"planted_ignored", names(o.launch.ignored_signals)},
                     {"ignored", signal_names(d.sig_ign)}};
   if (!left.empty())
-    return fail(join(left) + " is still ignored, as the launching shell left it: reset every "
-                             "signal to SIG_DFL before installing your own handlers (daemon(7) "
-                             "step 2)",
+    return fail(join(left) +
+                    " is still ignored, as the launching shell left it: reset every "
+                    "signal to SIG_DFL before installing your own handlers (daemon(7) "
+                    "step 2)",
                 ev);
   return pass("no inherited ignored signal is still ignored", ev);
 }
@@ -52,20 +54,32 @@ Verdict signal_dispositions_reset(const Observation& o, const DaemonFacts& d) {
 }  // namespace
 
 void add_signal_rules(std::vector<RuleDef>& out) {
+  out.push_back(
+      RuleDef{"signal-mask-reset",
+              "The inherited signal mask is cleared",
+              Severity::Recommended,
+              "daemon(7) 3",
+              kSysv,
+              signal_mask_reset,
+              nullptr,
+              nullptr,
+              {"No signal the launcher blocked is still blocked in the daemon.",
+               "The signal mask survives fork() and exec(). A daemon started from a program that "
+               "blocked SIGTERM or SIGHUP never receives them: it cannot be stopped or reloaded.",
+               "The SigBlk mask of /proc/PID/status, against the signals the launcher blocked "
+               "(SIGUSR2).",
+               "sigset_t none; sigemptyset(&none);\nsigprocmask(SIG_SETMASK, &none, NULL);",
+               "signal.pthread_sigmask(signal.SIG_SETMASK, [])  # DaemonContext does not do this",
+               "daemonctl start ...   # resets the mask; a shell cannot unblock a signal"}});
   out.push_back(RuleDef{
-      "signal-mask-reset", "The inherited signal mask is cleared", Severity::Recommended,
-      "daemon(7) 3", kSysv, signal_mask_reset, nullptr, nullptr,
-      {"No signal the launcher blocked is still blocked in the daemon.",
-       "The signal mask survives fork() and exec(). A daemon started from a program that "
-       "blocked SIGTERM or SIGHUP never receives them: it cannot be stopped or reloaded.",
-       "The SigBlk mask of /proc/PID/status, against the signals the launcher blocked "
-       "(SIGUSR2).",
-       "sigset_t none; sigemptyset(&none);\nsigprocmask(SIG_SETMASK, &none, NULL);",
-       "signal.pthread_sigmask(signal.SIG_SETMASK, [])  # DaemonContext does not do this",
-       "daemonctl start ...   # resets the mask; a shell cannot unblock a signal"}});
-  out.push_back(RuleDef{
-      "signal-dispositions-reset", "Inherited ignored signals are reset", Severity::Recommended,
-      "daemon(7) 2", kSysv, signal_dispositions_reset, nullptr, nullptr,
+      "signal-dispositions-reset",
+      "Inherited ignored signals are reset",
+      Severity::Recommended,
+      "daemon(7) 2",
+      kSysv,
+      signal_dispositions_reset,
+      nullptr,
+      nullptr,
       {"No signal the launcher set to SIG_IGN is still ignored in the daemon.",
        "An ignored disposition survives exec(). `nohup` ignores SIGHUP, some shells ignore "
        "SIGINT or SIGQUIT for background jobs: the daemon then silently loses signals it was "

@@ -2,8 +2,8 @@
 // Each test also requires that nothing the check started is left running.
 #include <gtest/gtest.h>
 
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,7 +37,8 @@ void expect_statuses(const CheckerRun& r, const std::map<std::string, std::strin
     if (it != want.end())
       EXPECT_EQ(status, it->second) << id << ": " << rule["message"];
     else
-      EXPECT_TRUE(status == "pass" || status == "skip") << id << " is " << status << ": " << rule["message"];
+      EXPECT_TRUE(status == "pass" || status == "skip")
+          << id << " is " << status << ": " << rule["message"];
   }
   for (const auto& [id, status] : want) EXPECT_NE(r.status(id), "") << id << " missing";
   EXPECT_TRUE(r.left_behind.empty()) << r.left_behind.size() << " processes left behind";
@@ -57,7 +58,8 @@ TEST(Check, KeepsLaunchCwdFailsOnlyCwdRoot) {
   auto r = run_checker(fixture({"--keep-cwd"}));
   EXPECT_EQ(r.exit_status, 1);
   expect_statuses(r, {{"cwd-root", "fail"}});
-  EXPECT_NE(r.message("cwd-root").find("launched from"), std::string::npos) << r.message("cwd-root");
+  EXPECT_NE(r.message("cwd-root").find("launched from"), std::string::npos)
+      << r.message("cwd-root");
 }
 
 TEST(Check, LeakedPlantedFdsFailInheritedFdsClosed) {
@@ -67,7 +69,8 @@ TEST(Check, LeakedPlantedFdsFailInheritedFdsClosed) {
 }
 
 TEST(Check, NeverDetachingFromTheTerminal) {
-  auto r = run_checker(fixture({"--no-detach"}, false, {"--start-timeout", "1", "--race-trials", "1"}));
+  auto r =
+      run_checker(fixture({"--no-detach"}, false, {"--start-timeout", "1", "--race-trials", "1"}));
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_EQ(r.status("parent-exits"), "fail");
   EXPECT_EQ(r.status("new-session"), "fail");
@@ -80,7 +83,8 @@ TEST(Check, NonZeroExitFailsParentExits) {
   auto r = run_checker(fixture({"--exit-status", "7"}, false, {"--race-trials", "1"}));
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_EQ(r.status("parent-exits"), "fail");
-  EXPECT_NE(r.message("parent-exits").find("status 7"), std::string::npos) << r.message("parent-exits");
+  EXPECT_NE(r.message("parent-exits").find("status 7"), std::string::npos)
+      << r.message("parent-exits");
   EXPECT_EQ(r.status("cwd-root"), "skip");
   EXPECT_TRUE(r.left_behind.empty());
 }
@@ -122,13 +126,16 @@ TEST(Check, KeptEnvironmentFailsEnvSanitizedButNotTheVerdict) {
 }
 
 TEST(Check, WaiverTurnsFailureIntoWaived) {
-  auto r = run_checker(fixture({"--keep-cwd"}, true, {"--waive", "cwd-root=runs from its data dir"}));
+  auto r =
+      run_checker(fixture({"--keep-cwd"}, true, {"--waive", "cwd-root=runs from its data dir"}));
   EXPECT_EQ(r.exit_status, 0);
   EXPECT_EQ(r.status("cwd-root"), "waived");
 }
 
 TEST(Check, GlibcDaemonIsFoundAndJudged) {
-  auto r = run_checker({"--race-trials", "2", "--", "/bin/sh", "-c", "exec " + fixture_path() + " --single-fork --no-umask --leak-fds --keep-env"});
+  auto r =
+      run_checker({"--race-trials", "2", "--", "/bin/sh", "-c",
+                   "exec " + fixture_path() + " --single-fork --no-umask --leak-fds --keep-env"});
   EXPECT_EQ(r.status("new-session"), "pass");
   EXPECT_EQ(r.status("double-fork"), "fail");
   EXPECT_EQ(r.status("umask-reset"), "fail");
@@ -151,9 +158,10 @@ TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
   std::string tmp = tmpl, reports = tmp + "/reports", temps = tmp + "/t";
   ::mkdir(reports.c_str(), 0755);
   ::mkdir(temps.c_str(), 0755);
-  auto r = run_checker_interrupted({"--report-dir", reports, "--pidfile", "{tmp}/d.pid", "--stop-timeout", "20",
-                                    "--", fixture_path(), "--pidfile", "{tmp}/d.pid", "--ignore-term", "--leave-child"},
-                                   temps, "d.pid", GetParam());
+  auto r = run_checker_interrupted(
+      {"--report-dir", reports, "--pidfile", "{tmp}/d.pid", "--stop-timeout", "20", "--",
+       fixture_path(), "--pidfile", "{tmp}/d.pid", "--ignore-term", "--leave-child"},
+      temps, "d.pid", GetParam());
   EXPECT_EQ(r.exit_status, 128 + GetParam()) << r.err;
   EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
   EXPECT_TRUE(r.left_behind.empty()) << r.left_behind.size() << " processes left";
@@ -173,13 +181,15 @@ TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
   std::string tmp = tmpl, reports = tmp + "/reports", temps = tmp + "/t";
   ::mkdir(reports.c_str(), 0755);
   ::mkdir(temps.c_str(), 0755);
-  auto r = run_checker_interrupted({"--report-dir", reports, "--pidfile", "{tmp}/d.pid", "--stop-timeout", "20",
-                                    "--", fixture_path(), "--pidfile", "{tmp}/d.pid", "--ignore-term", "--leave-child"},
-                                   temps, "d.pid", SIGKILL);
+  auto r = run_checker_interrupted(
+      {"--report-dir", reports, "--pidfile", "{tmp}/d.pid", "--stop-timeout", "20", "--",
+       fixture_path(), "--pidfile", "{tmp}/d.pid", "--ignore-term", "--leave-child"},
+      temps, "d.pid", SIGKILL);
   EXPECT_EQ(r.exit_status, 128 + SIGKILL);
   EXPECT_TRUE(r.left_behind.empty()) << r.left_behind.size() << " processes survived the checker";
   EXPECT_EQ(count_entries(reports), 0);
-  auto next = run_checker_interrupted({"--report-dir", reports, "--race-trials", "0", "--", "/bin/true"}, temps, "none", 0);
+  auto next = run_checker_interrupted(
+      {"--report-dir", reports, "--race-trials", "0", "--", "/bin/true"}, temps, "none", 0);
   EXPECT_EQ(count_entries(temps), 0) << "the killed run's temp folder was not swept";
   std::filesystem::remove_all(tmp);
 }
@@ -201,21 +211,32 @@ TEST(Suite, RunsEveryManifestAndComparesExpectations) {
   char tmpl[] = "/tmp/dc-suite-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   std::string dir = tmpl;
-  nlohmann::json good = {{"name", "good"}, {"command", {"{FIXTURE}", "--pidfile", "{TMP}/d.pid"}},
-                         {"options", {"--pidfile", "{TMP}/d.pid", "--race-trials", "1"}}, {"expect", nlohmann::json::object()}};
-  nlohmann::json cwd = {{"name", "keeps-cwd"}, {"command", {"{FIXTURE}", "--keep-cwd"}},
-                        {"options", {"--race-trials", "1", "--start-timeout", "2"}}, {"expect", {{"cwd-root", "fail"}, {"single-instance", "fail"}, {"second-instance-reports-failure", "fail"}}}};
+  nlohmann::json good = {{"name", "good"},
+                         {"command", {"{FIXTURE}", "--pidfile", "{TMP}/d.pid"}},
+                         {"options", {"--pidfile", "{TMP}/d.pid", "--race-trials", "1"}},
+                         {"expect", nlohmann::json::object()}};
+  nlohmann::json cwd = {{"name", "keeps-cwd"},
+                        {"command", {"{FIXTURE}", "--keep-cwd"}},
+                        {"options", {"--race-trials", "1", "--start-timeout", "2"}},
+                        {"expect",
+                         {{"cwd-root", "fail"},
+                          {"single-instance", "fail"},
+                          {"second-instance-reports-failure", "fail"}}}};
   std::ofstream(dir + "/a.json") << nlohmann::json::array({good, cwd}).dump();
-  auto ok = run_checker({"suite", "--jobs", "2", "--set", "FIXTURE=" + fixture_path(), "--report-dir", report_dir(),
-                         "--json", "-", "--quiet", dir + "/a.json"}, true);
+  auto ok = run_checker({"suite", "--jobs", "2", "--set", "FIXTURE=" + fixture_path(),
+                         "--report-dir", report_dir(), "--json", "-", "--quiet", dir + "/a.json"},
+                        true);
   EXPECT_EQ(ok.exit_status, 0) << ok.out << ok.err;
   ASSERT_TRUE(ok.scorecard.is_object()) << ok.out;
   EXPECT_EQ(ok.scorecard["summary"]["as_expected"], 2);
   cwd["expect"] = nlohmann::json::object();  // now the cwd-root failure is a mismatch
   std::ofstream(dir + "/b.json") << cwd.dump();
-  auto bad = run_checker({"suite", "--set", "FIXTURE=" + fixture_path(), "--report-dir", report_dir(), dir + "/b.json"}, true);
+  auto bad = run_checker({"suite", "--set", "FIXTURE=" + fixture_path(), "--report-dir",
+                          report_dir(), dir + "/b.json"},
+                         true);
   EXPECT_EQ(bad.exit_status, 1);
-  EXPECT_NE(bad.out.find("cwd-root: expected pass or skip, got fail"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("cwd-root: expected pass or skip, got fail"), std::string::npos)
+      << bad.out;
   EXPECT_TRUE(ok.left_behind.empty() && bad.left_behind.empty());
   std::filesystem::remove_all(dir);
 }
@@ -231,11 +252,13 @@ namespace {
 TEST(Probes, DaemonThatDiesOnSighupFailsSighupHandled) {
   auto r = run_checker(fixture({"--die-on-hup"}, true, {"--race-trials", "1"}));
   EXPECT_EQ(r.exit_status, 0);  // info rule
-  expect_statuses(r, {{"sighup-handled", "fail"}, {"sigterm-exits", "skip"}, {"sigterm-cleanup", "skip"}});
+  expect_statuses(
+      r, {{"sighup-handled", "fail"}, {"sigterm-exits", "skip"}, {"sigterm-cleanup", "skip"}});
 }
 
 TEST(Probes, DaemonLeftInTheJobDiesOnHangup) {
-  auto r = run_checker(fixture({"--no-setsid", "--single-fork", "--die-on-hup"}, true, {"--race-trials", "1"}));
+  auto r = run_checker(
+      fixture({"--no-setsid", "--single-fork", "--die-on-hup"}, true, {"--race-trials", "1"}));
   EXPECT_EQ(r.status("survives-hangup"), "fail") << r.message("survives-hangup");
   EXPECT_NE(r.message("survives-hangup").find("SIGHUP"), std::string::npos);
   EXPECT_TRUE(r.left_behind.empty());
@@ -249,7 +272,8 @@ TEST(Probes, NoPidfileLockMeansSecondDaemon) {
 }
 
 TEST(Probes, RefusingOnlyAfterDaemonizingExitsZero) {
-  auto r = run_checker(fixture({"--second-exits-0", "--no-readiness"}, true, {"--race-trials", "1"}));
+  auto r =
+      run_checker(fixture({"--second-exits-0", "--no-readiness"}, true, {"--race-trials", "1"}));
   EXPECT_EQ(r.status("second-instance-reports-failure"), "fail");
   EXPECT_EQ(r.status("single-instance"), "pass") << r.message("single-instance");
   EXPECT_TRUE(r.left_behind.empty());
@@ -258,12 +282,14 @@ TEST(Probes, RefusingOnlyAfterDaemonizingExitsZero) {
 TEST(Probes, FailedSecondInstanceDeletingThePidfile) {
   auto r = run_checker(fixture({"--delete-pidfile-on-conflict"}, true, {"--race-trials", "1"}));
   EXPECT_EQ(r.status("single-instance"), "fail");
-  EXPECT_NE(r.message("single-instance").find("deleted"), std::string::npos) << r.message("single-instance");
+  EXPECT_NE(r.message("single-instance").find("deleted"), std::string::npos)
+      << r.message("single-instance");
   EXPECT_TRUE(r.left_behind.empty());
 }
 
 TEST(Probes, IgnoredSigtermIsKilledAtTheBoundOnce) {
-  auto r = run_checker(fixture({"--ignore-term"}, true, {"--stop-timeout", "1", "--race-trials", "1"}));
+  auto r =
+      run_checker(fixture({"--ignore-term"}, true, {"--stop-timeout", "1", "--race-trials", "1"}));
   expect_statuses(r, {{"sigterm-exits", "fail"}, {"sigterm-cleanup", "skip"}});
   double ms = r.scorecard["duration_ms"];
   EXPECT_GT(ms, 1000);
@@ -283,14 +309,16 @@ TEST(Probes, ParentExitingBeforeSetsidLosesTheRace) {
 }
 
 TEST(Probes, GlibcDaemonLosesTheRaceAndSetsidFirstWins) {
-  auto lost = run_checker({"--race-trials", "5", "--", "/bin/sh", "-c", "exec " + fixture_path() + " --race"});
+  auto lost = run_checker(
+      {"--race-trials", "5", "--", "/bin/sh", "-c", "exec " + fixture_path() + " --race"});
   EXPECT_EQ(lost.status("race-free-startup"), "fail");
   auto won = run_checker(fixture({}, true, {"--race-trials", "5"}));
   EXPECT_EQ(won.status("race-free-startup"), "pass") << won.message("race-free-startup");
 }
 
 TEST(Systemd, NotifyDaemonPasses) {
-  auto r = run_checker({"--profile", "systemd", "--notify", "--race-trials", "0", "--", fixture_path(), "--no-detach", "--notify"});
+  auto r = run_checker({"--profile", "systemd", "--notify", "--race-trials", "0", "--",
+                        fixture_path(), "--no-detach", "--notify"});
   EXPECT_EQ(r.exit_status, 0) << r.err;
   expect_statuses(r, {});
   EXPECT_EQ(r.status("sd-notify-ready"), "pass");
@@ -298,7 +326,8 @@ TEST(Systemd, NotifyDaemonPasses) {
 }
 
 TEST(Systemd, MissingReadyFailsWithNotify) {
-  auto r = run_checker({"--profile", "systemd", "--notify", "--start-timeout", "1", "--", fixture_path(), "--no-detach"});
+  auto r = run_checker({"--profile", "systemd", "--notify", "--start-timeout", "1", "--",
+                        fixture_path(), "--no-detach"});
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_EQ(r.status("sd-notify-ready"), "fail");
   EXPECT_EQ(r.status("stays-in-foreground"), "pass");

@@ -40,9 +40,15 @@ std::vector<int> my_children() {
 
 }  // namespace
 
-std::string checker_path() { return DC_CHECKER; }
-std::string fixture_path() { return DC_FIXTURE; }
-std::string report_dir() { return DC_REPORT_DIR; }
+std::string checker_path() {
+  return DC_CHECKER;
+}
+std::string fixture_path() {
+  return DC_FIXTURE;
+}
+std::string report_dir() {
+  return DC_REPORT_DIR;
+}
 
 std::string CheckerRun::status(const std::string& rule) const {
   if (!scorecard.is_object()) return "";
@@ -68,7 +74,9 @@ struct Spawn {
 CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp);
 }  // namespace
 
-CheckerRun run_checker(std::vector<std::string> args, bool raw) { return run_spawn(std::move(args), raw, {}); }
+CheckerRun run_checker(std::vector<std::string> args, bool raw) {
+  return run_spawn(std::move(args), raw, {});
+}
 
 CheckerRun run_checker_sparing(std::vector<std::string> args, int spare) {
   return run_spawn(std::move(args), false, {"", "", 0, spare});
@@ -164,7 +172,8 @@ CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp) {
     r.left_behind = my_children();
     std::erase(r.left_behind, sp.spare);
   }
-  for (int left : r.left_behind) ::kill(left, SIGKILL);  // test-side safety net; pids are our children
+  for (int left : r.left_behind)
+    ::kill(left, SIGKILL);  // test-side safety net; pids are our children
   for (int left : r.left_behind) ::waitpid(left, &st, 0);
   if (sp.spare == 0)
     while (::waitpid(-1, &st, WNOHANG) > 0) {

@@ -12,7 +12,7 @@ namespace dc::test {
 struct CheckerRun {
   int exit_status = -1;
   std::string out, err;
-  nlohmann::json scorecard;  // null when stdout was not JSON
+  nlohmann::json scorecard;      // null when stdout was not JSON
   std::vector<int> left_behind;  // processes re-parented to the test after it exited
   std::string status(const std::string& rule) const;  // "" when absent
   std::string message(const std::string& rule) const;

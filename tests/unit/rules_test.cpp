@@ -22,7 +22,8 @@ Observation good() {
   o.launch.pty_path = "/dev/pts/7";
   o.launch.pty_rdev = makedev(136, 7);
   o.launch.umask = 047;
-  o.launch.planted_fds = {{3, "file", "/tmp/daemoncheck-x/leak", 2049, 11}, {4, "pipe", "pipe:[12]", 14, 12}};
+  o.launch.planted_fds = {{3, "file", "/tmp/daemoncheck-x/leak", 2049, 11},
+                          {4, "pipe", "pipe:[12]", 14, 12}};
   o.launch.blocked_signals = {SIGUSR2};
   o.launch.ignored_signals = {SIGRTMIN + 3};
   o.launch.canary_name = "DAEMONCHECK_CANARY";
@@ -71,17 +72,38 @@ RuleResult run(const char* id, const Observation& o) {
   return evaluate_rule(*r, o);
 }
 
-Status status(const char* id, const Observation& o) { return run(id, o).status; }
+Status status(const char* id, const Observation& o) {
+  return run(id, o).status;
+}
 
 TEST(Catalog, EverySpecRuleIsPresentAndFullyExplained) {
-  for (const char* id :
-       {"parent-exits", "ready-before-exit", "new-session", "no-controlling-tty", "double-fork",
-        "survives-hangup", "race-free-startup", "cwd-root", "umask-reset", "inherited-fds-closed",
-        "stdio-open", "stdio-detached", "signal-mask-reset", "signal-dispositions-reset",
-        "env-sanitized", "pidfile-matches", "pidfile-locked", "single-instance",
-        "second-instance-reports-failure", "sigterm-exits", "sigterm-cleanup", "sighup-handled",
-        "core-dumps-disabled", "privileges-dropped", "root-directory", "stays-in-foreground",
-        "sd-notify-ready"}) {
+  for (const char* id : {"parent-exits",
+                         "ready-before-exit",
+                         "new-session",
+                         "no-controlling-tty",
+                         "double-fork",
+                         "survives-hangup",
+                         "race-free-startup",
+                         "cwd-root",
+                         "umask-reset",
+                         "inherited-fds-closed",
+                         "stdio-open",
+                         "stdio-detached",
+                         "signal-mask-reset",
+                         "signal-dispositions-reset",
+                         "env-sanitized",
+                         "pidfile-matches",
+                         "pidfile-locked",
+                         "single-instance",
+                         "second-instance-reports-failure",
+                         "sigterm-exits",
+                         "sigterm-cleanup",
+                         "sighup-handled",
+                         "core-dumps-disabled",
+                         "privileges-dropped",
+                         "root-directory",
+                         "stays-in-foreground",
+                         "sd-notify-ready"}) {
     const RuleDef* r = find_rule(id);
     ASSERT_NE(r, nullptr) << id;
     EXPECT_FALSE(std::string(r->doc.fix_c).empty()) << id;
@@ -439,7 +461,8 @@ TEST(Judge, InfoFailuresNeverGate) {
 TEST(Judge, WaiverTurnsFailureIntoWaivedAndUnusedWaiversAreMarked) {
   Observation o = good();
   o.daemons[0].cwd = "/srv";
-  Judgement j = judge(o, {{"cwd-root", "runs in its data dir", false}, {"umask-reset", "x", false}}, false);
+  Judgement j =
+      judge(o, {{"cwd-root", "runs in its data dir", false}, {"umask-reset", "x", false}}, false);
   EXPECT_TRUE(j.pass);
   EXPECT_TRUE(j.waivers[0].used);
   EXPECT_FALSE(j.waivers[1].used);
