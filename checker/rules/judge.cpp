@@ -56,11 +56,12 @@ RuleResult evaluate_rule(const RuleDef& rule, const Observation& obs) {
   r.message = "pid " + std::to_string(obs.daemons[worst].pid) + " (of " +
               std::to_string(vs.size()) + " daemons): " + vs[worst].message;
   nlohmann::json per = nlohmann::json::array();
-  for (size_t i = 0; i < vs.size(); ++i)
+  for (size_t i = 0; i < vs.size(); ++i) {
     per.push_back({{"pid", obs.daemons[i].pid},
                    {"status", to_string(vs[i].status)},
                    {"message", vs[i].message},
                    {"evidence", vs[i].evidence}});
+  }
   r.evidence = {{"daemons", per}};
   return r;
 }
@@ -79,12 +80,12 @@ Judgement judge(const Observation& obs, std::vector<Waiver> waivers, bool strict
     RuleResult r = evaluate_rule(rule, obs);
     one_line(r.message);
     if (r.status == Status::Fail || r.status == Status::Error) {
-      for (auto& w : waivers)
-        if (w.id == r.id) {
-          w.used = true;
-          r.status = Status::Waived;
-          r.waiver_reason = w.reason;
-        }
+      for (auto& w : waivers) {
+        if (w.id != r.id) continue;
+        w.used = true;
+        r.status = Status::Waived;
+        r.waiver_reason = w.reason;
+      }
     }
     bool gates =
         r.severity == Severity::Required || (strict && r.severity == Severity::Recommended);
