@@ -76,10 +76,11 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   if (opt.expect_cwd) o.expect.cwd = expand_tmp(*opt.expect_cwd, tmp);
   if (opt.expect_root) o.expect.root = expand_tmp(*opt.expect_root, tmp);
 
-  if (auto exe = resolve_executable(argv.at(0)); !exe)
-    return Error{"cannot execute the target: " + exe.error().message};
+  auto exe = resolve_executable(argv.at(0));
+  if (!exe) return Error{"cannot execute the target: " + exe.error().message};
 
   LaunchPlan plan = default_plan(argv, tmp);
+  plan.exec_path = *exe;
   const bool systemd = opt.profile == "systemd";
   std::optional<NotifyListener> notify;
   if (systemd) {

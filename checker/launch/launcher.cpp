@@ -88,13 +88,15 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
 // The last steps before exec, in the target: the inheritance of a messy shell.
 [[noreturn]] void exec_target(const LaunchPlan& plan, const std::vector<std::string>& env,
                               int slave, int err_w, int planted_file, int planted_pipe) {
+  int report_fd = err_w;  // moves above the target's numbers below
   auto fail = [&](int err) {
-    write_all(err_w, &err, sizeof err);
+    write_all(report_fd, &err, sizeof err);
     ::_exit(127);
   };
   // Park what we keep above the numbers the target will see, close the rest.
   int s = ::fcntl(slave, F_DUPFD_CLOEXEC, 10);
   int e = ::fcntl(err_w, F_DUPFD_CLOEXEC, 10);
+  if (e >= 0) report_fd = e;
   int pf = ::fcntl(planted_file, F_DUPFD_CLOEXEC, 10);
   int pp = ::fcntl(planted_pipe, F_DUPFD_CLOEXEC, 10);
   if (s < 0 || e < 0 || pf < 0 || pp < 0) fail(errno);
@@ -121,7 +123,11 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
   argv.push_back(nullptr);
   for (const auto& kv : env) envp.push_back(const_cast<char*>(kv.c_str()));
   envp.push_back(nullptr);
-  ::execvpe(argv[0], argv.data(), envp.data());
+  // The target starts in {tmp}: a relative command was resolved beforehand.
+  if (plan.exec_path.empty())
+    ::execvpe(argv[0], argv.data(), envp.data());
+  else
+    ::execve(plan.exec_path.c_str(), argv.data(), envp.data());
   fail(errno);
   ::_exit(127);
 }
@@ -223,7 +229,12 @@ Result<std::string> resolve_executable(const std::string& name) {
       return Error{path + ": not executable (" + std::strerror(errno) + ")"};
     return path;
   };
-  if (name.find('/') != std::string::npos) return check(name);
+  if (name.find('/') != std::string::npos) {
+    if (name[0] == '/') return check(name);
+    char cwd[4096];
+    if (!::getcwd(cwd, sizeof cwd)) return Error{errno_text("getcwd")};
+    return check(std::string(cwd) + "/" + name);
+  }
   const char* path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
   size_t start = 0;
@@ -231,7 +242,11 @@ Result<std::string> resolve_executable(const std::string& name) {
     size_t end = dirs.find(':', start);
     if (end == std::string::npos) end = dirs.size();
     std::string dir = dirs.substr(start, end - start);
-    if (dir.empty()) dir = ".";
+    if (dir.empty() || dir[0] != '/') {  // a relative PATH entry: relative to here
+      char cwd[4096];
+      if (!::getcwd(cwd, sizeof cwd)) return Error{errno_text("getcwd")};
+      dir = std::string(cwd) + (dir.empty() ? "" : "/" + dir);
+    }
     if (auto r = check(dir + "/" + name)) return r;
     start = end + 1;
   }

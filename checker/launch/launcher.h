@@ -20,6 +20,7 @@ namespace dc {
 
 struct LaunchPlan {
   std::vector<std::string> argv;  // {tmp} already expanded
+  std::string exec_path;          // what to execute; "" means argv[0] through PATH
   std::string tmp_dir;
   bool target_leads_session = false;
   unsigned umask = 047;
@@ -60,8 +61,9 @@ struct LaunchError {
 };
 Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why = nullptr);
 
-// Resolves argv[0] like execvp would; Error when it is missing or not
-// executable, so that a bad target is reported before anything starts.
+// Resolves argv[0] like execvp would, to an absolute path (the target starts
+// in another directory); Error when it is missing or not executable, so that a
+// bad target is reported before anything starts.
 Result<std::string> resolve_executable(const std::string& name);
 
 }  // namespace dc

@@ -186,6 +186,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     pf_before = observe::read_pidfile(o.pidfile->path);
   }
   LaunchPlan plan = default_plan(first.argv, first.tmp_dir);
+  plan.exec_path = first.exec_path;
   auto launched = start_launch(plan);
   if (!launched) {
     p.ran = false;
@@ -313,6 +314,7 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
     for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmpl));
     LaunchPlan plan = default_plan(argv, tmpl);
     plan.target_leads_session = true;
+    plan.exec_path = first.exec_path;
     plan.extra_env = first.extra_env;
     size_t reaped_before = reaper.reaped().size();
     {

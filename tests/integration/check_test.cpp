@@ -143,6 +143,30 @@ TEST(Check, GlibcDaemonIsFoundAndJudged) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// The target starts in {tmp}; a command given relative to where daemoncheck
+// was started must still be found.
+TEST(Check, RelativeCommandPathIsResolvedBeforeLaunch) {
+  auto r = run_checker({"--race-trials", "1", "--pidfile", "{tmp}/d.pid", "--", "../fixtures/fixture_daemon",
+                        "--pidfile", "{tmp}/d.pid"});
+  EXPECT_EQ(r.exit_status, 0) << r.err << r.message("parent-exits");
+  EXPECT_EQ(r.status("parent-exits"), "pass");
+}
+
+// An interpreter that does not exist makes exec() fail after the checks on
+// the file itself: still exit 3 with one line, no report.
+TEST(Check, ExecFailureIsReportedAsCannotRun) {
+  char tmpl[] = "/tmp/dc-exec-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string script = std::string(tmpl) + "/s";
+  std::ofstream(script) << "#!/nonexistent/interpreter\n";
+  ::chmod(script.c_str(), 0755);
+  auto r = run_checker({"--", script});
+  EXPECT_EQ(r.exit_status, 3);
+  EXPECT_NE(r.err.find("cannot execute"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.left_behind.empty());
+  std::filesystem::remove_all(tmpl);
+}
+
 TEST(Check, ExpectCwdAcceptsTmpToken) {
   auto r = run_checker(fixture({"--keep-cwd"}, true, {"--expect-cwd", "{tmp}"}));
   EXPECT_EQ(r.status("cwd-root"), "pass") << r.message("cwd-root");
