@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# Whole-run benchmark of daemoncheck on the fixture daemon (issue 8).
+#
+#   bench/whole_run.sh [-b BUILD_DIR] [-n RUNS] [-o OUT_DIR] [--no-hyperfine]
+#                      [--with-no-pidfile]
+#
+# Measures, median of RUNS (default 20) each:
+#   a   full check, probes and 5 race trials      (fixture --pidfile)
+#   b   full check, --race-trials 0               (fixture --pidfile)
+#   c   a daemon ready in ~1 ms: the same check as b; the fixture with a
+#       pidfile is ready about 1 ms after exec, so c is b's figure, and the
+#       one the overhead is computed from
+#   a0  / b0: a and b without a pidfile, with --with-no-pidfile only: the
+#       fixture then takes no lock, the second-instance probe meets a second
+#       daemon and waits for it the whole start timeout (10 s), so these cost
+#       about 10 s each run
+#   d   the target's own start + stop, no checker: run the fixture (it returns
+#       once the daemon is ready), SIGTERM the daemon, wait until it has
+#       removed its pidfile (it does so just before exiting)
+# and daemoncheck's peak RSS (GNU time's "maximum resident set size": the
+# largest of daemoncheck and the children it reaped).
+#
+# Wall time: the script's own loop (bash's EPOCHREALTIME around each run,
+# GNU time's fork+exec included, about 1 ms); the targets use it, so that c
+# and d are measured the same way. hyperfine's median is printed beside it
+# as a cross-check when hyperfine is installed (and not --no-hyperfine); it
+# runs after the loop, so on a loaded machine the two can differ widely. The per-phase split comes from the scorecard's
+# timings_ms (each run writes --json to OUT_DIR). Needs bash, jq, GNU time.
+#
+# Targets: full check without race trials <= 100 ms wall; checker overhead
+# (c - d) <= 10 ms; peak RSS <= 16 MiB. The script prints PASS/MISS for each
+# but always exits 0 when it could measure: on a loaded machine the figures
+# are for reading, not for gating.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+build="$root/build-bench"
+runs=20
+out=""
+use_hyperfine=1
+no_pidfile_cases=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -b) build=$2; shift 2 ;;
+    -n) runs=$2; shift 2 ;;
+    -o) out=$2; shift 2 ;;
+    --no-hyperfine) use_hyperfine=0; shift ;;
+    --with-no-pidfile) no_pidfile_cases=1; shift ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    *) echo "whole_run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+checker="$build/checker/daemoncheck"
+fixture="$build/tests/fixtures/fixture_daemon"
+for f in "$checker" "$fixture"; do
+  [ -x "$f" ] || { echo "whole_run.sh: $f missing: build first (cmake --build $build)" >&2; exit 3; }
+done
+command -v jq >/dev/null || { echo "whole_run.sh: needs jq" >&2; exit 3; }
+[ -x /usr/bin/time ] || { echo "whole_run.sh: needs GNU time (/usr/bin/time)" >&2; exit 3; }
+if [ "$use_hyperfine" = 1 ] && ! command -v hyperfine >/dev/null; then use_hyperfine=0; fi
+
+[ -n "$out" ] || out=$(mktemp -d "${TMPDIR:-/tmp}/dc-whole-run-XXXXXX")
+mkdir -p "$out"
+# The checker's temp folders go to a folder of our own, counted at the end.
+export TMPDIR="$out/tmp"
+mkdir -p "$TMPDIR" "$out/reports"
+
+# --- helpers -------------------------------------------------------------
+
+median() {  # numbers on stdin -> median
+  sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
+}
+maxof() { sort -g | tail -1; }
+# Microseconds since the epoch, without a fork (bash 5's EPOCHREALTIME).
+now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
+
+# Commands of the cases: checker options, then the target.
+case_args() {
+  case "$1" in
+    a)  echo "--pidfile {tmp}/d.pid -- $fixture --pidfile {tmp}/d.pid" ;;
+    b|c) echo "--race-trials 0 --pidfile {tmp}/d.pid -- $fixture --pidfile {tmp}/d.pid" ;;
+    a0) echo "-- $fixture" ;;
+    b0) echo "--race-trials 0 -- $fixture" ;;
+  esac
+}
+
+describe() {
+  case "$1" in
+    a)  echo "full check, 5 race trials (pidfile)" ;;
+    b)  echo "full check, --race-trials 0 (pidfile)" ;;
+    c)  echo "daemon ready in ~1 ms (= b)" ;;
+    a0) echo "full check, 5 race trials, no pidfile" ;;
+    b0) echo "full check, --race-trials 0, no pidfile" ;;
+    d)  echo "target alone: start + SIGTERM + exit" ;;
+  esac
+}
+
+# The target alone: start, stop, wait for the pidfile to go, in the folder
+# $1 (made beforehand, so that no fork but the target's is timed). The pid
+# is the one its own pidfile names, checked to be the fixture (same inode as
+# /proc/PID/exe) before it is signalled.
+target_alone() {
+  local dir=$1 pid
+  "$fixture" --pidfile "$dir/d.pid"
+  pid=$(<"$dir/d.pid")
+  if [ "/proc/$pid/exe" -ef "$fixture" ]; then
+    kill -TERM "$pid"
+    while [ -e "$dir/d.pid" ]; do :; done
+  fi
+}
+
+# Fixture processes this script started: their command line names our TMPDIR
+# (the checker expands {tmp} under it) and their executable is the fixture.
+ours() {
+  local p
+  for p in $(pgrep -f -- "$TMPDIR" || true); do
+    [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$fixture")" ] && echo "$p"
+  done
+}
+finish() {
+  local p
+  for p in $(ours); do kill -KILL "$p" 2>/dev/null || true; done
+}
+trap finish EXIT
+
+declare -A wall_ms rss_kb
+
+run_checker_case() {  # case -> per-run wall ms, RSS and phases
+  local c=$1 i t0 t1 args
+  args=$(case_args "$c")
+  : >"$out/$c.wall" ; : >"$out/$c.rss"
+  for ((i = 1; i <= runs; i++)); do
+    t0=$(now_us)
+    # shellcheck disable=SC2086
+    /usr/bin/time -f "%M" -o "$out/$c.time.$i" \
+      "$checker" --quiet --report-dir "$out/reports" --json "$out/$c.run.$i.json" $args \
+      </dev/null >/dev/null 2>"$out/$c.err.$i" || true
+    t1=$(now_us)
+    echo $(( t1 - t0 )) | awk '{printf "%.3f\n", $1/1000}' >>"$out/$c.wall"
+    tail -1 "$out/$c.time.$i" >>"$out/$c.rss"
+  done
+}
+
+run_alone_case() {
+  local i t0 t1 dir
+  : >"$out/d.wall"
+  for ((i = 1; i <= runs; i++)); do
+    dir=$(mktemp -d "$TMPDIR/alone-XXXXXX")
+    t0=$(now_us)
+    target_alone "$dir"
+    t1=$(now_us)
+    rm -rf "$dir"
+    echo $(( t1 - t0 )) | awk '{printf "%.3f\n", $1/1000}' >>"$out/d.wall"
+  done
+}
+
+# Median ms of a checker case from hyperfine (-N: no shell in between; -i:
+# cases whose verdict is fail exit 1). The target alone is not measured with
+# hyperfine: it needs a shell, whose own start would be counted.
+hyperfine_median() {
+  local c=$1
+  hyperfine --runs "$runs" --warmup 2 -N -i --export-json "$out/$c.hyperfine.json" --style none \
+    "$checker --quiet --report-dir $out/reports $(case_args "$c")" >/dev/null 2>&1 || { echo nan; return; }
+  jq '.results[0].median * 1000' "$out/$c.hyperfine.json"
+}
+
+# --- measure -------------------------------------------------------------
+
+echo "daemoncheck whole-run benchmark: $runs runs per case; load: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
+echo "checker: $checker"
+echo "output:  $out"
+echo
+
+cases=(a b)
+[ "$no_pidfile_cases" = 1 ] && cases+=(a0 b0)
+for c in "${cases[@]}"; do run_checker_case "$c"; done
+run_alone_case
+
+for c in "${cases[@]}" d; do
+  wall_ms[$c]=$(median <"$out/$c.wall")
+done
+for c in "${cases[@]}"; do rss_kb[$c]=$(maxof <"$out/$c.rss"); done
+wall_ms[c]=${wall_ms[b]}
+rss_kb[c]=${rss_kb[b]}
+
+declare -A hf_ms
+if [ "$use_hyperfine" = 1 ]; then
+  for c in "${cases[@]}"; do hf_ms[$c]=$(hyperfine_median "$c"); done
+  hf_ms[c]=${hf_ms[b]}
+fi
+
+# --- report --------------------------------------------------------------
+
+printf '%-4s %-42s %12s %12s %12s\n' case what "median ms" "hyperfine" "peak RSS"
+for c in a b c "${cases[@]:2}" d; do
+  hf="-"; [ "$use_hyperfine" = 1 ] && [ -n "${hf_ms[$c]:-}" ] && hf=$(printf '%.1f' "${hf_ms[$c]}")
+  rss="-"; [ -n "${rss_kb[$c]:-}" ] && rss=$(awk -v k="${rss_kb[$c]}" 'BEGIN {printf "%.1f MiB", k/1024}')
+  printf '%-4s %-42s %12.1f %12s %12s\n' "$c" "$(describe "$c")" "${wall_ms[$c]}" "$hf" "$rss"
+done
+echo
+
+echo "Where the time goes (median of timings_ms over the runs, ms):"
+phases="launch settle observe hangup second_instance sighup sigterm race_trials cleanup"
+printf '%-4s' case; for p in $phases; do printf ' %9.9s' "$p"; done; printf ' %9s %9s\n' "sum" "duration"
+for c in "${cases[@]}"; do
+  printf '%-4s' "$c"
+  sum=0
+  for p in $phases; do
+    m=$(for f in "$out/$c".run.*.json; do jq -r --arg p "$p" '.timings_ms[$p] // empty' "$f" 2>/dev/null; done | median)
+    printf ' %9.1f' "$m"
+    sum=$(awk -v s="$sum" -v m="$m" 'BEGIN {if (m=="nan") m=0; print s+m}')
+  done
+  dur=$(for f in "$out/$c".run.*.json; do jq -r '.duration_ms // empty' "$f" 2>/dev/null; done | median)
+  printf ' %9.1f %9.1f\n' "$sum" "$dur"
+done
+echo
+
+verdicts=$(for f in "$out"/b.run.*.json; do jq -r '.summary.verdict // "none"' "$f" 2>/dev/null || echo none; done | sort | uniq -c | tr '\n' ' ')
+echo "verdicts of b runs: $verdicts"
+
+base=${wall_ms[b]}
+alone=${wall_ms[d]}
+overhead=$(awk -v c="$base" -v d="$alone" 'BEGIN {printf "%.1f", c-d}')
+maxrss=$(for c in "${cases[@]}"; do echo "${rss_kb[$c]}"; done | maxof)
+check() { awk -v v="$1" -v t="$2" 'BEGIN {print (v<=t) ? "PASS" : "MISS"}'; }
+echo "targets:"
+printf '  full check without race trials (b) <= 100 ms:  %7.1f ms  %s\n' "$base" "$(check "$base" 100)"
+printf '  checker overhead (c - d)           <= 10 ms:   %7.1f ms  %s\n' "$overhead" "$(check "$overhead" 10)"
+printf '  peak RSS of daemoncheck            <= 16 MiB:  %7.1f MiB %s\n' \
+  "$(awk -v k="$maxrss" 'BEGIN {print k/1024}')" "$(check "$maxrss" 16384)"
+echo
+left_tmp=$(find "$TMPDIR" -mindepth 1 -maxdepth 1 | wc -l)
+echo "left behind: $left_tmp entries under TMPDIR, $(ours | wc -w) fixture processes of this run"

@@ -1,0 +1,424 @@
+// Hostile and broken targets (issue 8). Each test runs the real daemoncheck on
+// one fixture of this folder and wants:
+//   - a scorecard (exit 0 or 1, never a crash, never a hang) with the
+//     expected finding, or exit 3 with one line on stderr for a target that
+//     cannot be run;
+//   - nothing left running: no process re-parented to this test (a child
+//     subreaper, see tests/integration/checker_run.h);
+//   - nothing written outside the run's own folders: the TMPDIR given to
+//     daemoncheck is empty again, the report folder holds the one scorecard,
+//     / and the system files a fixture points at are unchanged.
+// Every run gets small start and stop timeouts and 0 or 1 race trials, so a
+// test takes seconds; each is also bounded by its ctest TIMEOUT. (A target
+// that takes no pidfile lock leaves a second daemon in the second-instance
+// probe, which then waits the whole start timeout: hence --start-timeout 2.)
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "checker_run.h"
+
+namespace dc::test {
+namespace {
+
+std::string hostile(const std::string& name) { return std::string(DC_HOSTILE_DIR) + "/" + name; }
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+// Processes whose parent is this test (all that daemoncheck leaves behind end
+// up here: the test is a child subreaper once run_checker has run).
+std::vector<int> my_live_children() {
+  std::vector<int> out;
+  const int me = ::getpid();
+  if (DIR* d = ::opendir("/proc")) {
+    while (dirent* e = ::readdir(d)) {
+      int pid = std::atoi(e->d_name);
+      if (pid <= 0) continue;
+      std::string text = slurp("/proc/" + std::string(e->d_name) + "/stat");
+      auto close = text.rfind(')');
+      if (close == std::string::npos || close + 2 >= text.size()) continue;
+      std::istringstream rest(text.substr(close + 2));
+      char state = 0;
+      int ppid = 0;
+      rest >> state >> ppid;
+      if (ppid == me && state != 'Z') out.push_back(pid);
+    }
+    ::closedir(d);
+  }
+  return out;
+}
+
+// The harness SIGKILLs what it found left behind; what those processes had
+// started is re-parented here afterwards. End all of it (they are all our
+// own children), for up to 5 s, and reap. Returns how many were killed.
+int sweep_children() {
+  int killed = 0;
+  for (int round = 0; round < 500; ++round) {
+    auto left = my_live_children();
+    int st = 0;
+    while (::waitpid(-1, &st, WNOHANG) > 0) {
+    }
+    if (left.empty()) break;
+    for (int pid : left) {
+      ::kill(pid, SIGKILL);  // our own child: verified by its ppid just above
+      ++killed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  int st = 0;
+  while (::waitpid(-1, &st, WNOHANG) > 0) {
+  }
+  return killed;
+}
+
+std::set<std::string> entries(const std::string& dir) {
+  std::set<std::string> out;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) out.insert(e->d_name);
+    ::closedir(d);
+  }
+  return out;
+}
+
+// A file's identity and content, to show it was not touched.
+struct FileSnapshot {
+  bool exists = false;
+  ino_t ino = 0;
+  mode_t mode = 0;
+  off_t size = 0;
+  timespec mtime{}, ctime{};
+  std::string content;
+  static FileSnapshot of(const std::string& path) {
+    FileSnapshot s;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return s;
+    s.exists = true;
+    s.ino = st.st_ino;
+    s.mode = st.st_mode;
+    s.size = st.st_size;
+    s.mtime = st.st_mtim;
+    s.ctime = st.st_ctim;
+    s.content = slurp(path);
+    return s;
+  }
+  bool operator==(const FileSnapshot& o) const {
+    return exists == o.exists && ino == o.ino && mode == o.mode && size == o.size &&
+           mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec &&
+           ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec && content == o.content;
+  }
+};
+
+// Field 22 of /proc/PID/stat: a process's identity across pid reuse.
+std::string start_time_of(int pid) {
+  std::string text = slurp("/proc/" + std::to_string(pid) + "/stat");
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && (rest >> field); ++i) {
+  }
+  return field;
+}
+
+// One run's private folders: TMPDIR for daemoncheck (its {tmp} folders go
+// there) and the report folder.
+class Hostile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/dc-hostile-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    tmp_ = root_ + "/tmp";
+    reports_ = root_ + "/reports";
+    ASSERT_EQ(::mkdir(tmp_.c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir(reports_.c_str(), 0755), 0);
+    slash_before_ = entries("/");
+  }
+
+  void TearDown() override {
+    int swept = sweep_children();
+    EXPECT_EQ(swept, 0) << swept << " more processes had to be killed after the run";
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  }
+
+  // daemoncheck ARGS with TMPDIR set to our folder, --json - --quiet, and the
+  // report folder; the wall time is kept in wall_ms_.
+  CheckerRun check(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--report-dir", reports_});
+    auto t0 = std::chrono::steady_clock::now();
+    CheckerRun r = run_checker_interrupted(args, tmp_, "", 0);  // signal 0: not interrupted
+    wall_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  }
+
+  // The promises every hostile run keeps.
+  void expect_clean(const CheckerRun& r, bool scorecard = true) {
+    if (scorecard) {
+      ASSERT_TRUE(r.scorecard.is_object()) << "exit " << r.exit_status << ", stderr: " << r.err;
+      EXPECT_TRUE(r.exit_status == 0 || r.exit_status == 1) << "exit " << r.exit_status << ": " << r.err;
+      EXPECT_EQ(count_entries(reports_), 1) << "the report folder should hold the one scorecard";
+    } else {
+      EXPECT_EQ(count_entries(reports_), 0) << "a report was written";
+    }
+    EXPECT_TRUE(r.left_behind.empty()) << r.left_behind.size() << " processes left behind";
+    EXPECT_EQ(count_entries(tmp_), 0) << "a temp folder was left in " << tmp_;
+    EXPECT_EQ(entries("/"), slash_before_) << "something was created or removed in /";
+  }
+
+  std::string rule_summary(const CheckerRun& r) const {
+    std::string s;
+    if (!r.scorecard.is_object()) return "no scorecard; stderr: " + r.err;
+    for (const auto& rule : r.scorecard["rules"])
+      s += std::string(rule["id"]) + "=" + std::string(rule["status"]) + " ";
+    return s;
+  }
+
+  std::string root_, tmp_, reports_;
+  std::set<std::string> slash_before_;
+  double wall_ms_ = 0;
+};
+
+// --- process-count and process-identity hostility -----------------------
+
+TEST_F(Hostile, BoundedForkBombIsJudgedAndEnded) {
+  auto r = check({"--race-trials", "1", "--start-timeout", "2", "--stop-timeout", "1", "--",
+                  hostile("hostile_forkbomb"), "200"});
+  expect_clean(r);
+  EXPECT_EQ(r.status("parent-exits"), "pass") << r.message("parent-exits");
+  // The second launch makes another bomb; the first bomb's children outlive it.
+  EXPECT_EQ(r.status("single-instance"), "fail") << r.message("single-instance");
+  EXPECT_EQ(r.status("sigterm-cleanup"), "fail") << r.message("sigterm-cleanup");
+  EXPECT_LT(wall_ms_, 30000) << rule_summary(r);
+}
+
+TEST_F(Hostile, IgnoringSigtermAndSigintIsKilledAtTheStopBound) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1", "--",
+                  hostile("hostile_ignore_term")});
+  expect_clean(r);
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.status("sigterm-exits"), "fail") << r.message("sigterm-exits");
+  EXPECT_EQ(r.status("new-session"), "pass");
+  double ms = r.scorecard.value("duration_ms", 0.0);
+  EXPECT_GT(ms, 1000) << "the stop timeout is waited";
+  // At most: the second daemon awaited for the start timeout (2 s), the stop
+  // timeout paid once (1 s), then SIGKILL.
+  EXPECT_LT(ms, 6000) << "the stop timeout is paid once, then SIGKILL";
+}
+
+TEST_F(Hostile, SetsidChainIsFollowedToItsLastGeneration) {
+  // A 200 ms quiet window: a generation stalled for 30 ms on a loaded machine
+  // must not end startup early.
+  auto r = check({"--race-trials", "0", "--start-timeout", "5", "--settle-ms", "200", "--",
+                  hostile("hostile_setsid_loop"), "200"});
+  expect_clean(r);
+  EXPECT_EQ(r.status("parent-exits"), "pass") << r.message("parent-exits");
+  EXPECT_EQ(r.status("new-session"), "pass") << r.message("new-session");
+  EXPECT_EQ(r.status("double-fork"), "pass") << r.message("double-fork");
+  ASSERT_TRUE(r.scorecard.contains("daemons"));
+  EXPECT_EQ(r.scorecard["daemons"].size(), 1u) << r.scorecard["daemons"].dump();
+}
+
+// A chain that re-forks for 3 s, longer than the start timeout: startup never
+// settles, and cleanup has to catch a process whose pid changes all the time.
+TEST_F(Hostile, RunawaySetsidChainIsStopped) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "1", "--stop-timeout", "1", "--",
+                  hostile("hostile_setsid_loop"), "100000", "3"});
+  expect_clean(r);
+  EXPECT_LT(wall_ms_, 15000) << rule_summary(r);
+}
+
+// A 100-generation chain (about 50 ms of forking) at default settings: the
+// second launch's chain is still forking while the checker's last scans run.
+// A single /proc scan can miss a chain member (its parent is read, then exits
+// and is reaped before its child is listed), so "one empty scan" is not
+// "nothing left". Five runs, none may leave anything.
+// With PID-namespace isolation the namespace dies with the checker; without
+// it (--no-isolation, or where the kernel refuses a namespace) only the
+// subreaper's scans stand between the chain and init.
+class HostileIsolation : public Hostile, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(HostileIsolation, ShortSetsidChainIsNeverLeftBehind) {
+  int leaked = 0;
+  std::string where;
+  for (int i = 0; i < 5; ++i) {
+    std::vector<std::string> args{"--race-trials", "0", "--start-timeout", "2", "--",
+                                  hostile("hostile_setsid_loop"), "100"};
+    if (!GetParam()) args.insert(args.begin(), "--no-isolation");
+    auto r = check(args);
+    ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+    // The harness counts at once; members still in flight show up a moment later.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    int late = sweep_children();
+    int n = static_cast<int>(r.left_behind.size()) + late;
+    if (n) where += "run " + std::to_string(i) + ": " + std::to_string(n) + " left; ";
+    leaked += n;
+  }
+  EXPECT_EQ(leaked, 0) << where;
+  EXPECT_EQ(count_entries(tmp_), 0);
+}
+INSTANTIATE_TEST_SUITE_P(Checker, HostileIsolation, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "Isolated" : "NoIsolation";
+                         });
+
+TEST_F(Hostile, ExecIntoAnotherProgramIsObservedAsThatProgram) {
+  // The exec follows the readiness byte; a 200 ms quiet window covers it.
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1", "--settle-ms", "200", "--",
+                  hostile("hostile_exec")});
+  expect_clean(r);
+  ASSERT_TRUE(r.scorecard.contains("daemons"));
+  ASSERT_EQ(r.scorecard["daemons"].size(), 1u) << r.scorecard["daemons"].dump();
+  EXPECT_EQ(r.scorecard["daemons"][0]["comm"], "sleep");
+  EXPECT_EQ(r.status("new-session"), "pass");
+  EXPECT_EQ(r.status("sigterm-exits"), "pass") << r.message("sigterm-exits");
+}
+
+TEST_F(Hostile, DroppingToNobodyIsSeenAndStillEnded) {
+  if (::geteuid() != 0) GTEST_SKIP() << "setuid needs root";
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--expect-user", "nobody", "--",
+                  hostile("hostile_setuid"), "nobody"});
+  expect_clean(r);
+  EXPECT_EQ(r.status("privileges-dropped"), "pass") << r.message("privileges-dropped");
+  EXPECT_EQ(r.status("sigterm-exits"), "pass") << r.message("sigterm-exits");
+}
+
+TEST_F(Hostile, DroppingToTheWrongUserFailsPrivilegesDropped) {
+  if (::geteuid() != 0) GTEST_SKIP() << "setuid needs root";
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--expect-user", "root", "--",
+                  hostile("hostile_setuid"), "nobody"});
+  expect_clean(r);
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.status("privileges-dropped"), "fail") << r.message("privileges-dropped");
+}
+
+// --- hostile pidfiles ----------------------------------------------------
+// A pidfile that never names a live descendant keeps startup waiting for the
+// whole start timeout (settle() waits for the pidfile to name the daemon), so
+// these runs use --start-timeout 2.
+
+TEST_F(Hostile, PidfileSymlinkToEtcPasswdIsNeverFollowed) {
+  const auto before = FileSnapshot::of("/etc/passwd");
+  ASSERT_TRUE(before.exists);
+  auto r = check({"--race-trials", "1", "--start-timeout", "2", "--pidfile", "{tmp}/d.pid", "--",
+                  hostile("hostile_pidfile"), "symlink",
+                  "{tmp}/d.pid"});
+  expect_clean(r);
+  EXPECT_TRUE(FileSnapshot::of("/etc/passwd") == before) << "/etc/passwd changed";
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.status("pidfile-matches"), "fail") << r.message("pidfile-matches");
+  EXPECT_NE(r.message("pidfile-matches").find("symbolic link"), std::string::npos) << r.message("pidfile-matches");
+  EXPECT_EQ(r.status("pidfile-locked"), "fail") << r.message("pidfile-locked");
+  EXPECT_EQ(r.out.find("root:x:0:0"), std::string::npos) << "the scorecard quotes /etc/passwd";
+}
+
+TEST_F(Hostile, PidfileNamingPid1NeverSignalsPid1) {
+  const std::string init_start = start_time_of(1);
+  ASSERT_FALSE(init_start.empty());
+  auto r = check({"--race-trials", "1", "--start-timeout", "2", "--stop-timeout", "1", "--pidfile", "{tmp}/d.pid", "--",
+                  hostile("hostile_pidfile"), "pid1", "{tmp}/d.pid"});
+  expect_clean(r);
+  EXPECT_EQ(start_time_of(1), init_start) << "pid 1 is not the process it was";
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.status("pidfile-matches"), "fail") << r.message("pidfile-matches");
+  // The daemon is found anyway (re-parented to the checker) and is the one
+  // that gets the signals.
+  ASSERT_TRUE(r.scorecard.contains("daemons"));
+  ASSERT_EQ(r.scorecard["daemons"].size(), 1u) << r.scorecard["daemons"].dump();
+  EXPECT_NE(r.scorecard["daemons"][0]["pid"], 1);
+  EXPECT_EQ(r.status("sigterm-exits"), "pass") << r.message("sigterm-exits");
+}
+
+TEST_F(Hostile, PidfileWithGarbageFailsPidfileMatches) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--pidfile", "{tmp}/d.pid", "--",
+                  hostile("hostile_pidfile"), "garbage",
+                  "{tmp}/d.pid"});
+  expect_clean(r);
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.status("pidfile-matches"), "fail") << r.message("pidfile-matches");
+  EXPECT_EQ(r.status("pidfile-locked"), "pass") << r.message("pidfile-locked");
+  EXPECT_EQ(r.status("single-instance"), "pass") << r.message("single-instance");
+}
+
+TEST_F(Hostile, OneMegabytePidfileIsReadBoundedAndFails) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--pidfile", "{tmp}/d.pid", "--",
+                  hostile("hostile_pidfile"), "huge",
+                  "{tmp}/d.pid"});
+  expect_clean(r);
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.status("pidfile-matches"), "fail") << r.message("pidfile-matches");
+  EXPECT_LT(r.out.size(), 256u * 1024) << "the scorecard carries the pidfile's megabyte";
+  EXPECT_LT(r.message("pidfile-matches").size(), 1000u) << r.message("pidfile-matches").substr(0, 200);
+}
+
+// --- terminal and descriptors --------------------------------------------
+
+// The checker never reads the pty master, so a target that writes more than
+// the terminal buffers blocks in write() and never exits: parent-exits fails
+// at the start timeout (a real terminal would have shown the text). The run
+// must still end, with everything cleaned up.
+TEST_F(Hostile, TenMegabytesOnTheTerminalDoNotHangTheCheck) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1", "--",
+                  hostile("hostile_flood_stdout"), "10"});
+  expect_clean(r);
+  EXPECT_LT(wall_ms_, 20000) << rule_summary(r);
+  EXPECT_EQ(r.status("parent-exits"), "fail") << r.message("parent-exits");
+}
+
+TEST_F(Hostile, ClosingEveryDescriptorFailsStdioOpen) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--settle-ms", "200", "--",
+                  hostile("hostile_close_all")});
+  expect_clean(r);
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.status("stdio-open"), "fail") << r.message("stdio-open");
+  EXPECT_EQ(r.status("inherited-fds-closed"), "pass") << r.message("inherited-fds-closed");
+  EXPECT_EQ(r.status("no-controlling-tty"), "pass") << r.message("no-controlling-tty");
+}
+
+// --- targets that cannot run ----------------------------------------------
+
+TEST_F(Hostile, NonExecutableTargetExits3WithoutAReport) {
+  std::string target = root_ + "/not-executable";
+  {
+    std::ofstream f(target);
+    f << "#!/bin/sh\nexit 0\n";
+  }
+  ASSERT_EQ(::chmod(target.c_str(), 0644), 0);
+  auto r = check({"--race-trials", "0", "--", target});
+  EXPECT_EQ(r.exit_status, 3) << r.err;
+  EXPECT_NE(r.err.find("not executable"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  expect_clean(r, false);
+}
+
+TEST_F(Hostile, MissingInterpreterExits3WithoutAReport) {
+  std::string target = root_ + "/bad-interpreter";
+  {
+    std::ofstream f(target);
+    f << "#!/nonexistent/interpreter\n";
+  }
+  ASSERT_EQ(::chmod(target.c_str(), 0755), 0);
+  auto r = check({"--race-trials", "0", "--", target});
+  EXPECT_EQ(r.exit_status, 3) << r.err << rule_summary(r);
+  EXPECT_NE(r.err.find("cannot execute"), std::string::npos) << r.err;
+  expect_clean(r, false);
+}
+
+}  // namespace
+}  // namespace dc::test
