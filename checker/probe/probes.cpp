@@ -204,11 +204,16 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     except.push_back(L2.facts.holder_pid);
     return live_descendants(except);
   };
-  // Finished as soon as the second launch's processes are gone; a second
-  // daemon that stays alive costs the start timeout.
+  // Finished as soon as the second launch's processes are gone. While some
+  // are alive the bound is the settle bound: a refusing instance runs the same
+  // start-up code as the first one did, so it gets four times the first
+  // launch's time to ready (at least 500 ms, at most the start timeout).
+  const double first_ready = o.launch.ready_ms;
+  const double bound = std::clamp(4 * first_ready, 500.0, opt.start_timeout_s * 1000);
+  const double deadline = reaper.now_ms() + bound;
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
-    wait_exits(ts, t0 + opt.start_timeout_s * 1000);
-    if (reaper.now_ms() >= t0 + opt.start_timeout_s * 1000) break;
+    wait_exits(ts, deadline);
+    if (reaper.now_ms() >= deadline) break;
   }
   p.left_behind = newcomers();
   for (pid_t pid : p.left_behind)

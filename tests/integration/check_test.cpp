@@ -332,6 +332,22 @@ TEST(Probes, ParentExitingBeforeSetsidLosesTheRace) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// glibc daemon(0, 0): the launch must not kill it (the target is never the
+// session leader), and it is judged for what it does and does not do.
+TEST(Probes, GlibcDaemonIsFoundEveryTimeAndLosesTheRace) {
+  for (int run = 0; run < 3; ++run) {
+    auto r = run_checker({"--", glibc_daemon_path()});
+    ASSERT_EQ(r.status("parent-exits"), "pass") << r.message("parent-exits");
+    EXPECT_EQ(r.status("new-session"), "pass");
+    EXPECT_EQ(r.status("double-fork"), "fail");
+    EXPECT_EQ(r.status("umask-reset"), "fail");
+    EXPECT_EQ(r.status("inherited-fds-closed"), "fail");
+    EXPECT_EQ(r.status("race-free-startup"), "fail");
+    EXPECT_NE(r.message("race-free-startup").find("SIGHUP"), std::string::npos) << r.message("race-free-startup");
+    EXPECT_TRUE(r.left_behind.empty());
+  }
+}
+
 TEST(Probes, GlibcDaemonLosesTheRaceAndSetsidFirstWins) {
   auto lost = run_checker(
       {"--race-trials", "5", "--", "/bin/sh", "-c", "exec " + fixture_path() + " --race"});

@@ -46,6 +46,7 @@ std::string checker_path() {
 std::string fixture_path() {
   return DC_FIXTURE;
 }
+std::string glibc_daemon_path() { return DC_GLIBC_DAEMON; }
 std::string report_dir() {
   return DC_REPORT_DIR;
 }

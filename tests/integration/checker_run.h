@@ -37,6 +37,7 @@ int count_entries(const std::string& dir);
 // Build-tree paths, from compile definitions.
 std::string checker_path();
 std::string fixture_path();
+std::string glibc_daemon_path();
 std::string report_dir();
 
 }  // namespace dc::test
