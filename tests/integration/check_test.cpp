@@ -381,15 +381,25 @@ TEST(Systemd, ForkingServiceFailsStaysInForeground) {
 }
 
 TEST(Attach, ObservesWithoutSignalling) {
-  // A daemon started outside the checker: this test's own child.
+  // A daemon started outside the checker: this test's own child, observed
+  // once it has finished setting itself up.
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
   pid_t pid = ::fork();
   if (pid == 0) {
     ::setsid();
-    ::chdir("/");
+    if (::chdir("/") != 0) ::_exit(1);
     int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
+    if (::write(ready[1], "r", 1) != 1) ::_exit(1);
+    ::close(ready[0]);
+    ::close(ready[1]);
     for (;;) ::pause();
   }
+  ::close(ready[1]);
+  char c;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ::close(ready[0]);
   auto r = run_checker_sparing({"--attach", std::to_string(pid)}, pid);
   EXPECT_EQ(r.status("cwd-root"), "pass");
   EXPECT_EQ(r.status("parent-exits"), "skip");
