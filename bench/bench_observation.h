@@ -87,8 +87,8 @@ inline Observation realistic_observation() {
   d.sig_ign = uint64_t{1} << (SIGPIPE - 1);
   d.sig_cgt = (uint64_t{1} << (SIGTERM - 1)) | (uint64_t{1} << (SIGHUP - 1)) |
               (uint64_t{1} << (SIGINT - 1)) | (uint64_t{1} << (SIGCHLD - 1));
-  d.environ = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-               "LANG=C.UTF-8", "HOME=/", "TZ=UTC"};
+  d.environ = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8",
+               "HOME=/", "TZ=UTC"};
   d.environ_key_value = true;
   d.core_known = true;
   d.core_soft = 0;
@@ -140,9 +140,9 @@ inline Observation realistic_observation() {
     race.trials.push_back(t);
   }
   o.race_trials = 5;
-  o.phase_ms = {{"launch", 1.1},      {"settle", 3.0},  {"observe", 0.8},
-                {"hangup", 2.3},      {"second_instance", 6.1}, {"sighup", 1.2},
-                {"sigterm", 1.4},     {"race_trials", 38.0},    {"cleanup", 0.4}};
+  o.phase_ms = {{"launch", 1.1},  {"settle", 3.0},          {"observe", 0.8},
+                {"hangup", 2.3},  {"second_instance", 6.1}, {"sighup", 1.2},
+                {"sigterm", 1.4}, {"race_trials", 38.0},    {"cleanup", 0.4}};
   return o;
 }
 

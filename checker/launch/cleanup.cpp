@@ -59,25 +59,42 @@ CleanupReport kill_all_descendants(double grace_ms) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   CleanupReport rep;
-  for (int round = 0; round < 50; ++round) {
+  auto note = [&](std::vector<pid_t>& list, const Target& t) {
+    if (std::find(list.begin(), list.end(), t.pid) != list.end()) return;
+    list.push_back(t.pid);
+    rep.comms.push_back(t.comm);
+  };
+  // 1. SIGTERM: the polite request, with grace_ms to act on it.
+  auto first = live_descendants();
+  for (auto& t : first) {
+    send_signal(t.fd.get(), SIGTERM);
+    send_signal(t.fd.get(), SIGCONT);  // a stopped process acts on SIGTERM only when continued
+  }
+  if (!first.empty()) wait_all_exit(first, reaper.now_ms() + grace_ms);
+  for (auto& t : first)
+    if (!pidfd_alive(t.fd.get())) note(rep.terminated, t);
+  // 2. SIGKILL whatever is left or has appeared since. Each process is
+  // stopped first so that it cannot fork any more. A chain of processes that
+  // fork and exit can still slip between two reads of /proc, but each of its
+  // links is re-parented to the checker and reaped here: the tree counts as
+  // empty only after two empty scans with nothing reaped in between.
+  const double give_up = reaper.now_ms() + 10000;
+  for (int quiet = 0; quiet < 2 && reaper.now_ms() < give_up;) {
+    const size_t reaped_before = reaper.reaped().size();
+    reaper.reap_now();
     auto ts = live_descendants();
-    if (ts.empty()) break;
-    for (auto& t : ts) {
-      send_signal(t.fd.get(), SIGTERM);
-      send_signal(t.fd.get(), SIGCONT);  // a stopped process acts on SIGTERM only when continued
+    if (ts.empty()) {
+      reaper.wait({}, reaper.now_ms() + 1);  // let a fork in flight land in /proc
+      quiet = reaper.reaped().size() == reaped_before ? quiet + 1 : 0;
+      continue;
     }
-    wait_all_exit(ts, reaper.now_ms() + (round == 0 ? grace_ms : 50));
+    quiet = 0;
+    for (auto& t : ts) send_signal(t.fd.get(), SIGSTOP);
     for (auto& t : ts) {
-      bool alive = pidfd_alive(t.fd.get());
-      if (alive) send_signal(t.fd.get(), SIGKILL);
-      auto& list = alive ? rep.killed : rep.terminated;
-      if (std::find(list.begin(), list.end(), t.pid) == list.end()) {
-        list.push_back(t.pid);
-        rep.comms.push_back(t.comm);
-      }
+      send_signal(t.fd.get(), SIGKILL);
+      note(rep.killed, t);
     }
     wait_all_exit(ts, reaper.now_ms() + 2000);
-    reaper.reap_now();
   }
   reaper.reap_now();
   rep.ms = reaper.now_ms() - t0;

@@ -42,7 +42,7 @@ static inline void hostile_null_stdio(void) {
  * daemon with the readiness pipe's write end in *ready_w: write one byte to
  * it once ready (hostile_ready()). The launched process exits 0 when the
  * byte arrives, 1 when the daemon died first. */
-static inline void hostile_daemonize(int *ready_w) {
+static inline void hostile_daemonize(int* ready_w) {
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) < 0) exit(1);
   pid_t pid = fork();
@@ -73,13 +73,14 @@ static inline void hostile_daemonize(int *ready_w) {
 }
 
 static inline void hostile_ready(int ready_w) {
-  if (write(ready_w, "r", 1) < 0) { /* the launcher is gone: fine */ }
+  if (write(ready_w, "r", 1) < 0) { /* the launcher is gone: fine */
+  }
   close(ready_w);
 }
 
 /* Writes len bytes of data to path, created with O_NOFOLLOW|O_EXCL (never
  * through a link). Returns the open descriptor, or -1. */
-static inline int hostile_write_file(const char *path, const char *data, size_t len) {
+static inline int hostile_write_file(const char* path, const char* data, size_t len) {
   int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return -1;
   size_t off = 0;

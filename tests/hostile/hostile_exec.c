@@ -5,13 +5,13 @@
  *   hostile_exec [PROGRAM [ARGS...]]                                        */
 #include "hostile_common.h"
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int ready;
   hostile_daemonize(&ready);
-  char *env[] = {"PATH=/usr/bin:/bin", NULL};
-  char *def[] = {"sleep", "300", NULL};
-  char **args = argc > 1 ? argv + 1 : def;
-  const char *prog = argc > 1 ? argv[1] : "/bin/sleep";
+  char* env[] = {"PATH=/usr/bin:/bin", NULL};
+  char* def[] = {"sleep", "300", NULL};
+  char** args = argc > 1 ? argv + 1 : def;
+  const char* prog = argc > 1 ? argv[1] : "/bin/sleep";
   /* The readiness pipe is close-on-exec: the launcher sees EOF at the exec
    * if the byte was not sent; send it first. */
   hostile_ready(ready);

@@ -4,7 +4,7 @@
  *   hostile_flood_stdout [MEGABYTES]                                        */
 #include "hostile_common.h"
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   long mb = argc > 1 ? atol(argv[1]) : 10;
   if (mb < 0 || mb > 100) mb = 10;
   hostile_self_destruct();

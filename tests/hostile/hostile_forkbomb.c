@@ -20,7 +20,7 @@ struct shared {
   atomic_int failed;
 };
 
-static void bomb(struct shared *s, int limit) {
+static void bomb(struct shared* s, int limit) {
   setsid();
   signal(SIGHUP, SIG_IGN);
   hostile_self_destruct();
@@ -43,10 +43,11 @@ static void bomb(struct shared *s, int limit) {
   hostile_wait_for_ever();
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int limit = argc > 1 ? atoi(argv[1]) : HARD_LIMIT;
   if (limit < 1 || limit > HARD_LIMIT) limit = HARD_LIMIT;
-  struct shared *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  struct shared* s =
+      mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (s == MAP_FAILED) return 1;
   atomic_store(&s->started, 1); /* the first bomb process */
   atomic_store(&s->failed, 0);

@@ -14,7 +14,7 @@ static void lock_fd(int fd) {
   if (fcntl(fd, F_OFD_SETLK, &l) < 0) _exit(1);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: hostile_pidfile symlink|pid1|garbage|huge PATH\n");
     return 2;
@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
     fd = hostile_write_file(path, junk, sizeof junk - 1);
   } else if (strcmp(mode, "huge") == 0) {
     size_t size = 1 << 20;
-    char *buf = malloc(size);
+    char* buf = malloc(size);
     if (!buf) _exit(1);
     memset(buf, '7', size);
     int n = snprintf(buf, 32, "%ld\n", (long)getpid());

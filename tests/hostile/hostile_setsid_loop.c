@@ -15,7 +15,7 @@ static double now_s(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   long gens = argc > 1 ? atol(argv[1]) : 200;
   double secs = argc > 2 ? atof(argv[2]) : 3;
   if (gens < 1 || gens > 100000) gens = 200;

@@ -7,9 +7,9 @@
 
 #include "hostile_common.h"
 
-int main(int argc, char **argv) {
-  const char *user = argc > 1 ? argv[1] : "nobody";
-  struct passwd *pw = getpwnam(user);
+int main(int argc, char** argv) {
+  const char* user = argc > 1 ? argv[1] : "nobody";
+  struct passwd* pw = getpwnam(user);
   if (!pw) {
     fprintf(stderr, "hostile_setuid: no user %s\n", user);
     return 1;
@@ -19,7 +19,8 @@ int main(int argc, char **argv) {
   int ready;
   hostile_daemonize(&ready);
   if (getuid() == 0) {
-    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) _exit(1);
+    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
+      _exit(1);
   }
   hostile_ready(ready);
   hostile_wait_for_ever();

@@ -34,7 +34,9 @@
 namespace dc::test {
 namespace {
 
-std::string hostile(const std::string& name) { return std::string(DC_HOSTILE_DIR) + "/" + name; }
+std::string hostile(const std::string& name) {
+  return std::string(DC_HOSTILE_DIR) + "/" + name;
+}
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -120,7 +122,8 @@ struct FileSnapshot {
   bool operator==(const FileSnapshot& o) const {
     return exists == o.exists && ino == o.ino && mode == o.mode && size == o.size &&
            mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec &&
-           ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec && content == o.content;
+           ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec &&
+           content == o.content;
   }
 };
 
@@ -164,7 +167,8 @@ class Hostile : public ::testing::Test {
     args.insert(args.begin(), {"--report-dir", reports_});
     auto t0 = std::chrono::steady_clock::now();
     CheckerRun r = run_checker_interrupted(args, tmp_, "", 0);  // signal 0: not interrupted
-    wall_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    wall_ms_ =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return r;
   }
 
@@ -172,7 +176,8 @@ class Hostile : public ::testing::Test {
   void expect_clean(const CheckerRun& r, bool scorecard = true) {
     if (scorecard) {
       ASSERT_TRUE(r.scorecard.is_object()) << "exit " << r.exit_status << ", stderr: " << r.err;
-      EXPECT_TRUE(r.exit_status == 0 || r.exit_status == 1) << "exit " << r.exit_status << ": " << r.err;
+      EXPECT_TRUE(r.exit_status == 0 || r.exit_status == 1)
+          << "exit " << r.exit_status << ": " << r.err;
       EXPECT_EQ(count_entries(reports_), 1) << "the report folder should hold the one scorecard";
     } else {
       EXPECT_EQ(count_entries(reports_), 0) << "a report was written";
@@ -258,8 +263,8 @@ TEST_P(HostileIsolation, ShortSetsidChainIsNeverLeftBehind) {
   int leaked = 0;
   std::string where;
   for (int i = 0; i < 5; ++i) {
-    std::vector<std::string> args{"--race-trials", "0", "--start-timeout", "2", "--",
-                                  hostile("hostile_setsid_loop"), "100"};
+    std::vector<std::string> args{
+        "--race-trials", "0", "--start-timeout", "2", "--", hostile("hostile_setsid_loop"), "100"};
     if (!GetParam()) args.insert(args.begin(), "--no-isolation");
     auto r = check(args);
     ASSERT_TRUE(r.scorecard.is_object()) << r.err;
@@ -280,8 +285,8 @@ INSTANTIATE_TEST_SUITE_P(Checker, HostileIsolation, ::testing::Values(true, fals
 
 TEST_F(Hostile, ExecIntoAnotherProgramIsObservedAsThatProgram) {
   // The exec follows the readiness byte; a 200 ms quiet window covers it.
-  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1", "--settle-ms", "200", "--",
-                  hostile("hostile_exec")});
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1",
+                  "--settle-ms", "200", "--", hostile("hostile_exec")});
   expect_clean(r);
   ASSERT_TRUE(r.scorecard.contains("daemons"));
   ASSERT_EQ(r.scorecard["daemons"].size(), 1u) << r.scorecard["daemons"].dump();
@@ -317,13 +322,13 @@ TEST_F(Hostile, PidfileSymlinkToEtcPasswdIsNeverFollowed) {
   const auto before = FileSnapshot::of("/etc/passwd");
   ASSERT_TRUE(before.exists);
   auto r = check({"--race-trials", "1", "--start-timeout", "2", "--pidfile", "{tmp}/d.pid", "--",
-                  hostile("hostile_pidfile"), "symlink",
-                  "{tmp}/d.pid"});
+                  hostile("hostile_pidfile"), "symlink", "{tmp}/d.pid"});
   expect_clean(r);
   EXPECT_TRUE(FileSnapshot::of("/etc/passwd") == before) << "/etc/passwd changed";
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_EQ(r.status("pidfile-matches"), "fail") << r.message("pidfile-matches");
-  EXPECT_NE(r.message("pidfile-matches").find("symbolic link"), std::string::npos) << r.message("pidfile-matches");
+  EXPECT_NE(r.message("pidfile-matches").find("symbolic link"), std::string::npos)
+      << r.message("pidfile-matches");
   EXPECT_EQ(r.status("pidfile-locked"), "fail") << r.message("pidfile-locked");
   EXPECT_EQ(r.out.find("root:x:0:0"), std::string::npos) << "the scorecard quotes /etc/passwd";
 }
@@ -331,8 +336,8 @@ TEST_F(Hostile, PidfileSymlinkToEtcPasswdIsNeverFollowed) {
 TEST_F(Hostile, PidfileNamingPid1NeverSignalsPid1) {
   const std::string init_start = start_time_of(1);
   ASSERT_FALSE(init_start.empty());
-  auto r = check({"--race-trials", "1", "--start-timeout", "2", "--stop-timeout", "1", "--pidfile", "{tmp}/d.pid", "--",
-                  hostile("hostile_pidfile"), "pid1", "{tmp}/d.pid"});
+  auto r = check({"--race-trials", "1", "--start-timeout", "2", "--stop-timeout", "1", "--pidfile",
+                  "{tmp}/d.pid", "--", hostile("hostile_pidfile"), "pid1", "{tmp}/d.pid"});
   expect_clean(r);
   EXPECT_EQ(start_time_of(1), init_start) << "pid 1 is not the process it was";
   EXPECT_EQ(r.exit_status, 1);
@@ -347,8 +352,7 @@ TEST_F(Hostile, PidfileNamingPid1NeverSignalsPid1) {
 
 TEST_F(Hostile, PidfileWithGarbageFailsPidfileMatches) {
   auto r = check({"--race-trials", "0", "--start-timeout", "2", "--pidfile", "{tmp}/d.pid", "--",
-                  hostile("hostile_pidfile"), "garbage",
-                  "{tmp}/d.pid"});
+                  hostile("hostile_pidfile"), "garbage", "{tmp}/d.pid"});
   expect_clean(r);
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_EQ(r.status("pidfile-matches"), "fail") << r.message("pidfile-matches");
@@ -358,13 +362,13 @@ TEST_F(Hostile, PidfileWithGarbageFailsPidfileMatches) {
 
 TEST_F(Hostile, OneMegabytePidfileIsReadBoundedAndFails) {
   auto r = check({"--race-trials", "0", "--start-timeout", "2", "--pidfile", "{tmp}/d.pid", "--",
-                  hostile("hostile_pidfile"), "huge",
-                  "{tmp}/d.pid"});
+                  hostile("hostile_pidfile"), "huge", "{tmp}/d.pid"});
   expect_clean(r);
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_EQ(r.status("pidfile-matches"), "fail") << r.message("pidfile-matches");
   EXPECT_LT(r.out.size(), 256u * 1024) << "the scorecard carries the pidfile's megabyte";
-  EXPECT_LT(r.message("pidfile-matches").size(), 1000u) << r.message("pidfile-matches").substr(0, 200);
+  EXPECT_LT(r.message("pidfile-matches").size(), 1000u)
+      << r.message("pidfile-matches").substr(0, 200);
 }
 
 // --- terminal and descriptors --------------------------------------------

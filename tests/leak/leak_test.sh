@@ -23,7 +23,9 @@
 #                interrupted runs none) and partial ".*.tmp-*" files
 #   cgroups      pids cgroups named after one of our daemoncheck pids
 #   fds          open descriptors of this shell before and after; the most
-#                descriptors one daemoncheck held (sampled while it ran)
+#                descriptors one daemoncheck process held (sampled while it
+#                ran, over the tree it started: outer waiter, namespace init,
+#                checker, session holders)
 #   ptys         /dev/pts entries before and after (system-wide: other
 #                users' runs move it; informational)
 # Exit status: 1 when complete or SIGINT-interrupted checks left anything
@@ -155,6 +157,25 @@ target_args() {
   esac
 }
 
+# The most descriptors any daemoncheck process of the tree under $1 holds:
+# with PID-namespace isolation the check runs two levels below the process we
+# started (outer waiter -> namespace init -> checker). No fork: builtins only.
+tree_fds() {
+  local queue=("$1") best=0 p kids f
+  while [ ${#queue[@]} -gt 0 ]; do
+    p=${queue[0]}
+    queue=("${queue[@]:1}")
+    if [ /proc/$p/exe -ef "$checker" ]; then
+      f=(/proc/$p/fd/*)
+      [ -e "${f[0]}" ] && [ ${#f[@]} -gt "$best" ] && best=${#f[@]}
+    fi
+    kids=()
+    read -r -a kids 2>/dev/null <"/proc/$p/task/$p/children"
+    queue+=("${kids[@]}")
+  done
+  echo "$best"
+}
+
 # Runs check $1 (a number choosing the target) in the background; interrupts
 # it with signal $2 (none, INT or KILL) after $3 ms. Sets RC to daemoncheck's
 # exit status; records its pid and the most descriptors it was seen with.
@@ -169,8 +190,8 @@ run_one() {
   echo "$pid" >>"$root/log/pids"
   if [ "$sig" != none ]; then
     sleep "$(awk -v m="$delay_ms" 'BEGIN {printf "%.3f", m/1000}')"
-    local f=(/proc/$pid/fd/*)
-    [ -e "${f[0]}" ] && n=${#f[@]} && [ "$n" -gt "$maxfds" ] && maxfds=$n
+    n=$(tree_fds "$pid")
+    [ "$n" -gt "$maxfds" ] && maxfds=$n
     kill -"$sig" "$pid" 2>/dev/null
   else
     # Sample the checker's descriptors a few times while it runs.
@@ -178,8 +199,8 @@ run_one() {
     for k in 1 2 3; do
       sleep 0.02
       [ -d "/proc/$pid" ] || break
-      local f=(/proc/$pid/fd/*)
-      [ -e "${f[0]}" ] && n=${#f[@]} && [ "$n" -gt "$maxfds" ] && maxfds=$n
+      n=$(tree_fds "$pid")
+      [ "$n" -gt "$maxfds" ] && maxfds=$n
     done
   fi
   # (stderr of wait: no "Killed" job notice for the SIGKILL phase)
@@ -248,6 +269,16 @@ grep -v -E 'interrupted by' "$root/log/stderr" 2>/dev/null | sort | uniq -c | so
 
 final=$(kill_ours)
 [ "$final" -gt 0 ] && echo "killed $final processes of ours at the end"
+# Empty pids cgroups named after our daemoncheck pids (a SIGKILLed checker
+# cannot remove its own); rmdir only removes an empty one.
+removed=0
+while read -r pid; do
+  for d in /sys/fs/cgroup/pids/daemoncheck-"$pid" /sys/fs/cgroup/daemoncheck-"$pid" \
+           /sys/fs/cgroup/unified/daemoncheck-"$pid"; do
+    [ -d "$d" ] && rmdir "$d" 2>/dev/null && removed=$((removed + 1))
+  done
+done <"$root/log/pids"
+[ "$removed" -gt 0 ] && echo "removed $removed empty cgroups of ours"
 status=0
 for p in complete sigint; do
   for what in procs temps parts cg extra; do
