@@ -23,12 +23,15 @@ std::string list_exits(const std::vector<ExitInfo>& v) {
   return s;
 }
 
+// At most five pids in a message (a fork bomb leaves hundreds); the evidence
+// keeps them all.
 std::string pids(const std::vector<pid_t>& v, const std::vector<std::string>& comms = {}) {
   std::string s;
-  for (size_t i = 0; i < v.size(); ++i) {
+  for (size_t i = 0; i < v.size() && i < 5; ++i) {
     s += (i ? ", " : "") + std::to_string(v[i]);
     if (i < comms.size()) s += " (" + comms[i] + ")";
   }
+  if (v.size() > 5) s += " and " + std::to_string(v.size() - 5) + " more";
   return s;
 }
 
