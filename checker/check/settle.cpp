@@ -64,6 +64,9 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
             double deadline_ms) {
   Reaper& reaper = Reaper::get();
   if (pidfile) {
+    // Often the pidfile is there already: then no inotify instance is made
+    // (closing one that holds a watch waits for a kernel grace period).
+    if (auto pid = pidfile_names_live_descendant(*pidfile)) return settle_state(*pid, deadline_ms);
     UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (in.valid())
       ::inotify_add_watch(in.get(), dirname_of(*pidfile).c_str(),
