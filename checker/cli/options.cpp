@@ -62,6 +62,21 @@ class UsageFormatter : public CLI::Formatter {
 
 constexpr const char* kFormats = "text, json, junit, sarif, html or markdown";
 
+// Parses argv[2...] of `daemoncheck NAME ...`; a value when parsing ends the
+// run (help, or a usage error).
+std::optional<ParsedCli> parse_subcommand(CLI::App& app, int argc, char** argv, const char* name) {
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= 2; --i) args.emplace_back(argv[i]);  // CLI11 wants them reversed
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    return print_and_exit(app.help());
+  } catch (const CLI::ParseError& e) {
+    return usage_error(std::string(name) + ": " + one_line(e.what()));
+  }
+  return std::nullopt;
+}
+
 // daemoncheck render SCORECARD.json [--format F] [-o PATH] [--color WHEN]
 ParsedCli parse_render(int argc, char** argv) {
   CLI::App app{
@@ -89,15 +104,7 @@ ParsedCli parse_render(int argc, char** argv) {
       ->type_name("WHEN")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->default_str("auto");
-  std::vector<std::string> args;
-  for (int i = argc - 1; i >= 2; --i) args.emplace_back(argv[i]);
-  try {
-    app.parse(args);
-  } catch (const CLI::CallForHelp&) {
-    return print_and_exit(app.help());
-  } catch (const CLI::ParseError& e) {
-    return usage_error("render: " + one_line(e.what()));
-  }
+  if (auto stop = parse_subcommand(app, argc, argv, "render")) return *stop;
   auto f = format_from_name(format);
   if (!f)
     return usage_error("render: --format: unknown format '" + format + "' (use " + kFormats + ")");
@@ -133,15 +140,7 @@ ParsedCli parse_suite(int argc, char** argv) {
       ->default_str("reports");
   app.add_option("--json", s.json_path, "write the combined result to PATH (- for stdout)");
   app.add_flag("--quiet,-q", s.quiet, "print no summary");
-  std::vector<std::string> args;
-  for (int i = argc - 1; i >= 2; --i) args.emplace_back(argv[i]);
-  try {
-    app.parse(args);
-  } catch (const CLI::CallForHelp&) {
-    return print_and_exit(app.help());
-  } catch (const CLI::ParseError& e) {
-    return usage_error("suite: " + one_line(e.what()));
-  }
+  if (auto stop = parse_subcommand(app, argc, argv, "suite")) return *stop;
   for (const auto& kv : sets) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
