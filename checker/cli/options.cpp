@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "cli/waivers.h"
+#include "common/text.h"
 #include "report/explain.h"
 #include "rules/catalog.h"
 
@@ -392,8 +393,8 @@ ParsedCli parse_cli(int argc, char** argv) {
     std::string id = w.substr(0, eq);
     std::string reason = eq == std::string::npos ? "" : w.substr(eq + 1);
     if (!find_rule(id))
-      return usage_error("--waive: unknown rule id '" + id + "' (did you mean '" +
-                         closest_rule(id) + "'?)");
+      return usage_error("--waive: unknown rule id '" + escape_bytes(id.substr(0, 40), '\'') +
+                         "' (did you mean '" + closest_rule(id) + "'?)");
     if (reason.empty()) return usage_error("--waive " + id + ": give a reason, as ID=REASON");
     for (const auto& earlier : o.waivers)
       if (earlier.id == id)

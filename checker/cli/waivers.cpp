@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/text.h"
 #include "common/unique_fd.h"
 #include "rules/catalog.h"
 
@@ -40,14 +41,15 @@ Result<std::vector<Waiver>> parse_waivers(std::string_view text, const std::stri
     if (line.empty() || line[0] == '#') continue;
     const std::string where = name + ":" + std::to_string(number) + ": ";
     for (unsigned char c : line)
-      if (c < 0x20 && c != '\t') return Error{where + "a control character in the line"};
+      if ((c < 0x20 && c != '\t') || c == 0x7f)
+        return Error{where + "a control character in the line"};
     size_t gap = 0;
     while (gap < line.size() && !is_space(line[gap])) ++gap;
     const std::string id = line.substr(0, gap);
     const std::string reason = trim(std::string_view(line).substr(gap));
     if (!find_rule(id)) {
       std::string hint = closest_rule(id);
-      return Error{where + "unknown rule id '" + id + "'" +
+      return Error{where + "unknown rule id '" + escape_bytes(id.substr(0, 40), '\'') + "'" +
                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)")};
     }
     if (reason.empty())

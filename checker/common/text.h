@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 namespace dc {
 
@@ -16,6 +17,31 @@ inline std::string fixed_ms(double ms) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", ms);
   return buf;
+}
+
+// `text` made safe inside a one-line message quoted with `quote`: that quote
+// character and the backslash get a backslash, newline and tab read \n and \t,
+// and every other byte outside printable ASCII reads \xNN.
+inline std::string escape_bytes(std::string_view text, char quote) {
+  constexpr char kHexDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == static_cast<unsigned char>(quote) || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHexDigits[c >> 4];
+      out += kHexDigits[c & 0xf];
+    }
+  }
+  return out;
 }
 
 }  // namespace dc

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <csignal>
 
+#include "common/text.h"
+
 namespace dc::observe {
 namespace {
 
@@ -16,27 +18,9 @@ constexpr long kPidMaxLimit = 4194304;
 // Enough to recognise the input, short enough that a hostile pidfile or a
 // corrupt /proc line cannot flood a one-line message.
 constexpr size_t kQuoteLimit = 40;
-constexpr char kHexDigits[] = "0123456789abcdef";
 
 std::string quote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text.substr(0, kQuoteLimit)) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += kHexDigits[c >> 4];
-      out += kHexDigits[c & 0xf];
-    }
-  }
-  out += '"';
+  std::string out = "\"" + escape_bytes(text.substr(0, kQuoteLimit), '"') + '"';
   if (text.size() > kQuoteLimit) out += "...";
   return out;
 }

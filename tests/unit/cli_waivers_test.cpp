@@ -65,5 +65,18 @@ TEST(WaiversFile, AMissingFileIsAnError) {
   EXPECT_NE(dir.error().message.find("Is a directory"), std::string::npos);
 }
 
+TEST(WaiversFile, AnUnknownIdIsQuotedWithItsUnprintableBytesEscaped) {
+  auto w = parse_waivers(
+      "doubl\x7f"
+      "e-fork why\n",
+      "w.txt");
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().message, "w.txt:1: a control character in the line");
+  w = parse_waivers("double-f\xc3\xb6rk because\n", "w.txt");
+  ASSERT_FALSE(w);
+  EXPECT_TRUE(w.error().message.starts_with("w.txt:1: unknown rule id 'double-f\\xc3\\xb6rk'"))
+      << w.error().message;
+}
+
 }  // namespace
 }  // namespace dc
