@@ -365,6 +365,9 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
     }
     break;
   }
+  // The terminal is open on the target's side by now (the holder or the
+  // target opened it before exec), so a hang-up seen from here on is real.
+  L.pty_master.start_draining();
   return L;
 }
 

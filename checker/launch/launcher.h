@@ -14,6 +14,7 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "launch/reaper.h"
 #include "model/observation.h"
 
 namespace dc {
@@ -37,10 +38,12 @@ LaunchPlan default_plan(std::vector<std::string> argv, std::string tmp_dir);
 
 // One running launch. Destroying it closes the pty master (the terminal hangs
 // up) and the descriptors; processes are cleaned up by cleanup.h, not here.
+// What the target writes to its terminal is read and thrown away by every
+// wait, as a terminal window would scroll it by.
 class Launch {
  public:
   LaunchFacts facts;  // what was planted; exit filled by wait_exit()
-  UniqueFd pty_master;
+  DrainedFd pty_master;
   UniqueFd holder_pidfd;       // invalid in the race mode
   UniqueFd target_pidfd;       // may be invalid if it exited very early
   UniqueFd holder_events;      // holder -> checker messages

@@ -1,6 +1,7 @@
 // See reaper.h.
 #include "launch/reaper.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -74,22 +75,55 @@ void Reaper::drain_signals() {
   if (interrupted_by_ != 0 && interrupts_throw_) throw Interrupted{interrupted_by_};
 }
 
+void Reaper::start_draining(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  drained_.push_back(fd);
+}
+
+void Reaper::stop_draining(int fd) {
+  std::erase(drained_, fd);
+}
+
+// Reads what is there (a bounded amount, so that a flood cannot starve the
+// wait) and stops draining a descriptor that hung up: a pty master whose
+// terminal nobody holds any more reads EIO and polls POLLHUP for good.
+void Reaper::drain(size_t index, short revents) {
+  constexpr int kReadsPerWake = 16;
+  char sink[65536];
+  const int fd = drained_[index];
+  for (int i = 0; i < kReadsPerWake; ++i) {
+    ssize_t n = ::read(fd, sink, sizeof sink);
+    if (n > 0) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (revents & (POLLHUP | POLLERR)) break;
+      return;
+    }
+    break;  // end of file or an error
+  }
+  if (revents & (POLLHUP | POLLERR | POLLNVAL)) drained_.erase(drained_.begin() + index);
+}
+
 int Reaper::wait(std::span<const int> fds, double deadline_ms) {
   std::vector<pollfd> p;
-  p.reserve(fds.size() + 1);
-  for (int fd : fds) p.push_back(pollfd{fd, POLLIN, 0});
-  p.push_back(pollfd{sigfd_.get(), POLLIN, 0});
   for (;;) {
     if (reap_now() > 0) return kReaped;
     double left = deadline_ms - now_ms();
     if (left <= 0) return kTimeout;
     int timeout = static_cast<int>(std::ceil(std::min(left, 3.6e6)));
-    for (auto& x : p) x.revents = 0;
+    // The caller's descriptors, then the drained ones, then the signalfd.
+    p.clear();
+    for (int fd : fds) p.push_back(pollfd{fd, POLLIN, 0});
+    for (int fd : drained_) p.push_back(pollfd{fd, POLLIN, 0});
+    p.push_back(pollfd{sigfd_.get(), POLLIN, 0});
     int n = ::poll(p.data(), p.size(), timeout);
     if (n < 0 && errno != EINTR) return kTimeout;
     if (n <= 0) continue;
     if (p.back().revents) drain_signals();
-    for (size_t i = 0; i + 1 < p.size(); ++i)
+    for (size_t i = drained_.size(); i-- > 0;) {
+      if (short revents = p[fds.size() + i].revents) drain(i, revents);
+    }
+    for (size_t i = 0; i < fds.size(); ++i)
       if (p[i].fd >= 0 && p[i].revents) return static_cast<int>(i);
   }
 }

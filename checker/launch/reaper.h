@@ -1,12 +1,16 @@
 // Reaper is the checker's side of every wait: it makes the checker a child
 // subreaper, turns SIGCHLD and the interrupting signals into events on a
 // signalfd, reaps every child that exits (recording how it ended) and polls
-// the caller's descriptors against a deadline. One per checker process.
+// the caller's descriptors against a deadline, while it reads and throws away
+// whatever arrives on the drained descriptors (the launches' pty masters, so a
+// target writing to its terminal never blocks on a full buffer). One per
+// checker process.
 #pragma once
 
 #include <sys/types.h>
 
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -49,9 +53,15 @@ class Reaper {
   // The mask the checker runs with; children restore `original_mask()`.
   const sigset_t& original_mask() const { return original_mask_; }
 
+  // From now on every wait() also empties fd (made non-blocking), until it
+  // reports a hang-up or an error. Use DrainedFd rather than these two.
+  void start_draining(int fd);
+  void stop_draining(int fd);
+
  private:
   Reaper() = default;
   void drain_signals();
+  void drain(size_t index, short revents);
 
   UniqueFd sigfd_;
   sigset_t original_mask_{};
@@ -59,6 +69,41 @@ class Reaper {
   std::vector<ExitInfo> reaped_;
   bool interrupts_throw_ = true;
   int interrupted_by_ = 0;
+  std::vector<int> drained_;
+};
+
+// A descriptor the Reaper drains once start_draining() is called, and stops
+// draining before it is closed.
+class DrainedFd {
+ public:
+  DrainedFd() = default;
+  DrainedFd(DrainedFd&& o) noexcept
+      : fd_(std::move(o.fd_)), draining_(std::exchange(o.draining_, false)) {}
+  DrainedFd& operator=(DrainedFd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::move(o.fd_);
+      draining_ = std::exchange(o.draining_, false);
+    }
+    return *this;
+  }
+  ~DrainedFd() { reset(); }
+
+  int get() const { return fd_.get(); }
+  bool valid() const { return fd_.valid(); }
+  void reset(int fd = -1) {
+    if (draining_) Reaper::get().stop_draining(fd_.get());
+    draining_ = false;
+    fd_.reset(fd);
+  }
+  void start_draining() {
+    if (fd_.valid() && !draining_) Reaper::get().start_draining(fd_.get());
+    draining_ = fd_.valid();
+  }
+
+ private:
+  UniqueFd fd_;
+  bool draining_ = false;
 };
 
 }  // namespace dc

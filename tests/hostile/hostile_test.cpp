@@ -373,16 +373,18 @@ TEST_F(Hostile, OneMegabytePidfileIsReadBoundedAndFails) {
 
 // --- terminal and descriptors --------------------------------------------
 
-// The checker never reads the pty master, so a target that writes more than
-// the terminal buffers blocks in write() and never exits: parent-exits fails
-// at the start timeout (a real terminal would have shown the text). The run
-// must still end, with everything cleaned up.
-TEST_F(Hostile, TenMegabytesOnTheTerminalDoNotHangTheCheck) {
-  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1", "--",
+// The checker reads and discards what arrives on the terminal, as a terminal
+// window would scroll it by, so a chatty banner far larger than the pty's
+// buffer does not block the target: it daemonizes (this one skips the pidfile,
+// so the single-instance rules fail; not the point here).
+TEST_F(Hostile, TenMegabytesOnTheTerminalBeforeDetachingAreScrolledBy) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "10", "--stop-timeout", "1", "--",
                   hostile("hostile_flood_stdout"), "10"});
   expect_clean(r);
-  EXPECT_LT(wall_ms_, 20000) << rule_summary(r);
-  EXPECT_EQ(r.status("parent-exits"), "fail") << r.message("parent-exits");
+  EXPECT_EQ(r.status("parent-exits"), "pass") << r.message("parent-exits");
+  EXPECT_EQ(r.status("double-fork"), "pass") << r.message("double-fork");
+  EXPECT_EQ(r.status("stdio-detached"), "pass") << r.message("stdio-detached");
+  EXPECT_EQ(r.status("survives-hangup"), "pass") << r.message("survives-hangup");
 }
 
 TEST_F(Hostile, ClosingEveryDescriptorFailsStdioOpen) {
