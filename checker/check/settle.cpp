@@ -22,24 +22,35 @@ std::string dirname_of(const std::string& path) {
 }
 
 std::optional<pid_t> pidfile_names_live_descendant(const std::string& path) {
-  PidfileState s = observe::read_pidfile(path);
-  if (s.pid && is_live_descendant(*s.pid, ::getpid())) return *s.pid;
+  auto pid = observe::pidfile_pid(path);
+  if (pid && is_live_descendant(*pid, ::getpid())) return pid;
   return std::nullopt;
 }
 
 // A pidfile can be written before the process finishes setting itself up
-// (start-stop-daemon writes it before exec): wait until two reads of its /proc
-// state kStableMs apart agree.
+// (start-stop-daemon writes it before exec). The state counts as settled when
+// two reads of it agree while every thread of the process is waiting (asleep
+// in a system call, the daemon's main loop), or, for one that keeps running,
+// when two reads kStableMs apart agree. Reads start kFirstLookMs apart and
+// double, so a daemon that is ready costs a fraction of a millisecond.
 constexpr double kStableMs = 5;
+constexpr double kFirstLookMs = 0.1;
 bool settle_state(pid_t pid, double deadline_ms) {
   Reaper& reaper = Reaper::get();
   std::string prev = observe::fingerprint(pid);
+  double stable_since = reaper.now_ms();
+  double look = kFirstLookMs;
   for (;;) {
-    reaper.wait({}, std::min(deadline_ms, reaper.now_ms() + kStableMs));
+    reaper.wait({}, std::min(deadline_ms, reaper.now_ms() + look));
     std::string cur = observe::fingerprint(pid);
-    if (cur == prev) return true;
+    if (cur == prev) {
+      if (all_threads_waiting(pid) || reaper.now_ms() - stable_since >= kStableMs) return true;
+    } else {
+      stable_since = reaper.now_ms();
+    }
     if (reaper.now_ms() >= deadline_ms) return false;
     prev = std::move(cur);
+    look = std::min(2 * look, kStableMs);
   }
 }
 
@@ -110,8 +121,8 @@ std::vector<DaemonPick> pick_daemons(const std::optional<std::string>& pidfile,
                                      const LaunchFacts& launch) {
   const pid_t me = ::getpid();
   if (pidfile) {
-    PidfileState s = observe::read_pidfile(*pidfile);
-    if (s.pid && is_live_descendant(*s.pid, me)) return {{*s.pid, "named by the pidfile"}};
+    auto pid = observe::pidfile_pid(*pidfile);
+    if (pid && is_live_descendant(*pid, me)) return {{*pid, "named by the pidfile"}};
   }
   std::vector<DaemonPick> out;
   for (const auto& e : descendants_of(me))

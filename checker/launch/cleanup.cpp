@@ -76,14 +76,23 @@ CleanupReport kill_all_descendants(double grace_ms) {
   // 2. SIGKILL whatever is left or has appeared since. Each process is
   // stopped first so that it cannot fork any more. A chain of processes that
   // fork and exit can still slip between two reads of /proc, but each of its
-  // links is re-parented to the checker and reaped here: the tree counts as
-  // empty only after two empty scans with nothing reaped in between.
+  // links is re-parented to the checker and reaped here. With the check's
+  // pids cgroup the tree is empty when the cgroup counts only init and the
+  // checker; without it, after two empty scans 1 ms apart with nothing
+  // reaped in between.
   const double give_up = reaper.now_ms() + 10000;
+  double look = 0.05;
   for (int quiet = 0; quiet < 2 && reaper.now_ms() < give_up;) {
     const size_t reaped_before = reaper.reaped().size();
     reaper.reap_now();
     auto ts = live_descendants();
     if (ts.empty()) {
+      if (auto empty = only_checker_left()) {
+        if (*empty) break;
+        reaper.wait({}, reaper.now_ms() + look);  // a zombie to reap, a fork to land
+        look = std::min(2 * look, 1.0);
+        continue;
+      }
       reaper.wait({}, reaper.now_ms() + 1);  // let a fork in flight land in /proc
       quiet = reaper.reaped().size() == reaped_before ? quiet + 1 : 0;
       continue;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 
@@ -25,6 +26,23 @@ namespace dc {
 namespace {
 
 int g_host_proc = -1;  // the host's /proc, kept open under the new mount
+// The check's pids cgroup, as seen from the checker, and how many tasks it
+// held when the checker started (init and the checker): see only_checker_left.
+std::string g_census_path;
+long g_census_baseline = 0;
+
+std::optional<long> read_count(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[32];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  long v = 0;
+  auto [end, ec] = std::from_chars(buf, buf + n, v);
+  if (ec != std::errc() || (end != buf + n && *end != '\n')) return std::nullopt;
+  return v;
+}
 
 int exit_code(int wait_status) {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
@@ -172,7 +190,20 @@ Isolation enter_isolation(long pids_max) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   iso.pid_namespace = true;
+  if (!iso.cgroup.empty()) {
+    g_census_path = iso.cgroup + "/pids.current";
+    g_census_baseline = read_count(g_census_path).value_or(0);
+  }
   return iso;
+}
+
+std::optional<bool> only_checker_left() {
+  // Init and the checker at least; anything less means the cgroup was not
+  // joined, and its count says nothing about the check.
+  if (g_census_baseline < 2) return std::nullopt;
+  auto now = read_count(g_census_path);
+  if (!now) return std::nullopt;
+  return *now <= g_census_baseline;
 }
 
 std::optional<pid_t> host_pid_of(pid_t pid) {
@@ -211,39 +242,6 @@ std::optional<pid_t> host_pid_of(pid_t pid) {
   }
   ::closedir(d);
   return found;
-}
-
-std::optional<std::string> host_locks_text() {
-  if (g_host_proc < 0) return std::nullopt;
-  int fd = ::openat(g_host_proc, "locks", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0 && out.size() < (8u << 20))
-    out.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  return out;
-}
-
-pid_t ns_pid_of_host(pid_t host_pid) {
-  if (g_host_proc < 0 || host_pid <= 0) return 0;
-  const std::string dir = std::to_string(host_pid);
-  char link[64], self[64];
-  ssize_t m = ::readlinkat(g_host_proc, (dir + "/ns/pid").c_str(), link, sizeof link);
-  ssize_t k = ::readlink("/proc/self/ns/pid", self, sizeof self);
-  if (m <= 0 || k <= 0 ||
-      std::string_view(link, static_cast<size_t>(m)) !=
-          std::string_view(self, static_cast<size_t>(k)))
-    return 0;
-  int fd = ::openat(g_host_proc, (dir + "/status").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  char buf[4096];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  if (n <= 0) return 0;
-  auto st = observe::parse_status(std::string_view(buf, static_cast<size_t>(n)));
-  return st && !st->ns_pids.empty() ? st->ns_pids.back() : 0;
 }
 
 }  // namespace dc

@@ -32,12 +32,9 @@ Isolation enter_isolation(long pids_max);
 // nullopt when not isolated or not found.
 std::optional<pid_t> host_pid_of(pid_t pid);
 
-// /proc/locks as the host sees it, or nullopt when not isolated. A namespace's
-// own /proc/locks leaves out locks whose owner it cannot name, such as a flock
-// taken by a launcher that has exited; the host's shows every lock.
-std::optional<std::string> host_locks_text();
-
-// The pid in the check's namespace of a host pid, 0 when it has none there.
-pid_t ns_pid_of_host(pid_t host_pid);
+// Whether the check's pids cgroup holds no task but init and the checker:
+// exact, counting a process mid-fork and a zombie not yet reaped, which a scan
+// of /proc can miss. nullopt without a joined cgroup.
+std::optional<bool> only_checker_left();
 
 }  // namespace dc

@@ -41,6 +41,27 @@ std::optional<ProcEntry> read_proc_entry(pid_t pid) {
   return ProcEntry{st->pid, st->ppid, st->pgrp, st->session, st->state, st->comm};
 }
 
+bool all_threads_waiting(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return false;
+  bool waiting = true, any = false;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    auto text = slurp_small(dir + "/" + e->d_name + "/stat");
+    if (!text) continue;  // a thread that just ended
+    auto st = observe::parse_stat(*text);
+    if (!st) continue;
+    any = true;
+    if (st->state != 'S' && st->state != 'T' && st->state != 't') {
+      waiting = false;
+      break;
+    }
+  }
+  ::closedir(d);
+  return waiting && any;
+}
+
 std::vector<ProcEntry> descendants_of(pid_t root) {
   std::map<pid_t, ProcEntry> all;
   if (DIR* d = ::opendir("/proc")) {

@@ -26,4 +26,10 @@ bool is_live_descendant(pid_t pid, pid_t root);
 // The /proc/PID/stat of one process, or nullopt when it is gone or unreadable.
 std::optional<ProcEntry> read_proc_entry(pid_t pid);
 
+// True when every thread of pid is asleep or stopped (/proc/PID/task/*/stat
+// state S, T or t): none is running, so the process is waiting for something
+// rather than in the middle of work such as a signal handler or an exec.
+// False when pid is gone or unreadable.
+bool all_threads_waiting(pid_t pid);
+
 }  // namespace dc

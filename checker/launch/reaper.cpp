@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -110,13 +109,18 @@ int Reaper::wait(std::span<const int> fds, double deadline_ms) {
     if (reap_now() > 0) return kReaped;
     double left = deadline_ms - now_ms();
     if (left <= 0) return kTimeout;
-    int timeout = static_cast<int>(std::ceil(std::min(left, 3.6e6)));
+    // Sub-millisecond deadlines are kept: a short wait stays short.
+    const double wait_ms = std::min(left, 3.6e6);
+    timespec timeout{};
+    timeout.tv_sec = static_cast<time_t>(wait_ms / 1000);
+    timeout.tv_nsec =
+        static_cast<long>((wait_ms - 1000.0 * static_cast<double>(timeout.tv_sec)) * 1e6);
     // The caller's descriptors, then the drained ones, then the signalfd.
     p.clear();
     for (int fd : fds) p.push_back(pollfd{fd, POLLIN, 0});
     for (int fd : drained_) p.push_back(pollfd{fd, POLLIN, 0});
     p.push_back(pollfd{sigfd_.get(), POLLIN, 0});
-    int n = ::poll(p.data(), p.size(), timeout);
+    int n = ::ppoll(p.data(), p.size(), &timeout, nullptr);
     if (n < 0 && errno != EINTR) return kTimeout;
     if (n <= 0) continue;
     if (p.back().revents) drain_signals();

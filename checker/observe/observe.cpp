@@ -1,12 +1,11 @@
 // See observe.h.
 #include "observe/observe.h"
 
-#include "launch/isolation.h"
+#include "launch/process_tree.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +13,8 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+
+#include "launch/process_tree.h"
 
 namespace dc::observe {
 namespace {
@@ -197,32 +198,64 @@ DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
   return d;
 }
 
-std::vector<LockLine> all_locks() {
-  // Isolated, read the host's table (see host_locks_text) and name owners by
-  // their pids in the check's namespace: 0 for one that is gone.
-  if (auto host = host_locks_text()) {
-    auto table = parse_locks(*host).locks;
-    for (auto& l : table) {
-      if (l.pid <= 0) continue;
-      l.pid = ns_pid_of_host(static_cast<pid_t>(l.pid));
-      char raw[160];
-      std::snprintf(raw, sizeof raw, "%ld: %s %s %s %ld %02x:%02x:%llu %s %s", l.id, l.kind.c_str(),
-                    l.mode.c_str(), l.access.c_str(), l.pid, l.major, l.minor, l.inode,
-                    l.start.c_str(), l.end.c_str());
-      l.raw = raw;
-    }
-    return table;
+namespace {
+
+// The locks /proc/PID/fdinfo/FD shows: those taken through that open file
+// (flock, OFD) and the process's POSIX locks on it, in /proc/locks' format with
+// pids as this namespace sees them (0 for a taker that has exited). Reading
+// them here instead of /proc/locks matters: every read of /proc/locks takes
+// the kernel's file-lock write lock, an RCU grace period of several ms.
+std::vector<LockLine> fd_locks(pid_t pid, int fd) {
+  auto text = read_file(proc(pid, "fdinfo/") + std::to_string(fd), 1 << 20);
+  if (!text) return {};
+  constexpr std::string_view kPrefix = "lock:\t";
+  std::string lines;
+  size_t pos = 0;
+  while (pos < text->size()) {
+    size_t end = text->find('\n', pos);
+    if (end == std::string::npos) end = text->size();
+    std::string_view line = std::string_view(*text).substr(pos, end - pos);
+    if (line.starts_with(kPrefix)) (lines += line.substr(kPrefix.size())) += '\n';
+    pos = end + 1;
   }
-  auto text = read_file("/proc/locks", 8 << 20);
-  return text ? parse_locks(*text).locks : std::vector<LockLine>{};
+  return parse_locks(lines).locks;
 }
+
+bool same_lock(const LockLine& a, const LockLine& b) {
+  return a.kind == b.kind && a.mode == b.mode && a.access == b.access && a.pid == b.pid &&
+         a.inode == b.inode && a.major == b.major && a.minor == b.minor && a.start == b.start &&
+         a.end == b.end;
+}
+
+}  // namespace
 
 std::vector<LockLine> locks_on(unsigned long long dev, unsigned long long ino) {
   std::vector<LockLine> out;
-  for (auto& l : all_locks())
-    if (!l.blocked && l.inode == ino && l.major == major(dev) && l.minor == minor(dev))
-      out.push_back(std::move(l));
+  for (const auto& e : descendants_of(::getpid())) {
+    if (e.state == 'Z') continue;
+    std::vector<std::string> unreadable;  // a process that just exited
+    for (const FdFact& f : read_fds(e.pid, unreadable)) {
+      if (!f.stat_ok || f.dev != dev || f.ino != ino) continue;
+      for (LockLine& l : fd_locks(e.pid, f.fd)) {
+        if (std::any_of(out.begin(), out.end(), [&](const LockLine& o) { return same_lock(o, l); }))
+          continue;
+        // One numbering for the whole list, as /proc/locks would show it.
+        l.id = static_cast<long>(out.size()) + 1;
+        l.raw = std::to_string(l.id) + l.raw.substr(l.raw.find(':'));
+        out.push_back(std::move(l));
+      }
+    }
+  }
   return out;
+}
+
+std::optional<pid_t> pidfile_pid(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  auto text = read_file(path, 4096);
+  if (!text) return std::nullopt;
+  auto pid = parse_pidfile(*text);
+  return pid ? std::optional<pid_t>(*pid) : std::nullopt;
 }
 
 PidfileState read_pidfile(const std::string& path) {
@@ -256,22 +289,16 @@ PidfileState read_pidfile(const std::string& path) {
 
 std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
                                              const std::vector<std::string>& places) {
-  // 1. A regular file the daemon holds a lock on.
+  // 1. A regular file the daemon holds a lock on (fdinfo shows the locks
+  // taken through that descriptor and the daemon's own POSIX locks).
   {
-    struct {
-      std::vector<LockLine> locks;
-    } table{all_locks()};
     std::optional<std::string> best;
     for (const auto& f : d.fds) {
       if (!f.stat_ok || !S_ISREG(f.mode) || f.target.empty() || f.target[0] != '/') continue;
-      for (const auto& l : table.locks) {
-        if (l.blocked || l.inode != f.ino || l.major != major(f.dev) || l.minor != minor(f.dev))
-          continue;
-        if (l.kind == "POSIX" && l.pid != d.pid) continue;
-        // Prefer a name that says it is a pidfile.
-        bool pidish = f.target.size() > 4 && f.target.ends_with(".pid");
-        if (!best || pidish) best = f.target;
-      }
+      if (fd_locks(d.pid, f.fd).empty()) continue;
+      // Prefer a name that says it is a pidfile.
+      bool pidish = f.target.size() > 4 && f.target.ends_with(".pid");
+      if (!best || pidish) best = f.target;
     }
     if (best) return PidfileFacts{*best, "lock", read_pidfile(*best)};
   }

@@ -22,9 +22,13 @@ std::optional<std::string> read_file(const std::string& path, size_t max_bytes =
 // the environ block was rewritten.
 DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value);
 
-// The pidfile at path, read without following a symbolic link, and the
-// /proc/locks lines on its inode.
+// The pidfile at path, read without following a symbolic link, and the locks
+// on its inode (see locks_on).
 PidfileState read_pidfile(const std::string& path);
+
+// Only the pid a regular pidfile at path holds, if any: no lock lookup, for
+// the waits that poll it.
+std::optional<pid_t> pidfile_pid(const std::string& path);
 
 // Pidfile discovery (rules.md): a regular file the daemon holds a lock on
 // (or a lock whose inode the daemon has open), else a *.pid file in the usual
@@ -32,10 +36,9 @@ PidfileState read_pidfile(const std::string& path);
 std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
                                              const std::vector<std::string>& places);
 
-// Every line of /proc/locks (see all_locks in observe.cpp for the namespace).
-std::vector<LockLine> all_locks();
-
-// /proc/locks lines on (dev, ino).
+// The locks on (dev, ino) that the checker's live descendants hold or hold
+// open, read from their /proc/PID/fdinfo (one entry per lock, numbered like
+// /proc/locks lines). A lock nobody under the checker holds open is not seen.
 std::vector<LockLine> locks_on(unsigned long long dev, unsigned long long ino);
 
 // A cheap summary of the state settle() compares between two reads: session,

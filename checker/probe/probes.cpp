@@ -23,13 +23,16 @@ namespace dc {
 namespace {
 
 // A signal with the default action kills at once, and that death ends the
-// wait (bounded by kDefaultBoundMs). A signal the target catches, ignores or
-// blocks cannot be awaited as an event: the checker waits until the kernel no
-// longer shows it pending (the handler has run), then gives the handler
-// kGraceMs to exit the process; kCaughtBoundMs bounds the whole.
+// wait (bounded by kDefaultBoundMs). A signal the target catches cannot be
+// awaited as an event: the checker polls /proc, from kFirstLookMs on and
+// twice as long each time, until the kernel no longer shows it pending and
+// every thread is back to waiting (the handler has returned, or the process
+// exits); kCaughtBoundMs bounds the whole. One that is ignored or blocked
+// does nothing, so there is nothing to wait for.
 constexpr double kCaughtBoundMs = 100;
 constexpr double kDefaultBoundMs = 2000;
-constexpr double kGraceMs = 10;
+constexpr double kFirstLookMs = 0.05;
+constexpr double kLongestLookMs = 2;
 
 struct Tracked {
   pid_t pid;
@@ -91,6 +94,16 @@ bool default_action(pid_t pid, int sig) {
   return !((st->sig_cgt | st->sig_ign | st->sig_blk) & bit);
 }
 
+// True when pid has a handler for sig that a delivery would run.
+bool catches(pid_t pid, int sig) {
+  auto text = observe::read_file("/proc/" + std::to_string(pid) + "/status");
+  if (!text) return false;
+  auto st = observe::parse_status(*text);
+  if (!st) return false;
+  uint64_t bit = uint64_t{1} << (sig - 1);
+  return (st->sig_cgt & bit) && !(st->sig_blk & bit);
+}
+
 double bound_for(const std::vector<Tracked>& ts, int sig) {
   for (const auto& t : ts)
     if (!default_action(t.pid, sig)) return kCaughtBoundMs;
@@ -120,15 +133,15 @@ void await_signal(std::vector<Tracked>& ts, int sig) {
     return;
   }
   for (auto& t : ts) {
-    // A blocked signal stays pending for ever; only a delivered one can kill.
-    while (pidfd_alive(t.fd.get()) && pending(t.pid, sig) &&
+    if (!catches(t.pid, sig)) continue;
+    double look = kFirstLookMs;
+    while (pidfd_alive(t.fd.get()) && (pending(t.pid, sig) || !all_threads_waiting(t.pid)) &&
            reaper.now_ms() < t0 + kCaughtBoundMs) {
       const int fds[] = {t.fd.get()};
-      if (reaper.wait(fds, reaper.now_ms() + 1) == 0)
-        break;  // 1 ms steps: no event exists for "handled"
+      if (reaper.wait(fds, std::min(reaper.now_ms() + look, t0 + kCaughtBoundMs)) == 0) break;
+      look = std::min(2 * look, kLongestLookMs);
     }
   }
-  wait_exits(ts, std::min(reaper.now_ms() + kGraceMs, t0 + kCaughtBoundMs));
 }
 
 std::vector<ExitInfo> deaths(std::vector<Tracked>& ts, Launch* launch) {
@@ -471,7 +484,7 @@ void run_probes(Launch& L, const LaunchPlan& plan, const CheckOptions& opt, Obse
   }
   if (sysv) {
     timed("race_trials", [&] {
-      kill_all_descendants(200);  // every trial starts from nothing
+      if (opt.race_trials > 0) kill_all_descendants(200);  // every trial starts from nothing
       probe_race(plan, opt, o);
     });
   }
