@@ -37,7 +37,7 @@ struct PidfileState {
   std::optional<pid_t> pid;  // parsed from content
   std::string parse_error;   // why content is not a pid
   unsigned long long dev = 0, ino = 0;
-  std::vector<std::string> locks;  // /proc/locks lines on its inode, raw
+  std::vector<std::string> locks;  // lock lines on its inode (/proc/locks format), raw
   std::vector<long> lock_pids;     // their owners (-1 or 0 when not shown)
 };
 

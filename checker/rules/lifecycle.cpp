@@ -119,7 +119,7 @@ void add_lifecycle_rules(std::vector<RuleDef>& out) {
        "(systemd's Type=forking does exactly that). A parent that exits first opens a window in "
        "which the pidfile is missing, empty or wrong, and `status` or `stop` act on nothing.",
        "When the session holder reports the launched process's exit, the checker reads the "
-       "pidfile and /proc/locks at once, then compares with the daemon it finds afterwards.",
+       "pidfile and its locks at once, then compares with the daemon it finds afterwards.",
        "/* parent: */ close(ready[1]); char c; if (read(ready[0], &c, 1) != 1) _exit(1); "
        "_exit(0);\n"
        "/* daemon, after writing and locking the pidfile: */ write(ready[1], \"\", 1); "

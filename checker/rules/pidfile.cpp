@@ -108,7 +108,8 @@ void add_pidfile_rules(std::vector<RuleDef>& out) {
        "A pid in a file proves nothing: the process may be dead and the pid reused. A lock dies "
        "with its holder, so a locked pidfile means a live daemon and an unlocked one is stale. "
        "It is also what makes a second instance refuse to start.",
-       "/proc/locks lines matched by device and inode of the pidfile; the daemon's descriptors "
+       "The lock lines of /proc/PID/fdinfo/FD for every descriptor on the pidfile's inode (device "
+       "and inode) in the daemon and the other started processes; the daemon's descriptors "
        "from /proc/PID/fd.",
        "int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\nstruct flock l = "
        "{.l_type = F_WRLCK, .l_whence = SEEK_SET};\nif (fcntl(fd, F_OFD_SETLK, &l) < 0) "
