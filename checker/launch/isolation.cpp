@@ -115,11 +115,20 @@ std::string make_pids_cgroup(long pids_max, std::string* note) {
   return "";
 }
 
-bool join_cgroup(const std::string& dir, pid_t pid) {
-  FILE* f = std::fopen((dir + "/cgroup.procs").c_str(), "w");
-  if (!f) return false;
-  bool ok = std::fprintf(f, "%d\n", pid) > 0;
-  return (std::fclose(f) == 0) && ok;
+bool write_text(const std::string& path, const char* text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const size_t n = std::strlen(text);
+  bool ok = ::write(fd, text, n) == static_cast<ssize_t>(n);
+  return (::close(fd) == 0) && ok;
+}
+
+// Moves the calling single-threaded process into the cgroup at dir. On a v1
+// hierarchy it writes "0" (itself) to `tasks`: moving one's own thread skips
+// the kernel's global threadgroup lock, whose write side waits for an RCU
+// grace period (10-20 ms) as every write to cgroup.procs does.
+bool join_cgroup_self(const std::string& dir) {
+  return write_text(dir + "/tasks", "0\n") || write_text(dir + "/cgroup.procs", "0\n");
 }
 
 }  // namespace
@@ -147,9 +156,8 @@ Isolation enter_isolation(long pids_max) {
     ::_exit(3);
   }
   if (init > 0) {
-    // The outer process: place init in the cgroup, let it go, wait.
+    // The outer process: let init go, wait.
     ::close(go[0]);
-    if (!iso.cgroup.empty() && !join_cgroup(iso.cgroup, init)) iso.cgroup.clear();
     if (::write(go[1], "g", 1) != 1) ::_exit(3);
     ::close(go[1]);
     UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
@@ -171,11 +179,17 @@ Isolation enter_isolation(long pids_max) {
   // the whole namespace with it.
   ::close(go[1]);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  // The go byte comes once the outer process has set the cgroup up; if the
-  // outer process died first, the pipe ends and so does init.
+  // The go byte comes once the outer process is waiting; if the outer process
+  // died first, the pipe ends and so does init.
   char byte;
   if (::read(go[0], &byte, 1) != 1) ::_exit(3);
   ::close(go[0]);
+  // Into the cgroup before the checker is forked: everything after inherits it.
+  if (!iso.cgroup.empty() && !join_cgroup_self(iso.cgroup)) {
+    iso.note += "the pids cgroup could not be joined: the target's process count is not capped. ";
+    iso.pids_max = 0;
+    iso.cgroup.clear();
+  }
   g_host_proc = ::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
       ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
