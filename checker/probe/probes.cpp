@@ -157,6 +157,16 @@ void kill_tracked(std::vector<Tracked>& ts) {
   Reaper::get().reap_now();
 }
 
+// How long the first launch took to be ready, the yardstick of later
+// launches. A start-up that never settled ran into the start timeout; the
+// launched process's exit stands in for it, so that a pidfile that is never
+// written or a daemon that never sits still does not cost every later launch
+// the whole start timeout too.
+double first_ready_ms(const Observation& o) {
+  if (o.launch.settle_timed_out && o.launch.launched_exit) return o.launch.launched_exit->at_ms;
+  return o.launch.ready_ms;
+}
+
 // --- terminal hang-up -------------------------------------------------------
 
 void probe_hangup(Launch& L, Observation& o) {
@@ -221,8 +231,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   // are alive the bound is the settle bound: a refusing instance runs the same
   // start-up code as the first one did, so it gets four times the first
   // launch's time to ready (at least 500 ms, at most the start timeout).
-  const double first_ready = o.launch.ready_ms;
-  const double bound = std::clamp(4 * first_ready, 500.0, opt.start_timeout_s * 1000);
+  const double bound = std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
   const double deadline = reaper.now_ms() + bound;
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
     wait_exits(ts, deadline);
@@ -339,9 +348,13 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
       auto launched = start_launch(plan);
       if (launched) {
         Launch& L = *launched;
+        // The pidfile ends a trial's start-up only if it named the first
+        // launch's daemon; else the trial settles on the quiet window.
         std::optional<std::string> pidfile;
-        if (opt.pidfile) pidfile = expand_tmp(*opt.pidfile, tmpl);
+        if (opt.pidfile && !o.launch.settle_timed_out) pidfile = expand_tmp(*opt.pidfile, tmpl);
         double deadline = t0 + opt.start_timeout_s * 1000;
+        if (o.launch.settle_timed_out)
+          deadline = t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
         if (L.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline);
         trial.launched_exit = L.facts.launched_exit;
         trial.daemon_survived = !live_descendants({}).empty();

@@ -1,5 +1,6 @@
 // Step 2 of the tutorial: the launched process forks, the parent exits, and
 // (daemon(7) 15) it exits only once the daemon is ready.
+#include "common/text.h"
 #include "rules/catalog.h"
 #include "rules/facts.h"
 
@@ -40,8 +41,17 @@ Verdict parent_exits(const Observation& o) {
   }
   ev["daemons"] = nlohmann::json::array();
   for (const auto& d : o.daemons) ev["daemons"].push_back(d.pid);
+  ev["settle_timed_out"] = l.settle_timed_out;
+  std::string unsettled;
+  if (l.settle_timed_out)
+    unsettled = o.pidfile && o.pidfile->found_by == "option"
+                    ? "; start-up never settled: within the start timeout " + o.pidfile->path +
+                          " never named a running process it started, so the rules below read "
+                          "whatever was running at the timeout"
+                    : "; start-up never settled: its processes were still starting or changing "
+                      "at the start timeout, so the rules below read a moving target";
   return pass("the launched process exited 0 after " + fixed_ms(e.at_ms) + " ms and left pid " +
-                  std::to_string(o.daemons.front().pid) + " running",
+                  std::to_string(o.daemons.front().pid) + " running" + unsettled,
               ev);
 }
 
@@ -62,9 +72,12 @@ Verdict ready_before_exit(const Observation& o, const DaemonFacts& d) {
   if (!s.exists)
     return fail("when the launched process exited, " + o.pidfile->path + " did not exist yet" + fix,
                 ev);
+  if (!s.parse_error.empty() && (s.is_symlink || !s.regular))
+    return fail("when the launched process exited, " + s.parse_error + fix, ev);
   if (!s.pid || *s.pid != d.pid)
-    return fail("when the launched process exited, the pidfile held \"" + s.content.substr(0, 20) +
-                    "\", not the daemon's pid " + std::to_string(d.pid) + fix,
+    return fail("when the launched process exited, the pidfile held \"" +
+                    escape_bytes(s.content.substr(0, 20), '"') + "\", not the daemon's pid " +
+                    std::to_string(d.pid) + fix,
                 ev);
   if (s.locks.empty()) {
     if (o.pidfile->state.locks.empty())

@@ -146,8 +146,8 @@ TEST(Check, GlibcDaemonIsFoundAndJudged) {
 // The target starts in {tmp}; a command given relative to where daemoncheck
 // was started must still be found.
 TEST(Check, RelativeCommandPathIsResolvedBeforeLaunch) {
-  auto r = run_checker({"--race-trials", "1", "--pidfile", "{tmp}/d.pid", "--", "../fixtures/fixture_daemon",
-                        "--pidfile", "{tmp}/d.pid"});
+  auto r = run_checker({"--race-trials", "1", "--pidfile", "{tmp}/d.pid", "--",
+                        "../fixtures/fixture_daemon", "--pidfile", "{tmp}/d.pid"});
   EXPECT_EQ(r.exit_status, 0) << r.err << r.message("parent-exits");
   EXPECT_EQ(r.status("parent-exits"), "pass");
 }
@@ -295,6 +295,23 @@ TEST(Probes, NoPidfileLockMeansSecondDaemon) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// The checker waits for a --pidfile the daemon never writes until the start
+// timeout, once: the race trials then settle on the quiet window, so none of
+// them runs into the timeout again (each would take at least 2000 ms).
+TEST(Probes, APidfileNeverWrittenCostsTheStartTimeoutOnce) {
+  std::vector<std::string> args = {"--start-timeout", "2",  "--race-trials", "2", "--pidfile",
+                                   "{tmp}/never.pid", "--", fixture_path()};
+  auto r = run_checker(args);
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.scorecard["launch"]["settle_timed_out"], true);
+  EXPECT_NE(r.message("parent-exits").find("never named a running process"), std::string::npos)
+      << r.message("parent-exits");
+  const auto& trials = r.scorecard["probes"]["race"]["trials"];
+  ASSERT_EQ(trials.size(), 2u) << r.scorecard["probes"]["race"].dump();
+  for (const auto& t : trials) EXPECT_LT(t["ms"].get<double>(), 2000) << t.dump();
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Probes, RefusingOnlyAfterDaemonizingExitsZero) {
   auto r =
       run_checker(fixture({"--second-exits-0", "--no-readiness"}, true, {"--race-trials", "1"}));
@@ -343,7 +360,8 @@ TEST(Probes, GlibcDaemonIsFoundEveryTimeAndLosesTheRace) {
     EXPECT_EQ(r.status("umask-reset"), "fail");
     EXPECT_EQ(r.status("inherited-fds-closed"), "fail");
     EXPECT_EQ(r.status("race-free-startup"), "fail");
-    EXPECT_NE(r.message("race-free-startup").find("SIGHUP"), std::string::npos) << r.message("race-free-startup");
+    EXPECT_NE(r.message("race-free-startup").find("SIGHUP"), std::string::npos)
+        << r.message("race-free-startup");
     EXPECT_TRUE(r.left_behind.empty());
   }
 }

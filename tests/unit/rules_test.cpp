@@ -159,6 +159,32 @@ TEST(ReadyBeforeExit, FailsWhenPidfileAppearedAfterExit) {
   EXPECT_EQ(status("ready-before-exit", o), Status::Skip);
 }
 
+TEST(ReadyBeforeExit, ASymlinkedPidfileIsNamedAsSuch) {
+  Observation o = good();
+  PidfileState link;
+  link.exists = true;
+  link.is_symlink = true;
+  link.parse_error = "/tmp/daemoncheck-x/d.pid is a symbolic link; it is not followed";
+  o.launch.pidfile_at_exit = link;
+  auto r = run("ready-before-exit", o);
+  EXPECT_EQ(r.status, Status::Fail);
+  EXPECT_NE(r.message.find("is a symbolic link"), std::string::npos) << r.message;
+  EXPECT_EQ(r.message.find("held \"\""), std::string::npos) << r.message;
+}
+
+TEST(ParentExits, AStartThatNeverSettledSaysSo) {
+  Observation o = good();
+  o.launch.settle_timed_out = true;
+  auto r = run("parent-exits", o);
+  EXPECT_EQ(r.status, Status::Pass);
+  EXPECT_NE(r.message.find("never named a running process"), std::string::npos) << r.message;
+  EXPECT_EQ(r.evidence["settle_timed_out"], true);
+  o.pidfile.reset();
+  r = run("parent-exits", o);
+  EXPECT_NE(r.message.find("still starting or changing"), std::string::npos) << r.message;
+  EXPECT_EQ(run("parent-exits", good()).message.find("never settled"), std::string::npos);
+}
+
 TEST(NewSession, FailsInLaunchSession) {
   Observation o = good();
   o.daemons[0].sid = 100;
