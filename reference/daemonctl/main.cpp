@@ -7,8 +7,10 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "control.h"
 #include "daemonize/daemon.h"
@@ -24,6 +26,7 @@ struct StartRequest {
   std::vector<int> keep_fds;
   std::vector<std::string> env, command;
   bool notify = false, exec = false, lsb = false;
+  double ready_timeout_s = 90;
 };
 
 void add_start_options(CLI::App& verb, StartRequest& request) {
@@ -41,6 +44,10 @@ void add_start_options(CLI::App& verb, StartRequest& request) {
   verb.add_flag(
       "--notify", request.notify,
       "The command speaks sd_notify: ready when it sends READY=1, not when it is executed");
+  verb.add_option("--ready-timeout", request.ready_timeout_s,
+                  "With --notify: seconds the command gets to send READY=1; then it is stopped "
+                  "and start fails (default 90)")
+      ->check(CLI::PositiveNumber);
   verb.add_flag("--exec", request.exec,
                 "Replace the supervisor with the command (it inherits the pidfile and its lock)");
   verb.add_flag("--lsb", request.lsb,
@@ -127,12 +134,14 @@ int start(const StartRequest& request, bool foreground) {
     daemon->notify_failed(failed.error(), daemonctl::start_failure_status(failed.error()));
     return daemonctl::start_failure_status(failed.error());
   }
-  return daemonctl::Supervisor(*daemon, request.command, request.keep_fds, request.notify).run();
+  std::optional<std::chrono::milliseconds> ready_timeout;
+  if (request.notify) {
+    ready_timeout = std::chrono::milliseconds(static_cast<long>(request.ready_timeout_s * 1000));
+  }
+  return daemonctl::Supervisor(*daemon, request.command, request.keep_fds, ready_timeout).run();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"Start, stop and query a daemon identified by its pidfile and that file's lock."};
   app.require_subcommand(1);
   StartRequest request;
@@ -175,4 +184,17 @@ int main(int argc, char** argv) {
     if (stopped.status != 0) return report(stopped);
   }
   return start(request, run_verb->parsed());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {  // out of memory, say: report it, start nothing
+    std::fprintf(stderr, "daemonctl: %s\n", error.what());
+  } catch (...) {
+    std::fprintf(stderr, "daemonctl: unexpected error\n");
+  }
+  return 1;
 }

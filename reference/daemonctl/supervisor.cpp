@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace daemonctl {
@@ -28,28 +30,40 @@ int start_failure_status(const Error& error) {
   return error.err == EACCES || error.err == EPERM ? 4 : 1;
 }
 
+namespace {
+
+// What a command that ignores the SIGTERM of a failed start gets before SIGKILL.
+constexpr std::chrono::seconds kStopGrace{5};
+
+}  // namespace
+
 Supervisor::Supervisor(daemonize::Daemon& daemon, std::vector<std::string> command,
-                       std::vector<int> pass_fds, bool wait_for_ready)
+                       std::vector<int> pass_fds,
+                       std::optional<std::chrono::milliseconds> ready_timeout)
     : daemon_(daemon),
       command_(std::move(command)),
       pass_fds_(std::move(pass_fds)),
-      wait_for_ready_(wait_for_ready) {}
+      ready_timeout_(ready_timeout) {}
 
 int Supervisor::run() {
-  Result<void> started = wait_for_ready_ ? open_notify_socket() : Result<void>();
+  Result<void> started = ready_timeout_ ? open_notify_socket() : Result<void>();
   if (started) started = spawn();
   if (!started) {
     daemon_.notify_failed(started.error(), start_failure_status(started.error()));
     return start_failure_status(started.error());
   }
-  if (!wait_for_ready_) {
+  if (ready_timeout_) {
+    deadline_ = std::chrono::steady_clock::now() + *ready_timeout_;
+  } else {
     ready_ = true;
     daemon_.notify_ready();
   }
 
   for (;;) {
     pollfd fds[2] = {{daemon_.signal_fd(), POLLIN, 0}, {notify_.get(), POLLIN, 0}};
-    if (::poll(fds, notify_ ? 2 : 1, -1) < 0 && errno != EINTR) return 1;
+    const int polled = ::poll(fds, notify_ ? 2 : 1, poll_timeout_ms());
+    if (polled < 0 && errno != EINTR) return 1;
+    if (polled == 0) on_deadline();
     if (fds[1].revents & POLLIN) read_notifications();
     while (const auto signo = daemon_.next_signal()) {
       if (*signo != SIGCHLD) {
@@ -66,13 +80,38 @@ int Supervisor::run() {
   }
 }
 
+int Supervisor::poll_timeout_ms() const {
+  if (ready_ || !deadline_) return -1;
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - std::chrono::steady_clock::now());
+  return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, 60'000));
+}
+
+void Supervisor::on_deadline() {
+  if (ready_ || !deadline_ || std::chrono::steady_clock::now() < *deadline_) return;
+  if (timed_out_) {
+    ::kill(child_, SIGKILL);  // it ignored SIGTERM for kStopGrace
+    deadline_.reset();
+    return;
+  }
+  timed_out_ = true;
+  const auto waited = std::chrono::duration<double>(*ready_timeout_).count();
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%g s", waited);
+  daemon_.notify_failed(Error{"run", command_[0], ETIMEDOUT,
+                              std::string("sent no READY=1 within ") + seconds + "; stopped it"},
+                        1);
+  ::kill(child_, SIGTERM);  // our unreaped child: its pid cannot have been reused
+  deadline_ = std::chrono::steady_clock::now() + kStopGrace;
+}
+
 bool Supervisor::child_ended(int wstatus) {
   if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGHUP && hup_forwarded_ && ready_) {
     hup_forwarded_ = false;  // reload by restart
     if (spawn()) return false;
   }
   exit_status_ = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-  if (!ready_) {
+  if (!ready_ && !timed_out_) {
     daemon_.notify_failed(
         Error{"run", command_[0], 0,
               "exited with status " + std::to_string(exit_status_) + " before it sent READY=1"},
@@ -158,7 +197,7 @@ void Supervisor::read_notifications() {
       if (end == std::string::npos) end = message.size();
       const std::string line = message.substr(at, end - at);
       at = end + 1;
-      if (line == "READY=1" && !ready_) {
+      if (line == "READY=1" && !ready_ && !timed_out_) {
         ready_ = true;
         daemon_.notify_ready();
       }

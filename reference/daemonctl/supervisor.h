@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,11 +29,13 @@ int start_failure_status(const daemonize::Error& error);
 
 class Supervisor {
  public:
-  // `pass_fds` stay open in the command (--keep-fd). With `wait_for_ready`
+  // `pass_fds` stay open in the command (--keep-fd). With a `ready_timeout`
   // the command gets a NOTIFY_SOCKET and the daemon is ready only once it sent
-  // READY=1 there (sd_notify), instead of as soon as it was executed.
+  // READY=1 there (sd_notify), instead of as soon as it was executed; a
+  // command that has not sent it within the timeout fails the start and is
+  // stopped (SIGTERM, and SIGKILL kStopGrace later).
   Supervisor(daemonize::Daemon& daemon, std::vector<std::string> command, std::vector<int> pass_fds,
-             bool wait_for_ready);
+             std::optional<std::chrono::milliseconds> ready_timeout);
 
   // Starts the command, reports readiness (or why it failed) through the
   // daemon, supervises, and returns the status to exit with.
@@ -44,11 +48,17 @@ class Supervisor {
   // The command ended with `wstatus`: restarts it (reload by restart) or
   // returns true: supervision is over, with exit_status_ set.
   bool child_ended(int wstatus);
+  // How long poll() may sleep: until the next deadline, or for ever.
+  int poll_timeout_ms() const;
+  // Called when a deadline passed: the start has failed, the command stops.
+  void on_deadline();
 
   daemonize::Daemon& daemon_;
   std::vector<std::string> command_;
   std::vector<int> pass_fds_;
-  bool wait_for_ready_;
+  std::optional<std::chrono::milliseconds> ready_timeout_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;  // READY=1, then SIGKILL
+  bool timed_out_ = false;
   bool ready_ = false;
   bool hup_forwarded_ = false;
   pid_t child_ = -1;

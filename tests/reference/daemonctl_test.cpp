@@ -405,6 +405,16 @@ TEST_F(Daemonctl, NotifyWaitsForReady) {
   EXPECT_TRUE(has(never_ready.err, "before it sent READY=1")) << never_ready.err;
 }
 
+// A command that runs but never says READY=1 fails the start at the timeout
+// and is stopped: nothing is left running and the pidfile is gone.
+TEST_F(Daemonctl, NotifyGivesUpAtTheReadyTimeout) {
+  const auto silent = start({"/bin/sleep", "1000"}, {"--notify", "--ready-timeout", "0.2"});
+  EXPECT_EQ(1, silent.status);
+  EXPECT_TRUE(has(silent.err, "sent no READY=1 within 0.2 s")) << silent.err;
+  EXPECT_EQ(3, status().status);  // not running
+  EXPECT_FALSE(std::filesystem::exists(pidfile));
+}
+
 TEST_F(Daemonctl, UsageErrorsExitTwo) {
   EXPECT_EQ(2, ctl({"start", "--", "/bin/sleep", "1"}).status);  // no --pidfile
   EXPECT_EQ(2, ctl({"frobnicate"}).status);
