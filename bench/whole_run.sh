@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Whole-run benchmark of daemoncheck on the fixture daemon (issue 8).
 #
-#   bench/whole_run.sh [-b BUILD_DIR] [-n RUNS] [-o OUT_DIR] [--no-hyperfine]
-#                      [--with-no-pidfile]
+#   bench/whole_run.sh [-b BUILD_DIR] [-n RUNS] [-s SUITE_RUNS] [-o OUT_DIR]
+#                      [--no-hyperfine] [--with-no-pidfile]
 #
 # Measures, median of RUNS (default 20) each:
 #   a   full check, probes and 5 race trials      (fixture --pidfile)
@@ -14,6 +14,8 @@
 #       fixture then takes no lock, the second-instance probe meets a second
 #       daemon and waits for it the whole start timeout (10 s), so these cost
 #       about 10 s each run
+#   s   the cases corpus (cases/*/case.json, 42 targets) through
+#       `daemoncheck suite --jobs 2`, median of SUITE_RUNS (default 5; 0 skips)
 #   d   the target's own start + stop, no checker: run the fixture (it returns
 #       once the daemon is ready), SIGTERM the daemon, wait until it has
 #       removed its pidfile (it does so just before exiting)
@@ -37,6 +39,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 build="$root/build-bench"
 runs=20
+suite_runs=5
 out=""
 use_hyperfine=1
 no_pidfile_cases=0
@@ -44,10 +47,11 @@ while [ $# -gt 0 ]; do
   case "$1" in
     -b) build=$2; shift 2 ;;
     -n) runs=$2; shift 2 ;;
+    -s) suite_runs=$2; shift 2 ;;
     -o) out=$2; shift 2 ;;
     --no-hyperfine) use_hyperfine=0; shift ;;
     --with-no-pidfile) no_pidfile_cases=1; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "whole_run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -94,6 +98,7 @@ describe() {
     a0) echo "full check, 5 race trials, no pidfile" ;;
     b0) echo "full check, --race-trials 0, no pidfile" ;;
     d)  echo "target alone: start + SIGTERM + exit" ;;
+    s)  echo "cases corpus: suite --jobs 2 (42 targets)" ;;
   esac
 }
 
@@ -156,6 +161,25 @@ run_alone_case() {
   done
 }
 
+# The cases corpus through the suite, as cases/README.md runs it: core dumps
+# allowed (so core-dumps-disabled fails where the manifests expect it) and
+# Debian's python3 first. Wall ms per run; the suite's verdict is kept.
+run_suite_case() {
+  local i t0 t1
+  : >"$out/s.wall"
+  for ((i = 1; i <= suite_runs; i++)); do
+    t0=$(now_us)
+    (ulimit -c unlimited 2>/dev/null || true
+     PATH=/usr/bin:$PATH "$checker" suite --jobs 2 --quiet --set "BUILD=$build" \
+       --set "BIN:daemonctl=$build/reference/daemonctl" \
+       --set "BIN:example-daemon=$build/reference/example-daemon" \
+       --report-dir "$out/reports" --json "$out/s.run.$i.json" "$root"/cases/*/case.json \
+       </dev/null >/dev/null 2>&1) || true
+    t1=$(now_us)
+    echo $(( t1 - t0 )) | awk '{printf "%.3f\n", $1/1000}' >>"$out/s.wall"
+  done
+}
+
 # Median ms of a checker case from hyperfine (-N: no shell in between; -i:
 # cases whose verdict is fail exit 1). The target alone is not measured with
 # hyperfine: it needs a shell, whose own start would be counted.
@@ -177,10 +201,12 @@ cases=(a b)
 [ "$no_pidfile_cases" = 1 ] && cases+=(a0 b0)
 for c in "${cases[@]}"; do run_checker_case "$c"; done
 run_alone_case
+[ "$suite_runs" -gt 0 ] && run_suite_case
 
 for c in "${cases[@]}" d; do
   wall_ms[$c]=$(median <"$out/$c.wall")
 done
+[ "$suite_runs" -gt 0 ] && wall_ms[s]=$(median <"$out/s.wall")
 for c in "${cases[@]}"; do rss_kb[$c]=$(maxof <"$out/$c.rss"); done
 wall_ms[c]=${wall_ms[b]}
 rss_kb[c]=${rss_kb[b]}
@@ -194,7 +220,9 @@ fi
 # --- report --------------------------------------------------------------
 
 printf '%-4s %-42s %12s %12s %12s\n' case what "median ms" "hyperfine" "peak RSS"
-for c in a b c "${cases[@]:2}" d; do
+shown=(a b c "${cases[@]:2}" d)
+[ "$suite_runs" -gt 0 ] && shown+=(s)
+for c in "${shown[@]}"; do
   hf="-"; [ "$use_hyperfine" = 1 ] && [ -n "${hf_ms[$c]:-}" ] && hf=$(printf '%.1f' "${hf_ms[$c]}")
   rss="-"; [ -n "${rss_kb[$c]:-}" ] && rss=$(awk -v k="${rss_kb[$c]}" 'BEGIN {printf "%.1f MiB", k/1024}')
   printf '%-4s %-42s %12.1f %12s %12s\n' "$c" "$(describe "$c")" "${wall_ms[$c]}" "$hf" "$rss"
@@ -219,6 +247,10 @@ echo
 
 verdicts=$(for f in "$out"/b.run.*.json; do jq -r '.summary.verdict // "none"' "$f" 2>/dev/null || echo none; done | sort | uniq -c | tr '\n' ' ')
 echo "verdicts of b runs: $verdicts"
+if [ "$suite_runs" -gt 0 ]; then
+  suite_ok=$(for f in "$out"/s.run.*.json; do jq -r '"\(.summary.as_expected)/\(.summary.targets)"' "$f" 2>/dev/null || echo none; done | sort | uniq -c | tr '\n' ' ')
+  echo "suite runs, targets as expected: $suite_ok"
+fi
 
 base=${wall_ms[b]}
 alone=${wall_ms[d]}
