@@ -102,16 +102,21 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
       if (r == Reaper::kTimeout && reaper.now_ms() >= deadline_ms) return false;
     }
   }
+  // Without a pidfile, start-up ends when the descendants' state has not
+  // changed for quiet_ms, or at once when nothing is left alive: seen twice
+  // with nothing reaped in between, as in the pidfile branch.
   auto prev = snapshot(holder);
-  for (;;) {
-    double until = std::min(deadline_ms, reaper.now_ms() + quiet_ms);
+  for (int empty_scans = prev.empty() ? 1 : 0;;) {
+    if (empty_scans >= 2) return true;
+    double until = std::min(deadline_ms, reaper.now_ms() + (empty_scans ? 0.1 : quiet_ms));
     int r = reaper.wait({}, until);
+    auto cur = snapshot(holder);
+    empty_scans = cur.empty() && r != Reaper::kReaped ? empty_scans + 1 : cur.empty() ? 1 : 0;
     if (r == Reaper::kReaped) {
-      prev = snapshot(holder);
+      prev = std::move(cur);
       continue;
     }
-    auto cur = snapshot(holder);
-    if (cur == prev) return true;
+    if (cur == prev && !cur.empty()) return true;
     if (reaper.now_ms() >= deadline_ms) return false;
     prev = std::move(cur);
   }
