@@ -19,11 +19,19 @@ inline std::string fixed_ms(double ms) {
   return buf;
 }
 
+// Appends `prefix` and the two hex digits of c: \\x7f, %7F.
+inline void append_hex_byte(std::string& out, std::string_view prefix, unsigned char c,
+                            bool upper = false) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  out += prefix;
+  out += digits[c >> 4];
+  out += digits[c & 0xf];
+}
+
 // `text` made safe inside a one-line message quoted with `quote`: that quote
 // character and the backslash get a backslash, newline and tab read \n and \t,
 // and every other byte outside printable ASCII reads \xNN.
 inline std::string escape_bytes(std::string_view text, char quote) {
-  constexpr char kHexDigits[] = "0123456789abcdef";
   std::string out;
   for (unsigned char c : text) {
     if (c == static_cast<unsigned char>(quote) || c == '\\') {
@@ -36,9 +44,7 @@ inline std::string escape_bytes(std::string_view text, char quote) {
     } else if (c >= 0x20 && c < 0x7f) {
       out += static_cast<char>(c);
     } else {
-      out += "\\x";
-      out += kHexDigits[c >> 4];
-      out += kHexDigits[c & 0xf];
+      append_hex_byte(out, "\\x", c);
     }
   }
   return out;

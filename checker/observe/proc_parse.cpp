@@ -123,6 +123,8 @@ uint64_t* signal_mask_of(ProcStatus& status, std::string_view key) {
   if (key == "SigBlk") return &status.sig_blk;
   if (key == "SigIgn") return &status.sig_ign;
   if (key == "SigCgt") return &status.sig_cgt;
+  if (key == "SigPnd") return &status.sig_pnd;
+  if (key == "ShdPnd") return &status.shd_pnd;
   return nullptr;
 }
 

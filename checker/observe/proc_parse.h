@@ -41,7 +41,8 @@ struct ProcStatus {
   IdQuad uid, gid;
   std::vector<unsigned> groups;
   uint64_t sig_blk = 0, sig_ign = 0, sig_cgt = 0;
-  std::vector<pid_t> ns_pids;  // "NSpid:", outermost namespace first
+  uint64_t sig_pnd = 0, shd_pnd = 0;  // pending: for the thread, for the process
+  std::vector<pid_t> ns_pids;         // "NSpid:", outermost namespace first
 };
 Result<ProcStatus> parse_status(std::string_view text);
 

@@ -84,24 +84,28 @@ ExitInfo exit_of(pid_t pid, Launch* launch) {
   return e;
 }
 
+std::optional<observe::ProcStatus> status_of(pid_t pid) {
+  auto text = observe::read_file("/proc/" + std::to_string(pid) + "/status");
+  if (!text) return std::nullopt;
+  auto st = observe::parse_status(*text);
+  if (!st) return std::nullopt;
+  return *st;
+}
+
+uint64_t bit_of(int sig) {
+  return uint64_t{1} << (sig - 1);
+}
+
 // True when sig, sent to pid now, would run the default action (terminate).
 bool default_action(pid_t pid, int sig) {
-  auto text = observe::read_file("/proc/" + std::to_string(pid) + "/status");
-  if (!text) return true;
-  auto st = observe::parse_status(*text);
-  if (!st) return true;
-  uint64_t bit = uint64_t{1} << (sig - 1);
-  return !((st->sig_cgt | st->sig_ign | st->sig_blk) & bit);
+  auto st = status_of(pid);
+  return !st || !((st->sig_cgt | st->sig_ign | st->sig_blk) & bit_of(sig));
 }
 
 // True when pid has a handler for sig that a delivery would run.
 bool catches(pid_t pid, int sig) {
-  auto text = observe::read_file("/proc/" + std::to_string(pid) + "/status");
-  if (!text) return false;
-  auto st = observe::parse_status(*text);
-  if (!st) return false;
-  uint64_t bit = uint64_t{1} << (sig - 1);
-  return (st->sig_cgt & bit) && !(st->sig_blk & bit);
+  auto st = status_of(pid);
+  return st && (st->sig_cgt & bit_of(sig)) && !(st->sig_blk & bit_of(sig));
 }
 
 double bound_for(const std::vector<Tracked>& ts, int sig) {
@@ -111,16 +115,8 @@ double bound_for(const std::vector<Tracked>& ts, int sig) {
 }
 
 bool pending(pid_t pid, int sig) {
-  auto text = observe::read_file("/proc/" + std::to_string(pid) + "/status");
-  if (!text) return false;
-  uint64_t bit = uint64_t{1} << (sig - 1);
-  for (const char* key : {"\nSigPnd:\t", "\nShdPnd:\t"}) {
-    auto at = text->find(key);
-    if (at == std::string::npos) continue;
-    uint64_t mask = std::strtoull(text->c_str() + at + std::strlen(key), nullptr, 16);
-    if (mask & bit) return true;
-  }
-  return false;
+  auto st = status_of(pid);
+  return st && ((st->sig_pnd | st->shd_pnd) & bit_of(sig));
 }
 
 // Waits for the effect of sig on the tracked processes: their exit, or, for

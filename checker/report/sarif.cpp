@@ -3,6 +3,7 @@
 
 #include <cctype>
 
+#include "common/text.h"
 #include "report/escape.h"
 #include "report/view.h"
 #include "rules/catalog.h"
@@ -36,16 +37,12 @@ std::string pascal_case(const std::string& id) {
 // A path as a URI reference: absolute paths become file:// URIs; every byte
 // outside the unreserved set and "/" is percent-encoded.
 std::string path_uri(const std::string& path) {
-  static const char* kHex = "0123456789ABCDEF";
   std::string out = path.starts_with('/') ? "file://" : "";
   for (unsigned char c : path) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
       out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
+    else
+      append_hex_byte(out, "%", c, true);
   }
   return out;
 }
