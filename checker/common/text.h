@@ -19,7 +19,7 @@ inline std::string fixed_ms(double ms) {
   return buf;
 }
 
-// Appends `prefix` and the two hex digits of c: \\x7f, %7F.
+// Appends `prefix` and the two hex digits of c: \x7f, %7F.
 inline void append_hex_byte(std::string& out, std::string_view prefix, unsigned char c,
                             bool upper = false) {
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
