@@ -2,8 +2,8 @@
 // facts a full check of a well-behaved double-forking daemon produces (one
 // daemon, a pidfile known by option and locked, every probe run, five race
 // trials), with the sizes a real run has (a shell-sized environment, a dozen
-// descriptors, the reaped launch processes). Modelled on the unit tests'
-// good() (tests/unit/rules_test.cpp), grown to a full run's volume.
+// descriptors, the reaped launch processes), built from the same pieces as
+// the unit tests' samples (tests/support/sample_facts.h).
 #pragma once
 
 #include <signal.h>
@@ -13,47 +13,21 @@
 #include <string>
 
 #include "model/observation.h"
+#include "sample_facts.h"
 
 namespace dc::bench {
 
-inline ExitInfo exited(pid_t pid, int status, double at) {
-  ExitInfo e;
-  e.pid = pid;
-  e.exit_status = status;
-  e.at_ms = at;
-  return e;
-}
-
-inline ExitInfo killed(pid_t pid, int sig, double at) {
-  ExitInfo e;
-  e.pid = pid;
-  e.signal = sig;
-  e.at_ms = at;
-  return e;
-}
+using sample::exited;
+using sample::killed;
 
 inline Observation realistic_observation() {
   Observation o;
   const std::string tmp = "/tmp/daemoncheck-Ab12Cd";
+  o.launch = sample::planted_launch(tmp, 4101, 3.2);
   LaunchFacts& l = o.launch;
   l.argv = {"/usr/local/sbin/exampled", "--pidfile", tmp + "/exampled.pid", "--config",
             "/etc/exampled/exampled.conf"};
-  l.tmp_dir = tmp;
-  l.checker_pid = 4100;
-  l.holder_pid = 4101;
-  l.launch_sid = 4101;
-  l.launched_pid = 4102;
-  l.job_pgid = 4102;
-  l.pty_path = "/dev/pts/7";
-  l.pty_rdev = makedev(136, 7);
-  l.umask = 047;
-  l.planted_fds = {{3, "file", tmp + "/.daemoncheck-inherited-1", 2049, 1311},
-                   {4, "pipe", "pipe:[88213]", 14, 88213}};
-  l.blocked_signals = {SIGUSR2};
-  l.ignored_signals = {SIGRTMIN + 3};
-  l.canary_name = "DAEMONCHECK_CANARY";
   l.canary_value = "dc-canary-5f3a9c1e0b7d2468";
-  l.launched_exit = exited(4102, 0, 3.2);
   l.reaped = {exited(4103, 0, 3.9), exited(4102, 0, 3.2)};
   l.ready_ms = 4.1;
 
@@ -69,11 +43,7 @@ inline Observation realistic_observation() {
   d.cwd = "/";
   d.root = "/";
   d.umask = 022;
-  FdFact null{0, "/dev/null", 5, 4, makedev(1, 3), S_IFCHR | 0666, true};
-  FdFact n1 = null, n2 = null;
-  n1.fd = 1;
-  n2.fd = 2;
-  d.fds = {null, n1, n2};
+  d.fds = sample::stdio_on_dev_null();
   d.fds.push_back({3, tmp + "/exampled.pid", 2049, 1377, 0, S_IFREG | 0644, true});
   d.fds.push_back({4, "socket:[88301]", 8, 88301, 0, S_IFSOCK | 0777, true});
   d.fds.push_back({5, "socket:[88302]", 8, 88302, 0, S_IFSOCK | 0777, true});
@@ -96,15 +66,7 @@ inline Observation realistic_observation() {
   d.descendants = {4105, 4106};
   o.daemons.push_back(d);
 
-  PidfileState s;
-  s.exists = true;
-  s.regular = true;
-  s.content = "4104\n";
-  s.pid = 4104;
-  s.dev = 2049;
-  s.ino = 1377;
-  s.locks = {"17: OFDLCK ADVISORY  WRITE -1 08:01:1377 0 EOF"};
-  s.lock_pids = {-1};
+  PidfileState s = sample::locked_pidfile(4104, 1377);
   o.pidfile = PidfileFacts{tmp + "/exampled.pid", "option", s};
   l.pidfile_at_exit = s;
 
@@ -159,8 +121,10 @@ inline Observation failing_observation() {
   d.fds[0].target = d.fds[1].target = d.fds[2].target = "/dev/pts/7";
   d.fds[0].rdev = d.fds[1].rdev = d.fds[2].rdev = o.launch.pty_rdev;
   d.fds[0].mode = d.fds[1].mode = d.fds[2].mode = S_IFCHR | 0620;
-  d.fds.push_back({12, o.launch.planted_fds[0].path, 2049, 1311, 0, S_IFREG | 0600, true});
-  d.fds.push_back({13, "pipe:[88213]", 14, 88213, 0, S_IFIFO | 0600, true});
+  const PlantedFd& file = o.launch.planted_fds[0];
+  const PlantedFd& pipe = o.launch.planted_fds[1];
+  d.fds.push_back({12, file.path, file.dev, file.ino, 0, S_IFREG | 0600, true});
+  d.fds.push_back({13, pipe.path, pipe.dev, pipe.ino, 0, S_IFIFO | 0600, true});
   d.sig_blk = uint64_t{1} << (SIGUSR2 - 1);
   d.sig_ign |= uint64_t{1} << (SIGRTMIN + 3 - 1);
   d.environ.push_back(o.launch.canary_name + "=" + o.launch.canary_value);

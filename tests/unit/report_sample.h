@@ -16,6 +16,7 @@
 #include "report/scorecard.h"
 #include "rules/catalog.h"
 #include "rules/judge.h"
+#include "sample_facts.h"
 
 namespace dc::sample {
 
@@ -26,33 +27,11 @@ inline const std::string kHostile =
 
 inline Observation messy_observation() {
   Observation o;
+  o.launch = planted_launch("/tmp/daemoncheck-x", 100, 2.5);
   o.launch.argv = {"/usr/sbin/mydaemon", "--pidfile", "/tmp/daemoncheck-x/d.pid", "a b"};
-  o.launch.tmp_dir = "/tmp/daemoncheck-x";
-  o.launch.checker_pid = 99;
-  o.launch.holder_pid = 100;
-  o.launch.launch_sid = 100;
-  o.launch.launched_pid = 101;
-  o.launch.job_pgid = 101;
-  o.launch.pty_path = "/dev/pts/7";
-  o.launch.pty_rdev = makedev(136, 7);
-  o.launch.umask = 047;
-  o.launch.planted_fds = {{3, "file", "/tmp/daemoncheck-x/leak", 2049, 11},
-                          {4, "pipe", "pipe:[12]", 14, 12}};
-  o.launch.blocked_signals = {SIGUSR2};
-  o.launch.ignored_signals = {SIGRTMIN + 3};
-  o.launch.canary_name = "DAEMONCHECK_CANARY";
-  o.launch.canary_value = "v";
-  ExitInfo e;
-  e.pid = 101;
-  e.exit_status = 0;
-  e.at_ms = 2.5;
-  o.launch.launched_exit = e;
-  ExitInfo hup;
-  hup.pid = 102;
-  hup.signal = SIGHUP;
-  hup.at_ms = 61;
-  o.launch.reaped = {hup};
+  o.launch.reaped = {killed(102, SIGHUP, 61)};
   o.launch.ready_ms = 35;
+  const ExitInfo hup = o.launch.reaped.front();
 
   DaemonFacts d;
   d.pid = 102;
@@ -65,12 +44,8 @@ inline Observation messy_observation() {
   d.cwd = "/tmp/daemoncheck-x/" + kHostile;
   d.root = "/";
   d.umask = 047;
-  FdFact tty{0, "/dev/pts/7", 26, 10, makedev(136, 7), S_IFCHR | 0620, true};
-  FdFact t1 = tty, t2 = tty;
-  t1.fd = 1;
-  t2.fd = 2;
-  FdFact leak{3, "/tmp/daemoncheck-x/leak", 2049, 11, 0, S_IFREG | 0644, true};
-  d.fds = {tty, t1, t2, leak};
+  d.fds = stdio_on("/dev/pts/7", makedev(136, 7), 0620);
+  d.fds.push_back({3, o.launch.planted_fds[0].path, 2049, 11, 0, S_IFREG | 0644, true});
   d.sig_blk = 1ull << (SIGUSR2 - 1);
   d.environ = {"PATH=/usr/bin", "DAEMONCHECK_CANARY=v"};
   d.core_known = true;

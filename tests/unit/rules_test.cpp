@@ -7,6 +7,7 @@
 
 #include "rules/catalog.h"
 #include "rules/judge.h"
+#include "sample_facts.h"
 
 namespace dc {
 namespace {
@@ -14,25 +15,7 @@ namespace {
 // A launch and one daemon that did everything right.
 Observation good() {
   Observation o;
-  o.launch.tmp_dir = "/tmp/daemoncheck-x";
-  o.launch.launch_sid = 100;
-  o.launch.holder_pid = 100;
-  o.launch.launched_pid = 101;
-  o.launch.job_pgid = 101;
-  o.launch.pty_path = "/dev/pts/7";
-  o.launch.pty_rdev = makedev(136, 7);
-  o.launch.umask = 047;
-  o.launch.planted_fds = {{3, "file", "/tmp/daemoncheck-x/leak", 2049, 11},
-                          {4, "pipe", "pipe:[12]", 14, 12}};
-  o.launch.blocked_signals = {SIGUSR2};
-  o.launch.ignored_signals = {SIGRTMIN + 3};
-  o.launch.canary_name = "DAEMONCHECK_CANARY";
-  o.launch.canary_value = "v";
-  ExitInfo e;
-  e.pid = 101;
-  e.exit_status = 0;
-  e.at_ms = 2;
-  o.launch.launched_exit = e;
+  o.launch = sample::planted_launch("/tmp/daemoncheck-x", 100, 2);
   DaemonFacts d;
   d.pid = 103;
   d.ppid = 1;
@@ -41,26 +24,14 @@ Observation good() {
   d.cwd = "/";
   d.root = "/";
   d.umask = 0;
-  FdFact null{0, "/dev/null", 5, 4, makedev(1, 3), S_IFCHR | 0666, true};
-  FdFact n1 = null, n2 = null;
-  n1.fd = 1;
-  n2.fd = 2;
-  FdFact pidfd{3, "/tmp/daemoncheck-x/d.pid", 2049, 77, 0, S_IFREG | 0644, true};
-  d.fds = {null, n1, n2, pidfd};
+  d.fds = sample::stdio_on_dev_null();
+  d.fds.push_back({3, "/tmp/daemoncheck-x/d.pid", 2049, 77, 0, S_IFREG | 0644, true});
   d.environ = {"PATH=/usr/bin:/bin"};
   d.core_known = true;
   d.core_soft = 0;
   d.core_hard = 0;
   o.daemons.push_back(d);
-  PidfileState s;
-  s.exists = true;
-  s.regular = true;
-  s.content = "103\n";
-  s.pid = 103;
-  s.dev = 2049;
-  s.ino = 77;
-  s.locks = {"1: OFDLCK ADVISORY  WRITE -1 08:01:77 0 EOF"};
-  s.lock_pids = {-1};
+  PidfileState s = sample::locked_pidfile(103, 77);
   o.pidfile = PidfileFacts{"/tmp/daemoncheck-x/d.pid", "option", s};
   o.launch.pidfile_at_exit = s;
   return o;
