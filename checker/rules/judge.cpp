@@ -57,10 +57,12 @@ RuleResult evaluate_rule(const RuleDef& rule, const Observation& obs) {
               std::to_string(vs.size()) + " daemons): " + vs[worst].message;
   nlohmann::json per = nlohmann::json::array();
   for (size_t i = 0; i < vs.size(); ++i) {
-    per.push_back({{"pid", obs.daemons[i].pid},
-                   {"status", to_string(vs[i].status)},
-                   {"message", vs[i].message},
-                   {"evidence", vs[i].evidence}});
+    nlohmann::json entry = nlohmann::json::object();
+    entry["pid"] = obs.daemons[i].pid;
+    entry["status"] = to_string(vs[i].status);
+    entry["message"] = std::move(vs[i].message);
+    entry["evidence"] = std::move(vs[i].evidence);
+    per.push_back(std::move(entry));
   }
   r.evidence = {{"daemons", per}};
   return r;
