@@ -207,18 +207,7 @@ namespace {
 // the kernel's file-lock write lock, an RCU grace period of several ms.
 std::vector<LockLine> fd_locks(pid_t pid, int fd) {
   auto text = read_file(proc(pid, "fdinfo/") + std::to_string(fd), 1 << 20);
-  if (!text) return {};
-  constexpr std::string_view kPrefix = "lock:\t";
-  std::string lines;
-  size_t pos = 0;
-  while (pos < text->size()) {
-    size_t end = text->find('\n', pos);
-    if (end == std::string::npos) end = text->size();
-    std::string_view line = std::string_view(*text).substr(pos, end - pos);
-    if (line.starts_with(kPrefix)) (lines += line.substr(kPrefix.size())) += '\n';
-    pos = end + 1;
-  }
-  return parse_locks(lines).locks;
+  return text ? parse_fdinfo_locks(*text).locks : std::vector<LockLine>{};
 }
 
 bool same_lock(const LockLine& a, const LockLine& b) {

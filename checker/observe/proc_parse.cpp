@@ -387,6 +387,20 @@ LockTable parse_locks(std::string_view text) {
   return table;
 }
 
+LockTable parse_fdinfo_locks(std::string_view text) {
+  constexpr std::string_view kPrefix = "lock:\t";
+  std::string lines;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (line.starts_with(kPrefix)) (lines += line.substr(kPrefix.size())) += '\n';
+    pos = end + 1;
+  }
+  return parse_locks(lines);
+}
+
 EnvironBlock parse_environ(std::string_view text) {
   EnvironBlock block;
   for (std::string_view rest = text; !rest.empty();) {

@@ -69,6 +69,11 @@ struct LockTable {
 };
 LockTable parse_locks(std::string_view text);
 
+// /proc/PID/fdinfo/FD: the "lock:\t" lines, each in /proc/locks' format (the
+// locks taken through that open file and the process's POSIX locks on it);
+// the other lines (pos:, flags:, mnt_id:, ino:, ...) are ignored.
+LockTable parse_fdinfo_locks(std::string_view text);
+
 // /proc/PID/environ: NUL-separated entries. key_value is true when every
 // non-empty entry is KEY=VALUE with a non-empty key; false when the block was
 // rewritten (setproctitle) and no longer reads as an environment, including a

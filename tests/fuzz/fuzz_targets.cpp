@@ -59,6 +59,19 @@ void locks_target(std::string_view text) {
   }
 }
 
+// Every "lock:\t" line is a lock or a malformed one; nothing else counts.
+void fdinfo_target(std::string_view text) {
+  LockTable table = parse_fdinfo_locks(text);
+  size_t lock_lines = 0;
+  for (size_t pos = 0; pos <= text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    if (text.substr(pos, end - pos).starts_with("lock:\t")) ++lock_lines;
+    pos = end + 1;
+  }
+  require(table.locks.size() + static_cast<size_t>(table.malformed) == lock_lines);
+}
+
 void environ_target(std::string_view text) {
   EnvironBlock block = parse_environ(text);
   for (const std::string& entry : block.entries) {
@@ -113,10 +126,10 @@ void waivers_target(std::string_view text) {
 
 constexpr std::array kTargets{
     Target{"stat", stat_target},       Target{"status", status_target},
-    Target{"locks", locks_target},     Target{"environ", environ_target},
-    Target{"limits", limits_target},   Target{"maps", maps_target},
-    Target{"pidfile", pidfile_target}, Target{"signals", signals_target},
-    Target{"waivers", waivers_target},
+    Target{"locks", locks_target},     Target{"fdinfo", fdinfo_target},
+    Target{"environ", environ_target}, Target{"limits", limits_target},
+    Target{"maps", maps_target},       Target{"pidfile", pidfile_target},
+    Target{"signals", signals_target}, Target{"waivers", waivers_target},
 };
 
 }  // namespace

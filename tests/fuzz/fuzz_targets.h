@@ -13,8 +13,8 @@ struct Target {
   void (*run)(std::string_view input);
 };
 
-// Every target: stat, status, locks, environ, limits, maps, pidfile, signals,
-// waivers.
+// Every target: stat, status, locks, fdinfo, environ, limits, maps, pidfile,
+// signals, waivers.
 std::span<const Target> targets();
 
 }  // namespace dc::fuzz

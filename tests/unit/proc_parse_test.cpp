@@ -293,6 +293,22 @@ TEST(ParseLocks, DeeperWaitersAreIndented) {
   EXPECT_EQ(table.locks[0].kind, "POSIX");
 }
 
+TEST(ParseFdinfoLocks, ReadsOnlyTheLockLines) {
+  LockTable table = parse_fdinfo_locks(
+      "pos:\t0\nflags:\t02100002\nmnt_id:\t27\nino:\t10962832\n"
+      "lock:\t1: POSIX  ADVISORY  WRITE 23304 fe:00:10962832 0 EOF\n"
+      "lock:\t2: FLOCK  ADVISORY  WRITE 0 fe:00:10962832 0 EOF\n"
+      "lock:\tnonsense\n");
+  ASSERT_EQ(table.locks.size(), 2u);
+  EXPECT_EQ(table.malformed, 1);
+  EXPECT_EQ(table.locks[0].kind, "POSIX");
+  EXPECT_EQ(table.locks[0].pid, 23304);
+  EXPECT_EQ(table.locks[0].inode, 10962832u);
+  EXPECT_EQ(table.locks[1].pid, 0);  // a taker that has exited, seen from a namespace
+  EXPECT_EQ(table.locks[1].raw, "2: FLOCK  ADVISORY  WRITE 0 fe:00:10962832 0 EOF");
+  EXPECT_TRUE(parse_fdinfo_locks("pos:\t0\nflags:\t0100000\n").locks.empty());
+}
+
 TEST(ParseLocks, SkipsAndCountsMalformedLines) {
   LockTable table = parse_locks(
       "1: FLOCK  ADVISORY  WRITE 3159 fe:00:10952960 0 EOF\n"
