@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# Whole-run benchmark of daemoncheck on the fixture daemon (issue 8).
+# Whole-run benchmark of daemoncheck: the reference example daemon, a daemon
+# that is ready in about 1 ms (the test fixture) and the cases corpus.
 #
 #   bench/whole_run.sh [-b BUILD_DIR] [-n RUNS] [-s SUITE_RUNS] [-o OUT_DIR]
 #                      [--no-hyperfine] [--with-no-pidfile]
 #
 # Measures, median of RUNS (default 20) each:
-#   a   full check, probes and 5 race trials      (fixture --pidfile)
-#   b   full check, --race-trials 0               (fixture --pidfile)
-#   c   a daemon ready in ~1 ms: the same check as b; the fixture with a
-#       pidfile is ready about 1 ms after exec, so c is b's figure, and the
-#       one the overhead is computed from
-#   a0  / b0: a and b without a pidfile, with --with-no-pidfile only: the
-#       fixture then takes no lock, the second-instance probe meets a second
-#       daemon and waits for it the whole start timeout (10 s), so these cost
-#       about 10 s each run
+#   a   the example daemon, full check, probes and 5 race trials (--pidfile)
+#   b   the example daemon, full check, --race-trials 0 (--pidfile)
+#   c   a daemon ready in ~1 ms: the fixture daemon, full check,
+#       --race-trials 0 (--pidfile); the overhead is computed from it
+#   a0  / b0: the fixture without a pidfile, with --with-no-pidfile only: the
+#       quiet window (--settle-ms, 30 ms) ends its start-up, and the second
+#       instance, which starts a second daemon (no lock), is followed for the
+#       second-instance bound (500 ms at least)
 #   s   the cases corpus (cases/*/case.json, 42 targets) through
 #       `daemoncheck suite --jobs 2`, median of SUITE_RUNS (default 5; 0 skips)
 #   d   the target's own start + stop, no checker: run the fixture (it returns
@@ -58,7 +58,8 @@ done
 
 checker="$build/checker/daemoncheck"
 fixture="$build/tests/fixtures/fixture_daemon"
-for f in "$checker" "$fixture"; do
+example="$build/reference/example-daemon"
+for f in "$checker" "$fixture" "$example"; do
   [ -x "$f" ] || { echo "whole_run.sh: $f missing: build first (cmake --build $build)" >&2; exit 3; }
 done
 command -v jq >/dev/null || { echo "whole_run.sh: needs jq" >&2; exit 3; }
@@ -83,8 +84,9 @@ now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
 # Commands of the cases: checker options, then the target.
 case_args() {
   case "$1" in
-    a)  echo "--pidfile {tmp}/d.pid -- $fixture --pidfile {tmp}/d.pid" ;;
-    b|c) echo "--race-trials 0 --pidfile {tmp}/d.pid -- $fixture --pidfile {tmp}/d.pid" ;;
+    a)  echo "--pidfile {tmp}/ex.pid -- $example --pidfile {tmp}/ex.pid --log {tmp}/ex.log" ;;
+    b)  echo "--race-trials 0 --pidfile {tmp}/ex.pid -- $example --pidfile {tmp}/ex.pid --log {tmp}/ex.log" ;;
+    c)  echo "--race-trials 0 --pidfile {tmp}/d.pid -- $fixture --pidfile {tmp}/d.pid" ;;
     a0) echo "-- $fixture" ;;
     b0) echo "--race-trials 0 -- $fixture" ;;
   esac
@@ -92,12 +94,12 @@ case_args() {
 
 describe() {
   case "$1" in
-    a)  echo "full check, 5 race trials (pidfile)" ;;
-    b)  echo "full check, --race-trials 0 (pidfile)" ;;
-    c)  echo "daemon ready in ~1 ms (= b)" ;;
-    a0) echo "full check, 5 race trials, no pidfile" ;;
-    b0) echo "full check, --race-trials 0, no pidfile" ;;
-    d)  echo "target alone: start + SIGTERM + exit" ;;
+    a)  echo "example daemon, 5 race trials" ;;
+    b)  echo "example daemon, --race-trials 0" ;;
+    c)  echo "fixture, ready in ~1 ms, --race-trials 0" ;;
+    a0) echo "fixture, 5 race trials, no pidfile" ;;
+    b0) echo "fixture, --race-trials 0, no pidfile" ;;
+    d)  echo "fixture alone: start + SIGTERM + exit" ;;
     s)  echo "cases corpus: suite --jobs 2 (42 targets)" ;;
   esac
 }
@@ -116,12 +118,15 @@ target_alone() {
   fi
 }
 
-# Fixture processes this script started: their command line names our TMPDIR
-# (the checker expands {tmp} under it) and their executable is the fixture.
+# Daemons this script started: their command line names our TMPDIR (the
+# checker expands {tmp} under it) and their executable is the fixture or the
+# example daemon.
 ours() {
   local p
   for p in $(pgrep -f -- "$TMPDIR" || true); do
-    [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$fixture")" ] && echo "$p"
+    case "$(readlink "/proc/$p/exe" 2>/dev/null)" in
+      "$(readlink -f "$fixture")" | "$(readlink -f "$example")") echo "$p" ;;
+    esac
   done
 }
 finish() {
@@ -197,7 +202,7 @@ echo "checker: $checker"
 echo "output:  $out"
 echo
 
-cases=(a b)
+cases=(a b c)
 [ "$no_pidfile_cases" = 1 ] && cases+=(a0 b0)
 for c in "${cases[@]}"; do run_checker_case "$c"; done
 run_alone_case
@@ -208,19 +213,16 @@ for c in "${cases[@]}" d; do
 done
 [ "$suite_runs" -gt 0 ] && wall_ms[s]=$(median <"$out/s.wall")
 for c in "${cases[@]}"; do rss_kb[$c]=$(maxof <"$out/$c.rss"); done
-wall_ms[c]=${wall_ms[b]}
-rss_kb[c]=${rss_kb[b]}
 
 declare -A hf_ms
 if [ "$use_hyperfine" = 1 ]; then
   for c in "${cases[@]}"; do hf_ms[$c]=$(hyperfine_median "$c"); done
-  hf_ms[c]=${hf_ms[b]}
 fi
 
 # --- report --------------------------------------------------------------
 
 printf '%-4s %-42s %12s %12s %12s\n' case what "median ms" "hyperfine" "peak RSS"
-shown=(a b c "${cases[@]:2}" d)
+shown=("${cases[@]}" d)
 [ "$suite_runs" -gt 0 ] && shown+=(s)
 for c in "${shown[@]}"; do
   hf="-"; [ "$use_hyperfine" = 1 ] && [ -n "${hf_ms[$c]:-}" ] && hf=$(printf '%.1f' "${hf_ms[$c]}")
@@ -245,8 +247,10 @@ for c in "${cases[@]}"; do
 done
 echo
 
-verdicts=$(for f in "$out"/b.run.*.json; do jq -r '.summary.verdict // "none"' "$f" 2>/dev/null || echo none; done | sort | uniq -c | tr '\n' ' ')
-echo "verdicts of b runs: $verdicts"
+for c in "${cases[@]}"; do
+  verdicts=$(for f in "$out/$c".run.*.json; do jq -r '.summary.verdict // "none"' "$f" 2>/dev/null || echo none; done | sort | uniq -c | tr '\n' ' ')
+  echo "verdicts of $c runs: $verdicts"
+done
 if [ "$suite_runs" -gt 0 ]; then
   suite_ok=$(for f in "$out"/s.run.*.json; do jq -r '"\(.summary.as_expected)/\(.summary.targets)"' "$f" 2>/dev/null || echo none; done | sort | uniq -c | tr '\n' ' ')
   echo "suite runs, targets as expected: $suite_ok"
@@ -254,7 +258,7 @@ fi
 
 base=${wall_ms[b]}
 alone=${wall_ms[d]}
-overhead=$(awk -v c="$base" -v d="$alone" 'BEGIN {printf "%.1f", c-d}')
+overhead=$(awk -v c="${wall_ms[c]}" -v d="$alone" 'BEGIN {printf "%.1f", c-d}')
 maxrss=$(for c in "${cases[@]}"; do echo "${rss_kb[$c]}"; done | maxof)
 check() { awk -v v="$1" -v t="$2" 'BEGIN {print (v<=t) ? "PASS" : "MISS"}'; }
 echo "targets:"
@@ -264,4 +268,4 @@ printf '  peak RSS of daemoncheck            <= 16 MiB:  %7.1f MiB %s\n' \
   "$(awk -v k="$maxrss" 'BEGIN {print k/1024}')" "$(check "$maxrss" 16384)"
 echo
 left_tmp=$(find "$TMPDIR" -mindepth 1 -maxdepth 1 | wc -l)
-echo "left behind: $left_tmp entries under TMPDIR, $(ours | wc -w) fixture processes of this run"
+echo "left behind: $left_tmp entries under TMPDIR, $(ours | wc -w) daemons of this run"
