@@ -105,10 +105,11 @@ int render_saved(const dc::RenderRequest& req) {
     return usage("render: " + req.input + ": not JSON (a scorecard is one JSON object)");
   auto schema = sc.find("schema");
   if (schema == sc.end() || !schema->is_string() ||
-      !schema->get<std::string>().starts_with("daemoncheck.scorecard/"))
+      !schema->get<std::string>().starts_with("daemoncheck.scorecard/")) {
     return usage("render: " + req.input +
                  ": not a daemoncheck scorecard (no \"schema\": "
                  "\"daemoncheck.scorecard/N\")");
+  }
   dc::TextStyle style;
   style.color = req.output == "-" && dc::use_color(req.color, STDOUT_FILENO);
   style.report_path = req.input;
@@ -127,9 +128,7 @@ int render_saved(const dc::RenderRequest& req) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_main(int argc, char** argv) {
   ensure_stdio_open();
   dc::ParsedCli cli = dc::parse_cli(argc, argv);
   if (cli.outcome == dc::ParsedCli::kExit) {
@@ -153,9 +152,11 @@ int main(int argc, char** argv) {
     const std::string folder = slash == std::string::npos ? "."
                                : slash == 0               ? "/"
                                                           : path.substr(0, slash);
-    if (::access(folder.c_str(), W_OK | X_OK) != 0)
-      return fail_to_run(std::string("cannot write --") + dc::format_name(format) + " " + path +
-                         ": " + folder + ": " + std::strerror(errno));
+    if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+      std::string why = "cannot write --";
+      why.append(dc::format_name(format)).append(" ").append(path).append(": ").append(folder);
+      return fail_to_run(why.append(": ").append(std::strerror(errno)));
+    }
   }
   // From here on the check runs in its own PID namespace (an attached daemon
   // lives outside it, so --attach stays out).
@@ -228,4 +229,19 @@ int main(int argc, char** argv) {
     write_all(fd, dc::render_text(sc, style));
   }
   return j.exit_status;
+}
+
+}  // namespace
+
+// An exception that reaches here (out of memory, say) still unwinds the check,
+// so every process it started is stopped; the run could not be completed.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "daemoncheck: internal error: %s\n", error.what());
+  } catch (...) {
+    std::fprintf(stderr, "daemoncheck: internal error\n");
+  }
+  return 3;
 }

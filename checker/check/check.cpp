@@ -91,30 +91,30 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   }
   auto launched = start_launch(plan);
   if (!launched) return launched.error();
-  Launch& L = *launched;
+  Launch& launch = *launched;
   o.phase_ms["launch"] = reaper.now_ms() - t0;
 
   const double start_deadline = t0 + opt.start_timeout_s * 1000;
   if (systemd) {
-    run_foreground(L, *notify, opt, o, start_deadline);
+    run_foreground(launch, *notify, opt, o, start_deadline);
   } else {
     double ts = reaper.now_ms();
-    if (L.wait_exit(start_deadline) && pidfile)
-      L.facts.pidfile_at_exit = observe::read_pidfile(*pidfile);
-    if (L.exited())
-      L.facts.settle_timed_out =
-          !settle(pidfile, L.facts.holder_pid, opt.settle_ms, start_deadline);
+    if (launch.wait_exit(start_deadline) && pidfile)
+      launch.facts.pidfile_at_exit = observe::read_pidfile(*pidfile);
+    if (launch.exited())
+      launch.facts.settle_timed_out =
+          !settle(pidfile, launch.facts.holder_pid, opt.settle_ms, start_deadline);
     o.phase_ms["settle"] = reaper.now_ms() - ts;
   }
-  L.facts.ready_ms = reaper.now_ms();
+  launch.facts.ready_ms = reaper.now_ms();
 
   double tobs = reaper.now_ms();
-  o.launch = L.facts;
+  o.launch = launch.facts;
   std::vector<DaemonPick> picks;
-  if (systemd && !L.exited())
-    picks.push_back({L.facts.launched_pid, "the launched process (foreground service)"});
+  if (systemd && !launch.exited())
+    picks.push_back({launch.facts.launched_pid, "the launched process (foreground service)"});
   else
-    picks = pick_daemons(pidfile, L.facts);
+    picks = pick_daemons(pidfile, launch.facts);
   for (const auto& pick : picks) {
     DaemonFacts d = observe::observe_daemon(pick.pid, plan.canary_value);
     d.why = pick.why;
@@ -137,8 +137,8 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   }
   o.phase_ms["observe"] = reaper.now_ms() - tobs;
 
-  if (opt.probes) run_probes(L, plan, opt, o, notify ? &*notify : nullptr);
-  o.launch.launched_exit = L.facts.launched_exit;
+  if (opt.probes) run_probes(launch, plan, opt, o, notify ? &*notify : nullptr);
+  o.launch.launched_exit = launch.facts.launched_exit;
   return std::nullopt;
 }
 

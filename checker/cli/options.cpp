@@ -195,8 +195,11 @@ ParsedCli parse_cli(int argc, char** argv) {
       "Exit status: 0 pass, 1 fail, 2 usage error, 3 the check could not be run.\n"
       "See daemoncheck(1), and daemoncheck --explain RULE for any rule.");
   app.set_version_flag("--version", std::string("daemoncheck ") + DAEMONCHECK_VERSION);
-  const std::string kCheck = "Check", kExpect = "Expectations", kVerdict = "Verdict",
-                    kReports = "Reports", kRules = "Rules";
+  constexpr const char* kCheck = "Check";
+  constexpr const char* kExpect = "Expectations";
+  constexpr const char* kVerdict = "Verdict";
+  constexpr const char* kReports = "Reports";
+  constexpr const char* kRules = "Rules";
 
   std::string profile = "sysv";
   app.add_option("--profile", profile,
@@ -396,10 +399,11 @@ ParsedCli parse_cli(int argc, char** argv) {
       return usage_error("--waive: unknown rule id '" + escape_bytes(id.substr(0, 40), '\'') +
                          "' (did you mean '" + closest_rule(id) + "'?)");
     if (reason.empty()) return usage_error("--waive " + id + ": give a reason, as ID=REASON");
-    for (const auto& earlier : o.waivers)
+    for (const auto& earlier : o.waivers) {
       if (earlier.id == id)
         return usage_error("--waive " + id + ": the rule is waived already" +
                            (app.count("--waivers") ? " (by --waivers or an earlier --waive)" : ""));
+    }
     o.waivers.push_back({id, reason, false});
   }
 
@@ -415,10 +419,11 @@ ParsedCli parse_cli(int argc, char** argv) {
     if (!app.count(flag)) continue;
     if (path->empty()) return usage_error(flag + ": give a path, or - for stdout");
     if (*path == "-" && ++on_stdout > 1) return usage_error("only one report can go to stdout (-)");
-    for (const auto& [other, other_path] : o.reports)
+    for (const auto& [other, other_path] : o.reports) {
       if (*path != "-" && other_path == *path)
         return usage_error(flag + " " + *path + ": --" + format_name(other) +
                            " writes there already");
+    }
     o.reports.push_back({format, *path});
   }
   o.color = color_mode(color);

@@ -52,11 +52,14 @@ Result<std::vector<Waiver>> parse_waivers(std::string_view text, const std::stri
       return Error{where + "unknown rule id '" + escape_bytes(id.substr(0, 40), '\'') + "'" +
                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)")};
     }
-    if (reason.empty())
+    if (reason.empty()) {
       return Error{where + "no reason after '" + id + "': write RULE-ID, a space, then why"};
-    for (size_t k = 0; k < out.size(); ++k)
-      if (out[k].id == id)
+    }
+    for (size_t k = 0; k < out.size(); ++k) {
+      if (out[k].id == id) {
         return Error{where + "'" + id + "' is waived already on line " + std::to_string(lines[k])};
+      }
+    }
     out.push_back({id, reason, false});
     lines.push_back(number);
     if (end == text.size()) break;

@@ -81,7 +81,7 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
     if (!stripped) env.emplace_back(kv);
   }
   env.push_back(plan.canary_name + "=" + plan.canary_value);
-  for (const auto& [k, v] : plan.extra_env) env.push_back(k + "=" + v);
+  for (const auto& [k, v] : plan.extra_env) env.push_back(std::string(k).append("=").append(v));
   return env;
 }
 
@@ -245,9 +245,9 @@ Result<std::string> resolve_executable(const std::string& name) {
     if (dir.empty() || dir[0] != '/') {  // a relative PATH entry: relative to here
       char cwd[4096];
       if (!::getcwd(cwd, sizeof cwd)) return Error{errno_text("getcwd")};
-      dir = std::string(cwd) + (dir.empty() ? "" : "/" + dir);
+      dir = dir.empty() ? std::string(cwd) : std::string(cwd).append("/").append(dir);
     }
-    if (auto r = check(dir + "/" + name)) return r;
+    if (auto r = check(dir.append("/").append(name))) return r;
     start = end + 1;
   }
   return Error{name + ": command not found in PATH"};
@@ -255,8 +255,8 @@ Result<std::string> resolve_executable(const std::string& name) {
 
 Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
   Reaper& reaper = Reaper::get();
-  Launch L;
-  LaunchFacts& f = L.facts;
+  Launch launch;
+  LaunchFacts& f = launch.facts;
   f.argv = plan.argv;
   f.tmp_dir = plan.tmp_dir;
   f.checker_pid = ::getpid();
@@ -266,18 +266,19 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
   f.canary_name = plan.canary_name;
   f.canary_value = plan.canary_value;
 
-  L.pty_master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!L.pty_master.valid())
+  launch.pty_master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!launch.pty_master.valid())
     return Error{errno_text("cannot open a pseudo-terminal (posix_openpt)")};
-  if (::grantpt(L.pty_master.get()) != 0 || ::unlockpt(L.pty_master.get()) != 0)
+  if (::grantpt(launch.pty_master.get()) != 0 || ::unlockpt(launch.pty_master.get()) != 0)
     return Error{errno_text("cannot unlock the pseudo-terminal")};
   char name[128];
-  if (::ptsname_r(L.pty_master.get(), name, sizeof name) != 0) return Error{errno_text("ptsname")};
+  if (::ptsname_r(launch.pty_master.get(), name, sizeof name) != 0)
+    return Error{errno_text("ptsname")};
   f.pty_path = name;
   struct winsize ws {};
   ws.ws_row = 24;
   ws.ws_col = 80;
-  ::ioctl(L.pty_master.get(), TIOCSWINSZ, &ws);
+  ::ioctl(launch.pty_master.get(), TIOCSWINSZ, &ws);
   struct stat st {};
   if (::stat(name, &st) == 0) f.pty_rdev = st.st_rdev;
 
@@ -291,7 +292,7 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
   int pp[2];
   if (::pipe2(pp, O_CLOEXEC) != 0) return Error{errno_text("pipe")};
   UniqueFd planted_pipe(pp[0]);
-  L.planted_pipe_peer.reset(pp[1]);
+  launch.planted_pipe_peer.reset(pp[1]);
   if (::fstat(planted_file.get(), &st) == 0)
     f.planted_fds.push_back(PlantedFd{3, "file", leak_path, st.st_dev, st.st_ino});
   if (::fstat(planted_pipe.get(), &st) == 0)
@@ -327,26 +328,26 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
   if (plan.target_leads_session) {
     f.launched_pid = child;
     f.job_pgid = child;
-    L.target_pidfd = open_descendant_pidfd(child);
+    launch.target_pidfd = open_descendant_pidfd(child);
   } else {
     f.holder_pid = child;
-    L.holder_pidfd = open_descendant_pidfd(child);
-    L.holder_events = std::move(msg_r);
+    launch.holder_pidfd = open_descendant_pidfd(child);
+    launch.holder_events = std::move(msg_r);
     // The holder's first message names the job.
     HolderMsg m{};
-    const int fds[] = {L.holder_events.get()};
+    const int fds[] = {launch.holder_events.get()};
     double deadline = reaper.now_ms() + 10000;
     while (f.launched_pid == 0) {
       int r = reaper.wait(fds, deadline);
       if (r == Reaper::kTimeout) return Error{"the session holder did not start the target"};
       if (r != 0) continue;
-      ssize_t n = ::read(L.holder_events.get(), &m, sizeof m);
+      ssize_t n = ::read(launch.holder_events.get(), &m, sizeof m);
       if (n != static_cast<ssize_t>(sizeof m) || m.type != kTargetStarted)
         return Error{"the session holder failed before starting the target"};
       f.launched_pid = m.pid;
       f.job_pgid = m.pid;
     }
-    L.target_pidfd = open_descendant_pidfd(f.launched_pid);
+    launch.target_pidfd = open_descendant_pidfd(f.launched_pid);
   }
 
   // EOF on the error pipe means exec succeeded; an int means it failed.
@@ -367,8 +368,8 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
   }
   // The terminal is open on the target's side by now (the holder or the
   // target opened it before exec), so a hang-up seen from here on is real.
-  L.pty_master.start_draining();
-  return L;
+  launch.pty_master.start_draining();
+  return launch;
 }
 
 void Launch::poll_holder() {

@@ -323,10 +323,11 @@ std::string fingerprint(pid_t pid) {
   }
   if (auto c = read_link(proc(pid, "cwd"))) fp += "|" + *c;
   if (auto status = read_file(proc(pid, "status"))) {
-    if (auto st = parse_status(*status))
+    if (auto st = parse_status(*status)) {
       fp += "|" + std::to_string(st->umask.value_or(0)) + " " + std::to_string(st->sig_blk) + " " +
             std::to_string(st->sig_ign) + " " + std::to_string(st->sig_cgt) + " " +
             std::to_string(st->uid.effective);
+    }
   }
   std::vector<std::string> errs;
   for (const auto& f : read_fds(pid, errs)) fp += "|" + std::to_string(f.fd) + ">" + f.target;

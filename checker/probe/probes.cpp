@@ -165,7 +165,7 @@ double first_ready_ms(const Observation& o) {
 
 // --- terminal hang-up -------------------------------------------------------
 
-void probe_hangup(Launch& L, Observation& o) {
+void probe_hangup(Launch& launch, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   HangupProbe& p = o.probes.hangup;
@@ -178,15 +178,16 @@ void probe_hangup(Launch& L, Observation& o) {
   const bool handled = bound_for(ts, SIGHUP) == kCaughtBoundMs;
   // The terminal hangs up: the holder gets SIGHUP, forwards it to the job's
   // process group and exits.
-  L.pty_master.reset();
+  launch.pty_master.reset();
   std::vector<Tracked> holder;
-  if (L.holder_pidfd.valid()) holder.push_back({o.launch.holder_pid, std::move(L.holder_pidfd)});
+  if (launch.holder_pidfd.valid())
+    holder.push_back({o.launch.holder_pid, std::move(launch.holder_pidfd)});
   wait_exits(holder, reaper.now_ms() + 2000);
   if (handled)
     await_signal(ts, SIGHUP);
   else
     wait_exits(ts, reaper.now_ms() + kDefaultBoundMs);
-  p.died = deaths(ts, &L);
+  p.died = deaths(ts, &launch);
   p.ms = reaper.now_ms() - t0;
 }
 
@@ -212,15 +213,15 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     p.skipped = "the second launch failed: " + launched.error().message;
     return;
   }
-  Launch& L2 = *launched;
-  L2.wait_exit(reaper.now_ms() + opt.start_timeout_s * 1000);
-  p.launched_exit = L2.facts.launched_exit;
+  Launch& second = *launched;
+  second.wait_exit(reaper.now_ms() + opt.start_timeout_s * 1000);
+  p.launched_exit = second.facts.launched_exit;
   reaper.reap_now();
   // Follow what the second launch started until it is gone; give it one
   // settle window only while some of it is still alive.
   auto newcomers = [&] {
     std::vector<pid_t> except = before;
-    except.push_back(L2.facts.holder_pid);
+    except.push_back(second.facts.holder_pid);
     return live_descendants(except);
   };
   // Finished as soon as the second launch's processes are gone. While some
@@ -250,7 +251,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   }
   // End what the second launch left, and its holder; never the first daemon.
   std::vector<pid_t> strays = p.left_behind;
-  strays.push_back(L2.facts.holder_pid);
+  strays.push_back(second.facts.holder_pid);
   auto ts = track(strays);
   kill_tracked(ts);
   p.ms = reaper.now_ms() - t0;
@@ -258,7 +259,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
 
 // --- SIGHUP and SIGTERM -----------------------------------------------------
 
-void probe_sighup(Launch& L, Observation& o) {
+void probe_sighup(Launch& launch, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   SignalProbe& p = o.probes.sighup;
@@ -267,11 +268,12 @@ void probe_sighup(Launch& L, Observation& o) {
   auto ts = track(daemon_pids(o));
   for (auto& t : ts) send_signal(t.fd.get(), SIGHUP);
   await_signal(ts, SIGHUP);
-  p.died = deaths(ts, &L);
+  p.died = deaths(ts, &launch);
   p.ms = reaper.now_ms() - t0;
 }
 
-void probe_sigterm(Launch& L, const CheckOptions& opt, Observation& o, NotifyListener* notify) {
+void probe_sigterm(Launch& launch, const CheckOptions& opt, Observation& o,
+                   NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   SignalProbe& p = o.probes.sigterm;
@@ -295,16 +297,17 @@ void probe_sigterm(Launch& L, const CheckOptions& opt, Observation& o, NotifyLis
       if (pidfd_alive(t.fd.get())) send_signal(t.fd.get(), SIGKILL);
     wait_exits(ts, reaper.now_ms() + 2000);
   }
-  p.died = deaths(ts, &L);
+  p.died = deaths(ts, &launch);
   if (notify) notify->drain(o.probes.foreground, o.launch.launched_pid);
   // Children the daemon started get a short grace to follow it out.
   auto rest = track(live_descendants(keep));
   if (!rest.empty()) wait_exits(rest, reaper.now_ms() + kCaughtBoundMs);
-  for (auto& t : rest)
+  for (auto& t : rest) {
     if (pidfd_alive(t.fd.get())) {
       p.left_behind.push_back(t.pid);
       if (auto e = read_proc_entry(t.pid)) p.left_behind_comm.push_back(e->comm);
     }
+  }
   if (o.pidfile) {
     p.pidfile_known = true;
     struct stat st {};
@@ -343,7 +346,7 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
     {
       auto launched = start_launch(plan);
       if (launched) {
-        Launch& L = *launched;
+        Launch& launch = *launched;
         // The pidfile ends a trial's start-up only if it named the first
         // launch's daemon; else the trial settles on the quiet window.
         std::optional<std::string> pidfile;
@@ -351,12 +354,12 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
         double deadline = t0 + opt.start_timeout_s * 1000;
         if (o.launch.settle_timed_out)
           deadline = t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
-        if (L.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline);
-        trial.launched_exit = L.facts.launched_exit;
+        if (launch.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline);
+        trial.launched_exit = launch.facts.launched_exit;
         trial.daemon_survived = !live_descendants({}).empty();
         reaper.reap_now();  // the dead are zombies by now: collect how they died
         for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
-          if (reaper.reaped()[k].signal || reaper.reaped()[k].pid != L.facts.launched_pid)
+          if (reaper.reaped()[k].signal || reaper.reaped()[k].pid != launch.facts.launched_pid)
             trial.deaths.push_back(reaper.reaped()[k]);
       }
       kill_all_descendants(200);
@@ -402,12 +405,13 @@ void NotifyListener::drain(ForegroundProbe& p, pid_t launched_pid) {
     ssize_t n = ::recvmsg(fd_.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0) return;
     pid_t sender = 0;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
         ucred cred{};
         std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
         sender = cred.pid;
       }
+    }
     std::string text(buf, static_cast<size_t>(n));
     bool ours = sender == launched_pid || is_live_descendant(sender, launched_pid);
     if (!ours) {
@@ -427,7 +431,7 @@ void NotifyListener::drain(ForegroundProbe& p, pid_t launched_pid) {
   }
 }
 
-void run_foreground(Launch& L, NotifyListener& notify, const CheckOptions& opt, Observation& o,
+void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& opt, Observation& o,
                     double deadline_ms) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
@@ -435,22 +439,22 @@ void run_foreground(Launch& L, NotifyListener& notify, const CheckOptions& opt, 
   p.ran = true;
   // A Type=simple service has no readiness signal: only the start timeout
   // can tell that it stays. READY=1, or the process exiting, ends it sooner.
-  const int fds[] = {notify.fd(), L.holder_events.get()};
-  while (!L.exited() && !p.ready_ms && reaper.now_ms() < deadline_ms) {
+  const int fds[] = {notify.fd(), launch.holder_events.get()};
+  while (!launch.exited() && !p.ready_ms && reaper.now_ms() < deadline_ms) {
     int r = reaper.wait(fds, deadline_ms);
-    if (r == 0) notify.drain(p, L.facts.launched_pid);
-    if (r == 1) L.poll_holder();
+    if (r == 0) notify.drain(p, launch.facts.launched_pid);
+    if (r == 1) launch.poll_holder();
   }
-  L.poll_holder();
-  p.exit = L.facts.launched_exit;
+  launch.poll_holder();
+  p.exit = launch.facts.launched_exit;
   p.alive_at_end = !p.exit;
   p.waited_ms = reaper.now_ms() - t0;
   // A service that forked: let what it left settle before it is observed.
-  if (p.exit) settle(std::nullopt, L.facts.holder_pid, opt.settle_ms, deadline_ms);
+  if (p.exit) settle(std::nullopt, launch.facts.holder_pid, opt.settle_ms, deadline_ms);
   o.phase_ms["settle"] = reaper.now_ms() - t0;
 }
 
-void run_probes(Launch& L, const LaunchPlan& plan, const CheckOptions& opt, Observation& o,
+void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& o,
                 NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
   auto timed = [&](const char* phase, auto&& fn) {
@@ -464,7 +468,7 @@ void run_probes(Launch& L, const LaunchPlan& plan, const CheckOptions& opt, Obse
                     &o.probes.sigterm.skipped})
       *s = "no daemon survived startup";
   } else {
-    if (sysv) timed("hangup", [&] { probe_hangup(L, o); });
+    if (sysv) timed("hangup", [&] { probe_hangup(launch, o); });
     if (sysv) timed("second_instance", [&] { probe_second_instance(plan, opt, o); });
     // Only daemons still alive take the signal probes.
     std::vector<DaemonFacts> alive;
@@ -476,7 +480,7 @@ void run_probes(Launch& L, const LaunchPlan& plan, const CheckOptions& opt, Obse
       o.probes.sighup.skipped = o.probes.sigterm.skipped =
           "the daemon did not survive the earlier probes";
     } else {
-      timed("sighup", [&] { probe_sighup(L, view); });
+      timed("sighup", [&] { probe_sighup(launch, view); });
       o.probes.sighup = view.probes.sighup;
       std::vector<DaemonFacts> still;
       for (auto& d : alive)
@@ -485,7 +489,7 @@ void run_probes(Launch& L, const LaunchPlan& plan, const CheckOptions& opt, Obse
       if (still.empty()) {
         o.probes.sigterm.skipped = "the daemon did not survive SIGHUP";
       } else {
-        timed("sigterm", [&] { probe_sigterm(L, opt, view, notify); });
+        timed("sigterm", [&] { probe_sigterm(launch, opt, view, notify); });
         o.probes.sigterm = view.probes.sigterm;
         o.probes.foreground = view.probes.foreground;
       }

@@ -52,10 +52,11 @@ std::string render_rule_list() {
                   profile_names(r.profiles).c_str(), r.seed_step.c_str());
     out += line;
   }
-  if (starred)
+  if (starred) {
     out +=
         "\n* required when the option the rule checks is given (--expect-user or "
         "--expect-group,\n  --expect-root, --notify); info otherwise.\n";
+  }
   out += "\nExplain a rule with: daemoncheck --explain RULE\n";
   return out;
 }

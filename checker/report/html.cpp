@@ -103,10 +103,11 @@ std::string doc_block(const RuleView& r) {
   if (*d.how) out += "<p><b>How daemoncheck sees it.</b> " + esc(d.how) + "</p>";
   out += "<div class=\"fixes\">";
   for (auto [lang, code] : {std::pair{"C", d.fix_c}, std::pair{"Python", d.fix_python},
-                            std::pair{"shell", d.fix_shell}})
+                            std::pair{"shell", d.fix_shell}}) {
     if (*code)
       out += "<figure><figcaption>Fix in " + std::string(lang) + "</figcaption><pre>" + esc(code) +
              "</pre></figure>";
+  }
   return out + "</div></div>";
 }
 
@@ -165,10 +166,11 @@ std::string rules_section(const ScorecardView& v) {
 std::string banner(const ScorecardView& v) {
   const bool pass = v.verdict == "pass";
   std::vector<const RuleView*> gating;
-  for (const auto& r : v.rules)
+  for (const auto& r : v.rules) {
     if ((r.status == "fail" || r.status == "error") &&
         (r.severity == "required" || (v.strict && r.severity == "recommended")))
       gating.push_back(&r);
+  }
   std::string out = std::string("<section class=\"verdict ") + (pass ? "pass" : "fail") +
                     "\" id=\"verdict\"><div class=\"big\">" + (pass ? "✓ PASS" : "✗ FAIL") +
                     "</div><div class=\"why\">";
@@ -187,10 +189,11 @@ std::string banner(const ScorecardView& v) {
     out += "The run failed.";
   }
   out += "</div><div class=\"chips\">";
-  for (const auto& [status, n] : v.counts)
+  for (const auto& [status, n] : v.counts) {
     if (n > 0)
       out += "<span class=\"chip st-" + esc(status) + "\">" + esc(status_mark(status)) + " " +
              std::to_string(n) + " " + esc(status) + "</span>";
+  }
   out += "</div><dl class=\"meta\">";
   auto meta = [&](const std::string& k, const std::string& val) {
     out += "<div><dt>" + esc(k) + "</dt><dd>" + val + "</dd></div>";
@@ -219,11 +222,13 @@ std::string exit_text(const json& e) {
 // How the daemon ended, when the checker saw it end: a chip.
 std::string daemon_fate(long long pid, const json& sc) {
   const json& reaped = get(get(sc, "launch"), "reaped");
-  if (reaped.is_array())
-    for (const auto& e : reaped)
+  if (reaped.is_array()) {
+    for (const auto& e : reaped) {
       if (get_int(e, "pid") == pid)
         return chip(exit_text(e) + " at " + esc(human_ms(get_number(e, "at_ms"))),
                     get(e, "signal").is_string() ? "bad" : "");
+    }
+  }
   return "";
 }
 
@@ -273,13 +278,14 @@ std::string tree_section(const json& sc) {
   // A foreground service (the systemd profile) is the launched process itself.
   const json* foreground = nullptr;
   std::string daemon_items;
-  if (daemons.is_array())
+  if (daemons.is_array()) {
     for (const auto& d : daemons) {
       if (launched && get_int(d, "pid") == launched)
         foreground = &d;
       else
         daemon_items += "<li class=\"adopted\">" + daemon_node(d, sc) + "</li>";
     }
+  }
   if (daemon_items.empty() && !foreground)
     daemon_items =
         "<li class=\"adopted\"><div class=\"node n-none\">no daemon survived startup</div></li>";
@@ -327,12 +333,13 @@ std::string tree_section(const json& sc) {
            esc(argv) + "</code> " + chip("pid " + pid_text(launched), "pid") +
            chip("pgrp " + pid_text(get_int(launch, "job_pgid"))) +
            chip("sid " + pid_text(launch_sid));
-    if (ex.is_object())
+    if (ex.is_object()) {
       out += chip(
           exit_text(ex) + " at " + esc(human_ms(get_number(ex, "at_ms"))),
           get(ex, "exit_status").is_number() && get_int(ex, "exit_status") == 0 ? "good" : "bad");
-    else
+    } else {
       out += chip("still running at the start timeout", "warn");
+    }
     out += "<div class=\"note\">the job: the foreground process group of the terminal</div></div>";
   }
   if (!daemon_items.empty()) out += "<ul>" + daemon_items + "</ul>";
@@ -371,10 +378,11 @@ std::string timeline_section(const json& sc) {
   std::vector<std::pair<std::string, double>> phases;
   for (const auto& p : kOrder)
     if (get(timings, p).is_number()) phases.push_back({p, get_number(timings, p)});
-  if (timings.is_object())
+  if (timings.is_object()) {
     for (const auto& [k, val] : timings.items())
       if (std::find(kOrder.begin(), kOrder.end(), k) == kOrder.end() && val.is_number())
         phases.push_back({k, val.get<double>()});
+  }
 
   std::vector<Event> events;
   double start = 0;
@@ -403,7 +411,7 @@ std::string timeline_section(const json& sc) {
     for (const auto& p : get(second, "left_behind"))
       if (p.is_number_integer()) who[p.get<long long>()] = "left behind by the second launch";
   const json& trials = get(get(probes, "race"), "trials");
-  if (trials.is_array())
+  if (trials.is_array()) {
     for (size_t i = 0; i < trials.size(); ++i) {
       const std::string n = "race trial " + std::to_string(i + 1);
       if (get(trials[i], "launched_exit").is_object())
@@ -412,17 +420,19 @@ std::string timeline_section(const json& sc) {
         for (const auto& e : get(trials[i], "deaths"))
           if (!who.count(get_int(e, "pid"))) who[get_int(e, "pid")] = n;
     }
+  }
   who.erase(0);
 
   std::string argv;
   if (get(launch, "argv").is_array())
     for (const auto& x : get(launch, "argv"))
       argv += (argv.empty() ? "" : " ") + shell_quote(as_text(x));
-  if (get_int(launch, "launched_pid"))
+  if (get_int(launch, "launched_pid")) {
     events.push_back({0,
                       "launch of <code>" + esc(argv) + "</code> as pid " +
                           pid_text(get_int(launch, "launched_pid")),
                       "launch"});
+  }
   const json& ex = get(launch, "exit");
   std::set<std::pair<long long, long long>> seen;  // (pid, µs) already listed
   if (ex.is_object()) {
@@ -432,14 +442,15 @@ std::string timeline_section(const json& sc) {
          get(ex, "exit_status").is_number() && get_int(ex, "exit_status") == 0 ? "good" : "bad"});
     seen.insert({get_int(ex, "pid"), std::llround(get_number(ex, "at_ms") * 1000)});
   }
-  if (get(launch, "ready_ms").is_number() && get_number(launch, "ready_ms") > 0)
+  if (get(launch, "ready_ms").is_number() && get_number(launch, "ready_ms") > 0) {
     events.push_back({get_number(launch, "ready_ms"),
                       get_bool(launch, "settle_timed_out")
                           ? "startup ended at the start timeout"
                           : "startup settled: the daemon is ready to be observed",
                       "ready"});
+  }
   const json& reaped = get(launch, "reaped");
-  if (reaped.is_array())
+  if (reaped.is_array()) {
     for (const auto& e : reaped) {
       const long long pid = get_int(e, "pid");
       if (!seen.insert({pid, std::llround(get_number(e, "at_ms") * 1000)}).second) continue;
@@ -448,6 +459,7 @@ std::string timeline_section(const json& sc) {
                         "pid " + pid_text(pid) + " (" + label + "reaped) " + exit_text(e),
                         get(e, "signal").is_string() ? "death" : "exit"});
     }
+  }
   std::stable_sort(events.begin(), events.end(),
                    [](const Event& a, const Event& b) { return a.at < b.at; });
 
@@ -455,10 +467,11 @@ std::string timeline_section(const json& sc) {
       "<section id=\"timeline\"><h2>Timeline <span class=\"hint\">milliseconds since the "
       "launch</span></h2><div class=\"bar\">";
   int colour = 0;
-  for (const auto& [p, s, ms] : spans)
+  for (const auto& [p, s, ms] : spans) {
     out += "<div class=\"seg c" + std::to_string(colour++ % 6) +
            "\" style=\"left:" + pct(s, total) + ";width:" + pct(ms, total) + "\" title=\"" +
            esc(phase_name(p)) + ": " + esc(human_ms(ms)) + "\"></div>";
+  }
   for (const auto& e : events)
     if (e.kind != "phase")
       out += "<div class=\"tick " + e.kind + "\" style=\"left:" + pct(e.at, total) + "\"></div>";
@@ -496,10 +509,11 @@ std::string facts_section(const json& sc) {
     out += "<article><h3>What the launching shell planted</h3><dl>";
     out += row("umask", get_string(l, "umask"));
     std::string fds;
-    if (get(l, "planted_fds").is_array())
+    if (get(l, "planted_fds").is_array()) {
       for (const auto& f : get(l, "planted_fds"))
         fds += (fds.empty() ? "" : "; ") + std::to_string(get_int(f, "fd")) + ": " +
                get_string(f, "kind") + " " + get_string(f, "path");
+    }
     out += row("descriptors", fds.empty() ? "none" : fds);
     out += row("blocked signals", names(get(l, "blocked_signals")));
     out += row("ignored signals", names(get(l, "ignored_signals")));
@@ -509,7 +523,7 @@ std::string facts_section(const json& sc) {
     out += "</dl></article>";
   }
   const json& daemons = get(sc, "daemons");
-  if (daemons.is_array())
+  if (daemons.is_array()) {
     for (const auto& d : daemons) {
       out += "<article><h3>Daemon pid " + pid_text(get_int(d, "pid")) + " (" +
              esc(get_string(d, "comm")) + ")</h3><dl>";
@@ -545,6 +559,7 @@ std::string facts_section(const json& sc) {
         out += "<p class=\"errors\">could not read: " + esc(names(errors)) + "</p>";
       out += "</article>";
     }
+  }
   const json& pf = get(sc, "pidfile");
   if (pf.is_object()) {
     out += "<article><h3>Pidfile</h3><dl>";
@@ -561,11 +576,12 @@ std::string facts_section(const json& sc) {
 std::string waivers_section(const ScorecardView& v) {
   if (v.waivers.empty()) return "";
   std::string out = "<section id=\"waivers\"><h2>Waivers</h2><ul class=\"waivers\">";
-  for (const auto& w : v.waivers)
+  for (const auto& w : v.waivers) {
     out += "<li class=\"" + std::string(w.used ? "used" : "unused") + "\"><code>" + esc(w.id) +
            "</code> " +
            (w.used ? std::string("used") : "<b>unused</b>: " + esc(unused_waiver_reason(v, w))) +
            " — " + esc(w.reason) + "</li>";
+  }
   return out + "</ul></section>\n";
 }
 

@@ -46,8 +46,9 @@ std::string render_markdown(const nlohmann::json& sc) {
                              : "**" + markdown_escape(r.status) + "**";
     std::string message = markdown_escape(r.message);
     if (r.status == "waived") message += " *(waived: " + markdown_escape(r.waiver) + ")*";
-    out += "| " + std::string(status_icon(r)) + " | " + code_span(r.id) + " | " +
-           markdown_escape(r.severity) + " | " + status + " | " + message + " |\n";
+    out.append("| ").append(status_icon(r)).append(" | ").append(code_span(r.id));
+    out.append(" | ").append(markdown_escape(r.severity)).append(" | ").append(status);
+    out.append(" | ").append(message).append(" |\n");
   }
 
   int shown = 0;
@@ -68,10 +69,11 @@ std::string render_markdown(const nlohmann::json& sc) {
 
   if (!v.waivers.empty()) {
     out += "\n### Waivers\n\n";
-    for (const auto& w : v.waivers)
+    for (const auto& w : v.waivers) {
       out += "- " + code_span(w.id) + ": " +
              (w.used ? std::string("used") : "**unused** (" + unused_waiver_reason(v, w) + ")") +
              " — " + markdown_escape(w.reason) + "\n";
+    }
   }
   return out;
 }

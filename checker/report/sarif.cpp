@@ -112,12 +112,13 @@ json render_sarif(const json& sc) {
   json waivers = json::array();
   for (const auto& w : v.waivers) {
     waivers.push_back({{"id", w.id}, {"reason", w.reason}, {"used", w.used}});
-    if (!w.used)
+    if (!w.used) {
       notifications.push_back({{"level", "warning"},
                                {"message",
                                 {{"text", "unused waiver for " + w.id + " (\"" + w.reason +
                                               "\"): " + unused_waiver_reason(v, w)}}},
                                {"associatedRule", {{"id", w.id}}}});
+    }
   }
   json invocation{{"executionSuccessful", true},
                   {"exitCode", v.exit_status},

@@ -30,10 +30,11 @@ std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
                                     : printable(shell_join(v.argv))) +
                     "\n";
   const auto& daemons = get(sc, "daemons");
-  if (daemons.is_array())
+  if (daemons.is_array()) {
     for (const auto& d : daemons)
       out += "  daemon pid " + std::to_string(get_int(d, "pid")) + " (" +
              printable(get_string(d, "comm")) + "), " + printable(get_string(d, "why")) + "\n";
+  }
 
   for (const auto& r : v.rules) {
     char head[128];
@@ -43,12 +44,14 @@ std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
     if (r.status == "waived") line += " [waived: " + printable(r.waiver) + "]";
     out += paint(status_color(r), line) + "\n";
   }
-  for (const auto& w : v.waivers)
-    if (!w.used)
+  for (const auto& w : v.waivers) {
+    if (!w.used) {
       out += paint("33", "unused waiver: " + printable(w.id) + " (\"" + printable(w.reason) +
                              "\"): " + unused_waiver_reason(v, w) +
                              ", so there was nothing to waive") +
              "\n";
+    }
+  }
   for (const auto& [format, path] : style.also_written)
     out += format + ": " + printable(path) + "\n";
 

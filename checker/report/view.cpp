@@ -17,7 +17,7 @@ const json& get(const json& j, std::string_view key) {
 
 std::string get_string(const json& j, std::string_view key, std::string fallback) {
   const json& v = get(j, key);
-  return v.is_string() ? v.get<std::string>() : fallback;
+  return v.is_string() ? v.get<std::string>() : std::move(fallback);
 }
 
 double get_number(const json& j, std::string_view key, double fallback) {
@@ -68,7 +68,7 @@ ScorecardView read_view(const json& sc) {
   v.strict = get_bool(get(sc, "options"), "strict");
 
   const json& rules = get(sc, "rules");
-  if (rules.is_array())
+  if (rules.is_array()) {
     for (const auto& r : rules) {
       if (!r.is_object()) continue;
       RuleView x;
@@ -82,22 +82,25 @@ ScorecardView read_view(const json& sc) {
       if (!get(r, "evidence").is_null()) x.evidence = get(r, "evidence");
       v.rules.push_back(std::move(x));
     }
+  }
   const json& waivers = get(sc, "waivers");
-  if (waivers.is_array())
+  if (waivers.is_array()) {
     for (const auto& w : waivers)
       if (w.is_object())
         v.waivers.push_back({get_string(w, "id"), get_string(w, "reason"), get_bool(w, "used")});
+  }
 
   const json& summary = get(sc, "summary");
   const json& counts = get(summary, "counts");
   for (const char* s : {"pass", "fail", "error", "waived", "skip"})
     v.counts.emplace_back(s, static_cast<int>(get_int(counts, s)));
-  if (counts.is_object())
+  if (counts.is_object()) {
     for (const auto& [k, n] : counts.items()) {
       bool known = false;
       for (const auto& c : v.counts) known = known || c.first == k;
       if (!known && n.is_number_integer()) v.counts.emplace_back(k, n.get<int>());
     }
+  }
   v.verdict = get_string(summary, "verdict", "fail");
   v.exit_status = static_cast<int>(get_int(summary, "exit_status", v.verdict == "pass" ? 0 : 1));
   return v;

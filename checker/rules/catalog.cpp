@@ -6,7 +6,7 @@
 namespace dc {
 
 const std::vector<RuleDef>& catalog() {
-  static const std::vector<RuleDef> all = [] {
+  static const std::vector<RuleDef> kAll = [] {
     std::vector<RuleDef> v;
     add_lifecycle_rules(v);
     add_session_rules(v);
@@ -17,7 +17,7 @@ const std::vector<RuleDef>& catalog() {
     add_probe_rules(v);
     return v;
   }();
-  return all;
+  return kAll;
 }
 
 const RuleDef* find_rule(std::string_view id) {

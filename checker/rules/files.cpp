@@ -18,19 +18,21 @@ Verdict inherited_fds_closed(const Observation& o, const DaemonFacts& d) {
   std::vector<std::string> leaked;
   for (const auto& p : o.launch.planted_fds) {
     planted.push_back({{"fd", p.fd}, {"kind", p.kind}, {"dev", p.dev}, {"ino", p.ino}});
-    for (const auto& f : d.fds)
+    for (const auto& f : d.fds) {
       if (f.stat_ok && f.dev == p.dev && f.ino == p.ino)
         leaked.push_back("fd " + std::to_string(f.fd) + " (" + f.target + ", the " + p.kind +
                          " planted as fd " + std::to_string(p.fd) + ")");
+    }
   }
   nlohmann::json ev{{"pid", d.pid}, {"planted", planted}, {"leaked", leaked}};
   if (d.fds.empty() && !d.errors.empty())
     return error("could not read /proc/" + std::to_string(d.pid) + "/fd", ev);
-  if (!leaked.empty())
+  if (!leaked.empty()) {
     return fail("still holds descriptors it inherited: " + join(leaked) +
                     ": close every descriptor above 2 you did not open yourself, e.g. "
                     "close_range(3, ~0U, 0) (step 7)",
                 ev);
+  }
   return pass(
       "none of the " + std::to_string(o.launch.planted_fds.size()) + " planted descriptors is open",
       ev);
@@ -47,12 +49,13 @@ Verdict stdio_open(const Observation& o, const DaemonFacts& d) {
   }
   if (d.fds.empty() && !d.errors.empty())
     return error("could not read /proc/" + std::to_string(d.pid) + "/fd", ev);
-  if (!closed.empty())
+  if (!closed.empty()) {
     return fail("descriptor" + std::string(closed.size() > 1 ? "s " : " ") + join(closed) +
                     (closed.size() > 1 ? " are" : " is") +
                     " closed: the next open() lands there and printf or a library's error "
                     "message writes into that file; open /dev/null on 0, 1 and 2 (step 8)",
                 ev);
+  }
   return pass("0, 1 and 2 are open", ev);
 }
 
@@ -68,11 +71,12 @@ Verdict stdio_detached(const Observation& o, const DaemonFacts& d) {
   }
   if (d.fds.empty() && !d.errors.empty())
     return error("could not read /proc/" + std::to_string(d.pid) + "/fd", ev);
-  if (!ttys.empty())
+  if (!ttys.empty()) {
     return fail("standard descriptors on a terminal (" + join(ttys) +
                     "): writes fail or block once the terminal is gone; redirect 0-2 to "
                     "/dev/null or a log file (step 8)",
                 ev);
+  }
   return pass("0, 1 and 2 refer to no terminal", ev);
 }
 

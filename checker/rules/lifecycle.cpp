@@ -20,10 +20,11 @@ Verdict parent_exits(const Observation& o) {
   }
   const ExitInfo& e = *l.launched_exit;
   ev["exit"] = exit_json(e);
-  if (e.signal || e.exit_status.value_or(1) != 0)
+  if (e.signal || e.exit_status.value_or(1) != 0) {
     return fail("the launched process " + describe_exit(e) + " after " + fixed_ms(e.at_ms) +
                     " ms: a start that succeeded must exit 0 (a script or init system reads it)",
                 ev);
+  }
   if (o.daemons.empty()) {
     nlohmann::json reaped = nlohmann::json::array();
     std::string what;
@@ -43,13 +44,14 @@ Verdict parent_exits(const Observation& o) {
   for (const auto& d : o.daemons) ev["daemons"].push_back(d.pid);
   ev["settle_timed_out"] = l.settle_timed_out;
   std::string unsettled;
-  if (l.settle_timed_out)
+  if (l.settle_timed_out) {
     unsettled = o.pidfile && o.pidfile->found_by == "option"
                     ? "; start-up never settled: within the start timeout " + o.pidfile->path +
                           " never named a running process it started, so the rules below read "
                           "whatever was running at the timeout"
                     : "; start-up never settled: its processes were still starting or changing "
                       "at the start timeout, so the rules below read a moving target";
+  }
   return pass("the launched process exited 0 after " + fixed_ms(e.at_ms) + " ms and left pid " +
                   std::to_string(o.daemons.front().pid) + " running" + unsettled,
               ev);
@@ -74,17 +76,19 @@ Verdict ready_before_exit(const Observation& o, const DaemonFacts& d) {
                 ev);
   if (!s.parse_error.empty() && (s.is_symlink || !s.regular))
     return fail("when the launched process exited, " + s.parse_error + fix, ev);
-  if (!s.pid || *s.pid != d.pid)
+  if (!s.pid || *s.pid != d.pid) {
     return fail("when the launched process exited, the pidfile held \"" +
                     escape_bytes(s.content.substr(0, 20), '"') + "\", not the daemon's pid " +
                     std::to_string(d.pid) + fix,
                 ev);
+  }
   if (s.locks.empty()) {
-    if (o.pidfile->state.locks.empty())
+    if (o.pidfile->state.locks.empty()) {
       return fail(
           "the pidfile is never locked (see pidfile-locked), so it cannot mark the daemon "
           "ready: lock it in the daemon, then let the original process exit",
           ev);
+    }
     return fail("when the launched process exited, the pidfile was not locked yet" + fix, ev);
   }
   return pass("the pidfile held pid " + std::to_string(d.pid) +

@@ -23,15 +23,17 @@ Verdict pidfile_matches(const Observation& o, const DaemonFacts& d) {
   ev["pid"] = d.pid;
   if (!p.state.exists) return fail(p.path + " does not exist while the daemon runs", ev);
   if (p.state.is_symlink || !p.state.regular) return fail(p.state.parse_error, ev);
-  if (!p.state.pid)
+  if (!p.state.pid) {
     return fail(p.path + " does not hold a pid: " + p.state.parse_error +
                     "; write the pid in decimal and a newline, nothing else",
                 ev);
-  if (*p.state.pid != d.pid)
+  }
+  if (*p.state.pid != d.pid) {
     return fail(p.path + " holds " + std::to_string(*p.state.pid) + ", but the daemon is pid " +
                     std::to_string(d.pid) +
                     ": write the pidfile in the final daemon process, after the last fork",
                 ev);
+  }
   return pass(p.path + " holds the daemon's pid " + std::to_string(d.pid), ev);
 }
 
@@ -60,10 +62,11 @@ Verdict pidfile_locked(const Observation& o, const DaemonFacts& d) {
       return pass(l.kind + " " + l.access + " lock on " + p.path + " held by the daemon", ev);
     others += (others.empty() ? "" : ", ") + l.kind + " by pid " + std::to_string(l.pid);
   }
-  if (!others.empty())
+  if (!others.empty()) {
     return fail(p.path + " is locked, but not by the daemon (" + others +
                     "): take the lock in the daemon itself and keep the descriptor open",
                 ev);
+  }
   return fail(p.path +
                   " is not locked: a second instance or `stop` cannot tell a live daemon "
                   "from a stale file; lock it (fcntl F_OFD_SETLK or flock) before writing "

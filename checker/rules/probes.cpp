@@ -39,11 +39,12 @@ Verdict survives_hangup(const Observation& o) {
   const HangupProbe& p = o.probes.hangup;
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
   nlohmann::json ev{{"reachable", p.reachable}, {"died", exits_json(p.died)}, {"ms", p.ms}};
-  if (!p.died.empty())
+  if (!p.died.empty()) {
     return fail("the daemon died when the terminal hung up (" + list_exits(p.died) +
                     "): it stayed in the shell's job or session; call setsid() after forking "
                     "(step 3)",
                 ev);
+  }
   if (!p.reachable.empty())
     return pass("the daemon was in the job's group or session and survived SIGHUP", ev);
   return pass("the daemon had left the job's group and session: the hang-up never reached it", ev);
@@ -58,21 +59,24 @@ Verdict single_instance(const Observation& o) {
                     {"ms", p.ms}};
   if (p.launched_exit) ev["second_exit"] = exit_json(*p.launched_exit);
   if (!p.pidfile_change.empty()) ev["pidfile_change"] = p.pidfile_change;
-  if (!p.left_behind.empty())
+  if (!p.left_behind.empty()) {
     return fail("a second launch left another daemon running (pid " +
                     pids(p.left_behind, p.left_behind_comm) +
                     "): lock the pidfile and refuse to start while another instance holds the "
                     "lock",
                 ev);
-  if (!p.first_alive)
+  }
+  if (!p.first_alive) {
     return fail(
         "a second launch killed the first daemon: never signal or replace a running "
         "instance on start",
         ev);
-  if (!p.pidfile_unchanged)
+  }
+  if (!p.pidfile_unchanged) {
     return fail("a second launch changed the first daemon's pidfile (" + p.pidfile_change +
                     "): a failed instance must leave the file it does not own alone",
                 ev);
+  }
   return pass("a second launch left no daemon behind and the first one untouched", ev);
 }
 
@@ -83,12 +87,13 @@ Verdict second_instance_reports_failure(const Observation& o) {
   if (!p.launched_exit) return fail("the second launch did not exit within the start timeout", ev);
   ev["second_exit"] = exit_json(*p.launched_exit);
   const ExitInfo& e = *p.launched_exit;
-  if (!e.signal && e.exit_status.value_or(0) == 0)
+  if (!e.signal && e.exit_status.value_or(0) == 0) {
     return fail(
         "the second launch exited 0 while the first daemon was running, so a script "
         "believes it started: check the pidfile lock before forking and exit non-zero "
         "with a message when it is held",
         ev);
+  }
   return pass("the second launch " + describe_exit(e) + ", so a script can tell it failed", ev);
 }
 
@@ -96,10 +101,11 @@ Verdict sighup_handled(const Observation& o) {
   const SignalProbe& p = o.probes.sighup;
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
   nlohmann::json ev{{"died", exits_json(p.died)}, {"ms", p.ms}};
-  if (!p.died.empty())
+  if (!p.died.empty()) {
     return fail("the daemon did not survive SIGHUP (" + list_exits(p.died) +
                     "): install a handler that reloads the configuration instead",
                 ev);
+  }
   return pass("the daemon is alive after SIGHUP", ev);
 }
 
@@ -110,12 +116,13 @@ Verdict sigterm_exits(const Observation& o) {
                     {"killed_at_bound", p.killed_at_bound},
                     {"stop_timeout_s", o.stop_timeout_s},
                     {"last_exit_ms", p.last_exit_ms}};
-  if (!p.killed_at_bound.empty())
+  if (!p.killed_at_bound.empty()) {
     return fail("pid " + pids(p.killed_at_bound) + " was still running " +
                     fixed_s(o.stop_timeout_s) +
                     " s after SIGTERM and had to be killed: handle SIGTERM by shutting down "
                     "promptly (and never ignore or block it)",
                 ev);
+  }
   return pass("exited " + fixed_ms(p.last_exit_ms) + " ms after SIGTERM", ev);
 }
 
@@ -126,16 +133,18 @@ Verdict sigterm_cleanup(const Observation& o) {
   nlohmann::json ev{{"pidfile_known", p.pidfile_known},
                     {"pidfile_removed", p.pidfile_removed},
                     {"left_behind", p.left_behind}};
-  if (!p.left_behind.empty())
+  if (!p.left_behind.empty()) {
     return fail("after the daemon exited, processes it started were still running (pid " +
                     pids(p.left_behind, p.left_behind_comm) +
                     "): on SIGTERM, signal and reap your children before exiting",
                 ev);
-  if (p.pidfile_known && !p.pidfile_removed)
+  }
+  if (p.pidfile_known && !p.pidfile_removed) {
     return fail(
         "the pidfile was left behind after SIGTERM: remove it (while still holding its "
         "lock) on orderly exit",
         ev);
+  }
   return pass(p.pidfile_known ? "pidfile removed and no child left behind" : "no child left behind",
               ev);
 }
@@ -165,18 +174,19 @@ Verdict race_free_startup(const Observation& o) {
   }
   int n = static_cast<int>(p.trials.size());
   nlohmann::json ev{{"trials", trials}, {"survived", survived}};
-  if (survived == n)
+  if (survived == n) {
     return pass("a daemon survived startup in all " + std::to_string(n) +
                     " trials where the target led the terminal's session",
                 ev);
+  }
   std::string why;
   for (const auto& [sig, c] : causes) {
     std::string list;
     for (size_t i = 0; i < c.second.size() && i < 5; ++i)
       list += (i ? ", " : "") + std::to_string(c.second[i]);
     if (c.second.size() > 5) list += ", ...";
-    why += (why.empty() ? "" : "; ") + sig + " killed pid " + list + " in " +
-           std::to_string(c.first) + (c.first == 1 ? " trial" : " trials");
+    why.append(why.empty() ? "" : "; ").append(sig).append(" killed pid ").append(list);
+    why.append(" in ").append(std::to_string(c.first)).append(c.first == 1 ? " trial" : " trials");
   }
   return fail("no daemon survived startup in " + std::to_string(n - survived) + " of " +
                   std::to_string(n) + " trials where the target led the terminal's session" +

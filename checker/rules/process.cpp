@@ -39,11 +39,12 @@ Verdict umask_reset(const Observation& o, const DaemonFacts& d) {
   }
   if (o.attach) return skip("attached: the inherited umask is unknown (give --expect-umask)", ev);
   ev["inherited"] = octal(o.launch.umask);
-  if (*d.umask == o.launch.umask)
+  if (*d.umask == o.launch.umask) {
     return fail("umask is still the inherited " + octal(o.launch.umask) +
                     ": call umask(0) (or the mask you mean) so file modes are the daemon's own "
                     "choice, not the caller's (step 6)",
                 ev);
+  }
   return pass("umask is " + octal(*d.umask) + ", not the inherited " + octal(o.launch.umask), ev);
 }
 
@@ -55,19 +56,21 @@ Verdict env_sanitized(const Observation& o, const DaemonFacts& d) {
     ev["environ_entries"] = d.environ.size();
     bool present = std::any_of(d.environ.begin(), d.environ.end(),
                                [&](const std::string& e) { return e.rfind(key, 0) == 0; });
-    if (present)
+    if (present) {
       return fail(o.launch.canary_name +
                       " from the launching shell is still in the daemon's "
                       "environment: start from an allow-list (PATH, LANG, TZ, ...) and drop the "
                       "rest (step 1)",
                   ev);
+    }
     return pass("the launching shell's canary variable is not in the environment", ev);
   }
   ev["environ_rewritten"] = true;
-  if (!d.canary_in_memory)
+  if (!d.canary_in_memory) {
     return error("the environ block was rewritten and memory could not be searched: " +
                      d.memory_search_error,
                  ev);
+  }
   if (!d.canary_in_memory->empty()) {
     ev["found_at"] = *d.canary_in_memory;
     return fail("the environ block was rewritten, but the canary is still in memory (" +
@@ -101,21 +104,26 @@ Verdict privileges_dropped(const Observation& o, const DaemonFacts& d) {
                     {"gid", {d.gid[0], d.gid[1], d.gid[2]}},
                     {"expected_uid", *o.expect.uid}};
   if (o.expect.gid) ev["expected_gid"] = *o.expect.gid;
-  for (unsigned u : d.uid)
-    if (u != *o.expect.uid)
+  for (unsigned u : d.uid) {
+    if (u != *o.expect.uid) {
       return fail("uids (real, effective, saved) are " + std::to_string(d.uid[0]) + ", " +
                       std::to_string(d.uid[1]) + ", " + std::to_string(d.uid[2]) + ", expected " +
                       std::to_string(*o.expect.uid) +
                       " for all three: setgid(), initgroups(), then setuid() after the steps "
                       "that need privilege",
                   ev);
-  if (o.expect.gid)
-    for (unsigned g : d.gid)
-      if (g != *o.expect.gid)
+    }
+  }
+  if (o.expect.gid) {
+    for (unsigned g : d.gid) {
+      if (g != *o.expect.gid) {
         return fail("gids (real, effective, saved) are " + std::to_string(d.gid[0]) + ", " +
                         std::to_string(d.gid[1]) + ", " + std::to_string(d.gid[2]) + ", expected " +
                         std::to_string(*o.expect.gid) + ": call setgid() before setuid()",
                     ev);
+      }
+    }
+  }
   return pass("runs as uid " + std::to_string(*o.expect.uid) +
                   (o.expect.gid ? " gid " + std::to_string(*o.expect.gid) : std::string()),
               ev);

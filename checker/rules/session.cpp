@@ -9,11 +9,12 @@ namespace {
 Verdict new_session(const Observation& o, const DaemonFacts& d) {
   if (o.attach) return skip("attached to a running daemon: its launch session is unknown");
   nlohmann::json ev{{"pid", d.pid}, {"sid", d.sid}, {"launch_sid", o.launch.launch_sid}};
-  if (d.sid == o.launch.launch_sid)
+  if (d.sid == o.launch.launch_sid) {
     return fail("pid " + std::to_string(d.pid) + " is still in the launch session " +
                     std::to_string(d.sid) +
                     ": call setsid() in the child after the first fork (step 3b)",
                 ev);
+  }
   return pass("pid " + std::to_string(d.pid) + " runs in its own session " + std::to_string(d.sid),
               ev);
 }
@@ -25,28 +26,31 @@ Verdict no_controlling_tty(const Observation& o, const DaemonFacts& d) {
     if (refers_to(f, o.launch.pty_path, o.launch.pty_rdev))
       on_tty.push_back(std::to_string(f.fd) + " -> " + f.target);
   ev["fds_on_launch_tty"] = on_tty;
-  if (d.tty_nr != 0)
+  if (d.tty_nr != 0) {
     return fail("pid " + std::to_string(d.pid) + " still has a controlling terminal (tty_nr " +
                     std::to_string(d.tty_nr) +
                     "): call setsid() after forking so the terminal's hang-up and job-control "
                     "signals cannot reach it (step 3a)",
                 ev);
-  if (!on_tty.empty())
+  }
+  if (!on_tty.empty()) {
     return fail("pid " + std::to_string(d.pid) + " keeps the launch terminal open (fd " +
                     join(on_tty) +
                     "): close it, or reopen 0-2 on /dev/null, after setsid() (step 3a)",
                 ev);
+  }
   return pass("no controlling terminal, and no descriptor on the launch terminal", ev);
 }
 
 Verdict double_fork(const Observation&, const DaemonFacts& d) {
   nlohmann::json ev{{"pid", d.pid}, {"sid", d.sid}};
-  if (d.pid == d.sid)
+  if (d.pid == d.sid) {
     return fail("pid " + std::to_string(d.pid) +
                     " is a session leader (pid == sid), so opening a terminal can make it its "
                     "controlling terminal again: fork once more after setsid() and let the "
                     "session leader exit (step 4)",
                 ev);
+  }
   return pass("pid " + std::to_string(d.pid) + " is not a session leader (sid " +
                   std::to_string(d.sid) + ")",
               ev);

@@ -17,6 +17,7 @@ std::vector<std::string> still_set(uint64_t mask, const std::vector<int>& plante
 
 std::vector<std::string> names(const std::vector<int>& sigs) {
   std::vector<std::string> out;
+  out.reserve(sigs.size());
   for (int s : sigs) out.push_back(observe::signal_name(s));
   return out;
 }
@@ -27,12 +28,13 @@ Verdict signal_mask_reset(const Observation& o, const DaemonFacts& d) {
   nlohmann::json ev{{"pid", d.pid},
                     {"planted_blocked", names(o.launch.blocked_signals)},
                     {"blocked", signal_names(d.sig_blk)}};
-  if (!left.empty())
+  if (!left.empty()) {
     return fail(join(left) +
                     " is still blocked, as the launching shell left it: the daemon "
                     "will never see it; clear the mask with sigprocmask(SIG_SETMASK, "
                     "&empty, NULL) (daemon(7) step 3)",
                 ev);
+  }
   return pass("no inherited blocked signal is still blocked", ev);
 }
 
@@ -42,12 +44,13 @@ Verdict signal_dispositions_reset(const Observation& o, const DaemonFacts& d) {
   nlohmann::json ev{{"pid", d.pid},
                     {"planted_ignored", names(o.launch.ignored_signals)},
                     {"ignored", signal_names(d.sig_ign)}};
-  if (!left.empty())
+  if (!left.empty()) {
     return fail(join(left) +
                     " is still ignored, as the launching shell left it: reset every "
                     "signal to SIG_DFL before installing your own handlers (daemon(7) "
                     "step 2)",
                 ev);
+  }
   return pass("no inherited ignored signal is still ignored", ev);
 }
 

@@ -146,9 +146,7 @@ int fail(const Error& error) {
   return 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"A small daemon built on the daemonize library."};
   std::string pidfile, log_path;
   ConfigSource source;
@@ -188,4 +186,17 @@ int main(int argc, char** argv) {
   auto daemon = daemonize::open(options);  // when detaching, the launched process exits in here
   if (!daemon) return fail(daemon.error());
   return run(*daemon, *log, source, *config);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {  // out of memory, say
+    std::fprintf(stderr, "example-daemon: %s\n", error.what());
+  } catch (...) {
+    std::fprintf(stderr, "example-daemon: unexpected error\n");
+  }
+  return 1;
 }
