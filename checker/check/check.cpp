@@ -156,8 +156,8 @@ std::optional<Error> run_attached(const CheckOptions& opt, Observation& o) {
   for (const auto& e : descendants_of(pid))
     if (e.state != 'Z') d.descendants.push_back(e.pid);
   if (opt.pidfile)
-    o.pidfile = PidfileFacts{*opt.pidfile, "option", observe::read_pidfile(*opt.pidfile)};
-  else if (auto found = observe::discover_pidfile(d, {"/run", "/var/run", "/tmp", d.cwd}))
+    o.pidfile = PidfileFacts{*opt.pidfile, "option", observe::read_pidfile(*opt.pidfile, pid)};
+  else if (auto found = observe::discover_pidfile(d, {"/run", "/var/run", "/tmp", d.cwd}, pid))
     o.pidfile = *found;
   o.daemons.push_back(std::move(d));
   const std::string why = "attached: the checker only signals processes it started";

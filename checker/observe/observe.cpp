@@ -218,14 +218,19 @@ bool same_lock(const LockLine& a, const LockLine& b) {
 
 }  // namespace
 
-std::vector<LockLine> locks_on(unsigned long long dev, unsigned long long ino) {
+std::vector<LockLine> locks_on(unsigned long long dev, unsigned long long ino, pid_t holders) {
+  const pid_t root = holders > 0 ? holders : ::getpid();
+  std::vector<pid_t> pids;
+  if (root != ::getpid()) pids.push_back(root);
+  for (const auto& e : descendants_of(root)) {
+    if (e.state != 'Z') pids.push_back(e.pid);
+  }
   std::vector<LockLine> out;
-  for (const auto& e : descendants_of(::getpid())) {
-    if (e.state == 'Z') continue;
+  for (pid_t pid : pids) {
     std::vector<std::string> unreadable;  // a process that just exited
-    for (const FdFact& f : read_fds(e.pid, unreadable)) {
+    for (const FdFact& f : read_fds(pid, unreadable)) {
       if (!f.stat_ok || f.dev != dev || f.ino != ino) continue;
-      for (LockLine& l : fd_locks(e.pid, f.fd)) {
+      for (LockLine& l : fd_locks(pid, f.fd)) {
         if (std::any_of(out.begin(), out.end(), [&](const LockLine& o) { return same_lock(o, l); }))
           continue;
         // One numbering for the whole list, as /proc/locks would show it.
@@ -247,7 +252,7 @@ std::optional<pid_t> pidfile_pid(const std::string& path) {
   return pid ? std::optional<pid_t>(*pid) : std::nullopt;
 }
 
-PidfileState read_pidfile(const std::string& path) {
+PidfileState read_pidfile(const std::string& path, pid_t holders) {
   PidfileState s;
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return s;
@@ -269,7 +274,7 @@ PidfileState read_pidfile(const std::string& path) {
   } else {
     s.parse_error = path + " is not a regular file";
   }
-  for (const auto& l : locks_on(s.dev, s.ino)) {
+  for (const auto& l : locks_on(s.dev, s.ino, holders)) {
     s.locks.push_back(l.raw);
     s.lock_pids.push_back(l.pid);
   }
@@ -277,7 +282,8 @@ PidfileState read_pidfile(const std::string& path) {
 }
 
 std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
-                                             const std::vector<std::string>& places) {
+                                             const std::vector<std::string>& places,
+                                             pid_t holders) {
   // 1. A regular file the daemon holds a lock on (fdinfo shows the locks
   // taken through that descriptor and the daemon's own POSIX locks).
   {
@@ -289,7 +295,7 @@ std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
       bool pidish = f.target.size() > 4 && f.target.ends_with(".pid");
       if (!best || pidish) best = f.target;
     }
-    if (best) return PidfileFacts{*best, "lock", read_pidfile(*best)};
+    if (best) return PidfileFacts{*best, "lock", read_pidfile(*best, holders)};
   }
   // 2. A *.pid file in the usual places that holds the daemon's pid.
   for (const auto& dir : places) {
@@ -309,7 +315,7 @@ std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
       }
     }
     ::closedir(dd);
-    if (found) return PidfileFacts{*found, "scan", read_pidfile(*found)};
+    if (found) return PidfileFacts{*found, "scan", read_pidfile(*found, holders)};
   }
   return std::nullopt;
 }

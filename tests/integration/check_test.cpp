@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -427,6 +428,37 @@ TEST(Attach, ObservesWithoutSignalling) {
   EXPECT_EQ(::waitpid(pid, &st, WNOHANG), 0) << "the attached process was signalled";
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &st, 0);
+}
+
+// The lock of an attached daemon is read from that daemon's descriptors (it
+// is not a descendant of the checker).
+TEST(Attach, SeesTheLockTheDaemonHolds) {
+  char tmpl[] = "/tmp/dc-attach-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string pidfile = std::string(tmpl) + "/d.pid";
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    int fd = ::open(pidfile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) ::_exit(1);
+    const std::string text = std::to_string(::getpid()) + "\n";
+    if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) ::_exit(1);
+    if (::write(ready[1], "r", 1) != 1) ::_exit(1);
+    for (;;) ::pause();
+  }
+  ::close(ready[1]);
+  char c;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ::close(ready[0]);
+  auto r = run_checker_sparing({"--attach", std::to_string(pid), "--pidfile", pidfile}, pid);
+  EXPECT_EQ(r.status("pidfile-matches"), "pass") << r.message("pidfile-matches");
+  EXPECT_EQ(r.status("pidfile-locked"), "pass") << r.message("pidfile-locked");
+  int st = 0;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &st, 0);
+  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace
