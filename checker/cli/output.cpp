@@ -57,15 +57,22 @@ Result<std::string> write_atomically(const std::string& path, const std::string&
   const std::string dir = dir_of(path);
   UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!d.valid()) return Error{sys_error("cannot open " + dir)};
-  // A random suffix: pids repeat across PID namespaces, and O_EXCL refuses
-  // to reuse (or follow) anything already there.
+  // The data goes into an unnamed file (O_TMPFILE) that gets a name only once
+  // it is complete, so a run killed while writing leaves nothing; where the
+  // file system has no O_TMPFILE, into a named temporary file. Names get a
+  // random suffix: pids repeat across PID namespaces, and O_EXCL refuses to
+  // reuse (or follow) anything already there.
+  UniqueFd fd(::openat(d.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
+  const bool unnamed = fd.valid();
   std::random_device rd;
-  std::string tmp;
-  UniqueFd fd;
-  for (int attempt = 0; attempt < 8 && !fd.valid(); ++attempt) {
+  auto fresh_name = [&] {
     char suffix[20];
     std::snprintf(suffix, sizeof suffix, "%08x%08x", rd(), rd());
-    tmp = "." + base_of(path) + ".tmp-" + suffix;
+    return "." + base_of(path) + ".tmp-" + suffix;
+  };
+  std::string tmp;
+  for (int attempt = 0; !unnamed && attempt < 8 && !fd.valid(); ++attempt) {
+    tmp = fresh_name();
     fd.reset(
         ::openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd.valid() && errno != EEXIST) break;
@@ -73,7 +80,7 @@ Result<std::string> write_atomically(const std::string& path, const std::string&
   if (!fd.valid()) return Error{sys_error("cannot create a temporary file in " + dir)};
   auto fail = [&](const std::string& what) -> Result<std::string> {
     Error e{sys_error(what)};
-    ::unlinkat(d.get(), tmp.c_str(), 0);
+    if (!tmp.empty()) ::unlinkat(d.get(), tmp.c_str(), 0);
     return e;
   };
   size_t off = 0;
@@ -84,10 +91,23 @@ Result<std::string> write_atomically(const std::string& path, const std::string&
     off += static_cast<size_t>(n);
   }
   if (::fsync(fd.get()) != 0) return fail("cannot write " + path);
+  if (unnamed) {
+    const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+    for (int attempt = 0; attempt < 8 && tmp.empty(); ++attempt) {
+      std::string name = fresh_name();
+      if (::linkat(AT_FDCWD, self.c_str(), d.get(), name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        tmp = std::move(name);
+      } else if (errno != EEXIST) {
+        return fail("cannot write " + path);
+      }
+    }
+    if (tmp.empty()) return fail("cannot write " + path);
+  }
   // rename() replaces a symbolic link at `path` itself; it never writes
   // through it.
-  if (::renameat(d.get(), tmp.c_str(), d.get(), base_of(path).c_str()) != 0)
+  if (::renameat(d.get(), tmp.c_str(), d.get(), base_of(path).c_str()) != 0) {
     return fail("cannot rename into " + path);
+  }
   return path;
 }
 

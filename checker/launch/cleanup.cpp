@@ -125,15 +125,19 @@ std::optional<TempDir> TempDir::make(const std::string& prefix) {
   return TempDir(tmpl);
 }
 
-void sweep_stale_temp_dirs() {
+namespace {
+
+// The temp folders (TempDir) under temp_base() whose owner pid `owned`
+// accepts: daemoncheck[-race|-suite]-PID-XXXXXX, a folder of ours.
+template <class Pred>
+std::vector<std::string> temp_dirs_owned(Pred owned) {
   const std::string base = temp_base();
+  std::vector<std::string> out;
   DIR* d = ::opendir(base.c_str());
-  if (!d) return;
-  std::vector<std::string> stale;
+  if (!d) return out;
   while (dirent* e = ::readdir(d)) {
     std::string_view name(e->d_name);
     if (!name.starts_with("daemoncheck-")) continue;
-    // daemoncheck[-race|-suite]-PID-XXXXXX
     auto last = name.rfind('-');
     if (last == std::string_view::npos || last == 0) continue;
     auto prev = name.rfind('-', last - 1);
@@ -143,12 +147,28 @@ void sweep_stale_temp_dirs() {
     if (ec != std::errc() || p != pid_text.data() + pid_text.size() || pid <= 0) continue;
     std::string path = base + "/" + std::string(name);
     struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
       continue;
-    if (::access(("/proc/" + std::to_string(pid)).c_str(), F_OK) != 0) stale.push_back(path);
+    }
+    if (owned(pid)) out.push_back(std::move(path));
   }
   ::closedir(d);
-  for (const auto& path : stale) remove_tree(path);
+  return out;
+}
+
+}  // namespace
+
+void sweep_stale_temp_dirs() {
+  auto gone = [](pid_t pid) {
+    return ::access(("/proc/" + std::to_string(pid)).c_str(), F_OK) != 0;
+  };
+  for (const auto& path : temp_dirs_owned(gone)) remove_tree(path);
+}
+
+void remove_temp_dirs_of(pid_t owner) {
+  for (const auto& path : temp_dirs_owned([owner](pid_t pid) { return pid == owner; })) {
+    remove_tree(path);
+  }
 }
 
 void remove_tree(const std::string& path) {

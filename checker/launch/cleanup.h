@@ -30,8 +30,9 @@ void remove_tree(const std::string& path);
 // 0755 so a daemon that drops privileges still reaches it, and removed with
 // everything in it when the object goes away, exceptions included.
 // The folder's name carries the owning checker's pid (its host pid when the
-// check runs in a PID namespace), so that sweep_stale_temp_dirs() can tell a
-// folder whose checker was killed with SIGKILL.
+// check runs in a PID namespace), so that the namespace's init can remove the
+// folders of a checker that was killed (remove_temp_dirs_of), and
+// sweep_stale_temp_dirs() those of one killed without isolation.
 class TempDir {
  public:
   static std::optional<TempDir> make(const std::string& prefix);
@@ -47,7 +48,11 @@ class TempDir {
 };
 
 // Removes the temp folders (TempDir) of checkers that are gone: what a
-// daemoncheck killed with SIGKILL could not remove itself.
+// daemoncheck killed without isolation (or together with its init) leaves.
 void sweep_stale_temp_dirs();
+
+// Removes the temp folders of the checker whose (host) pid is `owner`: what
+// init does once daemoncheck was killed (isolation.cpp).
+void remove_temp_dirs_of(pid_t owner);
 
 }  // namespace dc

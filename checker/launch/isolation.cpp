@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -16,8 +17,10 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "common/unique_fd.h"
+#include "launch/cleanup.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
 #include "observe/proc_parse.h"
@@ -57,13 +60,73 @@ sigset_t forwarded_and_chld() {
   return set;
 }
 
+bool write_text(const std::string& path, const char* text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const size_t n = std::strlen(text);
+  bool ok = ::write(fd, text, n) == static_cast<ssize_t>(n);
+  return (::close(fd) == 0) && ok;
+}
+
+// Moves the calling single-threaded process into the cgroup at dir. On a v1
+// hierarchy it writes "0" (itself) to `tasks`: moving one's own thread skips
+// the kernel's global threadgroup lock, whose write side waits for an RCU
+// grace period (10-20 ms) as every write to cgroup.procs does.
+bool join_cgroup_self(const std::string& dir) {
+  return write_text(dir + "/tasks", "0\n") || write_text(dir + "/cgroup.procs", "0\n");
+}
+
+// What init gets when the outer process dies (daemoncheck itself was killed,
+// SIGKILL included): init's parent-death signal.
+constexpr int kOuterGone = SIGUSR1;
+
+// Init, once daemoncheck is gone without cleaning up: every other process of
+// the namespace is SIGKILLed (pidfds, read from the namespace's /proc) and
+// reaped until none is left, then the check's temp folders go, then init
+// leaves the pids cgroup and removes it. Exits; nothing of the check is left.
+[[noreturn]] void end_orphaned_check(pid_t checker_host_pid, const std::string& cgroup) {
+  for (int round = 0; round < 10000; ++round) {
+    std::vector<UniqueFd> alive;
+    if (DIR* d = ::opendir("/proc")) {
+      while (dirent* e = ::readdir(d)) {
+        pid_t pid = 0;
+        const char* name = e->d_name;
+        auto [end, ec] = std::from_chars(name, name + std::strlen(name), pid);
+        if (ec != std::errc() || *end != '\0' || pid <= 1) continue;
+        UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+        if (!fd.valid()) continue;
+        send_signal(fd.get(), SIGKILL);
+        alive.push_back(std::move(fd));
+      }
+      ::closedir(d);
+    }
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    if (alive.empty()) break;
+    // Until one of them is gone; a zombie is reaped in the next round.
+    std::vector<pollfd> fds;
+    fds.reserve(alive.size());
+    for (const UniqueFd& fd : alive) fds.push_back(pollfd{fd.get(), POLLIN, 0});
+    ::poll(fds.data(), fds.size(), 10);
+  }
+  if (checker_host_pid > 0) remove_temp_dirs_of(checker_host_pid);
+  if (!cgroup.empty()) {
+    const std::string parent = cgroup.substr(0, cgroup.rfind('/'));
+    if (join_cgroup_self(parent)) ::rmdir(cgroup.c_str());
+  }
+  ::_exit(128 + SIGKILL);
+}
+
 // Waits for `child`, forwarding the interrupting signals to it, then exits
-// with its status. Reaps any other child on the way (init's duty).
-[[noreturn]] void wait_and_forward(pid_t child, const sigset_t& set) {
+// with its status. Reaps any other child on the way (init's duty). When the
+// outer process dies first, ends the check itself (end_orphaned_check).
+[[noreturn]] void wait_and_forward(pid_t child, const sigset_t& set, const std::string& cgroup) {
   UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
+  const pid_t child_host_pid = host_pid_of(child).value_or(0);
   for (;;) {
     siginfo_t si{};
     int sig = ::sigwaitinfo(&set, &si);
+    if (sig == kOuterGone) end_orphaned_check(child_host_pid, cgroup);
     if (sig == SIGCHLD) {
       int st = 0;
       pid_t p;
@@ -115,22 +178,6 @@ std::string make_pids_cgroup(long pids_max, std::string* note) {
   return "";
 }
 
-bool write_text(const std::string& path, const char* text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const size_t n = std::strlen(text);
-  bool ok = ::write(fd, text, n) == static_cast<ssize_t>(n);
-  return (::close(fd) == 0) && ok;
-}
-
-// Moves the calling single-threaded process into the cgroup at dir. On a v1
-// hierarchy it writes "0" (itself) to `tasks`: moving one's own thread skips
-// the kernel's global threadgroup lock, whose write side waits for an RCU
-// grace period (10-20 ms) as every write to cgroup.procs does.
-bool join_cgroup_self(const std::string& dir) {
-  return write_text(dir + "/tasks", "0\n") || write_text(dir + "/cgroup.procs", "0\n");
-}
-
 }  // namespace
 
 Isolation enter_isolation(long pids_max) {
@@ -175,10 +222,13 @@ Isolation enter_isolation(long pids_max) {
       }
     }
   }
-  // init, pid 1 of the namespace: dies with the outer process, which takes
-  // the whole namespace with it.
+  // init, pid 1 of the namespace: when the outer process dies, init ends the
+  // check (end_orphaned_check) and exits, which takes the namespace with it.
   ::close(go[1]);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  sigset_t with_outer_gone = set;
+  sigaddset(&with_outer_gone, kOuterGone);
+  ::sigprocmask(SIG_BLOCK, &with_outer_gone, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, kOuterGone);
   // The go byte comes once the outer process is waiting; if the outer process
   // died first, the pipe ends and so does init.
   char byte;
@@ -199,7 +249,7 @@ Isolation enter_isolation(long pids_max) {
   }
   pid_t checker = ::fork();
   if (checker < 0) ::_exit(3);
-  if (checker > 0) wait_and_forward(checker, set);
+  if (checker > 0) wait_and_forward(checker, with_outer_gone, iso.cgroup);
   // The checker, pid 2.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::sigprocmask(SIG_SETMASK, &old, nullptr);

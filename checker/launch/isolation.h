@@ -1,8 +1,10 @@
 // Isolation makes cleanup airtight even when the checker itself is killed
 // with SIGKILL: the check runs inside a fresh PID namespace (and a mount
-// namespace, for a /proc that shows it), so the kernel kills every process the
-// target started once the namespace's init goes, and init goes with the
-// checker. A pids cgroup caps how many processes the target can make. Where
+// namespace, for a /proc that shows it) under a small init. When daemoncheck
+// dies, init (told by its parent-death signal) kills every process of the
+// namespace, removes the check's temp folders and its cgroup, and exits,
+// and the kernel kills whatever could remain. A pids cgroup caps how many
+// processes the target can make. Where
 // the kernel refuses (no root, no user namespaces), the checker falls back to
 // the subreaper alone and says so in the scorecard.
 #pragma once

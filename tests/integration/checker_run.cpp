@@ -135,6 +135,7 @@ CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp) {
   ::close(out[1]);
   ::close(err[1]);
   CheckerRun r;
+  r.pid = pid;
   if (sp.signo && !sp.tmpdir.empty()) {
     // Wait for the marker in 10 ms steps: the test needs the check to be
     // under way, and no event tells it so from outside.

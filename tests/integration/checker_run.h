@@ -11,6 +11,7 @@ namespace dc::test {
 
 struct CheckerRun {
   int exit_status = -1;
+  int pid = 0;  // daemoncheck's
   std::string out, err;
   nlohmann::json scorecard;      // null when stdout was not JSON
   std::vector<int> left_behind;  // processes re-parented to the test after it exited

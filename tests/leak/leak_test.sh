@@ -30,8 +30,9 @@
 #                users' runs move it; informational)
 # Exit status: 1 when complete or SIGINT-interrupted checks left anything
 # (those are promises of rules.md); what SIGKILL leaves is reported, and
-# fails the test only with --strict-kill (a SIGKILLed checker cannot clean up
-# unless it runs in a PID namespace). Whatever is left is killed at the end:
+# fails the test only with --strict-kill (only an isolated check, whose
+# namespace init cleans up after a SIGKILLed daemoncheck, leaves nothing
+# there; --no-isolation cannot). Whatever is left is killed at the end:
 # only processes whose command line names ROOT, checked again before the kill.
 set -uo pipefail
 
@@ -269,8 +270,9 @@ grep -v -E 'interrupted by' "$root/log/stderr" 2>/dev/null | sort | uniq -c | so
 
 final=$(kill_ours)
 [ "$final" -gt 0 ] && echo "killed $final processes of ours at the end"
-# Empty pids cgroups named after our daemoncheck pids (a SIGKILLed checker
-# cannot remove its own); rmdir only removes an empty one.
+# Empty pids cgroups named after our daemoncheck pids (left only when a
+# daemoncheck and its namespace init died together); rmdir only removes an
+# empty one.
 removed=0
 while read -r pid; do
   for d in /sys/fs/cgroup/pids/daemoncheck-"$pid" /sys/fs/cgroup/daemoncheck-"$pid" \
