@@ -111,7 +111,11 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
     double until = std::min(deadline_ms, reaper.now_ms() + (empty_scans ? 0.1 : quiet_ms));
     int r = reaper.wait({}, until);
     auto cur = snapshot(holder);
-    empty_scans = cur.empty() && r != Reaper::kReaped ? empty_scans + 1 : cur.empty() ? 1 : 0;
+    if (!cur.empty()) {
+      empty_scans = 0;
+    } else {
+      empty_scans = r == Reaper::kReaped ? 1 : empty_scans + 1;
+    }
     if (r == Reaper::kReaped) {
       prev = std::move(cur);
       continue;

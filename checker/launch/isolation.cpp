@@ -21,6 +21,7 @@
 
 #include "common/unique_fd.h"
 #include "launch/cleanup.h"
+#include "launch/process_tree.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
 #include "observe/proc_parse.h"
@@ -86,19 +87,13 @@ constexpr int kOuterGone = SIGUSR1;
 // leaves the pids cgroup and removes it. Exits; nothing of the check is left.
 [[noreturn]] void end_orphaned_check(pid_t checker_host_pid, const std::string& cgroup) {
   for (int round = 0; round < 10000; ++round) {
+    // Init's /proc is the namespace's: every process there descends from it.
     std::vector<UniqueFd> alive;
-    if (DIR* d = ::opendir("/proc")) {
-      while (dirent* e = ::readdir(d)) {
-        pid_t pid = 0;
-        const char* name = e->d_name;
-        auto [end, ec] = std::from_chars(name, name + std::strlen(name), pid);
-        if (ec != std::errc() || *end != '\0' || pid <= 1) continue;
-        UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-        if (!fd.valid()) continue;
-        send_signal(fd.get(), SIGKILL);
-        alive.push_back(std::move(fd));
-      }
-      ::closedir(d);
+    for (const ProcEntry& e : descendants_of(::getpid())) {
+      UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, e.pid, 0)));
+      if (!fd.valid()) continue;
+      send_signal(fd.get(), SIGKILL);
+      alive.push_back(std::move(fd));
     }
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
