@@ -198,6 +198,11 @@ def cmd_readme(args):
     shown = scorecard_lines(name, readme)
     script = "\n".join(run) + "\n"
     print("+ sh, from the repository root:\n" + script)
+    # A sanitizer build of daemoncheck would lower its own core limit to 0 at
+    # startup, and its targets would inherit that (the case driver does the same).
+    for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        old = os.environ.get(var)
+        os.environ[var] = (old + ":" if old else "") + "disable_coredump=0"
     view = root_view(args.source, args.build)
     try:
         r = subprocess.run(["/bin/sh", "-c", script], cwd=view, stdin=subprocess.DEVNULL,
@@ -210,8 +215,15 @@ def cmd_readme(args):
     if r.returncode not in (0, 1):
         problems.append(f"the commands exited {r.returncode} (daemoncheck: 0 pass, 1 fail)")
     patterns = [(line, shown_pattern(line)) for line in shown]
+    # Where the hard core limit is 0, no shell can raise it, and every daemon
+    # has RLIMIT_CORE 0: a shown core-dumps-disabled failure cannot appear.
+    no_core = resource.getrlimit(resource.RLIMIT_CORE)[1] == 0 and any(
+        "core-dumps-disabled" in line.split() for line in shown)
     for line, pat in patterns:
         if not any(pat.match(normalize(o)) for o in out):
+            if no_core and ("core-dumps-disabled" in line.split() or line.startswith("verdict:")):
+                print("note: the hard RLIMIT_CORE is 0, so this line cannot be as shown: " + line)
+                continue
             problems.append("shown but not printed: " + line)
     racy = racy_rules(manifest)
     for o in out:
