@@ -11,6 +11,9 @@
       matching rule is at the top of cases/README.md), and every line the output
       has with a status other than pass or skip to be shown (unless case.json
       calls that rule racy, "fail|pass").
+  lessons.py suggest --source S --build B --case NAME
+      runs the README's commands once and prints the lines it could show (what
+      is not pass or skip, and the verdict), with `…` where runs differ.
   lessons.py fix --source S --build B --case NAME --daemoncheck D [--bin N=P]
       applies the case's fix.patch to a copy of the case (patch -p1), builds it
       when the case is C, runs daemoncheck on the original and on the fixed
@@ -191,11 +194,10 @@ def racy_rules(manifest):
     return {rule for rule, st in manifest.get("expect", {}).items() if "|" in st}
 
 
-def cmd_readme(args):
-    name = args.case
-    _, readme, manifest = read_case(args.source, name)
+def run_see_it(args, name, readme):
+    """Runs the README's "See it" commands, as written, with /bin/sh, from a
+    view of the repository root."""
     _, run = see_it_lines(name, readme)
-    shown = scorecard_lines(name, readme)
     script = "\n".join(run) + "\n"
     print("+ sh, from the repository root:\n" + script)
     # A sanitizer build of daemoncheck would lower its own core limit to 0 at
@@ -205,11 +207,26 @@ def cmd_readme(args):
         os.environ[var] = (old + ":" if old else "") + "disable_coredump=0"
     view = root_view(args.source, args.build)
     try:
-        r = subprocess.run(["/bin/sh", "-c", script], cwd=view, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           timeout=120)
+        return subprocess.run(["/bin/sh", "-c", script], cwd=view, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
     finally:
         shutil.rmtree(view, ignore_errors=True)
+
+
+def cmd_suggest(args):
+    """Prints the lines a README could show for one run of its commands."""
+    _, readme, manifest = read_case(args.source, args.case)
+    r = run_see_it(args, args.case, readme)
+    print("\n".join(suggest_lines(r.stdout.splitlines(), racy_rules(manifest))))
+    return 0
+
+
+def cmd_readme(args):
+    name = args.case
+    _, readme, manifest = read_case(args.source, name)
+    shown = scorecard_lines(name, readme)
+    r = run_see_it(args, name, readme)
     out = r.stdout.splitlines()
     problems = []
     if r.returncode not in (0, 1):
@@ -248,6 +265,8 @@ RUN_SPECIFIC = [
     (re.compile(r"(tty_nr |/dev/pts/)\d+"), r"\1…"),
     # race-free-startup: how many trials, and how each one died
     (re.compile(r"\bin \d+ of \d+ trials (where [^(]*)\(.*$"), r"in … of … trials \1…"),
+    # sighup-handled: how the daemon ended
+    (re.compile(r"did not survive SIGHUP \(.*$"), "did not survive SIGHUP …"),
     (re.compile(r"\d+(\.\d+)? (ms|s)\b"), "…"),
     (re.compile(r"…( …)+"), "…"),
 ]
@@ -284,7 +303,7 @@ def changed_lines(diff_lines):
     """The removed and added lines of a diff, in order (headers skipped)."""
     out = []
     for line in diff_lines:
-        if line.startswith(("---", "+++")):
+        if re.match(r"^(---|\+\+\+) [ab]/", line):
             continue
         if line.startswith(("+", "-")):
             out.append(line.rstrip())
@@ -421,7 +440,7 @@ def judge(name, manifest, before, after):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=["build-lines", "readme", "fix"])
+    p.add_argument("mode", choices=["build-lines", "readme", "suggest", "fix"])
     p.add_argument("--source", required=True, help="the repository root")
     p.add_argument("--build", required=True, help="the build folder")
     p.add_argument("--case", help="the case's name (folder under cases/)")
@@ -433,7 +452,9 @@ def main():
         bad_input(f"{args.mode} needs --case")
     if args.mode == "fix" and not args.daemoncheck:
         bad_input("fix needs --daemoncheck")
-    return {"build-lines": cmd_build_lines, "readme": cmd_readme, "fix": cmd_fix}[args.mode](args)
+    modes = {"build-lines": cmd_build_lines, "readme": cmd_readme, "suggest": cmd_suggest,
+             "fix": cmd_fix}
+    return modes[args.mode](args)
 
 
 if __name__ == "__main__":
