@@ -149,13 +149,21 @@ def cmd_build_lines(args):
                    if os.path.exists(os.path.join(args.source, "cases", d, "case.json")))
     for name in cases:
         _, readme, _ = read_case(args.source, name)
-        build, _ = see_it_lines(name, readme)
+        build, run = see_it_lines(name, readme)
         if len(build) != 1:
             fail(f"{name}: the \"See it\" block must build with one cmake --build line")
         words = build[0].split()
         if words[:4] != ["cmake", "--build", "build", "--target"] or len(words) < 5:
             fail(f"{name}: \"{build[0]}\" is not cmake --build build --target TARGET...")
         targets += [t for t in words[4:] if t not in targets]
+        # A learner starts from a configured, unbuilt tree: every program the
+        # commands run from build/ must come from a target the line builds
+        # (target NAME or case-NAME makes .../NAME).
+        for path in re.findall(r"build/[\w/.-]+", "\n".join(run)):
+            exe = os.path.basename(path)
+            if exe not in words[4:] and "case-" + exe not in words[4:]:
+                fail(f"{name}: the \"See it\" commands run {path}, which its build line "
+                     f"does not build (no target {exe} or case-{exe})")
     # The tests run after the build, so the lines are not run again (make
     # would re-check the whole tree for each of them): each target they name
     # must be a target of this build.
