@@ -359,7 +359,7 @@ def score(daemoncheck, manifest, build, source, bins, report_dir):
 def build_fixed_c(folder, common, out_dir, name, cc):
     os.makedirs(out_dir, exist_ok=True)
     exe = os.path.join(out_dir, name)
-    cmd = [cc, "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-I", common, "-o", exe,
+    cmd = [cc, "-O1", "-Wall", "-Wextra", "-Werror", "-I", common, "-o", exe,
            os.path.join(folder, "main.c"), os.path.join(common, "daemon_steps.c")]
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
