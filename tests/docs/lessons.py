@@ -110,7 +110,7 @@ def root_view(source, build):
     for entry in os.listdir(source):
         if entry in ("build", "reports") or entry.startswith("."):
             continue
-        os.symlink(os.path.join(source, entry), os.path.join(view, entry))
+        os.symlink(os.path.join(os.path.abspath(source), entry), os.path.join(view, entry))
     os.symlink(os.path.abspath(build), os.path.join(view, "build"))
     return view
 
