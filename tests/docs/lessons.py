@@ -230,6 +230,41 @@ def cmd_suggest(args):
     return 0
 
 
+def listed_skips(readme):
+    """The README's "- `rule`, `rule`: reason" lines under "What the scorecard
+    says" (outside its code blocks): {rule: reason}."""
+    listed, fenced = {}, False
+    for line in sections(readme).get("What the scorecard says", []):
+        if line.startswith("```"):
+            fenced = not fenced
+            continue
+        m = None if fenced else re.match(r"^- ((?:`[a-z-]+`(?:, )?)+): (.*)$", line)
+        if m:
+            for rule in re.findall(r"`([a-z-]+)`", m.group(1)):
+                listed[rule] = m.group(2)
+    return listed
+
+
+def check_skips(readme, out, racy):
+    """Every rule the run skips is listed with the beginning of its reason, and
+    every listed rule is skipped."""
+    listed, printed, problems = listed_skips(readme), {}, []
+    for o in out:
+        m = SCORE_LINE.match(o)
+        if m and m.group(2) == "skip":
+            printed[m.group(4)] = m.group(5) or ""
+    for rule in sorted(set(listed) | set(printed)):
+        if rule in racy:
+            continue
+        if rule not in printed:
+            problems.append(f"listed as skip but not skipped: {rule}")
+        elif rule not in listed:
+            problems.append(f"skipped but not listed: {rule}: {printed[rule]}")
+        elif not printed[rule].startswith(listed[rule]):
+            problems.append(f"skipped for another reason: {rule}: {printed[rule]}")
+    return problems
+
+
 def cmd_readme(args):
     name = args.case
     _, readme, manifest = read_case(args.source, name)
@@ -257,6 +292,7 @@ def cmd_readme(args):
             continue
         if not any(pat.match(normalize(o)) for _, pat in patterns):
             problems.append("printed but not shown: " + o)
+    problems += check_skips(readme, out, racy)
     if problems:
         print("--- output ---\n" + r.stdout + "--- stderr ---\n" + r.stderr)
         fail(f"{name}: README.md says what the run does not:\n  " + "\n  ".join(problems))
