@@ -10,7 +10,8 @@
       line the README shows under "What the scorecard says" in the output (the
       matching rule is at the top of cases/README.md), and every line the output
       has with a status other than pass or skip to be shown (unless case.json
-      calls that rule racy, "fail|pass").
+      calls that rule racy, "fail|pass"), and every skipped rule to be listed
+      with its reason below the scorecard block.
   lessons.py suggest --source S --build B --case NAME
       runs the README's commands once and prints the lines it could show (what
       is not pass or skip, and the verdict), with `…` where runs differ.
