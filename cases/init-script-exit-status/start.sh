@@ -10,5 +10,7 @@ shift 2
 # MISTAKE: the last command's status is the script's status. With VERBOSE
 # unset, the test fails, "&&" skips the echo, and the script exits 1 although
 # the daemon started: init, systemd's SysV generator or a deploy script sees a
-# failed start. End with "exit 0" (or write: if [ ... ]; then echo ...; fi).
+# failed start. Write "if [ ... ]; then echo ...; fi" (status 0), and keep
+# start-stop-daemon's own status when it refuses: a bare "exit 0" at the end
+# would report a refused second start as a success.
 [ "$VERBOSE" = yes ] && echo "started $exe"
