@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Runs every fix that `daemoncheck --explain` teaches, and requires it to work.
 
-    run_fixes.py --catalog BIN --daemoncheck BIN [--daemonctl BIN] --worker-source worker.c
-                 --cc CC --python PY --work DIR --lang c|python|shell [--rule ID ...]
+    run_fixes.py --catalog BIN --daemoncheck BIN [--daemonctl BIN] --worker BIN --cc CC
+                 --python PY --work DIR [--lang c|python|shell ...] [--rule ID ...]
+    run_fixes.py ... --covers RULE,RULE,...
 
-The fixes come from the rule catalogue (BIN prints it as JSON), and each one
-must also appear, as written, in `daemoncheck --explain RULE`. Each is built
-into a small program, started under daemoncheck the way a user would start it,
-and the scorecard must show its rule `pass`: the effect the rule checks,
-observed by daemoncheck on a real process through /proc.
+The fixes come from the rule catalogue (BIN prints it as JSON). With --covers
+the script checks that every rule has a test and that `daemoncheck --explain
+RULE` prints each fix as written. Otherwise each fix is built into a small
+program, started under daemoncheck the way a user would start it, and the
+scorecard must show its rule `pass` on a daemon that lives on: the effect the
+rule checks, observed by daemoncheck on a real process through /proc.
 
 C: the fix is put into the step of a daemon skeleton (below) that its rule is
 about; preprocessor lines go to the top of the file, and a line starting with
@@ -25,7 +27,8 @@ with `setsid --fork` and writing its pid to $PIDFILE.
 
 A fix that cannot run here is listed in NOT_RUNNABLE with the reason; fixes
 that need root are run only as root, and those that call a program a minimal
-system may lack (NEEDS_PROGRAM) only where it is installed. Exit 0 when every fix works, 1 otherwise.
+system may lack (NEEDS_PROGRAM) only where it is installed. Exit 0 when every
+fix works, 1 otherwise, 77 when none could be run here.
 """
 import argparse
 import concurrent.futures
@@ -217,7 +220,8 @@ C_RULES = {
     "sighup-handled": {"slot": "LOOP", "bug": "for (;;) pause();"},
     "sigterm-exits": {"slot": "LOOP", "bug": OLD_SIGTERM_LOOP, "filescope": OLD_SIGTERM_FILESCOPE,
                       "pre": IGNORE_SIGHUP, "options": ["--stop-timeout", "1"]},
-    "sigterm-cleanup": {"slot": "ONTERM", "options": ["--pidfile", "{tmp}/d.pid"],
+    "sigterm-cleanup": {"slot": "ONTERM", "options": ["--pidfile", "{tmp}/d.pid",
+                                                      "--stop-timeout", "3"],
                         "pre": IGNORE_SIGHUP,
                         "child": "child = fork();\nif (child == 0) for (;;) pause();"},
     "stays-in-foreground": {"slot": "DETACH", "profile": "systemd", "bug": C_DEFAULTS["DETACH"],
@@ -246,26 +250,37 @@ PY_WRITE_PIDFILE = """    fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT, 0o6
     os.write(fd, b'%d\\n' % os.getpid())
 """
 
+PY_NAME_DAEMON = """    with open(pidfile_path, 'w') as named:
+        named.write('%d\\n' % os.getpid())
+"""
+
 PY_IGNORE_SIGHUP = "signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the SIGHUP probe comes first\n"
 
 PY_STALE_PIDFILE = "with open(pidfile_path, 'w') as stale:\n    stale.write('1234567\\n')\n"
 
-# rule -> how its Python fix is run: options, and code for main() or before
+# rule -> how its Python fix is run: options, and code for main() or before.
+#   pidfile: "main" (the default: main() writes it), "fix" (the fix does), or
+#     None (no pidfile: the daemon cannot write there, or does not fork)
 PY_RULES = {
-    "ready-before-exit": {"options": ["--pidfile", "{tmp}/d.pid"]},
+    "ready-before-exit": {"options": ["--pidfile", "{tmp}/d.pid"], "pidfile": "fix"},
     "race-free-startup": {"options": ["--race-trials", "5"]},
-    "privileges-dropped": {"options": ["--expect-user", "nobody", "--expect-group", "nogroup"]},
-    "root-directory": {"options": ["--expect-root", "{tmp}/jail"]},
-    "pidfile-matches": {"options": ["--pidfile", "{tmp}/d.pid"], "pre": PY_STALE_PIDFILE},
-    "pidfile-locked": {"options": ["--pidfile", "{tmp}/d.pid"]},
-    "single-instance": {"options": ["--pidfile", "{tmp}/d.pid"]},
-    "second-instance-reports-failure": {"options": ["--pidfile", "{tmp}/d.pid"]},
-    "sigterm-exits": {"pre": PY_IGNORE_SIGHUP},
-    "sigterm-cleanup": {"options": ["--pidfile", "{tmp}/d.pid"], "pre": PY_IGNORE_SIGHUP,
+    "privileges-dropped": {"options": ["--expect-user", "nobody", "--expect-group", "nogroup"],
+                           "pidfile": None},
+    "root-directory": {"options": ["--expect-root", "{tmp}/jail"], "pidfile": None},
+    "pidfile-matches": {"options": ["--pidfile", "{tmp}/d.pid"], "pre": PY_STALE_PIDFILE,
+                        "pidfile": "fix"},
+    "pidfile-locked": {"options": ["--pidfile", "{tmp}/d.pid"], "pidfile": "fix"},
+    "single-instance": {"options": ["--pidfile", "{tmp}/d.pid"], "pidfile": "fix"},
+    "second-instance-reports-failure": {"options": ["--pidfile", "{tmp}/d.pid"],
+                                        "pidfile": "fix"},
+    "sigterm-exits": {"pre": PY_IGNORE_SIGHUP, "options": ["--stop-timeout", "3"]},
+    "sigterm-cleanup": {"options": ["--pidfile", "{tmp}/d.pid", "--stop-timeout", "3"],
+                        "pre": PY_IGNORE_SIGHUP, "pidfile": "fix",
                         "main_pre": PY_WRITE_PIDFILE +
                         "    children.append(subprocess.Popen([worker]))\n"},
-    "stays-in-foreground": {"profile": "systemd", "options": ["--start-timeout", "1"]},
-    "sd-notify-ready": {"profile": "systemd", "notify": True},
+    "stays-in-foreground": {"profile": "systemd", "options": ["--start-timeout", "1"],
+                            "pidfile": None},
+    "sd-notify-ready": {"profile": "systemd", "notify": True, "pidfile": None},
 }
 
 SH_HEADER = """PIDFILE=$1/d.pid
@@ -291,18 +306,19 @@ SH_RULES = {
     "signal-mask-reset": {"shells": ["/bin/dash", "/bin/bash"]},
     "signal-dispositions-reset": {"shells": ["/bin/dash", "/bin/bash"]},
     "sighup-handled": {"script": True},
-    "sigterm-exits": {"script": True, "daemon_pre": "trap '' HUP\n"},
+    "sigterm-exits": {"script": True, "daemon_pre": "trap '' HUP\n",
+                      "options": ["--stop-timeout", "3"]},
     "sigterm-cleanup": {"script": True, "daemon_pre": "trap '' HUP\n",
-                        "options": ["--pidfile", "{tmp}/d.pid"]},
+                        "options": ["--pidfile", "{tmp}/d.pid", "--stop-timeout", "3"]},
     "stays-in-foreground": {"profile": "systemd", "options": ["--start-timeout", "1"]},
     "sd-notify-ready": {"profile": "systemd", "notify": True},
 }
 
 
 class Runner:
-    def __init__(self, args):
+    def __init__(self, args, work=None):
         self.args = args
-        self.work = pathlib.Path(args.work)
+        self.work = pathlib.Path(work or args.work)
         self.reports = self.work / "reports"
         self.reports.mkdir(parents=True, exist_ok=True)
         self.env = dict(os.environ)
@@ -316,7 +332,11 @@ class Runner:
         """Runs target under daemoncheck; returns the rule's status and message.
         A pass whose daemon did not live on is reported as "short-lived"."""
         card = self.work / f"{name}.json"
-        options = {"--start-timeout": "3", "--stop-timeout": "3", "--race-trials": "0"}
+        # Short bounds: a fix that works never waits for them.
+        # Without a pidfile, start-up ends after a quiet window: a long one, so that
+        # a daemonizer starved of CPU halfway is not taken for the daemon.
+        options = {"--start-timeout": "3", "--stop-timeout": "1", "--race-trials": "0",
+                   "--settle-ms": "200"}
         given = spec.get("options", [])
         options.update(zip(given[::2], given[1::2]))
         cmd = [self.args.daemoncheck, "--quiet", "--report-dir", str(self.reports),
@@ -416,6 +436,10 @@ def check_c(runner, catalog, rule):
         run_spec = dict(spec)
         if not with_fix:
             run_spec["options"] = spec.get("options", []) + spec.get("bare_options", [])
+        elif spec.get("profile") != "systemd":
+            # The skeleton (or the fix) writes the pidfile once the daemon is set
+            # up: start-up ends then, not halfway through the forks.
+            run_spec["options"] = ["--pidfile", "{tmp}/d.pid"] + spec.get("options", [])
         status, message = runner.daemoncheck(name, [str(exe), "{tmp}/d.pid", "{tmp}/jail"],
                                              rule, run_spec)
         if with_fix and status != "pass":
@@ -429,7 +453,13 @@ def check_c(runner, catalog, rule):
 def check_python(runner, catalog, rule):
     spec = PY_RULES.get(rule, {})
     script = runner.work / f"py-{rule}.py"
-    header = PY_HEADER.format(main_pre=spec.get("main_pre", ""), pre=spec.get("pre", ""))
+    main_pre = spec.get("main_pre", "")
+    if spec.get("pidfile", "main") == "main":
+        # The daemon names itself in the pidfile once it is set up: start-up
+        # ends then, not while DaemonContext is still forking.
+        main_pre = PY_NAME_DAEMON + main_pre
+        spec = dict(spec, options=spec.get("options", []) + ["--pidfile", "{tmp}/d.pid"])
+    header = PY_HEADER.format(main_pre=main_pre, pre=spec.get("pre", ""))
     script.write_text(header + catalog[rule]["fix_python"] + "\n")
     compiled = subprocess.run([runner.args.python, "-m", "py_compile", str(script)],
                               capture_output=True, text=True)
@@ -486,63 +516,99 @@ def explain_has(daemoncheck, rule, lang, code):
     return f"\n{head}\n{block}\n" in out
 
 
+SKIP = 77
+
+
+def why_not_run(runner, lang, rule):
+    """Why the fix of rule in lang is not run here, or None."""
+    if (lang, rule) in NOT_RUNNABLE:
+        return NOT_RUNNABLE[(lang, rule)]
+    if rule in NEEDS_ROOT and os.geteuid() != 0:
+        return "needs root"
+    program = NEEDS_PROGRAM.get((lang, rule))
+    if program and not shutil.which(program, path=runner.env["PATH"]):
+        return f"{program} is not installed"
+    return None
+
+
+def coverage(args, catalog):
+    """Every rule has a test of its own (the list CMake made, given with
+    --covers) and a way to run its C fix; --explain prints every fix as is."""
+    problems = []
+    listed = set(args.covers.split(","))
+    problems += [f"{r}: not in DC_EXPLAIN_RULES (tests/explain/CMakeLists.txt): it has no test"
+                 for r in sorted(set(catalog) - listed)]
+    problems += [f"{r}: in DC_EXPLAIN_RULES but not a rule" for r in sorted(listed - set(catalog))]
+    problems += [f"{r}: no entry in C_RULES: say how its C fix is run"
+                 for r in sorted(set(catalog) - set(C_RULES))]
+    for rule in sorted(catalog):
+        for lang in ("c", "python", "shell"):
+            if not explain_has(args.daemoncheck, rule, lang, catalog[rule]["fix_" + lang]):
+                problems.append(f"{rule}: --explain does not print its {lang} fix as is")
+    for p in problems:
+        print(p)
+    print(f"{len(catalog)} rules, 3 fixes each: {len(problems)} problems")
+    return 1 if problems else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--catalog", required=True)
     ap.add_argument("--daemoncheck", required=True)
     ap.add_argument("--daemonctl")
-    ap.add_argument("--worker-source", required=True)
+    ap.add_argument("--worker", required=True, help="a static plain program ($DAEMON)")
     ap.add_argument("--cc", required=True)
     ap.add_argument("--python", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--lang", required=True, choices=["c", "python", "shell"])
-    ap.add_argument("--rule", action="append")
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--lang", action="append", choices=["c", "python", "shell"],
+                    help="default: all three")
+    ap.add_argument("--rule", action="append", help="default: every rule")
+    ap.add_argument("--covers", help="the rule ids that have a test, comma-separated")
+    ap.add_argument("--jobs", type=int, default=3)
     args = ap.parse_args()
 
     catalog = {r["id"]: r for r in json.loads(subprocess.run(
         [args.catalog], capture_output=True, text=True, check=True).stdout)}
-    work = pathlib.Path(args.work) / args.lang
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    args.work = str(work)
-    args.worker = str(work / "worker")
-    subprocess.run([args.cc, "-static", "-O2", "-o", args.worker, args.worker_source], check=True)
-
-    check = {"c": check_c, "python": check_python, "shell": check_shell}[args.lang]
-    field = "fix_" + args.lang
-    problems = []
-    if args.lang == "c":
-        missing = sorted(set(catalog) - set(C_RULES))
-        problems += [f"C {r}: no entry in C_RULES: say how its fix is run" for r in missing]
+    if args.covers is not None:
+        return coverage(args, catalog)
+    langs = args.lang or ["c", "python", "shell"]
     rules = args.rule or sorted(catalog)
+    unknown = [r for r in rules if r not in catalog]
+    if unknown:
+        ap.error(f"no such rule: {', '.join(unknown)}")
+
+    checks = {"c": check_c, "python": check_python, "shell": check_shell}
     runner = Runner(args)
-    todo, skipped = [], []
+    todo, skipped, problems = [], [], []
     for rule in rules:
-        if rule not in catalog:
-            problems.append(f"{rule}: no such rule")
-            continue
-        if not explain_has(args.daemoncheck, rule, args.lang, catalog[rule][field]):
-            problems.append(f"{args.lang} {rule}: the fix is not printed as is by --explain")
-        if (args.lang, rule) in NOT_RUNNABLE:
-            skipped.append(f"{rule}: {NOT_RUNNABLE[(args.lang, rule)]}")
-        elif rule in NEEDS_ROOT and os.geteuid() != 0:
-            skipped.append(f"{rule}: needs root")
-        elif not shutil.which(NEEDS_PROGRAM.get((args.lang, rule), "sh"), path=runner.env["PATH"]):
-            skipped.append(f"{rule}: {NEEDS_PROGRAM[(args.lang, rule)]} is not installed")
-        else:
-            todo.append(rule)
+        for lang in langs:
+            why = why_not_run(runner, lang, rule)
+            if why:
+                skipped.append(f"{lang} {rule}: {why}")
+            else:
+                todo.append((lang, rule))
+
+    def run(job):
+        lang, rule = job
+        # One folder per fix: the tests of several rules run at once.
+        work = pathlib.Path(args.work) / lang / rule
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+        return checks[lang](Runner(args, work), catalog, rule)
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for rule, found in zip(todo, pool.map(lambda r: check(runner, catalog, r), todo)):
-            print(f"{'FAIL' if found else 'ok  '} {args.lang} {rule}", flush=True)
+        for (lang, rule), found in zip(todo, pool.map(run, todo)):
+            print(f"{'FAIL' if found else 'ok  '} {lang} {rule}", flush=True)
             problems += found
     for s in skipped:
-        print(f"skip {args.lang} {s}")
+        print(f"skip {s}")
     for p in problems:
         print(p)
-    print(f"{args.lang}: {len(todo)} fixes run, {len(skipped)} not run, {len(problems)} problems")
-    return 1 if problems else 0
+    print(f"{len(todo)} fixes run, {len(skipped)} not run, {len(problems)} problems")
+    if problems:
+        return 1
+    return SKIP if skipped and not todo else 0
 
 
 if __name__ == "__main__":
