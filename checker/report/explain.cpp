@@ -30,6 +30,32 @@ std::string indent_block(const std::string& code, const std::string& indent) {
   return out;
 }
 
+// What the names in the fixes stand for. Every fix runs as printed: the
+// tests in tests/explain put it into a program with these names and check it.
+constexpr const char* kFixNames =
+    "In the fixes, pidfile (C), pidfile_path (Python) and $PIDFILE name the pidfile; main() "
+    "and $DAEMON are the program's own work; jail, log_path, $JAIL and $LOGFILE a chroot "
+    "directory and a log file; a /* ... */ line stands for the rest of the start-up. The C "
+    "lines use <err.h> and the usual POSIX headers, the Python lines import daemon, fcntl, "
+    "os, pwd, signal, socket and sys.";
+
+// What the severity does to the verdict: a learner who sees a failing rule
+// beside "verdict: pass" finds the reason here.
+std::string severity_meaning(const RuleDef& r) {
+  if (r.severity_for)
+    return "With the option, a failure fails the run; without it, the rule is only reported.";
+  switch (r.severity) {
+    case Severity::Required:
+      return "A failure fails the run (verdict fail, exit status 1).";
+    case Severity::Recommended:
+      return "A failure shows in the scorecard but does not fail the run, unless --strict is "
+             "given.";
+    case Severity::Info:
+      break;
+  }
+  return "It is reported only: a failure never fails the run, even with --strict.";
+}
+
 }  // namespace
 
 std::string profile_names(unsigned profiles) {
@@ -66,6 +92,7 @@ std::string render_explanation(const RuleDef& r) {
   out += "severity " + std::string(to_string(r.severity)) +
          (r.severity_for ? " when the option it checks is given, info otherwise" : "") +
          ", profile " + profile_names(r.profiles) + ", seed step " + r.seed_step + "\n";
+  out += wrap(severity_meaning(r), 78, "");
   const RuleDoc& d = r.doc;
   auto section = [&](const char* head, const char* body) {
     out += std::string("\n") + head + "\n" + wrap(body, 78, "  ");
@@ -79,6 +106,7 @@ std::string render_explanation(const RuleDef& r) {
   fix("Fix in C", d.fix_c);
   fix("Fix in Python", d.fix_python);
   fix("Fix in shell", d.fix_shell);
+  out += "\n" + wrap(kFixNames, 78, "");
   return out;
 }
 

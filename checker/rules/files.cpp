@@ -99,9 +99,17 @@ void add_file_rules(std::vector<RuleDef>& out) {
        "deleted file's space is never freed, a listening socket stays bound.",
        "Each /proc/PID/fd/N is stat()ed and compared with the planted descriptors' device and "
        "inode.",
-       "close_range(3, ~0U, 0);  /* Linux 5.9+; else loop over /proc/self/fd */",
-       "daemon.DaemonContext(files_preserve=[log_handler.stream])  # closes every other fd",
-       "start-stop-daemon closes nothing: `exec 3>&- 4>&-` before it, or daemonctl start"}});
+       "#define _GNU_SOURCE  /* for close_range(): before the first #include */\n"
+       "if (close_range(3, ~0U, 0) < 0)  /* Linux 5.9, glibc 2.34; else loop over /proc/self/fd "
+       "*/\n"
+       "  err(1, \"close_range\");",
+       "# closes every descriptor but 0-2 and those in files_preserve\n"
+       "with daemon.DaemonContext(detach_process=True, files_preserve=[]):\n"
+       "    main()",
+       "start-stop-daemon --start --background --exec $DAEMON   # closes every descriptor above "
+       "2\n"
+       "# (without --background it closes nothing; busybox's -b only those below its /dev/null)\n"
+       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
       "stdio-open",
       "Descriptors 0, 1 and 2 are open",
@@ -116,10 +124,13 @@ void add_file_rules(std::vector<RuleDef>& out) {
        "becomes its stdout, and the first printf or library warning writes into it: a corrupted "
        "database or config file.",
        "The entries 0, 1 and 2 of /proc/PID/fd.",
-       "int null = open(\"/dev/null\", O_RDWR);\ndup2(null, 0); dup2(null, 1); dup2(null, 2);\n"
+       "int null = open(\"/dev/null\", O_RDWR);  /* takes the lowest free number */\n"
+       "if (null < 0) err(1, \"/dev/null\");\n"
+       "dup2(null, 0); dup2(null, 1); dup2(null, 2);\n"
        "if (null > 2) close(null);",
-       "daemon.DaemonContext()  # redirects 0-2 to /dev/null by default",
-       "$DAEMON < /dev/null > /dev/null 2>&1   # never `exec >&-`"}});
+       "with daemon.DaemonContext(detach_process=True):  # 0-2 on /dev/null by default\n"
+       "    main()",
+       "setsid --fork $DAEMON < /dev/null > /dev/null 2>&1   # never close them: `exec >&-`"}});
   out.push_back(RuleDef{
       "stdio-detached",
       "Descriptors 0, 1 and 2 are not on a terminal",
@@ -131,15 +142,22 @@ void add_file_rules(std::vector<RuleDef>& out) {
       nullptr,
       {"None of descriptors 0, 1, 2 refers to a terminal; each is /dev/null, a file, a pipe or a "
        "socket.",
-       "Once the user logs out, writes to the old terminal fail with EIO or land on someone "
-       "else's session; reads get SIGTTIN; and the open descriptor keeps the pty alive.",
+       "While the terminal is open, what the daemon writes lands in the user's session and what "
+       "it reads is the user's typing (a process without a controlling terminal gets no "
+       "SIGTTIN to stop it). Once the terminal hangs up, reads return end of file and writes "
+       "fail with EIO: messages are lost, and a daemon that treats the error as fatal stops.",
        "Each of /proc/PID/fd/0-2 is stat()ed: a character device of a terminal major, or the "
        "launch pty, fails.",
-       "int null = open(\"/dev/null\", O_RDWR);\ndup2(null, 0); dup2(null, 1); dup2(null, 2);",
-       "daemon.DaemonContext(stdout=open('/var/log/d.log', 'a+'), stderr=...)  # never "
-       "sys.stdout",
-       "start-stop-daemon --start --background --output /var/log/d.log ...   # or daemonctl "
-       "--stdout FILE"}});
+       "int null = open(\"/dev/null\", O_RDWR);\n"
+       "if (null < 0) err(1, \"/dev/null\");\n"
+       "dup2(null, 0); dup2(null, 1); dup2(null, 2);  /* or a log file on 1 and 2 */\n"
+       "if (null > 2) close(null);",
+       "log = open(log_path, 'a+')  # stdin stays on /dev/null\n"
+       "with daemon.DaemonContext(detach_process=True, stdout=log, stderr=log):  # never "
+       "sys.stdout\n"
+       "    main()",
+       "start-stop-daemon --start --background --output $LOGFILE --exec $DAEMON\n"
+       "# or: daemonctl start --stdout $LOGFILE --stderr $LOGFILE --pidfile $PIDFILE -- $DAEMON"}});
 }
 
 }  // namespace dc

@@ -115,9 +115,9 @@ void add_lifecycle_rules(std::vector<RuleDef>& out) {
        "its caller; one that returns non-zero says the start failed.",
        "The session holder reports the launched process's wait status; the checker, a child "
        "subreaper, finds the descendants re-parented to it once the launched process is gone.",
-       "pid_t pid = fork();\nif (pid < 0) err(1, \"fork\");\nif (pid > 0) _exit(0);  /* better: "
-       "wait "
-       "for the daemon's readiness first */",
+       "pid_t pid = fork();\n"
+       "if (pid < 0) err(1, \"fork\");\n"
+       "if (pid > 0) _exit(0);  /* better: exit once the daemon is ready, see ready-before-exit */",
        "with daemon.DaemonContext(detach_process=True):\n    main()",
        "start-stop-daemon --start --background --make-pidfile --pidfile $PIDFILE --exec $DAEMON\n"
        "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
@@ -137,13 +137,40 @@ void add_lifecycle_rules(std::vector<RuleDef>& out) {
        "which the pidfile is missing, empty or wrong, and `status` or `stop` act on nothing.",
        "When the session holder reports the launched process's exit, the checker reads the "
        "pidfile and its locks at once, then compares with the daemon it finds afterwards.",
-       "/* parent: */ close(ready[1]); char c; if (read(ready[0], &c, 1) != 1) _exit(1); "
-       "_exit(0);\n"
-       "/* daemon, after writing and locking the pidfile: */ write(ready[1], \"\", 1); "
+       "int ready[2];\n"
+       "if (pipe(ready) < 0) err(1, \"pipe\");\n"
+       "pid_t pid = fork();\n"
+       "if (pid < 0) err(1, \"fork\");\n"
+       "if (pid > 0) {  /* the original process: wait for the daemon's word */\n"
+       "  char msg[256];\n"
+       "  close(ready[1]);\n"
+       "  ssize_t n = read(ready[0], msg, sizeof msg);\n"
+       "  if (n == 1 && msg[0] == '\\0') _exit(0);  /* ready */\n"
+       "  if (n > 0) fprintf(stderr, \"%.*s\\n\", (int)n, msg);  /* the daemon's error */\n"
+       "  _exit(1);  /* an error, or end of file: the daemon died */\n"
+       "}\n"
+       "close(ready[0]);\n"
+       "if (setsid() < 0) err(1, \"setsid\");\n"
+       "if ((pid = fork()) < 0) err(1, \"fork\");\n"
+       "if (pid > 0) _exit(0);\n"
+       "/* ... the daemon's setup: pidfile written and locked, stdio on /dev/null ... */\n"
+       "if (write(ready[1], \"\", 1) != 1) _exit(1);  /* ready: the original process exits 0 */\n"
        "close(ready[1]);",
-       "# python-daemon exits the parent at once; enter the pidfile before detaching is not "
-       "possible, so\n# use a readiness pipe around DaemonContext, or run under daemonctl start.",
-       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # returns only when the daemon is ready"}});
+       "r, w = os.pipe()\n"
+       "if os.fork() > 0:  # the original process: exit 0 once the daemon is ready\n"
+       "    os.close(w)\n"
+       "    os._exit(0 if os.read(r, 1) == b'\\0' else 1)\n"
+       "os.close(r)\n"
+       "with daemon.DaemonContext(detach_process=True, files_preserve=[w]):\n"
+       "    fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)\n"
+       "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises when already running\n"
+       "    os.ftruncate(fd, 0)\n"
+       "    os.write(fd, b'%d\\n' % os.getpid())\n"
+       "    os.write(w, b'\\0')  # ready: the original process exits 0\n"
+       "    os.close(w)\n"
+       "    main()",
+       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # returns once the pidfile is written and "
+       "locked"}});
 }
 
 }  // namespace dc

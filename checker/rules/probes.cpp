@@ -249,9 +249,23 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "daemon still in the job's group or session dies with it.",
        "Probe: the pty master is closed; each daemon's pidfd is watched for a short bound when "
        "it was reachable.",
-       "if (fork() > 0) _exit(0);\nsetsid();  /* leave the job's group and session */",
-       "daemon.DaemonContext()  # detaches with setsid()",
-       "setsid -f $DAEMON < /dev/null > /dev/null 2>&1   # nohup only ignores SIGHUP"}});
+       "int ready[2];\n"
+       "if (pipe(ready) < 0) err(1, \"pipe\");\n"
+       "pid_t pid = fork();\n"
+       "if (pid < 0) err(1, \"fork\");\n"
+       "if (pid > 0) {  /* exit only once the child has left the session */\n"
+       "  char c;\n"
+       "  close(ready[1]);\n"
+       "  _exit(read(ready[0], &c, 1) == 1 ? 0 : 1);\n"
+       "}\n"
+       "close(ready[0]);\n"
+       "if (setsid() < 0) err(1, \"setsid\");  /* out of the job's group and the session */\n"
+       "if (write(ready[1], \"\", 1) != 1) _exit(1);  /* now the original process may exit */\n"
+       "close(ready[1]);",
+       "with daemon.DaemonContext(detach_process=True):  # os.setsid() in a child\n"
+       "    main()",
+       "setsid --fork $DAEMON < /dev/null > /dev/null 2>&1   # nohup only ignores SIGHUP\n"
+       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
       "single-instance",
       "A second launch starts no second daemon",
@@ -267,10 +281,22 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "deletes or rewrites the pidfile makes the running daemon unstoppable.",
        "Probe: the same command under a fresh holder and pty in the same temp directory; its "
        "process tree is followed until it is gone; the pidfile's content and inode are compared.",
-       "struct flock l = {.l_type = F_WRLCK};\nif (fcntl(fd, F_OFD_SETLK, &l) < 0) { "
-       "fprintf(stderr, \"already running\\n\"); exit(1); }  /* never unlink it here */",
-       "daemon.DaemonContext(pidfile=...)  # with a lock that is really held, see pidfile-locked",
-       "start-stop-daemon --start --pidfile $PIDFILE ...   # or: daemonctl start (locks)"}});
+       "#define _GNU_SOURCE  /* for F_OFD_SETLK: before the first #include */\n"
+       "int fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\n"
+       "if (fd < 0) err(1, \"%s\", pidfile);\n"
+       "struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};\n"
+       "if (fcntl(fd, F_OFD_SETLK, &l) < 0)\n"
+       "  errx(1, \"already running\");  /* never unlink or truncate the pidfile here */\n"
+       "if (ftruncate(fd, 0) < 0 || dprintf(fd, \"%ld\\n\", (long)getpid()) < 0)\n"
+       "  err(1, \"%s\", pidfile);",
+       "with daemon.DaemonContext(detach_process=True):\n"
+       "    fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)\n"
+       "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises: the second one ends here\n"
+       "    os.ftruncate(fd, 0)\n"
+       "    os.write(fd, b'%d\\n' % os.getpid())\n"
+       "    main()",
+       "start-stop-daemon --start --background --make-pidfile --pidfile $PIDFILE --exec $DAEMON\n"
+       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
       "second-instance-reports-failure",
       "A refused second launch exits non-zero",
@@ -284,10 +310,28 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "Scripts and init systems read the exit status. A daemon that refuses only after "
        "daemonizing makes `start` look successful when nothing started.",
        "Probe: the exit status of the second launch.",
-       "/* check the lock before the first fork, in the original process */",
-       "# take the pidfile lock before entering DaemonContext, and sys.exit(1) when it is held",
-       "daemonctl start ...   # exits 0 with \"already running\" for LSB; daemonctl run refuses "
-       "with 1"}});
+       "/* the original process waits on ready[0] (see ready-before-exit); the daemon, after\n"
+       "   the forks, locks the pidfile and tells it when that fails. A lock taken before\n"
+       "   fork() must be flock() or F_OFD_SETLK: a POSIX F_SETLK lock is not inherited. */\n"
+       "int fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\n"
+       "struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};\n"
+       "if (fd < 0 || fcntl(fd, F_SETLK, &l) < 0) {\n"
+       "  dprintf(ready[1], \"already running\");  /* the original prints it, exits 1 */\n"
+       "  _exit(1);\n"
+       "}\n"
+       "if (ftruncate(fd, 0) < 0 || dprintf(fd, \"%ld\\n\", (long)getpid()) < 0) _exit(1);",
+       "# flock, not lockf: a POSIX lock is not inherited by DaemonContext's forks\n"
+       "fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)\n"
+       "try:\n"
+       "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+       "except BlockingIOError:\n"
+       "    sys.exit('already running')  # status 1, before detaching\n"
+       "with daemon.DaemonContext(detach_process=True, files_preserve=[fd]):\n"
+       "    os.ftruncate(fd, 0)\n"
+       "    os.write(fd, b'%d\\n' % os.getpid())\n"
+       "    main()",
+       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # running already: says so, exits 1\n"
+       "# (0 with --lsb, as LSB init scripts expect)"}});
   out.push_back(RuleDef{
       "sighup-handled",
       "SIGHUP does not kill the daemon",
@@ -302,9 +346,34 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "disposition it kills it instead, and `systemctl reload` or logrotate take the service "
        "down.",
        "Probe: SIGHUP through the daemon's pidfd, then a short bound on its pidfd.",
-       "signal(SIGHUP, on_hup);  /* set a flag; re-read the config in the main loop */",
-       "daemon.DaemonContext(signal_map={signal.SIGHUP: reload_config})",
-       "trap 'reload' HUP   # daemonctl forwards SIGHUP to the command"}});
+       "#include <poll.h>\n"
+       "#include <sys/signalfd.h>\n"
+       "sigset_t sigs;  /* SIGHUP and SIGTERM become readable on sfd, never a handler */\n"
+       "sigemptyset(&sigs); sigaddset(&sigs, SIGHUP); sigaddset(&sigs, SIGTERM);\n"
+       "if (sigprocmask(SIG_BLOCK, &sigs, NULL) < 0) err(1, \"sigprocmask\");\n"
+       "int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);\n"
+       "if (sfd < 0) err(1, \"signalfd\");\n"
+       "for (;;) {\n"
+       "  struct pollfd p[] = {{.fd = sfd, .events = POLLIN} /* , your sockets */};\n"
+       "  if (poll(p, 1, -1) < 0 && errno != EINTR) err(1, \"poll\");\n"
+       "  struct signalfd_siginfo si;\n"
+       "  if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof si) != sizeof si) continue;\n"
+       "  if (si.ssi_signo == SIGHUP) { /* re-read the configuration */ }\n"
+       "  if (si.ssi_signo == SIGTERM) { unlink(pidfile); exit(0); }\n"
+       "}",
+       "def reload(signum, frame):\n"
+       "    pass  # re-read the configuration here\n"
+       "ctx = daemon.DaemonContext(detach_process=True)\n"
+       "# add to the default map: signal_map={...} would replace it, and SIGTERM would\n"
+       "# then kill the daemon outright and SIGTSTP, SIGTTIN, SIGTTOU no longer be ignored\n"
+       "ctx.signal_map[signal.SIGHUP] = reload\n"
+       "with ctx:\n"
+       "    main()",
+       "reload() { :; }   # re-read the configuration here\n"
+       "trap reload HUP\n"
+       "trap 'kill $!; exit 0' TERM\n"
+       "while :; do sleep 3600 & wait $!; kill $! 2>/dev/null; done\n"
+       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON   # passes SIGHUP on to $DAEMON"}});
   out.push_back(RuleDef{
       "sigterm-exits",
       "SIGTERM stops the daemon in time",
@@ -318,10 +387,28 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "SIGTERM is how init systems, `kill` and shutdown ask a daemon to stop; one that ignores "
        "it is killed with SIGKILL later, with no chance to flush data or remove its pidfile.",
        "Probe: SIGTERM through the pidfd; the pidfds are polled up to the stop timeout.",
-       "static volatile sig_atomic_t stop;\nstatic void on_term(int s) { (void)s; stop = 1; }\n"
-       "signal(SIGTERM, on_term);",
-       "daemon.DaemonContext()  # maps SIGTERM to a clean exit by default",
-       "trap 'cleanup; exit 0' TERM"}});
+       "/* not signal(SIGTERM, on_term) setting a flag: glibc's signal() sets SA_RESTART, so a\n"
+       "   daemon blocked in read() never looks at the flag. Use signalfd (or a self-pipe,\n"
+       "   or sigaction() without SA_RESTART) */\n"
+       "#include <poll.h>\n"
+       "#include <sys/signalfd.h>\n"
+       "sigset_t sigs;\n"
+       "sigemptyset(&sigs); sigaddset(&sigs, SIGTERM);\n"
+       "if (sigprocmask(SIG_BLOCK, &sigs, NULL) < 0) err(1, \"sigprocmask\");\n"
+       "int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);\n"
+       "if (sfd < 0) err(1, \"signalfd\");\n"
+       "for (;;) {\n"
+       "  struct pollfd p[] = {{.fd = sfd, .events = POLLIN} /* , your sockets */};\n"
+       "  if (poll(p, 1, -1) < 0 && errno != EINTR) err(1, \"poll\");\n"
+       "  if (p[0].revents & POLLIN) break;  /* SIGTERM */\n"
+       "}\n"
+       "unlink(pidfile);\n"
+       "exit(0);",
+       "with daemon.DaemonContext(detach_process=True):  # SIGTERM raises SystemExit\n"
+       "    main()",
+       "trap 'kill $!; exit 0' TERM\n"
+       "# not `sleep 3600` in the foreground: dash runs a trap only after it ends\n"
+       "while :; do sleep 3600 & wait $!; done"}});
   out.push_back(RuleDef{
       "sigterm-cleanup",
       "SIGTERM leaves nothing behind",
@@ -337,9 +424,23 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "files busy and run unsupervised.",
        "Probe: the daemon's descendants are listed before SIGTERM and checked after it exits; "
        "the pidfile is looked up.",
-       "kill(child, SIGTERM); waitpid(child, NULL, 0); unlink(pidfile);",
-       "with daemon.DaemonContext(pidfile=...):  # the pidfile is released on exit\n    main()",
-       "trap 'kill $child; wait; rm -f $PIDFILE; exit 0' TERM"}});
+       "/* on SIGTERM, before exit(): */\n"
+       "if (child > 0) {  /* never kill(0, ...) or kill(-1, ...): a whole group, or everyone */\n"
+       "  kill(child, SIGTERM);\n"
+       "  waitpid(child, NULL, 0);\n"
+       "}\n"
+       "unlink(pidfile);  /* while the lock is still held */",
+       "with daemon.DaemonContext(detach_process=True):\n"
+       "    try:\n"
+       "        main()\n"
+       "    finally:  # SIGTERM raises SystemExit in the daemon: clean up on the way out\n"
+       "        for child in children:\n"
+       "            child.terminate()\n"
+       "            child.wait()\n"
+       "        os.unlink(pidfile_path)",
+       "trap 'kill $child; wait $child; rm -f $PIDFILE; exit 0' TERM\n"
+       "$DAEMON & child=$!\n"
+       "wait $child   # returns as soon as TERM arrives, and the trap runs"}});
   out.push_back(RuleDef{
       "race-free-startup",
       "Startup survives a launch as session leader",
@@ -357,10 +458,29 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "'fork, exit, then setsid in the child' daemonizer loses this race.",
        "Probe: N extra launches, each in its own temp directory, in which the target calls "
        "setsid() and takes the pty; the checker records which descendants died of which signal.",
-       "/* child: */ setsid(); write(ready[1], \"\", 1);\n/* parent: */ read(ready[0], &c, 1); "
-       "_exit(0);  /* exit only after the child has its own session */",
-       "# python-daemon's parent exits at once; start it under daemonctl start, or setsid(1) -w",
-       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # waits for readiness"}});
+       "int ready[2];\n"
+       "if (pipe(ready) < 0) err(1, \"pipe\");\n"
+       "pid_t pid = fork();\n"
+       "if (pid < 0) err(1, \"fork\");\n"
+       "if (pid > 0) {  /* exit only once the child has left the session */\n"
+       "  char c;\n"
+       "  close(ready[1]);\n"
+       "  _exit(read(ready[0], &c, 1) == 1 ? 0 : 1);\n"
+       "}\n"
+       "close(ready[0]);\n"
+       "if (setsid() < 0) err(1, \"setsid\");  /* out of the job's group and the session */\n"
+       "if (write(ready[1], \"\", 1) != 1) _exit(1);  /* now the original process may exit */\n"
+       "close(ready[1]);",
+       "r, w = os.pipe()\n"
+       "if os.fork() > 0:  # the original process: exit only once the daemon has its session\n"
+       "    os.close(w)\n"
+       "    os._exit(0 if os.read(r, 1) == b'\\0' else 1)\n"
+       "os.close(r)\n"
+       "with daemon.DaemonContext(detach_process=True, files_preserve=[w]):\n"
+       "    os.write(w, b'\\0')  # setsid() is done: the original process may exit\n"
+       "    os.close(w)\n"
+       "    main()",
+       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # waits until the daemon is ready"}});
   out.push_back(RuleDef{
       "stays-in-foreground",
       "The service stays in the foreground",
@@ -375,9 +495,12 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "and exits, systemd considers the service finished and kills the rest.",
        "The launched process is watched through its pidfd until READY=1 arrives, the descendants "
        "settle, or the start timeout.",
-       "/* no fork(), no setsid(): systemd does all of it */",
-       "daemon.DaemonContext(detach_process=False)  # or simply do not use DaemonContext",
-       "ExecStart=/usr/bin/mydaemon --foreground"}});
+       "/* no fork(), no setsid(), no pidfile: systemd does all of it */",
+       "# no DaemonContext: even with detach_process=False it closes every descriptor\n"
+       "# (a socket passed in LISTEN_FDS too) and sends stdout and stderr to /dev/null\n"
+       "main()",
+       "exec $DAEMON   # no &, no setsid, no start-stop-daemon: systemd watches this process\n"
+       "# in the unit: Type=simple (or notify) and ExecStart=/usr/bin/mydaemon --foreground"}});
   out.push_back(RuleDef{
       "sd-notify-ready",
       "The service reports readiness on NOTIFY_SOCKET",
@@ -389,13 +512,32 @@ void add_probe_rules(std::vector<RuleDef>& out) {
       required_with_notify,
       {"The process sent READY=1 on NOTIFY_SOCKET within the start timeout.",
        "With Type=notify, systemd starts the units that depend on the service only when it "
-       "reports READY=1; without it the start times out.",
-       "The checker listens on a datagram socket, passes its name in NOTIFY_SOCKET, and accepts "
-       "messages only from the target or its descendants (SO_PASSCRED).",
-       "sd_notify(0, \"READY=1\");  /* libsystemd, or a sendto() on NOTIFY_SOCKET */",
-       "import socket, os\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
-       "s.sendto(b'READY=1', os.environ['NOTIFY_SOCKET'].replace('@', '\\0', 1))",
-       "systemd-notify --ready   # or: daemonctl run --notify -- $DAEMON"}});
+       "reports READY=1; without it the start times out. By default (NotifyAccess=main) "
+       "systemd accepts the message only from the service's main process, the one it started: "
+       "send it from there, or set NotifyAccess=all in the unit.",
+       "The checker listens on a datagram socket, passes its name in NOTIFY_SOCKET, and reads "
+       "each sender's pid (SO_PASSCRED); it takes READY=1 from the target or any of its "
+       "descendants, which is what NotifyAccess=all accepts.",
+       "/* what sd_notify(0, \"READY=1\") of libsystemd does, once the service can serve */\n"
+       "const char *path = getenv(\"NOTIFY_SOCKET\");\n"
+       "struct sockaddr_un a = {.sun_family = AF_UNIX};\n"
+       "if (path != NULL && strlen(path) < sizeof a.sun_path) {\n"
+       "  strcpy(a.sun_path, path);\n"
+       "  if (a.sun_path[0] == '@') a.sun_path[0] = '\\0';  /* an abstract socket */\n"
+       "  int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);\n"
+       "  socklen_t len = offsetof(struct sockaddr_un, sun_path) + strlen(path);\n"
+       "  if (s < 0 || sendto(s, \"READY=1\", 7, 0, (struct sockaddr *)&a, len) < 0) err(1, "
+       "\"notify\");\n"
+       "  close(s);\n"
+       "}",
+       "addr = os.environ['NOTIFY_SOCKET']  # once the service can serve\n"
+       "if addr.startswith('@'):\n"
+       "    addr = '\\0' + addr[1:]  # an abstract socket\n"
+       "with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:\n"
+       "    s.sendto(b'READY=1', addr)\n"
+       "main()",
+       "systemd-notify --ready   # from its own pid: the unit needs NotifyAccess=all\n"
+       "exec $DAEMON"}});
 }
 
 }  // namespace dc

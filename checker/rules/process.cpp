@@ -159,8 +159,10 @@ void add_process_rules(std::vector<RuleDef>& out) {
                "A process's working directory keeps its file system busy: while the daemon sits in "
                "/home/alice or /mnt/usb, that file system cannot be unmounted.",
                "readlink /proc/PID/cwd.", "if (chdir(\"/\") < 0) err(1, \"chdir\");",
-               "daemon.DaemonContext(working_directory='/')  # the default",
-               "start-stop-daemon --start --chdir / ...   # or: daemonctl start --chdir /"}});
+               "with daemon.DaemonContext(working_directory='/'):  # '/' is the default\n"
+               "    main()",
+               "start-stop-daemon --start --background --chdir / --exec $DAEMON\n"
+               "# or: daemonctl start --chdir / --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
       "umask-reset",
       "The umask is the daemon's own",
@@ -176,8 +178,10 @@ void add_process_rules(std::vector<RuleDef>& out) {
        "the next.",
        "The Umask line of /proc/PID/status, against the 047 the launcher set.",
        "umask(0);  /* or umask(022): the daemon's own choice */",
-       "daemon.DaemonContext(umask=0o022)  # default 0",
-       "start-stop-daemon --start --umask 022 ...   # or: daemonctl start --umask 022"}});
+       "with daemon.DaemonContext(umask=0o022):  # the default is 0\n"
+       "    main()",
+       "start-stop-daemon --start --background --umask 022 --exec $DAEMON\n"
+       "# or: daemonctl start --umask 022 --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
       "env-sanitized",
       "The launching shell's environment is not inherited",
@@ -194,12 +198,22 @@ void add_process_rules(std::vector<RuleDef>& out) {
        "/proc/PID/environ is the initial environment block. When it no longer reads as KEY=VALUE "
        "entries (setproctitle rewrote it), the checker searches the daemon's readable memory "
        "(/proc/PID/maps, /proc/PID/mem) for the canary's value; if it cannot, the rule errors.",
-       "char *keep[] = {\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\", NULL};\nexecve(path, argv, keep);"
-       "  /* or rewrite the block in place */",
-       "# DaemonContext does not scrub; exec with a clean env:\nos.execve(path, argv, {'PATH': "
-       "'/usr/bin:/bin'})",
-       "env -i PATH=/usr/bin:/bin start-stop-daemon --start ...   # daemonctl start scrubs by "
-       "default"}});
+       "/* first thing in main(): run again with an allow-listed environment. clearenv() is "
+       "not\n   enough: /proc/PID/environ and the memory behind it keep the old block */\n"
+       "if (getenv(\"DAEMON_ENV_CLEAN\") == NULL) {\n"
+       "  char *keep[] = {\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\", \"DAEMON_ENV_CLEAN=1\", NULL};\n"
+       "  execve(\"/proc/self/exe\", argv, keep);\n"
+       "  err(1, \"execve\");\n"
+       "}",
+       "# DaemonContext keeps the environment: first thing, run again with an allow-list\n"
+       "if 'DAEMON_ENV_CLEAN' not in os.environ:\n"
+       "    os.execve(sys.executable, [sys.executable] + sys.argv,\n"
+       "              {'PATH': '/usr/bin:/bin', 'DAEMON_ENV_CLEAN': '1'})\n"
+       "with daemon.DaemonContext(detach_process=True):\n"
+       "    main()",
+       "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin start-stop-daemon --start --background --exec "
+       "$DAEMON\n"
+       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON   # keeps only PATH, LANG, LC_*, TZ"}});
   out.push_back(RuleDef{
       "core-dumps-disabled",
       "Core dumps are disabled",
@@ -213,9 +227,13 @@ void add_process_rules(std::vector<RuleDef>& out) {
        "A daemon's memory holds keys, passwords and other users' data; a core file writes it to "
        "disk where it outlives the process.",
        "The \"Max core file size\" line of /proc/PID/limits.",
-       "struct rlimit none = {0, 0};\nsetrlimit(RLIMIT_CORE, &none);",
-       "daemon.DaemonContext(prevent_core=True)  # the default",
-       "ulimit -c 0; start-stop-daemon --start ...   # daemonctl does it by default"}});
+       "struct rlimit none = {0, 0};\n"
+       "if (setrlimit(RLIMIT_CORE, &none) < 0) err(1, \"setrlimit\");",
+       "with daemon.DaemonContext(prevent_core=True):  # the default\n"
+       "    main()",
+       "ulimit -c 0\n"
+       "start-stop-daemon --start --background --exec $DAEMON\n"
+       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON   # sets RLIMIT_CORE to 0"}});
   out.push_back(RuleDef{
       "privileges-dropped",
       "The daemon runs as the expected user",
@@ -230,10 +248,19 @@ void add_process_rules(std::vector<RuleDef>& out) {
        "A daemon that keeps root after it no longer needs it turns every bug into a root "
        "compromise; a saved uid of 0 lets an attacker switch back.",
        "The Uid and Gid lines of /proc/PID/status.",
-       "if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0) err(1, \"drop\");",
-       "daemon.DaemonContext(uid=pw.pw_uid, gid=pw.pw_gid, initgroups=True)",
-       "start-stop-daemon --start --chuid user:group ...   # or: daemonctl start --user U "
-       "--group G"}});
+       "struct passwd *pw = getpwnam(\"nobody\");  /* the daemon's own user */\n"
+       "if (pw == NULL) errx(1, \"no user nobody\");\n"
+       "if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||\n"
+       "    setuid(pw->pw_uid) < 0)  /* the groups first: after setuid() it is too late */\n"
+       "  err(1, \"drop privileges\");",
+       "pw = pwd.getpwnam('nobody')\n"
+       "# initgroups=True makes python-daemon 2.3.2 call os.initgroups() instead of\n"
+       "# os.setgid(): the gid stays 0. Set the groups yourself, then let it setgid/setuid.\n"
+       "os.initgroups(pw.pw_name, pw.pw_gid)\n"
+       "with daemon.DaemonContext(detach_process=True, uid=pw.pw_uid, gid=pw.pw_gid):\n"
+       "    main()",
+       "start-stop-daemon --start --background --chuid nobody:nogroup --exec $DAEMON\n"
+       "# or: daemonctl start --user nobody --group nogroup --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
       "root-directory",
       "The root directory is the expected one",
@@ -245,9 +272,18 @@ void add_process_rules(std::vector<RuleDef>& out) {
       required_if_root,
       {"With --expect-root, the daemon's root directory is that directory.",
        "A chroot confines what a compromised daemon can see of the file system.",
-       "readlink /proc/PID/root.", "if (chroot(dir) < 0 || chdir(\"/\") < 0) err(1, \"chroot\");",
-       "daemon.DaemonContext(chroot_directory='/srv/jail')",
-       "start-stop-daemon --start --chroot /srv/jail ...   # or: daemonctl start --chroot DIR"}});
+       "readlink /proc/PID/root.",
+       "/* after opening what the jail lacks (/dev/null, logs, the pidfile) */\n"
+       "if (chroot(jail) < 0 || chdir(\"/\") < 0) err(1, \"chroot %s\", jail);",
+       "# open stdin, stdout, stderr before: DaemonContext chroots first, then opens\n"
+       "# /dev/null, which a bare jail does not have (the daemon dies after its parent exited 0)\n"
+       "null = open(os.devnull, 'w+')\n"
+       "with daemon.DaemonContext(detach_process=True, chroot_directory=jail,\n"
+       "                          stdin=null, stdout=null, stderr=null):\n"
+       "    main()",
+       "start-stop-daemon --start --background --chroot $JAIL --exec $DAEMON   # $DAEMON: a path "
+       "in $JAIL\n"
+       "# or: daemonctl start --chroot $JAIL --pidfile $PIDFILE -- $DAEMON"}});
 }
 
 }  // namespace dc

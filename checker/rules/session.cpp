@@ -74,10 +74,17 @@ void add_session_rules(std::vector<RuleDef>& out) {
        "it.",
        "The checker compares the sid field of /proc/PID/stat with the session the holder "
        "created.",
-       "if (fork() > 0) _exit(0);\nif (setsid() < 0) err(1, \"setsid\");",
-       "with daemon.DaemonContext():  # detach_process calls os.setsid()\n    main()",
-       "setsid --fork $DAEMON   # or: start-stop-daemon --start --background, or daemonctl "
-       "start"}});
+       "pid_t pid = fork();\n"
+       "if (pid < 0) err(1, \"fork\");\n"
+       "if (pid > 0) _exit(0);  /* the child is no process-group leader: setsid() can succeed */\n"
+       "if (setsid() < 0) err(1, \"setsid\");",
+       "# say detach_process=True: left out, DaemonContext neither forks nor calls setsid()\n"
+       "# when its parent is pid 1 or its stdin is a socket\n"
+       "with daemon.DaemonContext(detach_process=True):  # fork, os.setsid(), fork\n"
+       "    main()",
+       "setsid --fork $DAEMON\n"
+       "# or: start-stop-daemon --start --background --exec $DAEMON\n"
+       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
       "no-controlling-tty",
       "The daemon has no controlling terminal",
@@ -89,15 +96,29 @@ void add_session_rules(std::vector<RuleDef>& out) {
       nullptr,
       {"The daemon has no controlling terminal (tty_nr is 0) and none of its descriptors refers "
        "to the terminal it was launched from.",
-       "A process with a controlling terminal gets SIGHUP when the terminal hangs up (the ssh "
-       "session ends) and SIGTTIN/SIGTTOU when it touches it from the background; a descriptor "
-       "on the terminal keeps the pty alive and writes go to whoever uses it next.",
+       "While the terminal is the daemon's controlling terminal, the daemon belongs to the "
+       "terminal's session: when the terminal hangs up (the ssh connection drops) the kernel "
+       "sends SIGHUP to the session leader and to the foreground process group, the shell "
+       "passes it on to its jobs, and a background job that reads the terminal is stopped by "
+       "SIGTTIN (one that writes, by SIGTTOU once `stty tostop` is set). A descriptor on the "
+       "terminal draws no signal by itself, "
+       "but what the daemon reads is the user's typing, what it writes lands in the user's "
+       "session, and after the hang-up reads return end of file and writes fail with EIO.",
        "tty_nr from /proc/PID/stat, and each /proc/PID/fd/N compared with the launch pty by "
        "device number.",
-       "setsid();\nint null = open(\"/dev/null\", O_RDWR);\ndup2(null, 0); dup2(null, 1); "
-       "dup2(null, 2);",
-       "daemon.DaemonContext(stdin=None, stdout=None, stderr=None)  # the defaults: /dev/null",
-       "start-stop-daemon --start --background ... < /dev/null > /dev/null 2>&1"}});
+       "pid_t pid = fork();\n"
+       "if (pid < 0) err(1, \"fork\");\n"
+       "if (pid > 0) _exit(0);\n"
+       "if (setsid() < 0) err(1, \"setsid\");  /* EPERM in a process-group leader: fork first */\n"
+       "int null = open(\"/dev/null\", O_RDWR);\n"
+       "if (null < 0) err(1, \"/dev/null\");\n"
+       "dup2(null, 0); dup2(null, 1); dup2(null, 2);\n"
+       "if (null > 2) close(null);",
+       "# setsid(), and stdin, stdout, stderr on /dev/null (the defaults)\n"
+       "with daemon.DaemonContext(detach_process=True):\n"
+       "    main()",
+       "start-stop-daemon --start --background --exec $DAEMON   # setsid(), 0-2 on /dev/null\n"
+       "# or: setsid --fork $DAEMON < /dev/null > /dev/null 2>&1"}});
   out.push_back(RuleDef{
       "double-fork",
       "The daemon is not a session leader",
@@ -107,14 +128,26 @@ void add_session_rules(std::vector<RuleDef>& out) {
       double_fork,
       nullptr,
       nullptr,
-      {"The daemon's pid differs from its session id.",
-       "On System V systems a session leader without a controlling terminal acquires one by "
-       "opening a terminal device without O_NOCTTY. Forking once more after setsid() and "
-       "letting the leader exit makes that impossible for good.",
+      {"The daemon runs in a session of its own making (new-session passes) and is not that "
+       "session's leader: its pid differs from its session id. A daemon still in the launch "
+       "session fails too.",
+       "A session leader without a controlling terminal acquires one when it opens a terminal "
+       "device without O_NOCTTY (a console, a serial port, a pty): System V did it and Linux "
+       "does it too. Forking once more after setsid() and letting the leader exit leaves a "
+       "daemon that is no session leader, so no open() can give it a terminal again.",
        "pid and sid from /proc/PID/stat.",
-       "setsid();\nif (fork() > 0) _exit(0);  /* the grandchild is the daemon */",
-       "daemon.DaemonContext()  # python-daemon forks twice",
-       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # setsid -f alone forks only once"}});
+       "pid_t pid = fork();\n"
+       "if (pid < 0) err(1, \"fork\");\n"
+       "if (pid > 0) _exit(0);\n"
+       "if (setsid() < 0) err(1, \"setsid\");\n"
+       "if ((pid = fork()) < 0) err(1, \"fork\");\n"
+       "if (pid > 0) _exit(0);  /* the session leader exits; the grandchild is the daemon */",
+       "# say detach_process=True: left out, DaemonContext neither forks nor calls setsid()\n"
+       "# when its parent is pid 1 or its stdin is a socket\n"
+       "with daemon.DaemonContext(detach_process=True):  # fork, os.setsid(), fork\n"
+       "    main()",
+       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # setsid --fork alone forks only once\n"
+       "# or: start-stop-daemon --start --background --exec $DAEMON"}});
 }
 
 }  // namespace dc

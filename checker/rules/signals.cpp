@@ -71,9 +71,16 @@ void add_signal_rules(std::vector<RuleDef>& out) {
                "blocked SIGTERM or SIGHUP never receives them: it cannot be stopped or reloaded.",
                "The SigBlk mask of /proc/PID/status, against the signals the launcher blocked "
                "(SIGUSR2).",
-               "sigset_t none; sigemptyset(&none);\nsigprocmask(SIG_SETMASK, &none, NULL);",
-               "signal.pthread_sigmask(signal.SIG_SETMASK, [])  # DaemonContext does not do this",
-               "daemonctl start ...   # resets the mask; a shell cannot unblock a signal"}});
+               "sigset_t none;\n"
+               "sigemptyset(&none);\n"
+               "if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) err(1, \"sigprocmask\");",
+               "with daemon.DaemonContext(detach_process=True):\n"
+               "    # DaemonContext leaves the mask as it was inherited\n"
+               "    signal.pthread_sigmask(signal.SIG_SETMASK, [])\n"
+               "    main()",
+               "daemonctl start --pidfile $PIDFILE -- $DAEMON   # clears the signal mask\n"
+               "# A shell has no command that unblocks a signal: dash clears the mask for a\n"
+               "# foreground external command but not for exec, & or $(...); bash never does."}});
   out.push_back(RuleDef{
       "signal-dispositions-reset",
       "Inherited ignored signals are reset",
@@ -89,10 +96,20 @@ void add_signal_rules(std::vector<RuleDef>& out) {
        "meant to act on.",
        "The SigIgn mask of /proc/PID/status, against the signals the launcher ignored "
        "(SIGRTMIN+3).",
-       "for (int s = 1; s < NSIG; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);",
-       "for s in range(1, signal.NSIG):\n    try: signal.signal(s, signal.SIG_DFL)\n    except "
-       "(OSError, ValueError): pass",
-       "daemonctl start ...   # resets dispositions; `trap - SIGNAL` resets one in a shell"}});
+       "for (int s = 1; s < NSIG; s++)  /* before installing your own handlers */\n"
+       "  if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);  /* 32, 33: glibc's, EINVAL */",
+       "# before DaemonContext, whose signal_map ignores SIGTSTP, SIGTTIN and SIGTTOU;\n"
+       "# CPython ignores SIGPIPE and SIGXFSZ on purpose (errors instead of death): keep them\n"
+       "for s in signal.valid_signals():\n"
+       "    if s not in (signal.SIGPIPE, signal.SIGXFSZ) and signal.getsignal(s) == "
+       "signal.SIG_IGN:\n"
+       "        signal.signal(s, signal.SIG_DFL)\n"
+       "with daemon.DaemonContext(detach_process=True):\n"
+       "    main()",
+       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # resets every disposition to SIG_DFL\n"
+       "# A shell cannot: a signal ignored when a non-interactive shell started stays ignored\n"
+       "# for it and for every command it runs, and `trap - SIGNAL` does not change that\n"
+       "# (dash and bash alike). Use such a tool, or reset the signals in the program."}});
 }
 
 }  // namespace dc

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace dc {
@@ -34,6 +35,22 @@ TEST(Explanation, HasEveryPartForEveryRule) {
       last = at;
     }
   }
+}
+
+TEST(Explanation, SaysWhatTheSeverityDoesToTheVerdict) {
+  auto second_line = [](const char* id) {
+    const std::string text = render_explanation(*find_rule(id));
+    const size_t start = text.find('\n', text.find('\n') + 1) + 1;
+    std::string said = text.substr(start, text.find("\n\n", start) - start);
+    std::replace(said.begin(), said.end(), '\n', ' ');
+    return said;
+  };
+  EXPECT_NE(second_line("cwd-root").find("fails the run"), std::string::npos);
+  EXPECT_NE(second_line("double-fork").find("unless --strict"), std::string::npos);
+  EXPECT_NE(second_line("sighup-handled").find("never fails the run, even with --strict"),
+            std::string::npos);
+  EXPECT_NE(second_line("privileges-dropped").find("without it, the rule is only reported"),
+            std::string::npos);
 }
 
 TEST(Explanation, ProseIsWrappedAndCodeIsNot) {
