@@ -1,10 +1,12 @@
 // See settle.h.
 #include "check/settle.h"
 
+#include <dirent.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "common/unique_fd.h"
@@ -27,30 +29,54 @@ std::optional<pid_t> pidfile_names_live_descendant(const std::string& path) {
   return std::nullopt;
 }
 
-// A pidfile can be written before the process finishes setting itself up
-// (start-stop-daemon writes it before exec). The state counts as settled when
-// two reads of it agree while every thread of the process is waiting (asleep
-// in a system call, the daemon's main loop), or, for one that keeps running,
-// when two reads kStableMs apart agree. Reads start kFirstLookMs apart and
-// double, so a daemon that is ready costs a fraction of a millisecond.
-constexpr double kStableMs = 5;
+// CPU time the process's threads have run, in ms (the first field of
+// /proc/PID/task/TID/schedstat, in ns); nullopt when it cannot be read.
+std::optional<double> cpu_ms(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return std::nullopt;
+  double ns = 0;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    if (auto text = observe::read_file(dir + "/" + e->d_name + "/schedstat", 128))
+      ns += std::strtod(text->c_str(), nullptr);
+  }
+  ::closedir(d);
+  return ns / 1e6;
+}
+
+// A pidfile can be written before the process finishes setting itself up:
+// start-stop-daemon --make-pidfile names its grandchild, which then closes
+// every descriptor up to RLIMIT_NOFILE one by one and execs the daemon, and
+// /proc shows nothing changing while it does. So the state counts as settled
+// when two reads of it agree while every thread of the process is waiting
+// (asleep in a system call, the daemon's main loop), or, for one that never
+// sleeps, when it has run kBusyCpuMs of its own CPU time without a change.
+// CPU time, not wall time: on a loaded machine a runnable process may not run
+// at all for longer than any fixed window. Reads start kFirstLookMs apart and
+// double up to kLongestLookMs, so a daemon that is ready costs a fraction of
+// a millisecond.
+constexpr double kBusyCpuMs = 50;
 constexpr double kFirstLookMs = 0.1;
+constexpr double kLongestLookMs = 5;
 bool settle_state(pid_t pid, double deadline_ms) {
   Reaper& reaper = Reaper::get();
   std::string prev = observe::fingerprint(pid);
-  double stable_since = reaper.now_ms();
+  std::optional<double> cpu_at_change = cpu_ms(pid);
   double look = kFirstLookMs;
   for (;;) {
     reaper.wait({}, std::min(deadline_ms, reaper.now_ms() + look));
     std::string cur = observe::fingerprint(pid);
+    std::optional<double> cpu = cpu_ms(pid);
     if (cur == prev) {
-      if (all_threads_waiting(pid) || reaper.now_ms() - stable_since >= kStableMs) return true;
+      if (all_threads_waiting(pid)) return true;
+      if (cpu && cpu_at_change && *cpu - *cpu_at_change >= kBusyCpuMs) return true;
     } else {
-      stable_since = reaper.now_ms();
+      cpu_at_change = cpu;
     }
     if (reaper.now_ms() >= deadline_ms) return false;
     prev = std::move(cur);
-    look = std::min(2 * look, kStableMs);
+    look = std::min(2 * look, kLongestLookMs);
   }
 }
 
