@@ -87,6 +87,24 @@ std::map<pid_t, std::string> snapshot(pid_t holder) {
   return out;
 }
 
+std::map<pid_t, double> cpu_of(const std::map<pid_t, std::string>& procs) {
+  std::map<pid_t, double> out;
+  for (const auto& [pid, fp] : procs) out[pid] = cpu_ms(pid).value_or(0);
+  return out;
+}
+
+// True when every process is asleep, or has run kBusyCpuMs since cpu_at_change.
+bool all_quiet(const std::map<pid_t, std::string>& procs,
+               const std::map<pid_t, double>& cpu_at_change) {
+  for (const auto& [pid, fp] : procs) {
+    if (all_threads_waiting(pid)) continue;
+    auto it = cpu_at_change.find(pid);
+    auto cpu = cpu_ms(pid);
+    if (!cpu || it == cpu_at_change.end() || *cpu - it->second < kBusyCpuMs) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
@@ -129,24 +147,31 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
     }
   }
   // Without a pidfile, start-up ends when the descendants' state has not
-  // changed for quiet_ms, or at once when nothing is left alive: seen twice
-  // with nothing reaped in between, as in the pidfile branch.
+  // changed for quiet_ms and each of them is waiting (or has run kBusyCpuMs
+  // of CPU time without a change: one that never sleeps), or at once when
+  // nothing is left alive: seen twice with nothing reaped in between, as in
+  // the pidfile branch. A descendant that is merely runnable on a loaded
+  // machine has not shown what it will do yet.
   auto prev = snapshot(holder);
+  auto cpu_at_change = cpu_of(prev);
+  bool busy = false;
   for (int empty_scans = prev.empty() ? 1 : 0;;) {
     if (empty_scans >= 2) return true;
-    double until = std::min(deadline_ms, reaper.now_ms() + (empty_scans ? 0.1 : quiet_ms));
-    int r = reaper.wait({}, until);
+    const double wait_ms = empty_scans ? 0.1 : busy ? kLongestLookMs : quiet_ms;
+    int r = reaper.wait({}, std::min(deadline_ms, reaper.now_ms() + wait_ms));
     auto cur = snapshot(holder);
     if (!cur.empty()) {
       empty_scans = 0;
     } else {
       empty_scans = r == Reaper::kReaped ? 1 : empty_scans + 1;
     }
-    if (r == Reaper::kReaped) {
-      prev = std::move(cur);
-      continue;
+    if (r != Reaper::kReaped && cur == prev && !cur.empty()) {
+      busy = !all_quiet(cur, cpu_at_change);
+      if (!busy) return true;
+    } else {
+      busy = false;
+      cpu_at_change = cpu_of(cur);
     }
-    if (cur == prev && !cur.empty()) return true;
     if (reaper.now_ms() >= deadline_ms) return false;
     prev = std::move(cur);
   }

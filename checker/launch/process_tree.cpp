@@ -52,6 +52,7 @@ bool all_threads_waiting(pid_t pid) {
     if (!text) continue;  // a thread that just ended
     auto st = observe::parse_stat(*text);
     if (!st) continue;
+    if (st->state == 'Z' || st->state == 'X') continue;  // an exited thread (a leader's too)
     any = true;
     if (st->state != 'S' && st->state != 'T' && st->state != 't') {
       waiting = false;
