@@ -1,12 +1,10 @@
 // See settle.h.
 #include "check/settle.h"
 
-#include <dirent.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 
 #include "common/unique_fd.h"
@@ -29,54 +27,30 @@ std::optional<pid_t> pidfile_names_live_descendant(const std::string& path) {
   return std::nullopt;
 }
 
-// CPU time the process's threads have run, in ms (the first field of
-// /proc/PID/task/TID/schedstat, in ns); nullopt when it cannot be read.
-std::optional<double> cpu_ms(pid_t pid) {
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return std::nullopt;
-  double ns = 0;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    if (auto text = observe::read_file(dir + "/" + e->d_name + "/schedstat", 128))
-      ns += std::strtod(text->c_str(), nullptr);
-  }
-  ::closedir(d);
-  return ns / 1e6;
-}
-
-// A pidfile can be written before the process finishes setting itself up:
-// start-stop-daemon --make-pidfile names its grandchild, which then closes
-// every descriptor up to RLIMIT_NOFILE one by one and execs the daemon, and
-// /proc shows nothing changing while it does. So the state counts as settled
-// when two reads of it agree while every thread of the process is waiting
-// (asleep in a system call, the daemon's main loop), or, for one that never
-// sleeps, when it has run kBusyCpuMs of its own CPU time without a change.
-// CPU time, not wall time: on a loaded machine a runnable process may not run
-// at all for longer than any fixed window. Reads start kFirstLookMs apart and
-// double up to kLongestLookMs, so a daemon that is ready costs a fraction of
-// a millisecond.
-constexpr double kBusyCpuMs = 50;
+// A pidfile can be written before the process finishes setting itself up
+// (start-stop-daemon writes it before exec). The state counts as settled when
+// two reads of it agree while every thread of the process is waiting (asleep
+// in a system call, the daemon's main loop), or, for one that keeps running,
+// when two reads kStableMs apart agree. Reads start kFirstLookMs apart and
+// double, so a daemon that is ready costs a fraction of a millisecond.
+constexpr double kStableMs = 5;
 constexpr double kFirstLookMs = 0.1;
-constexpr double kLongestLookMs = 5;
 bool settle_state(pid_t pid, double deadline_ms) {
   Reaper& reaper = Reaper::get();
   std::string prev = observe::fingerprint(pid);
-  std::optional<double> cpu_at_change = cpu_ms(pid);
+  double stable_since = reaper.now_ms();
   double look = kFirstLookMs;
   for (;;) {
     reaper.wait({}, std::min(deadline_ms, reaper.now_ms() + look));
     std::string cur = observe::fingerprint(pid);
-    std::optional<double> cpu = cpu_ms(pid);
     if (cur == prev) {
-      if (all_threads_waiting(pid)) return true;
-      if (cpu && cpu_at_change && *cpu - *cpu_at_change >= kBusyCpuMs) return true;
+      if (all_threads_waiting(pid) || reaper.now_ms() - stable_since >= kStableMs) return true;
     } else {
-      cpu_at_change = cpu;
+      stable_since = reaper.now_ms();
     }
     if (reaper.now_ms() >= deadline_ms) return false;
     prev = std::move(cur);
-    look = std::min(2 * look, kLongestLookMs);
+    look = std::min(2 * look, kStableMs);
   }
 }
 
@@ -85,24 +59,6 @@ std::map<pid_t, std::string> snapshot(pid_t holder) {
   for (const auto& e : descendants_of(::getpid()))
     if (e.state != 'Z' && e.pid != holder) out[e.pid] = observe::fingerprint(e.pid);
   return out;
-}
-
-std::map<pid_t, double> cpu_of(const std::map<pid_t, std::string>& procs) {
-  std::map<pid_t, double> out;
-  for (const auto& [pid, fp] : procs) out[pid] = cpu_ms(pid).value_or(0);
-  return out;
-}
-
-// True when every process is asleep, or has run kBusyCpuMs since cpu_at_change.
-bool all_quiet(const std::map<pid_t, std::string>& procs,
-               const std::map<pid_t, double>& cpu_at_change) {
-  for (const auto& [pid, fp] : procs) {
-    if (all_threads_waiting(pid)) continue;
-    auto it = cpu_at_change.find(pid);
-    auto cpu = cpu_ms(pid);
-    if (!cpu || it == cpu_at_change.end() || *cpu - it->second < kBusyCpuMs) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -147,31 +103,24 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
     }
   }
   // Without a pidfile, start-up ends when the descendants' state has not
-  // changed for quiet_ms and each of them is waiting (or has run kBusyCpuMs
-  // of CPU time without a change: one that never sleeps), or at once when
-  // nothing is left alive: seen twice with nothing reaped in between, as in
-  // the pidfile branch. A descendant that is merely runnable on a loaded
-  // machine has not shown what it will do yet.
+  // changed for quiet_ms, or at once when nothing is left alive: seen twice
+  // with nothing reaped in between, as in the pidfile branch.
   auto prev = snapshot(holder);
-  auto cpu_at_change = cpu_of(prev);
-  bool busy = false;
   for (int empty_scans = prev.empty() ? 1 : 0;;) {
     if (empty_scans >= 2) return true;
-    const double wait_ms = empty_scans ? 0.1 : busy ? kLongestLookMs : quiet_ms;
-    int r = reaper.wait({}, std::min(deadline_ms, reaper.now_ms() + wait_ms));
+    double until = std::min(deadline_ms, reaper.now_ms() + (empty_scans ? 0.1 : quiet_ms));
+    int r = reaper.wait({}, until);
     auto cur = snapshot(holder);
     if (!cur.empty()) {
       empty_scans = 0;
     } else {
       empty_scans = r == Reaper::kReaped ? 1 : empty_scans + 1;
     }
-    if (r != Reaper::kReaped && cur == prev && !cur.empty()) {
-      busy = !all_quiet(cur, cpu_at_change);
-      if (!busy) return true;
-    } else {
-      busy = false;
-      cpu_at_change = cpu_of(cur);
+    if (r == Reaper::kReaped) {
+      prev = std::move(cur);
+      continue;
     }
+    if (cur == prev && !cur.empty()) return true;
     if (reaper.now_ms() >= deadline_ms) return false;
     prev = std::move(cur);
   }
