@@ -93,21 +93,6 @@ uint64_t bit_of(int sig) {
   return uint64_t{1} << (sig - 1);
 }
 
-// CPU time (ns) every thread of pid has run, from /proc/PID/task/*/schedstat.
-uint64_t cpu_ns(pid_t pid) {
-  uint64_t sum = 0;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return 0;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    if (auto text = observe::read_file(dir + "/" + e->d_name + "/schedstat"))
-      sum += std::strtoull(text->c_str(), nullptr, 10);
-  }
-  ::closedir(d);
-  return sum;
-}
-
 // One look at the process trees below `roots`: every process in them with its
 // state, and whether all of them are at rest. At rest means: every thread
 // sleeps (none runnable: no handler, exec or fork under way) and `sig`
@@ -137,7 +122,7 @@ TreeLook look_at_trees(const std::vector<pid_t>& roots, int sig) {
     t.empty = false;
     if (entry->state == 'Z') continue;
     t.fingerprint += std::to_string(pid) + ":" + observe::fingerprint(pid) + ";";
-    t.cpu += cpu_ns(pid);
+    t.cpu += cpu_time_ns(pid);
     if (!all_threads_waiting(pid)) t.at_rest = false;
     if (sig > 0) {
       if (auto st = status_of(pid))

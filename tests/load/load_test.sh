@@ -14,7 +14,7 @@ while [ $# -gt 0 ]; do
     --checker) checker=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --source) source=$2; shift 2 ;;
-    --bin) sets+=(--set "BIN:$2"); shift 2 ;;
+    --bin) sets+=("--set=BIN:$2"); shift 2 ;;
     --loops) loops=$2; shift 2 ;;
     *) echo "load_test.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -41,7 +41,7 @@ echo "load test: $loops busy loops on $(nproc) CPUs: ${busy[*]}"
 ulimit -S -c 0
 reports=$build/scorecards-load
 start=$(date +%s)
-"$checker" suite --jobs 2 --report-dir "$reports" --set "BUILD=$build" "${sets[@]}" \
+"$checker" suite --jobs 2 --report-dir "$reports" "--set=BUILD=$build" "${sets[@]}" \
   "$source"/cases/*/case.json "$source"/tests/load/reference.json
 status=$?
 echo "load test: suite exit $status in $(($(date +%s) - start)) s"
