@@ -25,9 +25,9 @@
 namespace dc {
 namespace {
 
-// Looks at a process that may still be acting on a signal start
-// kFirstLookMs apart and double up to kLongestLookMs. Every wait is bounded by
-// the stop timeout, which a daemon that is at rest sooner never pays.
+// Looks at processes that may still be acting on a signal start kFirstLookMs
+// apart and double up to kLongestLookMs. Every such wait is bounded by the
+// stop (or start) timeout, which a daemon that is at rest sooner never pays.
 constexpr double kFirstLookMs = 0.05;
 constexpr double kLongestLookMs = 2;
 
@@ -96,9 +96,9 @@ uint64_t bit_of(int sig) {
 // One look at the process trees below `roots`: every process in them with its
 // state, and whether all of them are at rest. At rest means: every thread
 // sleeps (none runnable: no handler, exec or fork under way) and `sig`
-// (0: none) is not pending where it is not blocked. A signal that stays pending while every thread
-// sleeps with it blocked is one nobody waits for (a signalfd or sigwait reader would have been
-// woken by it and be runnable).
+// (0: none) is not pending where it is not blocked. A signal that stays
+// pending while every thread sleeps with it blocked is one nobody waits for
+// (a signalfd or sigwait reader would have been woken by it, and runnable).
 struct TreeLook {
   std::string fingerprint;
   bool at_rest = true;
