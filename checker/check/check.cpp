@@ -139,6 +139,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
 
   if (opt.probes) run_probes(launch, plan, opt, o, notify ? &*notify : nullptr);
   o.launch.launched_exit = launch.facts.launched_exit;
+  o.launch.terminal_output = launch.pty_master.tail();
   return std::nullopt;
 }
 

@@ -1,10 +1,12 @@
 // See settle.h.
 #include "check/settle.h"
 
+#include <dirent.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "common/unique_fd.h"
@@ -27,31 +29,60 @@ std::optional<pid_t> pidfile_names_live_descendant(const std::string& path) {
   return std::nullopt;
 }
 
+// True when pid has had at least ms of CPU time since `since` (a reading of
+// cpu_time_ns).
+bool ran_for(pid_t pid, uint64_t since, double ms) {
+  const uint64_t now = cpu_time_ns(pid);
+  return now > since && static_cast<double>(now - since) >= ms * 1e6;
+}
+
 // A pidfile can be written before the process finishes setting itself up
-// (start-stop-daemon writes it before exec). The state counts as settled when
-// two reads of it agree while every thread of the process is waiting (asleep
-// in a system call, the daemon's main loop), or, for one that keeps running,
-// when two reads kStableMs apart agree. Reads start kFirstLookMs apart and
-// double, so a daemon that is ready costs a fraction of a millisecond.
+// (start-stop-daemon writes it before exec, then closes descriptors). The
+// state counts as settled when two reads of it agree while every thread of
+// the process is waiting (asleep in a system call, the daemon's main loop),
+// or, for one that keeps running, when it has run kStableMs of CPU time with
+// its state unchanged: a process that is runnable but kept off the CPU by a
+// loaded machine has not settled, however long it waits. Reads start
+// kFirstLookMs apart and double, so a daemon that is ready costs a fraction
+// of a millisecond.
 constexpr double kStableMs = 5;
 constexpr double kFirstLookMs = 0.1;
 bool settle_state(pid_t pid, double deadline_ms) {
   Reaper& reaper = Reaper::get();
   std::string prev = observe::fingerprint(pid);
-  double stable_since = reaper.now_ms();
+  uint64_t cpu_since = cpu_time_ns(pid);
   double look = kFirstLookMs;
   for (;;) {
     reaper.wait({}, std::min(deadline_ms, reaper.now_ms() + look));
     std::string cur = observe::fingerprint(pid);
     if (cur == prev) {
-      if (all_threads_waiting(pid) || reaper.now_ms() - stable_since >= kStableMs) return true;
+      if (all_threads_waiting(pid) || ran_for(pid, cpu_since, kStableMs)) return true;
     } else {
-      stable_since = reaper.now_ms();
+      cpu_since = cpu_time_ns(pid);
     }
     if (reaper.now_ms() >= deadline_ms) return false;
     prev = std::move(cur);
     look = std::min(2 * look, kStableMs);
   }
+}
+
+// True when no process of the snapshot is merely waiting for a CPU: each is
+// asleep, or has run at least quiet_ms since `cpu_before` was read. A window
+// in which a starved process could not act is not a quiet one.
+bool none_starved(const std::map<pid_t, std::string>& snap,
+                  const std::map<pid_t, uint64_t>& cpu_before, double quiet_ms) {
+  for (const auto& [pid, fp] : snap) {
+    if (all_threads_waiting(pid)) continue;
+    auto it = cpu_before.find(pid);
+    if (it == cpu_before.end() || !ran_for(pid, it->second, quiet_ms)) return false;
+  }
+  return true;
+}
+
+std::map<pid_t, uint64_t> cpu_times(const std::map<pid_t, std::string>& snap) {
+  std::map<pid_t, uint64_t> out;
+  for (const auto& [pid, fp] : snap) out[pid] = cpu_time_ns(pid);
+  return out;
 }
 
 std::map<pid_t, std::string> snapshot(pid_t holder) {
@@ -62,6 +93,20 @@ std::map<pid_t, std::string> snapshot(pid_t holder) {
 }
 
 }  // namespace
+
+uint64_t cpu_time_ns(pid_t pid) {
+  uint64_t sum = 0;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    if (auto text = observe::read_file(dir + "/" + e->d_name + "/schedstat"))
+      sum += std::strtoull(text->c_str(), nullptr, 10);
+  }
+  ::closedir(d);
+  return sum;
+}
 
 std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
   std::vector<pid_t> out;
@@ -106,6 +151,7 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
   // changed for quiet_ms, or at once when nothing is left alive: seen twice
   // with nothing reaped in between, as in the pidfile branch.
   auto prev = snapshot(holder);
+  auto prev_cpu = cpu_times(prev);
   for (int empty_scans = prev.empty() ? 1 : 0;;) {
     if (empty_scans >= 2) return true;
     double until = std::min(deadline_ms, reaper.now_ms() + (empty_scans ? 0.1 : quiet_ms));
@@ -118,10 +164,12 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
     }
     if (r == Reaper::kReaped) {
       prev = std::move(cur);
+      prev_cpu = cpu_times(prev);
       continue;
     }
-    if (cur == prev && !cur.empty()) return true;
+    if (cur == prev && !cur.empty() && none_starved(cur, prev_cpu, quiet_ms)) return true;
     if (reaper.now_ms() >= deadline_ms) return false;
+    if (cur != prev) prev_cpu = cpu_times(cur);
     prev = std::move(cur);
   }
 }

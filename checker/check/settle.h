@@ -2,6 +2,7 @@
 // then decide which processes are "the daemon". Event-driven and bounded.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,11 @@ struct DaemonPick {
 };
 std::vector<DaemonPick> pick_daemons(const std::optional<std::string>& pidfile,
                                      const LaunchFacts& launch);
+
+// CPU time (ns) every thread of pid has run (/proc/PID/task/*/schedstat); 0
+// when gone. Time a process has had on a CPU, unlike wall-clock time, does not
+// pass while a loaded machine keeps it waiting to run.
+uint64_t cpu_time_ns(pid_t pid);
 
 // Live descendants of the checker other than `except`.
 std::vector<pid_t> live_descendants(const std::vector<pid_t>& except);

@@ -136,7 +136,9 @@ ParsedCli parse_suite(int argc, char** argv) {
   app.add_option("--jobs,-j", s.jobs, "checks run at the same time")
       ->check(CLI::Range(1, 64))
       ->default_str("2");
-  app.add_option("--set", sets, "KEY=VALUE: replace {KEY} in commands and options (repeatable)");
+  // One value per --set, so that the manifests may follow it.
+  app.add_option("--set", sets, "KEY=VALUE: replace {KEY} in commands and options (repeatable)")
+      ->allow_extra_args(false);
   app.add_option("--report-dir", s.report_dir, "folder for every target's scorecard")
       ->default_str("reports");
   app.add_option("--json", s.json_path, "write the combined result to PATH (- for stdout)");

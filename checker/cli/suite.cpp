@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -189,6 +191,13 @@ int run_suite(const SuiteOptions& opt) {
   if (targets.empty()) {
     std::fprintf(stderr, "daemoncheck suite: no targets\n");
     return 2;
+  }
+  // Every check writes into the report folder; made here, once, so that
+  // parallel checks never race to create it (the loser's mkdir would fail).
+  if (::mkdir(opt.report_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    std::fprintf(stderr, "daemoncheck suite: cannot use report folder %s: %s\n",
+                 opt.report_dir.c_str(), std::strerror(errno));
+    return 3;
   }
   auto work = TempDir::make("daemoncheck-suite");
   if (!work) {

@@ -30,6 +30,19 @@ struct LaunchPlan {
   std::string canary_name = "DAEMONCHECK_CANARY";
   std::string canary_value;
   std::vector<std::pair<std::string, std::string>> extra_env;  // e.g. NOTIFY_SOCKET
+  // Race trials: the target (and, by inheritance, all it starts) runs on this
+  // CPU only, so that after fork() the parent runs on and exits before the
+  // child is scheduled: the adversarial interleaving, not a lucky one.
+  int pin_cpu = -1;
+  // With pin_cpu: the target runs SCHED_FIFO with SCHED_RESET_ON_FORK, so
+  // that a child it forks (an ordinary process again) cannot run on that CPU
+  // before the target blocks or exits: a parent that exits without waiting
+  // for its child's setsid() always wins the race against it.
+  bool realtime = false;
+  // The holder adopts what the target's processes orphan (a child subreaper),
+  // so that everything this launch started is found below its holder, apart
+  // from what other launches start (the second instance).
+  bool holder_subreaper = false;
 };
 
 // The plan every check uses: SIGUSR2 blocked, SIGRTMIN+3 ignored, umask 047,

@@ -12,13 +12,24 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/clock.h"
 
 namespace dc {
 namespace {
 std::unique_ptr<Reaper> g_reaper;
+
+// Appends what was read, keeping only the last kTailBytes.
+void keep_tail(std::string& tail, std::string_view more) {
+  if (more.size() >= Reaper::kTailBytes) {
+    tail.assign(more.substr(more.size() - Reaper::kTailBytes));
+    return;
+  }
+  tail.append(more);
+  if (tail.size() > Reaper::kTailBytes) tail.erase(0, tail.size() - Reaper::kTailBytes);
 }
+}  // namespace
 
 Result<Reaper*> Reaper::install() {
   if (g_reaper) return g_reaper.get();
@@ -74,14 +85,23 @@ void Reaper::drain_signals() {
   if (interrupted_by_ != 0 && interrupts_throw_) throw Interrupted{interrupted_by_};
 }
 
-void Reaper::start_draining(int fd) {
+void Reaper::start_draining(int fd, std::string* tail) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  drained_.push_back(fd);
+  drained_.push_back({fd, tail});
 }
 
 void Reaper::stop_draining(int fd) {
-  std::erase(drained_, fd);
+  std::erase_if(drained_, [fd](const Drained& d) { return d.fd == fd; });
+}
+
+void Reaper::drain_now(int fd) {
+  for (size_t i = 0; i < drained_.size(); ++i) {
+    if (drained_[i].fd != fd) continue;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) > 0) drain(i, p.revents);
+    return;
+  }
 }
 
 // Reads what is there (a bounded amount, so that a flood cannot starve the
@@ -90,10 +110,14 @@ void Reaper::stop_draining(int fd) {
 void Reaper::drain(size_t index, short revents) {
   constexpr int kReadsPerWake = 16;
   char sink[65536];
-  const int fd = drained_[index];
+  const int fd = drained_[index].fd;
+  std::string* tail = drained_[index].tail;
   for (int i = 0; i < kReadsPerWake; ++i) {
     ssize_t n = ::read(fd, sink, sizeof sink);
-    if (n > 0) continue;
+    if (n > 0) {
+      if (tail) keep_tail(*tail, std::string_view(sink, static_cast<size_t>(n)));
+      continue;
+    }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       if (revents & (POLLHUP | POLLERR)) break;
       return;
@@ -118,7 +142,7 @@ int Reaper::wait(std::span<const int> fds, double deadline_ms) {
     // The caller's descriptors, then the drained ones, then the signalfd.
     p.clear();
     for (int fd : fds) p.push_back(pollfd{fd, POLLIN, 0});
-    for (int fd : drained_) p.push_back(pollfd{fd, POLLIN, 0});
+    for (const auto& d : drained_) p.push_back(pollfd{d.fd, POLLIN, 0});
     p.push_back(pollfd{sigfd_.get(), POLLIN, 0});
     int n = ::ppoll(p.data(), p.size(), &timeout, nullptr);
     if (n < 0 && errno != EINTR) return kTimeout;

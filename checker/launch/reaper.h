@@ -9,7 +9,9 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -54,9 +56,13 @@ class Reaper {
   const sigset_t& original_mask() const { return original_mask_; }
 
   // From now on every wait() also empties fd (made non-blocking), until it
-  // reports a hang-up or an error. Use DrainedFd rather than these two.
-  void start_draining(int fd);
+  // reports a hang-up or an error, keeping the last kTailBytes read in *tail
+  // when tail is set. Use DrainedFd rather than these.
+  static constexpr size_t kTailBytes = 4096;
+  void start_draining(int fd, std::string* tail = nullptr);
   void stop_draining(int fd);
+  // Reads what fd holds now, without waiting (into its tail).
+  void drain_now(int fd);
 
  private:
   Reaper() = default;
@@ -69,7 +75,11 @@ class Reaper {
   std::vector<ExitInfo> reaped_;
   bool interrupts_throw_ = true;
   int interrupted_by_ = 0;
-  std::vector<int> drained_;
+  struct Drained {
+    int fd;
+    std::string* tail;
+  };
+  std::vector<Drained> drained_;
 };
 
 // A descriptor the Reaper drains once start_draining() is called, and stops
@@ -78,12 +88,15 @@ class DrainedFd {
  public:
   DrainedFd() = default;
   DrainedFd(DrainedFd&& o) noexcept
-      : fd_(std::move(o.fd_)), draining_(std::exchange(o.draining_, false)) {}
+      : fd_(std::move(o.fd_)),
+        draining_(std::exchange(o.draining_, false)),
+        tail_(std::exchange(o.tail_, std::make_unique<std::string>())) {}
   DrainedFd& operator=(DrainedFd&& o) noexcept {
     if (this != &o) {
       reset();
       fd_ = std::move(o.fd_);
       draining_ = std::exchange(o.draining_, false);
+      tail_ = std::exchange(o.tail_, std::make_unique<std::string>());
     }
     return *this;
   }
@@ -91,19 +104,29 @@ class DrainedFd {
 
   int get() const { return fd_.get(); }
   bool valid() const { return fd_.valid(); }
+  // Closing reads what is still buffered first, so the tail is complete.
   void reset(int fd = -1) {
-    if (draining_) Reaper::get().stop_draining(fd_.get());
+    if (draining_) {
+      Reaper::get().drain_now(fd_.get());
+      Reaper::get().stop_draining(fd_.get());
+    }
     draining_ = false;
     fd_.reset(fd);
   }
   void start_draining() {
-    if (fd_.valid() && !draining_) Reaper::get().start_draining(fd_.get());
+    if (fd_.valid() && !draining_) Reaper::get().start_draining(fd_.get(), tail_.get());
     draining_ = fd_.valid();
+  }
+  // The last Reaper::kTailBytes read from it, kept after it is closed.
+  const std::string& tail() const {
+    if (draining_) Reaper::get().drain_now(fd_.get());
+    return *tail_;
   }
 
  private:
   UniqueFd fd_;
   bool draining_ = false;
+  std::unique_ptr<std::string> tail_ = std::make_unique<std::string>();  // stable address
 };
 
 }  // namespace dc

@@ -63,6 +63,12 @@ struct LaunchFacts {
   std::optional<PidfileState> pidfile_at_exit;  // when the launched process exited
   double ready_ms = 0;                          // when settle ended
   bool settle_timed_out = false;
+  // RLIMIT_CORE's soft limit the target started with (raised to the hard
+  // limit); unset: unlimited.
+  std::optional<unsigned long long> core_limit;
+  // The last 4 KiB the launched process and its descendants wrote on the
+  // terminal (raw bytes).
+  std::string terminal_output;
 };
 
 struct FdFact {
@@ -124,6 +130,8 @@ struct HangupProbe {
 struct SecondInstanceProbe {
   bool ran = false;
   std::string skipped;
+  std::string error;                      // the probe could not be run (the rule is then `error`)
+  int relaunch = 0;                       // measured on relaunch N (0: on the first launch)
   std::optional<ExitInfo> launched_exit;  // unset: still running at the start timeout
   std::vector<pid_t> left_behind;         // processes the second launch left alive
   std::vector<std::string> left_behind_comm;
@@ -136,6 +144,8 @@ struct SecondInstanceProbe {
 struct SignalProbe {
   bool ran = false;
   std::string skipped;
+  std::string error;  // the probe could not be run (its rules are then `error`)
+  int relaunch = 0;   // measured on relaunch N (0: on the first launch)
   int signal = 0;
   std::vector<ExitInfo> died;          // daemons that ended after the signal
   bool all_exited = false;             // every daemon ended within the bound
@@ -145,10 +155,12 @@ struct SignalProbe {
   bool pidfile_removed = false;
   std::vector<pid_t> left_behind;  // processes the daemon started, alive after it exited
   std::vector<std::string> left_behind_comm;
+  double settled_ms = -1;  // SIGHUP: when the daemon was at rest again (-1: never)
   double ms = 0;
 };
 struct RaceTrial {
   bool daemon_survived = false;
+  std::string exec_error;  // the trial could not start the target
   std::optional<ExitInfo> launched_exit;
   std::vector<ExitInfo> deaths;  // descendants that died, with how
   double ms = 0;
@@ -156,6 +168,7 @@ struct RaceTrial {
 struct RaceProbe {
   bool ran = false;
   std::string skipped;
+  std::string how;  // how the trials were run (pinned to which CPU)
   std::vector<RaceTrial> trials;
 };
 struct NotifyMessage {

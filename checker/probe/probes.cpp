@@ -1,6 +1,8 @@
 // See probes.h.
 #include "probe/probes.h"
 
+#include <dirent.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -8,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -22,15 +25,9 @@
 namespace dc {
 namespace {
 
-// A signal with the default action kills at once, and that death ends the
-// wait (bounded by kDefaultBoundMs). A signal the target catches cannot be
-// awaited as an event: the checker polls /proc, from kFirstLookMs on and
-// twice as long each time, until the kernel no longer shows it pending and
-// every thread is back to waiting (the handler has returned, or the process
-// exits); kCaughtBoundMs bounds the whole. One that is ignored or blocked
-// does nothing, so there is nothing to wait for.
-constexpr double kCaughtBoundMs = 100;
-constexpr double kDefaultBoundMs = 2000;
+// Looks at processes that may still be acting on a signal start kFirstLookMs
+// apart and double up to kLongestLookMs. Every such wait is bounded by the
+// stop (or start) timeout, which a daemon that is at rest sooner never pays.
 constexpr double kFirstLookMs = 0.05;
 constexpr double kLongestLookMs = 2;
 
@@ -96,47 +93,78 @@ uint64_t bit_of(int sig) {
   return uint64_t{1} << (sig - 1);
 }
 
-// True when sig, sent to pid now, would run the default action (terminate).
-bool default_action(pid_t pid, int sig) {
-  auto st = status_of(pid);
-  return !st || !((st->sig_cgt | st->sig_ign | st->sig_blk) & bit_of(sig));
-}
-
-// True when pid has a handler for sig that a delivery would run.
-bool catches(pid_t pid, int sig) {
-  auto st = status_of(pid);
-  return st && (st->sig_cgt & bit_of(sig)) && !(st->sig_blk & bit_of(sig));
-}
-
-double bound_for(const std::vector<Tracked>& ts, int sig) {
-  for (const auto& t : ts)
-    if (!default_action(t.pid, sig)) return kCaughtBoundMs;
-  return kDefaultBoundMs;
-}
-
-bool pending(pid_t pid, int sig) {
-  auto st = status_of(pid);
-  return st && ((st->sig_pnd | st->shd_pnd) & bit_of(sig));
-}
-
-// Waits for the effect of sig on the tracked processes: their exit, or, for
-// those that handle it, the end of its delivery plus a short grace.
-void await_signal(std::vector<Tracked>& ts, int sig) {
-  Reaper& reaper = Reaper::get();
-  const double t0 = reaper.now_ms();
-  if (bound_for(ts, sig) == kDefaultBoundMs) {
-    wait_exits(ts, t0 + kDefaultBoundMs);
-    return;
-  }
-  for (auto& t : ts) {
-    if (!catches(t.pid, sig)) continue;
-    double look = kFirstLookMs;
-    while (pidfd_alive(t.fd.get()) && (pending(t.pid, sig) || !all_threads_waiting(t.pid)) &&
-           reaper.now_ms() < t0 + kCaughtBoundMs) {
-      const int fds[] = {t.fd.get()};
-      if (reaper.wait(fds, std::min(reaper.now_ms() + look, t0 + kCaughtBoundMs)) == 0) break;
-      look = std::min(2 * look, kLongestLookMs);
+// One look at the process trees below `roots`: every process in them with its
+// state, and whether all of them are at rest. At rest means: every thread
+// sleeps (none runnable: no handler, exec or fork under way) and `sig`
+// (0: none) is not pending where it is not blocked. A signal that stays
+// pending while every thread sleeps with it blocked is one nobody waits for
+// (a signalfd or sigwait reader would have been woken by it, and runnable).
+struct TreeLook {
+  std::string fingerprint;
+  bool at_rest = true;
+  uint64_t cpu = 0;
+  bool empty = true;
+};
+TreeLook look_at_trees(const std::vector<pid_t>& roots, int sig) {
+  TreeLook t;
+  std::vector<pid_t> tree;
+  for (pid_t r : roots) {
+    if (read_proc_entry(r)) tree.push_back(r);
+    for (const auto& e : descendants_of(r)) {
+      // A zombie is its parent's business: a parent about to reap it was
+      // woken by SIGCHLD and is not asleep; one that never reaps stays so.
+      if (e.state != 'Z') tree.push_back(e.pid);
     }
+  }
+  for (pid_t pid : tree) {
+    auto entry = read_proc_entry(pid);
+    if (!entry) continue;
+    t.empty = false;
+    if (entry->state == 'Z') continue;
+    t.fingerprint += std::to_string(pid) + ":" + observe::fingerprint(pid) + ";";
+    t.cpu += cpu_time_ns(pid);
+    if (!all_threads_waiting(pid)) t.at_rest = false;
+    if (sig > 0) {
+      if (auto st = status_of(pid))
+        if (((st->sig_pnd | st->shd_pnd) & bit_of(sig)) && !(st->sig_blk & bit_of(sig)))
+          t.at_rest = false;
+    }
+  }
+  return t;
+}
+
+// Waits until the trees below the tracked processes are at rest on two looks
+// in a row, or every tracked process has exited, or deadline_ms.
+// Looks start kFirstLookMs apart and double up to kLongestLookMs; a process
+// that pidfds report as exited ends a wait at once. A tree that keeps running
+// (a busy worker) is at rest once it has had kBusyCpuMs of CPU time since the
+// wait began with nothing changing in it over the last look: CPU time, not
+// wall-clock time, so a loaded machine does not end the wait sooner.
+// Returns the time it was at rest, or -1.
+constexpr double kBusyCpuMs = 50;
+double await_rest(std::vector<Tracked>& ts, int sig, double deadline_ms) {
+  Reaper& reaper = Reaper::get();
+  std::vector<pid_t> roots;
+  for (auto& t : ts) roots.push_back(t.pid);
+  TreeLook prev = look_at_trees(roots, sig);
+  const uint64_t cpu0 = prev.cpu;
+  double look = kFirstLookMs;
+  for (;;) {
+    std::vector<int> fds;
+    for (auto& t : ts)
+      if (pidfd_alive(t.fd.get())) fds.push_back(t.fd.get());
+    if (fds.empty()) return reaper.now_ms();
+    reaper.wait(fds, std::min(deadline_ms, reaper.now_ms() + look));
+    TreeLook cur = look_at_trees(roots, sig);
+    // Two looks at rest in a row (a daemon that forks short-lived workers
+    // changes its tree between them, and is still at rest).
+    if (cur.at_rest && prev.at_rest) return reaper.now_ms();
+    const bool same = cur.fingerprint == prev.fingerprint;
+    if (same && cur.cpu >= cpu0 + static_cast<uint64_t>(kBusyCpuMs * 1e6)) return reaper.now_ms();
+    if (cur.empty) return reaper.now_ms();
+    if (reaper.now_ms() >= deadline_ms) return -1;
+    prev = std::move(cur);
+    look = std::min(2 * look, kLongestLookMs);
   }
 }
 
@@ -175,18 +203,15 @@ void probe_hangup(Launch& launch, Observation& o) {
     if (d.pgrp == o.launch.job_pgid || d.sid == o.launch.launch_sid) reachable.push_back(d.pid);
   p.reachable = reachable;
   auto ts = track(reachable);
-  const bool handled = bound_for(ts, SIGHUP) == kCaughtBoundMs;
   // The terminal hangs up: the holder gets SIGHUP, forwards it to the job's
   // process group and exits.
   launch.pty_master.reset();
   std::vector<Tracked> holder;
   if (launch.holder_pidfd.valid())
     holder.push_back({o.launch.holder_pid, std::move(launch.holder_pidfd)});
-  wait_exits(holder, reaper.now_ms() + 2000);
-  if (handled)
-    await_signal(ts, SIGHUP);
-  else
-    wait_exits(ts, reaper.now_ms() + kDefaultBoundMs);
+  const double bound = reaper.now_ms() + o.stop_timeout_s * 1000;
+  wait_exits(holder, bound);
+  if (!ts.empty()) await_rest(ts, SIGHUP, bound);
   p.died = deaths(ts, &launch);
   p.ms = reaper.now_ms() - t0;
 }
@@ -199,7 +224,6 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   SecondInstanceProbe& p = o.probes.second;
   p.ran = true;
   auto firsts = track(daemon_pids(o));
-  std::vector<pid_t> before = live_descendants({});
   PidfileState pf_before;
   if (o.pidfile) {
     p.pidfile_known = true;
@@ -207,32 +231,47 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   }
   LaunchPlan plan = default_plan(first.argv, first.tmp_dir);
   plan.exec_path = first.exec_path;
+  // What the second launch starts stays below its holder, even once orphaned:
+  // a worker the first daemon forks meanwhile is never taken for a second
+  // instance.
+  plan.holder_subreaper = true;
   auto launched = start_launch(plan);
   if (!launched) {
     p.ran = false;
-    p.skipped = "the second launch failed: " + launched.error().message;
+    p.error = "the second launch could not be started: " + launched.error().message;
     return;
   }
   Launch& second = *launched;
   second.wait_exit(reaper.now_ms() + opt.start_timeout_s * 1000);
   p.launched_exit = second.facts.launched_exit;
   reaper.reap_now();
-  // Follow what the second launch started until it is gone; give it one
-  // settle window only while some of it is still alive.
+  const pid_t holder = second.facts.holder_pid;
   auto newcomers = [&] {
-    std::vector<pid_t> except = before;
-    except.push_back(second.facts.holder_pid);
-    return live_descendants(except);
+    std::vector<pid_t> out;
+    for (const auto& e : descendants_of(holder))
+      if (e.state != 'Z') out.push_back(e.pid);
+    return out;
   };
   // Finished as soon as the second launch's processes are gone. While some
   // are alive the bound is the settle bound: a refusing instance runs the same
   // start-up code as the first one did, so it gets four times the first
-  // launch's time to ready (at least 500 ms, at most the start timeout).
-  const double bound = std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
-  const double deadline = reaper.now_ms() + bound;
+  // launch's time to ready (at least 500 ms). A bound reached while they are
+  // still changing state (on their way out, a signal pending) is extended up
+  // to the start timeout: only processes at rest are a second daemon.
+  const double start_bound = t0 + opt.start_timeout_s * 1000;
+  const double deadline =
+      std::min(reaper.now_ms() + std::max(4 * first_ready_ms(o), 500.0), start_bound);
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
     wait_exits(ts, deadline);
     if (reaper.now_ms() >= deadline) break;
+  }
+  for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
+    double rest = await_rest(ts, 0, start_bound);
+    if (rest < 0 || reaper.now_ms() >= start_bound) break;
+    auto again = newcomers();  // at rest: unchanged since, or something new came
+    std::vector<pid_t> had;
+    for (auto& t : ts) had.push_back(t.pid);
+    if (again == had) break;
   }
   p.left_behind = newcomers();
   for (pid_t pid : p.left_behind)
@@ -251,7 +290,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   }
   // End what the second launch left, and its holder; never the first daemon.
   std::vector<pid_t> strays = p.left_behind;
-  strays.push_back(second.facts.holder_pid);
+  strays.push_back(holder);
   auto ts = track(strays);
   kill_tracked(ts);
   p.ms = reaper.now_ms() - t0;
@@ -259,7 +298,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
 
 // --- SIGHUP and SIGTERM -----------------------------------------------------
 
-void probe_sighup(Launch& launch, Observation& o) {
+void probe_sighup(Launch* launch, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   SignalProbe& p = o.probes.sighup;
@@ -267,12 +306,16 @@ void probe_sighup(Launch& launch, Observation& o) {
   p.signal = SIGHUP;
   auto ts = track(daemon_pids(o));
   for (auto& t : ts) send_signal(t.fd.get(), SIGHUP);
-  await_signal(ts, SIGHUP);
-  p.died = deaths(ts, &launch);
+  // Decided once the daemon has acted on it (died, or reloaded and sleeps
+  // again, re-exec and respawned workers included), never on a short window;
+  // and SIGTERM then meets a daemon that is not in the middle of a reload.
+  const double rest = await_rest(ts, SIGHUP, t0 + o.stop_timeout_s * 1000);
+  if (rest >= 0) p.settled_ms = rest - t0;
+  p.died = deaths(ts, launch);
   p.ms = reaper.now_ms() - t0;
 }
 
-void probe_sigterm(Launch& launch, const CheckOptions& opt, Observation& o,
+void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
                    NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
@@ -297,11 +340,12 @@ void probe_sigterm(Launch& launch, const CheckOptions& opt, Observation& o,
       if (pidfd_alive(t.fd.get())) send_signal(t.fd.get(), SIGKILL);
     wait_exits(ts, reaper.now_ms() + 2000);
   }
-  p.died = deaths(ts, &launch);
+  p.died = deaths(ts, launch);
   if (notify) notify->drain(o.probes.foreground, o.launch.launched_pid);
-  // Children the daemon started get a short grace to follow it out.
+  // Children the daemon started may be on their way out: wait until they
+  // are gone or at rest (bounded by the stop timeout), then judge.
   auto rest = track(live_descendants(keep));
-  if (!rest.empty()) wait_exits(rest, reaper.now_ms() + kCaughtBoundMs);
+  if (!rest.empty()) await_rest(rest, SIGTERM, reaper.now_ms() + opt.stop_timeout_s * 1000);
   for (auto& t : rest) {
     if (pidfd_alive(t.fd.get())) {
       p.left_behind.push_back(t.pid);
@@ -318,6 +362,36 @@ void probe_sigterm(Launch& launch, const CheckOptions& opt, Observation& o,
 
 // --- startup-race trials ----------------------------------------------------
 
+// True when a process of ours may take SCHED_FIFO (root, or RLIMIT_RTPRIO,
+// and a cgroup that grants real-time time): tried in a child that exits.
+bool can_run_realtime() {
+  pid_t child = ::fork();
+  if (child < 0) return false;
+  if (child == 0) {
+    sched_param rt{};
+    rt.sched_priority = 1;
+    ::_exit(::sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt) == 0 ? 0 : 1);
+  }
+  Reaper& reaper = Reaper::get();
+  const double deadline = reaper.now_ms() + 2000;
+  for (;;) {
+    for (const auto& e : reaper.reaped())
+      if (e.pid == child) return e.exit_status && *e.exit_status == 0;
+    if (reaper.wait({}, deadline) == Reaper::kTimeout) return false;
+  }
+}
+
+// The CPUs the checker may run on, in order.
+std::vector<int> allowed_cpus() {
+  std::vector<int> out;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return out;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) out.push_back(c);
+  return out;
+}
+
 void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
   Reaper& reaper = Reaper::get();
   RaceProbe& p = o.probes.race;
@@ -330,6 +404,15 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
     return;
   }
   p.ran = true;
+  const std::vector<int> cpus = allowed_cpus();
+  const bool realtime = !cpus.empty() && can_run_realtime();
+  if (cpus.empty())
+    p.how = "each trial unpinned (the CPU affinity could not be read)";
+  else
+    p.how = std::string("each trial's launched process pinned to one CPU") +
+            (realtime ? " at real-time priority (SCHED_FIFO, reset on fork)" : "") +
+            ", its children inheriting the CPU, so that after fork() the parent runs on and "
+            "exits before the child can call setsid()";
   for (int i = 0; i < opt.race_trials; ++i) {
     double t0 = reaper.now_ms();
     RaceTrial trial;
@@ -342,9 +425,12 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
     plan.target_leads_session = true;
     plan.exec_path = first.exec_path;
     plan.extra_env = first.extra_env;
+    if (!cpus.empty()) plan.pin_cpu = cpus[static_cast<size_t>(i) % cpus.size()];
+    plan.realtime = realtime;
     size_t reaped_before = reaper.reaped().size();
     {
       auto launched = start_launch(plan);
+      if (!launched) trial.exec_error = launched.error().message;
       if (launched) {
         Launch& launch = *launched;
         // The pidfile ends a trial's start-up only if it named the first
@@ -454,6 +540,161 @@ void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& 
   o.phase_ms["settle"] = reaper.now_ms() - t0;
 }
 
+namespace {
+
+// What the later probes act on: the first launch, or a relaunch made because
+// an earlier probe ended the daemon (rules.md, "Measure, don't skip"). A
+// relaunch owns its temp folder, plan, NOTIFY_SOCKET and launch; members are
+// destroyed in reverse order, so the folder goes last.
+struct Subject {
+  std::optional<TempDir> dir;
+  std::optional<LaunchPlan> own_plan;
+  std::optional<NotifyListener> own_notify;
+  std::optional<Launch> own_launch;
+  Launch* launch = nullptr;
+  const LaunchPlan* plan = nullptr;
+  NotifyListener* notify = nullptr;
+  Observation view;  // the check's Observation with this launch's facts and daemons
+  int relaunch = 0;  // 0: the first launch
+};
+
+constexpr int kMaxRelaunches = 3;
+
+std::vector<DaemonFacts> live_daemons(const Observation& v) {
+  std::vector<DaemonFacts> out;
+  for (const auto& d : v.daemons)
+    if (is_live_descendant(d.pid, ::getpid())) out.push_back(d);
+  return out;
+}
+
+// The first launch's pidfile path, moved into the relaunch's {tmp}.
+std::optional<PidfileFacts> moved_pidfile(const Observation& o, const std::string& tmp) {
+  if (!o.pidfile) return std::nullopt;
+  PidfileFacts f = *o.pidfile;
+  const std::string from = o.launch.tmp_dir + "/";
+  if (!o.launch.tmp_dir.empty() && f.path.rfind(from, 0) == 0)
+    f.path = tmp + "/" + f.path.substr(from.size());
+  return f;
+}
+
+// A fresh launch in a fresh {tmp}, settled, with its daemons picked and
+// observed as the first launch's were. What the previous launch left is ended
+// first (its daemon is gone; its holder and strays would be counted as this
+// launch's). Error when it cannot be started.
+Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOptions& opt,
+                                          const Observation& o, int n) {
+  Reaper& reaper = Reaper::get();
+  kill_all_descendants(200);
+  auto s = std::make_unique<Subject>();
+  s->relaunch = n;
+  if (auto dir = TempDir::make("daemoncheck-relaunch")) s->dir.emplace(std::move(*dir));
+  if (!s->dir) return Error{std::string("cannot create a temporary directory: ") + strerror(errno)};
+  const std::string& tmp = s->dir->path();
+  std::vector<std::string> argv;
+  for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmp));
+  s->own_plan = default_plan(argv, tmp);
+  s->own_plan->exec_path = first.exec_path;
+  const bool systemd = o.profile == "systemd";
+  if (systemd) {
+    auto listener = NotifyListener::open(tmp);
+    if (!listener) return listener.error();
+    s->own_notify = std::move(*listener);
+    s->own_plan->extra_env.push_back({"NOTIFY_SOCKET", s->own_notify->address()});
+    s->notify = &*s->own_notify;
+  }
+  s->plan = &*s->own_plan;
+  const double t0 = reaper.now_ms();
+  auto launched = start_launch(*s->plan);
+  if (!launched) return launched.error();
+  s->own_launch = std::move(*launched);
+  s->launch = &*s->own_launch;
+  Launch& l = *s->launch;
+  s->view = o;
+  s->view.daemons.clear();
+  s->view.pidfile = moved_pidfile(o, tmp);
+  std::optional<std::string> pidfile;
+  if (opt.pidfile) pidfile = expand_tmp(*opt.pidfile, tmp);
+  const double deadline = t0 + opt.start_timeout_s * 1000;
+  if (systemd)
+    run_foreground(l, *s->notify, opt, s->view, deadline);
+  else if (l.wait_exit(deadline))
+    settle(pidfile, l.facts.holder_pid, opt.settle_ms, deadline);
+  l.facts.ready_ms = reaper.now_ms() - t0;
+  s->view.launch = l.facts;
+  std::vector<DaemonPick> picks;
+  if (systemd && !l.exited())
+    picks.push_back({l.facts.launched_pid, "the launched process (foreground service)"});
+  else
+    picks = pick_daemons(pidfile, l.facts);
+  for (const auto& pick : picks) {
+    DaemonFacts d = observe::observe_daemon(pick.pid, s->plan->canary_value);
+    d.why = pick.why + " (relaunch " + std::to_string(n) + ")";
+    s->view.daemons.push_back(std::move(d));
+  }
+  return s;
+}
+
+// Runs the probes that need a live daemon on `cur`, relaunching when an
+// earlier probe ended it.
+class LiveProbes {
+ public:
+  LiveProbes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& o,
+             NotifyListener* notify)
+      : first_plan_(plan), opt_(opt), o_(o) {
+    cur_ = std::make_unique<Subject>();
+    cur_->launch = &launch;
+    cur_->plan = &plan;
+    cur_->notify = notify;
+    cur_->view = o;
+  }
+  ~LiveProbes() {
+    // A relaunch's processes end before its folder is removed.
+    if (cur_ && cur_->relaunch > 0) kill_all_descendants(200);
+  }
+  LiveProbes(const LiveProbes&) = delete;
+  LiveProbes& operator=(const LiveProbes&) = delete;
+
+  // What ended the daemon, for the evidence of the next probe.
+  void lost_it(std::string why) {
+    if (live_daemons(cur_->view).empty()) lost_ = std::move(why);
+  }
+
+  // True when `cur` has a live daemon, relaunching if needed; otherwise sets
+  // *skipped (no relaunch left a daemon) or *error (none could be started).
+  bool ensure_live(std::string* skipped, std::string* error) {
+    cur_->view.daemons = live_daemons(cur_->view);
+    if (!cur_->view.daemons.empty()) return true;
+    if (cur_->relaunch >= kMaxRelaunches) {
+      *skipped = lost_ + "; no relaunch is left to measure on";
+      return false;
+    }
+    auto next = relaunch(first_plan_, opt_, o_, cur_->relaunch + 1);
+    if (!next) {
+      *error =
+          lost_ + ", and the relaunch to measure on could not be started: " + next.error().message;
+      return false;
+    }
+    cur_ = std::move(*next);
+    if (cur_->view.daemons.empty()) {
+      *skipped = lost_ + ", and no daemon survived the startup of relaunch " +
+                 std::to_string(cur_->relaunch) + " either";
+      return false;
+    }
+    return true;
+  }
+
+  Subject& cur() { return *cur_; }
+
+ private:
+  const LaunchPlan& first_plan_;
+  const CheckOptions& opt_;
+  Observation& o_;
+  std::unique_ptr<Subject> cur_;
+  std::string lost_ = "the daemon did not survive the earlier probes";
+};
+
+}  // namespace
+
 void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& o,
                 NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
@@ -469,31 +710,38 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
       *s = "no daemon survived startup";
   } else {
     if (sysv) timed("hangup", [&] { probe_hangup(launch, o); });
-    if (sysv) timed("second_instance", [&] { probe_second_instance(plan, opt, o); });
-    // Only daemons still alive take the signal probes.
-    std::vector<DaemonFacts> alive;
-    for (auto& d : o.daemons)
-      if (is_live_descendant(d.pid, ::getpid())) alive.push_back(d);
-    Observation view = o;
-    view.daemons = alive;
-    if (alive.empty()) {
-      o.probes.sighup.skipped = o.probes.sigterm.skipped =
-          "the daemon did not survive the earlier probes";
-    } else {
-      timed("sighup", [&] { probe_sighup(launch, view); });
-      o.probes.sighup = view.probes.sighup;
-      std::vector<DaemonFacts> still;
-      for (auto& d : alive)
-        if (is_live_descendant(d.pid, ::getpid())) still.push_back(d);
-      view.daemons = still;
-      if (still.empty()) {
-        o.probes.sigterm.skipped = "the daemon did not survive SIGHUP";
-      } else {
-        timed("sigterm", [&] { probe_sigterm(launch, opt, view, notify); });
-        o.probes.sigterm = view.probes.sigterm;
-        o.probes.foreground = view.probes.foreground;
-      }
+    LiveProbes live(launch, plan, opt, o, notify);
+    live.lost_it("the daemon died when the terminal hung up");
+    if (sysv) {
+      timed("second_instance", [&] {
+        SecondInstanceProbe& p = o.probes.second;
+        if (!live.ensure_live(&p.skipped, &p.error)) return;
+        Subject& s = live.cur();
+        probe_second_instance(*s.plan, opt, s.view);
+        p = s.view.probes.second;
+        p.relaunch = s.relaunch;
+        live.lost_it("the second launch ended the first daemon");
+      });
     }
+    timed("sighup", [&] {
+      SignalProbe& p = o.probes.sighup;
+      if (!live.ensure_live(&p.skipped, &p.error)) return;
+      Subject& s = live.cur();
+      probe_sighup(s.launch, s.view);
+      p = s.view.probes.sighup;
+      p.relaunch = s.relaunch;
+      live.lost_it("the daemon died of SIGHUP");
+    });
+    timed("sigterm", [&] {
+      SignalProbe& p = o.probes.sigterm;
+      if (!live.ensure_live(&p.skipped, &p.error)) return;
+      Subject& s = live.cur();
+      probe_sigterm(s.launch, opt, s.view, s.notify);
+      p = s.view.probes.sigterm;
+      p.relaunch = s.relaunch;
+      // The foreground facts are the first launch's; a relaunch's own are not judged.
+      if (s.relaunch == 0) o.probes.foreground = s.view.probes.foreground;
+    });
   }
   if (sysv) {
     timed("race_trials", [&] {

@@ -99,14 +99,18 @@ json probes_json(const Observation& o) {
               {"first_alive", p.second.first_alive},
               {"pidfile_unchanged", p.second.pidfile_unchanged},
               {"pidfile_change", p.second.pidfile_change},
+              {"relaunch", p.second.relaunch},
               {"ms", p.second.ms}};
+  if (!p.second.error.empty()) second["error"] = p.second.error;
   if (p.second.launched_exit) second["exit"] = exit_json(*p.second.launched_exit);
   j["second_instance"] = second;
   for (const auto* sp : {&p.sighup, &p.sigterm}) {
     json s{{"ran", sp->ran},
            {"skipped", skipped(sp->ran, sp->skipped)},
            {"died", exits(sp->died)},
+           {"relaunch", sp->relaunch},
            {"ms", sp->ms}};
+    if (sp == &p.sighup && sp->settled_ms >= 0) s["settled_ms"] = sp->settled_ms;
     if (sp == &p.sigterm) {
       s["killed_at_bound"] = sp->killed_at_bound;
       s["last_exit_ms"] = sp->last_exit_ms;
@@ -119,10 +123,13 @@ json probes_json(const Observation& o) {
   for (const auto& t : p.race.trials) {
     json x{{"daemon_survived", t.daemon_survived}, {"deaths", exits(t.deaths)}, {"ms", t.ms}};
     if (t.launched_exit) x["launched_exit"] = exit_json(*t.launched_exit);
+    if (!t.exec_error.empty()) x["exec_error"] = t.exec_error;
     trials.push_back(x);
   }
-  j["race"] = {
-      {"ran", p.race.ran}, {"skipped", skipped(p.race.ran, p.race.skipped)}, {"trials", trials}};
+  j["race"] = {{"ran", p.race.ran},
+               {"skipped", skipped(p.race.ran, p.race.skipped)},
+               {"how", p.race.how},
+               {"trials", trials}};
   if (p.foreground.ran) {
     json msgs = json::array();
     for (const auto& m : p.foreground.notify)
@@ -162,7 +169,9 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
               {"exit", l.launched_exit ? exit_json(*l.launched_exit) : json(nullptr)},
               {"reaped", exits(l.reaped, l.holder_pid)},
               {"ready_ms", l.ready_ms},
-              {"settle_timed_out", l.settle_timed_out}};
+              {"settle_timed_out", l.settle_timed_out},
+              {"core_limit", l.core_limit ? json(*l.core_limit) : json("unlimited")},
+              {"terminal_output", l.terminal_output}};
   if (l.pidfile_at_exit) launch["pidfile_at_exit"] = pidfile_state(*l.pidfile_at_exit);
 
   json daemons = json::array();

@@ -2,6 +2,8 @@
 #include "report/text.h"
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "report/escape.h"
 #include "report/view.h"
@@ -16,6 +18,30 @@ const char* status_color(const RuleView& r) {
   if (r.status == "error") return "35";
   if (r.status == "waived") return "36";
   return "2";
+}
+
+// When the start failed, the last lines the target wrote on its terminal:
+// what a learner would have seen had they run the command by hand.
+std::string terminal_tail(const nlohmann::json& sc, const ScorecardView& v) {
+  constexpr size_t kLines = 5;
+  const RuleView* start = v.rule("parent-exits");
+  const std::string said = get_string(get(sc, "launch"), "terminal_output");
+  if (!start || start->status != "fail" || said.empty()) return "";
+  std::vector<std::string> lines;
+  size_t at = 0;
+  while (at < said.size()) {
+    size_t nl = said.find('\n', at);
+    if (nl == std::string::npos) nl = said.size();
+    std::string line = said.substr(at, nl - at);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+    at = nl + 1;
+  }
+  if (lines.empty()) return "";
+  std::string out = "  the launched process's last words on the terminal:\n";
+  for (size_t i = lines.size() > kLines ? lines.size() - kLines : 0; i < lines.size(); ++i)
+    out += "  | " + printable(lines[i]) + "\n";
+  return out;
 }
 
 }  // namespace
@@ -44,6 +70,7 @@ std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
     if (r.status == "waived") line += " [waived: " + printable(r.waiver) + "]";
     out += paint(status_color(r), line) + "\n";
   }
+  out += terminal_tail(sc, v);
   for (const auto& w : v.waivers) {
     if (!w.used) {
       out += paint("33", "unused waiver: " + printable(w.id) + " (\"" + printable(w.reason) +

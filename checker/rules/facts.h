@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/text.h"
@@ -57,6 +58,24 @@ inline nlohmann::json exit_json(const ExitInfo& e) {
   if (e.exit_status) j["exit_status"] = *e.exit_status;
   if (e.signal) j["signal"] = observe::signal_name(*e.signal);
   return j;
+}
+
+// The last non-empty line of what a process wrote on its terminal, carriage
+// returns and surrounding blanks dropped, at most 200 bytes; "" when none.
+inline std::string last_line(std::string_view text) {
+  size_t end = text.size();
+  while (end > 0) {
+    size_t start = text.rfind('\n', end - 1);
+    start = start == std::string_view::npos ? 0 : start + 1;
+    std::string_view line = text.substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t' || line.front() == '\r'))
+      line.remove_prefix(1);
+    if (!line.empty()) return std::string(line.substr(0, 200));
+    end = start == 0 ? 0 : start - 1;
+  }
+  return "";
 }
 
 constexpr const char* kNoDaemon = "no daemon survived startup";

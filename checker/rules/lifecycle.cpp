@@ -21,8 +21,13 @@ Verdict parent_exits(const Observation& o) {
   const ExitInfo& e = *l.launched_exit;
   ev["exit"] = exit_json(e);
   if (e.signal || e.exit_status.value_or(1) != 0) {
-    return fail("the launched process " + describe_exit(e) + " after " + fixed_ms(e.at_ms) +
-                    " ms: a start that succeeded must exit 0 (a script or init system reads it)",
+    // What the target said last tells a learner more than the status alone.
+    const std::string said = last_line(l.terminal_output);
+    if (!said.empty()) ev["last_line"] = said;
+    return fail("the launched process " + describe_exit(e) +
+                    (said.empty() ? "" : ": `" + escape_bytes(said, '`') + "`") + " (after " +
+                    fixed_ms(e.at_ms) +
+                    " ms); a start that succeeded must exit 0 (a script or init system reads it)",
                 ev);
   }
   if (o.daemons.empty()) {

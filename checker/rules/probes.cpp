@@ -23,6 +23,12 @@ std::string list_exits(const std::vector<ExitInfo>& v) {
   return s;
 }
 
+// " (measured on relaunch N)" when an earlier probe ended the first daemon
+// and this one was measured on a fresh launch (rules.md, "Measure, don't skip").
+std::string on_relaunch(int n) {
+  return n > 0 ? " (measured on relaunch " + std::to_string(n) + ")" : "";
+}
+
 // At most five pids in a message (a fork bomb leaves hundreds); the evidence
 // keeps them all.
 std::string pids(const std::vector<pid_t>& v, const std::vector<std::string>& comms = {}) {
@@ -52,100 +58,123 @@ Verdict survives_hangup(const Observation& o) {
 
 Verdict single_instance(const Observation& o) {
   const SecondInstanceProbe& p = o.probes.second;
+  if (!p.error.empty()) return error(p.error);
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
+  const std::string where = on_relaunch(p.relaunch);
   nlohmann::json ev{{"left_behind", p.left_behind},
                     {"first_alive", p.first_alive},
                     {"pidfile_unchanged", p.pidfile_unchanged},
+                    {"relaunch", p.relaunch},
                     {"ms", p.ms}};
   if (p.launched_exit) ev["second_exit"] = exit_json(*p.launched_exit);
   if (!p.pidfile_change.empty()) ev["pidfile_change"] = p.pidfile_change;
   if (!p.left_behind.empty()) {
     return fail("a second launch left another daemon running (pid " +
-                    pids(p.left_behind, p.left_behind_comm) +
-                    "): lock the pidfile and refuse to start while another instance holds the "
+                    pids(p.left_behind, p.left_behind_comm) + ")" + where +
+                    ": lock the pidfile and refuse to start while another instance holds the "
                     "lock",
                 ev);
   }
   if (!p.first_alive) {
-    return fail(
-        "a second launch killed the first daemon: never signal or replace a running "
-        "instance on start",
-        ev);
-  }
-  if (!p.pidfile_unchanged) {
-    return fail("a second launch changed the first daemon's pidfile (" + p.pidfile_change +
-                    "): a failed instance must leave the file it does not own alone",
+    return fail("a second launch killed the first daemon" + where +
+                    ": never signal or replace a running instance on start",
                 ev);
   }
-  return pass("a second launch left no daemon behind and the first one untouched", ev);
+  if (!p.pidfile_unchanged) {
+    return fail("a second launch changed the first daemon's pidfile (" + p.pidfile_change + ")" +
+                    where + ": a failed instance must leave the file it does not own alone",
+                ev);
+  }
+  return pass("a second launch left no daemon behind and the first one untouched" + where, ev);
 }
 
 Verdict second_instance_reports_failure(const Observation& o) {
   const SecondInstanceProbe& p = o.probes.second;
+  if (!p.error.empty()) return error(p.error);
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
-  nlohmann::json ev{{"ms", p.ms}};
-  if (!p.launched_exit) return fail("the second launch did not exit within the start timeout", ev);
+  const std::string where = on_relaunch(p.relaunch);
+  nlohmann::json ev{{"ms", p.ms}, {"relaunch", p.relaunch}};
+  if (!p.launched_exit)
+    return fail("the second launch did not exit within the start timeout" + where, ev);
   ev["second_exit"] = exit_json(*p.launched_exit);
   const ExitInfo& e = *p.launched_exit;
   if (!e.signal && e.exit_status.value_or(0) == 0) {
-    return fail(
-        "the second launch exited 0 while the first daemon was running, so a script "
-        "believes it started: check the pidfile lock before forking and exit non-zero "
-        "with a message when it is held",
-        ev);
+    return fail("the second launch exited 0 while the first daemon was running" + where +
+                    ", so a script "
+                    "believes it started: check the pidfile lock before forking and exit non-zero "
+                    "with a message when it is held",
+                ev);
   }
-  return pass("the second launch " + describe_exit(e) + ", so a script can tell it failed", ev);
+  return pass("the second launch " + describe_exit(e) + where + ", so a script can tell it failed",
+              ev);
 }
 
 Verdict sighup_handled(const Observation& o) {
   const SignalProbe& p = o.probes.sighup;
+  if (!p.error.empty()) return error(p.error);
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
-  nlohmann::json ev{{"died", exits_json(p.died)}, {"ms", p.ms}};
+  const std::string where = on_relaunch(p.relaunch);
+  nlohmann::json ev{{"died", exits_json(p.died)}, {"relaunch", p.relaunch}, {"ms", p.ms}};
+  if (p.settled_ms >= 0) ev["settled_ms"] = p.settled_ms;
   if (!p.died.empty()) {
-    return fail("the daemon did not survive SIGHUP (" + list_exits(p.died) +
-                    "): install a handler that reloads the configuration instead",
+    return fail("the daemon did not survive SIGHUP (" + list_exits(p.died) + ")" + where +
+                    ": install a handler that reloads the configuration instead",
                 ev);
   }
-  return pass("the daemon is alive after SIGHUP", ev);
+  if (p.settled_ms < 0) {
+    return pass("the daemon is alive after SIGHUP, still busy at the " + fixed_s(o.stop_timeout_s) +
+                    " s stop timeout" + where,
+                ev);
+  }
+  return pass(
+      "the daemon is alive and at rest " + fixed_ms(p.settled_ms) + " ms after SIGHUP" + where, ev);
 }
 
 Verdict sigterm_exits(const Observation& o) {
   const SignalProbe& p = o.probes.sigterm;
+  if (!p.error.empty()) return error(p.error);
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
+  const std::string where = on_relaunch(p.relaunch);
   nlohmann::json ev{{"died", exits_json(p.died)},
                     {"killed_at_bound", p.killed_at_bound},
                     {"stop_timeout_s", o.stop_timeout_s},
+                    {"relaunch", p.relaunch},
                     {"last_exit_ms", p.last_exit_ms}};
   if (!p.killed_at_bound.empty()) {
     return fail("pid " + pids(p.killed_at_bound) + " was still running " +
-                    fixed_s(o.stop_timeout_s) +
-                    " s after SIGTERM and had to be killed: handle SIGTERM by shutting down "
+                    fixed_s(o.stop_timeout_s) + " s after SIGTERM" + where +
+                    " and had to be killed: handle SIGTERM by shutting down "
                     "promptly (and never ignore or block it)",
                 ev);
   }
-  return pass("exited " + fixed_ms(p.last_exit_ms) + " ms after SIGTERM", ev);
+  return pass("exited " + fixed_ms(p.last_exit_ms) + " ms after SIGTERM" + where, ev);
 }
 
 Verdict sigterm_cleanup(const Observation& o) {
   const SignalProbe& p = o.probes.sigterm;
+  if (!p.error.empty()) return error(p.error);
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
   if (!p.killed_at_bound.empty()) return skip("the daemon did not exit on SIGTERM");
+  const std::string where = on_relaunch(p.relaunch);
   nlohmann::json ev{{"pidfile_known", p.pidfile_known},
                     {"pidfile_removed", p.pidfile_removed},
+                    {"relaunch", p.relaunch},
                     {"left_behind", p.left_behind}};
   if (!p.left_behind.empty()) {
     return fail("after the daemon exited, processes it started were still running (pid " +
-                    pids(p.left_behind, p.left_behind_comm) +
-                    "): on SIGTERM, signal and reap your children before exiting",
+                    pids(p.left_behind, p.left_behind_comm) + ")" + where +
+                    ": on SIGTERM, signal and reap your children before exiting",
                 ev);
   }
   if (p.pidfile_known && !p.pidfile_removed) {
-    return fail(
-        "the pidfile was left behind after SIGTERM: remove it (while still holding its "
-        "lock) on orderly exit",
-        ev);
+    return fail("the pidfile was left behind after SIGTERM" + where +
+                    ": remove it (while still holding its "
+                    "lock) on orderly exit",
+                ev);
   }
-  return pass(p.pidfile_known ? "pidfile removed and no child left behind" : "no child left behind",
+  return pass(std::string(p.pidfile_known ? "pidfile removed and no child left behind"
+                                          : "no child left behind") +
+                  where,
               ev);
 }
 
@@ -173,10 +202,28 @@ Verdict race_free_startup(const Observation& o) {
     }
   }
   int n = static_cast<int>(p.trials.size());
-  nlohmann::json ev{{"trials", trials}, {"survived", survived}};
+  nlohmann::json ev{{"trials", trials}, {"survived", survived}, {"how", p.how}};
+  // A trial that could not start the target says nothing about setsid().
+  int unstarted = 0;
+  std::string why_unstarted;
+  for (const auto& t : p.trials) {
+    if (t.exec_error.empty()) continue;
+    ++unstarted;
+    why_unstarted = t.exec_error;
+  }
+  if (unstarted > 0) {
+    return error(std::to_string(unstarted) + " of " + std::to_string(n) +
+                     " trials could not start the target (" + why_unstarted +
+                     "), so the race was not measured",
+                 ev);
+  }
+  if (n == 0) return error("no trial could be run (no temporary directory)", ev);
   if (survived == n) {
     return pass("a daemon survived startup in all " + std::to_string(n) +
-                    " trials where the target led the terminal's session",
+                    " trials where the target led the terminal's session" +
+                    (p.how.find("pinned") != std::string::npos
+                         ? ", each pinned to one CPU so that the parent runs on after fork()"
+                         : ""),
                 ev);
   }
   std::string why;

@@ -80,12 +80,17 @@ Verdict env_sanitized(const Observation& o, const DaemonFacts& d) {
   return pass("the environ block was rewritten and the canary is nowhere in memory", ev);
 }
 
-Verdict core_dumps_disabled(const Observation&, const DaemonFacts& d) {
+Verdict core_dumps_disabled(const Observation& o, const DaemonFacts& d) {
   if (!d.core_known) return error("could not read /proc/" + std::to_string(d.pid) + "/limits");
   auto show = [](const std::optional<unsigned long long>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json("unlimited");
   };
   nlohmann::json ev{{"pid", d.pid}, {"soft", show(d.core_soft)}, {"hard", show(d.core_hard)}};
+  if (!o.attach) ev["planted"] = show(o.launch.core_limit);
+  // The launch raises the soft limit to the hard one; with a hard limit of 0
+  // there is nothing to raise, and a 0 in the daemon proves nothing.
+  if (!o.attach && o.launch.core_limit && *o.launch.core_limit == 0)
+    return skip("the launch could not raise RLIMIT_CORE: its hard limit is 0 here", ev);
   if (d.core_soft && *d.core_soft == 0) return pass("RLIMIT_CORE is 0", ev);
   return fail("RLIMIT_CORE is " + (d.core_soft ? std::to_string(*d.core_soft) : "unlimited") +
                   ": set it to 0 so a crash cannot write memory (secrets) to disk "

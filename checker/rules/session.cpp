@@ -42,8 +42,21 @@ Verdict no_controlling_tty(const Observation& o, const DaemonFacts& d) {
   return pass("no controlling terminal, and no descriptor on the launch terminal", ev);
 }
 
-Verdict double_fork(const Observation&, const DaemonFacts& d) {
+Verdict double_fork(const Observation& o, const DaemonFacts& d) {
   nlohmann::json ev{{"pid", d.pid}, {"sid", d.sid}};
+  // pid != sid alone passes a `nohup cmd &` child, which never left the
+  // terminal's session: only a session of the daemon's own making counts.
+  if (!o.attach) {
+    ev["launch_sid"] = o.launch.launch_sid;
+    if (d.sid == o.launch.launch_sid) {
+      return fail("pid " + std::to_string(d.pid) + " never left the launch session " +
+                      std::to_string(d.sid) +
+                      ", so it still has the terminal (see new-session): call setsid() after "
+                      "the first fork, then fork again and let the session leader exit (steps "
+                      "3b and 4)",
+                  ev);
+    }
+  }
   if (d.pid == d.sid) {
     return fail("pid " + std::to_string(d.pid) +
                     " is a session leader (pid == sid), so opening a terminal can make it its "
@@ -51,8 +64,8 @@ Verdict double_fork(const Observation&, const DaemonFacts& d) {
                     "session leader exit (step 4)",
                 ev);
   }
-  return pass("pid " + std::to_string(d.pid) + " is not a session leader (sid " +
-                  std::to_string(d.sid) + ")",
+  return pass("pid " + std::to_string(d.pid) + " runs in a session of its own making (sid " +
+                  std::to_string(d.sid) + ") and is not its leader",
               ev);
 }
 

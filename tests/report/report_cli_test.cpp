@@ -248,7 +248,7 @@ TEST(Reports, OneReportCanGoToStdoutAndTheSummaryMovesToStderr) {
 TEST(Reports, AWaiversFileIsReadAndRecorded) {
   TempDir t;
   write(t / "waivers",
-        "# our harness\n\ncwd-root  it runs in its temp dir\nsighup-handled not yet\n");
+        "# our harness\n\ncwd-root  it runs in its temp dir\npidfile-matches not yet\n");
   Ran r = run(check({"--waivers", t / "waivers"}, kForgetsSetsid));
   ASSERT_EQ(r.status, 1) << r.err;
   const json sc = scorecard_of(r);
@@ -257,7 +257,7 @@ TEST(Reports, AWaiversFileIsReadAndRecorded) {
       sc["waivers"][0],
       json::parse(R"({"id": "cwd-root", "reason": "it runs in its temp dir", "used": true})"));
   EXPECT_EQ(sc["waivers"][1]["used"], false);
-  EXPECT_NE(r.out.find("unused waiver: sighup-handled (\"not yet\"): the rule was skipped"),
+  EXPECT_NE(r.out.find("unused waiver: pidfile-matches (\"not yet\"): the rule was skipped"),
             std::string::npos)
       << r.out;
 }

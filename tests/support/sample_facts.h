@@ -34,7 +34,7 @@ inline ExitInfo killed(pid_t pid, int sig, double at_ms) {
 // The dirty launch as the checker records it: the session holder `holder`
 // leads the session on /dev/pts/7, the target is holder + 1 and leads its job,
 // the checker is holder - 1; umask 047, a file (2049:11) and a pipe (14:12)
-// planted at fds 3 and 4, SIGUSR2 blocked, SIGRTMIN+3 ignored, the canary set.
+// planted at fds 3 and 9, SIGUSR2 blocked, SIGRTMIN+3 ignored, the canary set.
 // The target exited 0 after exit_ms.
 inline LaunchFacts planted_launch(const std::string& tmp, pid_t holder, double exit_ms) {
   LaunchFacts l;
@@ -48,7 +48,7 @@ inline LaunchFacts planted_launch(const std::string& tmp, pid_t holder, double e
   l.pty_rdev = makedev(136, 7);
   l.umask = 047;
   l.planted_fds = {{3, "file", tmp + "/.daemoncheck-inherited-1", 2049, 11},
-                   {4, "pipe", "pipe:[12]", 14, 12}};
+                   {9, "pipe", "pipe:[12]", 14, 12}};
   l.blocked_signals = {SIGUSR2};
   l.ignored_signals = {SIGRTMIN + 3};
   l.canary_name = "DAEMONCHECK_CANARY";

@@ -142,3 +142,21 @@ TEST(Cli, HelpAndVersion) {
 
 }  // namespace
 }  // namespace dc
+
+namespace dc {
+namespace {
+
+// Each --set takes one KEY=VALUE: the manifests may follow it.
+TEST(Cli, SuiteSetTakesOneValueEach) {
+  const char* args[] = {"daemoncheck", "suite", "--set", "A=1", "--set=B=2", "m1.json", "m2.json"};
+  std::vector<char*> argv;
+  for (const char* a : args) argv.push_back(const_cast<char*>(a));
+  ParsedCli r = parse_cli(static_cast<int>(argv.size()), argv.data());
+  ASSERT_EQ(r.outcome, ParsedCli::kSuite) << r.error;
+  EXPECT_EQ(r.suite.files, (std::vector<std::string>{"m1.json", "m2.json"}));
+  EXPECT_EQ(r.suite.vars.at("A"), "1");
+  EXPECT_EQ(r.suite.vars.at("B"), "2");
+}
+
+}  // namespace
+}  // namespace dc

@@ -90,3 +90,22 @@ TEST(TextReport, ToleratesAnEmptyOrForeignDocument) {
 
 }  // namespace
 }  // namespace dc
+
+namespace dc {
+namespace {
+
+// A failed start shows what the target last wrote on its terminal.
+TEST(TextReport, AFailedStartShowsTheTerminalsLastLines) {
+  nlohmann::json sc = sample::passing_scorecard();
+  sc["launch"]["terminal_output"] = "starting\r\n\r\nsh: 0: cannot open start.sh\r\n";
+  const std::string quiet = render_text(sc);
+  EXPECT_EQ(quiet.find("cannot open"), std::string::npos) << "only a failed start shows it";
+  for (auto& r : sc["rules"])
+    if (r["id"] == "parent-exits") r["status"] = "fail";
+  const std::string text = render_text(sc);
+  EXPECT_NE(text.find("  | starting\n  | sh: 0: cannot open start.sh\n"), std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace dc

@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include "rules/catalog.h"
+#include "rules/facts.h"
 #include "rules/judge.h"
 #include "sample_facts.h"
 
@@ -106,6 +107,26 @@ TEST(ParentExits, FailsOnNonZeroExit) {
   EXPECT_NE(r.message.find("status 1"), std::string::npos);
 }
 
+// rules.md v2, "What the target said".
+TEST(ParentExits, FailedStartQuotesTheLastLineOnTheTerminal) {
+  Observation o = good();
+  o.launch.launched_exit->exit_status = 2;
+  o.launch.terminal_output = "$ start\r\nsh: 0: cannot open start.sh: No such file\r\n\r\n";
+  auto r = run("parent-exits", o);
+  EXPECT_EQ(r.status, Status::Fail);
+  EXPECT_NE(r.message.find("exited with status 2: `sh: 0: cannot open start.sh: No such file`"),
+            std::string::npos)
+      << r.message;
+  EXPECT_EQ(r.evidence["last_line"], "sh: 0: cannot open start.sh: No such file");
+}
+
+TEST(LastLine, SkipsBlankLinesAndCarriageReturns) {
+  EXPECT_EQ(last_line("a\r\nb  \r\n \r\n"), "b");
+  EXPECT_EQ(last_line("only"), "only");
+  EXPECT_EQ(last_line("\n\n"), "");
+  EXPECT_EQ(last_line(""), "");
+}
+
 TEST(ParentExits, NoSurvivorSaysWhatHappenedAndSkipsDaemonRules) {
   Observation o = good();
   o.daemons.clear();
@@ -176,6 +197,16 @@ TEST(DoubleFork, FailsForSessionLeader) {
   Observation o = good();
   o.daemons[0].sid = o.daemons[0].pid;
   EXPECT_EQ(status("double-fork", o), Status::Fail);
+}
+
+// A `nohup cmd &` child: pid != sid, but the session is the terminal's.
+TEST(DoubleFork, FailsForDaemonThatNeverLeftTheLaunchSession) {
+  Observation o = good();
+  o.daemons[0].sid = o.launch.launch_sid;
+  auto r = run("double-fork", o);
+  EXPECT_EQ(r.status, Status::Fail);
+  EXPECT_NE(r.message.find("never left the launch session"), std::string::npos) << r.message;
+  EXPECT_EQ(status("double-fork", good()), Status::Pass);
 }
 
 TEST(CwdRoot, FailsWhenDaemonKeepsLaunchDirectory) {
@@ -292,6 +323,16 @@ TEST(CoreDumpsDisabled, FailsWhenUnlimited) {
   EXPECT_EQ(status("core-dumps-disabled", o), Status::Fail);
 }
 
+// With a hard limit of 0 the launch cannot plant a core limit: a 0 in the
+// daemon proves nothing.
+TEST(CoreDumpsDisabled, SkipsWhenTheLaunchCouldNotRaiseTheLimit) {
+  Observation o = good();
+  o.launch.core_limit = 0;
+  EXPECT_EQ(status("core-dumps-disabled", o), Status::Skip);
+  o.launch.core_limit.reset();  // planted: unlimited
+  EXPECT_EQ(status("core-dumps-disabled", o), Status::Pass);
+}
+
 TEST(PrivilegesDropped, RequiredOnlyWithExpectUser) {
   Observation o = good();
   EXPECT_EQ(status("privileges-dropped", o), Status::Skip);
@@ -373,6 +414,30 @@ TEST(SigtermExits, FailsWhenKilledAtTheBound) {
   EXPECT_EQ(status("sigterm-cleanup", o), Status::Skip);
 }
 
+// rules.md v2, "Measure, don't skip".
+TEST(SigtermExits, SaysWhenItWasMeasuredOnARelaunch) {
+  Observation o = good();
+  o.probes.sigterm.ran = true;
+  o.probes.sigterm.relaunch = 1;
+  auto r = run("sigterm-exits", o);
+  EXPECT_EQ(r.status, Status::Pass);
+  EXPECT_NE(r.message.find("measured on relaunch 1"), std::string::npos) << r.message;
+  EXPECT_EQ(r.evidence["relaunch"], 1);
+  o.probes.sigterm = {};
+  o.probes.sigterm.error = "the relaunch to measure on could not be started";
+  EXPECT_EQ(status("sigterm-exits", o), Status::Error);
+}
+
+// A required probe that cannot run is an error, never a skip or a pass.
+TEST(SingleInstance, AProbeThatCouldNotRunIsAnError) {
+  Observation o = good();
+  o.probes.second.error = "the second launch could not be started: fork: Resource unavailable";
+  auto r = run("single-instance", o);
+  EXPECT_EQ(r.status, Status::Error);
+  EXPECT_NE(r.message.find("fork"), std::string::npos) << r.message;
+  EXPECT_EQ(status("second-instance-reports-failure", o), Status::Error);
+}
+
 TEST(SigtermCleanup, FailsOnLeftoverPidfileOrChildren) {
   Observation o = good();
   o.probes.sigterm.ran = true;
@@ -404,6 +469,18 @@ TEST(RaceFreeStartup, CountsTrialsAndNamesTheSignal) {
   EXPECT_NE(r.message.find("setsid()"), std::string::npos) << r.message;
   o.probes.race = {};
   EXPECT_EQ(status("race-free-startup", o), Status::Skip);
+}
+
+TEST(RaceFreeStartup, TrialsThatCouldNotStartAreAnErrorNotASetsidFailure) {
+  Observation o = good();
+  o.probes.race.ran = true;
+  RaceTrial t;
+  t.exec_error = "cannot execute /x: No such file or directory";
+  o.probes.race.trials = {t, t};
+  auto r = run("race-free-startup", o);
+  EXPECT_EQ(r.status, Status::Error);
+  EXPECT_EQ(r.message.find("setsid"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("No such file"), std::string::npos) << r.message;
 }
 
 TEST(StaysInForeground, FailsWhenLaunchedProcessExited) {
