@@ -37,7 +37,9 @@ bool ran_for(pid_t pid, uint64_t since, double ms) {
 }
 
 // A pidfile can be written before the process finishes setting itself up
-// (start-stop-daemon writes it before exec, then closes descriptors). The
+// (start-stop-daemon --make-pidfile names its grandchild, which then closes
+// every descriptor up to RLIMIT_NOFILE one by one, several ms of CPU with
+// nothing to see in /proc, and execs the daemon). The
 // state counts as settled when two reads of it agree while every thread of
 // the process is waiting (asleep in a system call, the daemon's main loop),
 // or, for one that keeps running, when it has run kStableMs of CPU time with
@@ -45,8 +47,9 @@ bool ran_for(pid_t pid, uint64_t since, double ms) {
 // loaded machine has not settled, however long it waits. Reads start
 // kFirstLookMs apart and double, so a daemon that is ready costs a fraction
 // of a millisecond.
-constexpr double kStableMs = 5;
+constexpr double kStableMs = 50;
 constexpr double kFirstLookMs = 0.1;
+constexpr double kLongestLookMs = 5;
 bool settle_state(pid_t pid, double deadline_ms) {
   Reaper& reaper = Reaper::get();
   std::string prev = observe::fingerprint(pid);
@@ -62,7 +65,7 @@ bool settle_state(pid_t pid, double deadline_ms) {
     }
     if (reaper.now_ms() >= deadline_ms) return false;
     prev = std::move(cur);
-    look = std::min(2 * look, kStableMs);
+    look = std::min(2 * look, kLongestLookMs);
   }
 }
 
