@@ -21,10 +21,17 @@ std::string dirname_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-std::optional<pid_t> pidfile_names_live_descendant(const std::string& path) {
+// The checker's own processes (the session holder) are never the daemon,
+// whatever a pidfile says.
+std::optional<pid_t> pidfile_names_live_descendant(const std::string& path, pid_t holder) {
   auto pid = observe::pidfile_pid(path);
-  if (pid && is_live_descendant(*pid, ::getpid())) return pid;
+  if (pid && *pid != holder && is_live_descendant(*pid, ::getpid())) return pid;
   return std::nullopt;
+}
+
+bool names_checkers_own(const std::string& path, pid_t holder) {
+  auto pid = observe::pidfile_pid(path);
+  return pid && ((holder > 0 && *pid == holder) || *pid == ::getpid());
 }
 
 // A pidfile can be written before the process finishes setting itself up
@@ -71,13 +78,17 @@ std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
   return out;
 }
 
-bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quiet_ms,
-            double deadline_ms) {
+bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, double deadline_ms) {
   Reaper& reaper = Reaper::get();
+  // A pidfile naming the checker's own session holder (or the checker) is
+  // written, and wrong: start-up then ends on the quiet window, as without
+  // one, rather than waiting for it to name the daemon.
+  if (pidfile && names_checkers_own(*pidfile, holder)) pidfile = std::nullopt;
   if (pidfile) {
     // Often the pidfile is there already: then no inotify instance is made
     // (closing one that holds a watch waits for a kernel grace period).
-    if (auto pid = pidfile_names_live_descendant(*pidfile)) return settle_state(*pid, deadline_ms);
+    if (auto pid = pidfile_names_live_descendant(*pidfile, holder))
+      return settle_state(*pid, deadline_ms);
     UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (in.valid())
       ::inotify_add_watch(in.get(), dirname_of(*pidfile).c_str(),
@@ -85,7 +96,7 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
     char buf[4096];
     int empty_scans = 0;
     for (;;) {
-      if (auto pid = pidfile_names_live_descendant(*pidfile))
+      if (auto pid = pidfile_names_live_descendant(*pidfile, holder))
         return settle_state(*pid, deadline_ms);
       // Nobody left to write it: seen twice, so a daemon caught between its
       // parent's exit and its re-parenting is not missed.
@@ -127,16 +138,24 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
 }
 
 std::vector<DaemonPick> pick_daemons(const std::optional<std::string>& pidfile,
-                                     const LaunchFacts& launch) {
+                                     const LaunchFacts& launch, double deadline_ms) {
   const pid_t me = ::getpid();
-  if (pidfile) {
-    auto pid = observe::pidfile_pid(*pidfile);
-    if (pid && is_live_descendant(*pid, me)) return {{*pid, "named by the pidfile"}};
-  }
   std::vector<DaemonPick> out;
-  for (const auto& e : descendants_of(me))
-    if (e.ppid == me && e.state != 'Z' && e.pid != launch.holder_pid)
-      out.push_back({e.pid, "re-parented to the checker"});
+  std::optional<pid_t> named;
+  if (pidfile) {
+    named = pidfile_names_live_descendant(*pidfile, launch.holder_pid);
+    if (named) out.push_back({*named, "named by the pidfile"});
+  }
+  // Every other survivor the daemon did not start is a daemon too (rules.md:
+  // the rules run on each): a master that never detached is judged even when
+  // a well-behaved worker wrote the pidfile. One still on its way out (the
+  // middle child of a double fork) is given time to settle or go first.
+  for (const auto& e : descendants_of(me)) {
+    if (e.ppid != me || e.state == 'Z' || e.pid == launch.holder_pid || e.pid == named) continue;
+    if (named && (!settle_state(e.pid, deadline_ms) || !is_live_descendant(e.pid, me))) continue;
+    out.push_back({e.pid, named ? "re-parented to the checker, besides the pidfile's process"
+                                : "re-parented to the checker"});
+  }
   if (out.empty() && !launch.launched_exit && is_live_descendant(launch.launched_pid, me))
     out.push_back({launch.launched_pid, "the launched process, still running"});
   return out;

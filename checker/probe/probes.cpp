@@ -214,7 +214,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     return;
   }
   Launch& second = *launched;
-  second.wait_exit(reaper.now_ms() + opt.start_timeout_s * 1000);
+  second.wait_exit(std::min(reaper.now_ms() + opt.start_timeout_s * 1000, opt.deadline_ms));
   p.launched_exit = second.facts.launched_exit;
   reaper.reap_now();
   // Follow what the second launch started until it is gone; give it one
@@ -229,7 +229,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   // start-up code as the first one did, so it gets four times the first
   // launch's time to ready (at least 500 ms, at most the start timeout).
   const double bound = std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
-  const double deadline = reaper.now_ms() + bound;
+  const double deadline = std::min(reaper.now_ms() + bound, opt.deadline_ms);
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
     wait_exits(ts, deadline);
     if (reaper.now_ms() >= deadline) break;
@@ -321,6 +321,7 @@ void probe_sigterm(Launch& launch, const CheckOptions& opt, Observation& o,
 void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
   Reaper& reaper = Reaper::get();
   RaceProbe& p = o.probes.race;
+  if (!p.skipped.empty()) return;  // decided by the check (run_phases)
   if (opt.race_trials <= 0) {
     p.skipped = "--race-trials 0";
     return;
@@ -330,7 +331,7 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
     return;
   }
   p.ran = true;
-  for (int i = 0; i < opt.race_trials; ++i) {
+  for (int i = 0; i < opt.race_trials && reaper.now_ms() < opt.deadline_ms; ++i) {
     double t0 = reaper.now_ms();
     RaceTrial trial;
     auto dir = TempDir::make("daemoncheck-race");
@@ -354,6 +355,7 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
         double deadline = t0 + opt.start_timeout_s * 1000;
         if (o.launch.settle_timed_out)
           deadline = t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
+        deadline = std::min(deadline, opt.deadline_ms);
         if (launch.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline);
         trial.launched_exit = launch.facts.launched_exit;
         trial.daemon_survived = !live_descendants({}).empty();
@@ -365,7 +367,9 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
       kill_all_descendants(200);
     }  // the trial's pty closes here, after its processes are gone
     trial.ms = reaper.now_ms() - t0;
+    const bool failed = !trial.daemon_survived;
     p.trials.push_back(std::move(trial));
+    if (failed) break;  // one failed trial fails the rule: the rest cannot change it
   }
 }
 
