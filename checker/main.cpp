@@ -58,7 +58,7 @@ void ensure_stdio_open() {
 }
 
 // The name carries the pid daemoncheck was started with (inside its PID
-// namespace every checker is pid 2), so concurrent runs never share a name.
+// namespace every checker is pid 1), so concurrent runs never share a name.
 std::string report_name(const dc::CheckOptions& check, pid_t started_as) {
   std::string base = check.command.empty() ? "attach-" + std::to_string(check.attach.value_or(0))
                                            : check.command.front();

@@ -10,6 +10,7 @@
 #include "common/unique_fd.h"
 #include "launch/process_tree.h"
 #include "launch/reaper.h"
+#include "launch/signal_guard.h"
 #include "observe/observe.h"
 
 namespace dc {
@@ -148,13 +149,30 @@ std::vector<DaemonPick> pick_daemons(const std::optional<std::string>& pidfile,
   }
   // Every other survivor the daemon did not start is a daemon too (rules.md:
   // the rules run on each): a master that never detached is judged even when
-  // a well-behaved worker wrote the pidfile. One still on its way out (the
-  // middle child of a double fork) is given time to settle or go first.
-  for (const auto& e : descendants_of(me)) {
-    if (e.ppid != me || e.state == 'Z' || e.pid == launch.holder_pid || e.pid == named) continue;
-    if (named && (!settle_state(e.pid, deadline_ms) || !is_live_descendant(e.pid, me))) continue;
-    out.push_back({e.pid, named ? "re-parented to the checker, besides the pidfile's process"
-                                : "re-parented to the checker"});
+  // a well-behaved worker wrote the pidfile. Besides a pidfile's process, a
+  // survivor may be on its way out (the middle child of a double fork, or
+  // start-stop-daemon's, which can look settled for a while on a loaded
+  // machine): such survivors are awaited until they exit or deadline_ms, and
+  // only those still running then are judged.
+  std::vector<pid_t> others;
+  for (const auto& e : descendants_of(me))
+    if (e.ppid == me && e.state != 'Z' && e.pid != launch.holder_pid && e.pid != named)
+      others.push_back(e.pid);
+  if (named && !others.empty()) {
+    std::vector<UniqueFd> fds;
+    for (pid_t pid : others) fds.push_back(open_descendant_pidfd(pid));
+    Reaper& reaper = Reaper::get();
+    for (;;) {
+      std::vector<int> alive;
+      for (const auto& fd : fds)
+        if (fd.valid() && pidfd_alive(fd.get())) alive.push_back(fd.get());
+      if (alive.empty() || reaper.wait(alive, deadline_ms) == Reaper::kTimeout) break;
+    }
+  }
+  for (pid_t pid : others) {
+    if (!is_live_descendant(pid, me)) continue;
+    out.push_back({pid, named ? "re-parented to the checker, besides the pidfile's process"
+                              : "re-parented to the checker"});
   }
   if (out.empty() && !launch.launched_exit && is_live_descendant(launch.launched_pid, me))
     out.push_back({launch.launched_pid, "the launched process, still running"});

@@ -19,8 +19,8 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
 
 // The daemons (rules.md): the pidfile's pid when it is a live descendant (and
 // not the session holder), and every other live process re-parented to the
-// checker (those besides the pidfile's are first given until deadline_ms to
-// settle, so a middle child on its way out is not taken); without either, the
+// checker (those besides the pidfile's are first awaited until they exit or
+// deadline_ms, so a middle child on its way out is not taken); without either, the
 // launched process itself, when it never exited. `why` says which.
 struct DaemonPick {
   pid_t pid;

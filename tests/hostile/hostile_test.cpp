@@ -38,9 +38,16 @@ std::string hostile(const std::string& name) {
   return std::string(DC_HOSTILE_DIR) + "/" + name;
 }
 
+// A whole file, or what could be read of it: a /proc file of a process that
+// exits meanwhile reads ESRCH (an exception through a stream).
 std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string out;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
 }
 
 // Processes whose parent is this test (all that daemoncheck leaves behind end
