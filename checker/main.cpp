@@ -30,6 +30,16 @@ constexpr int kExitCannotRun = 3;
 // The cap on the target's processes (pids cgroup): a fork bomb stops there.
 constexpr long kMaxProcesses = 1024;
 
+std::string folder_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string base_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 int fail_to_run(const std::string& what) {
   std::fprintf(stderr, "daemoncheck: %s\n", what.c_str());
   return kExitCannotRun;
@@ -48,7 +58,7 @@ void ensure_stdio_open() {
 }
 
 // The name carries the pid daemoncheck was started with (inside its PID
-// namespace every checker is pid 2), so concurrent runs never share a name.
+// namespace every checker is pid 1), so concurrent runs never share a name.
 std::string report_name(const dc::CheckOptions& check, pid_t started_as) {
   std::string base = check.command.empty() ? "attach-" + std::to_string(check.attach.value_or(0))
                                            : check.command.front();
@@ -143,20 +153,25 @@ int run_main(int argc, char** argv) {
 
   const dc::CliOptions& o = cli.options;
   if (::access("/proc/self/stat", R_OK) != 0) return fail_to_run("/proc is not mounted");
-  auto dir = dc::check_writable_dir(o.report_dir);
-  if (!dir) return fail_to_run(dir.error().message);
-  // A report that cannot be written fails the run before it starts, not after.
+  // Every folder a report goes to is opened now and written relative to that
+  // descriptor: a target that swaps one for a symbolic link mid-run cannot
+  // redirect a report, and one that cannot be written fails the run before
+  // it starts, not after.
+  auto report_folder = dc::open_report_folder(o.report_dir, true, true);
+  if (!report_folder) return fail_to_run(report_folder.error().message);
+  std::vector<dc::ReportFolder> extra_folders;
   for (const auto& [format, path] : o.reports) {
-    if (path == "-") continue;
-    const auto slash = path.rfind('/');
-    const std::string folder = slash == std::string::npos ? "."
-                               : slash == 0               ? "/"
-                                                          : path.substr(0, slash);
-    if (::access(folder.c_str(), W_OK | X_OK) != 0) {
-      std::string why = "cannot write --";
-      why.append(dc::format_name(format)).append(" ").append(path).append(": ").append(folder);
-      return fail_to_run(why.append(": ").append(std::strerror(errno)));
+    if (path == "-") {
+      extra_folders.emplace_back();
+      continue;
     }
+    auto folder = dc::open_report_folder(folder_of(path), false, false);
+    if (!folder) {
+      std::string why = "cannot write --";
+      why.append(dc::format_name(format)).append(" ").append(path).append(": ");
+      return fail_to_run(why.append(folder.error().message));
+    }
+    extra_folders.push_back(std::move(*folder));
   }
   // From here on the check runs in its own PID namespace (an attached daemon
   // lives outside it, so --attach stays out).
@@ -164,6 +179,7 @@ int run_main(int argc, char** argv) {
   dc::sweep_stale_temp_dirs();
   if (o.isolate && !o.check.attach)
     cli.options.check.isolation = dc::enter_isolation(kMaxProcesses);
+  dc::ignore_unused_signals();
   auto reaper = dc::Reaper::install();
   if (!reaper) return fail_to_run(reaper.error().message);
 
@@ -196,19 +212,20 @@ int run_main(int argc, char** argv) {
   const std::string text = dc::scorecard_text(dc::scorecard_json(run->obs, j, meta));
   const nlohmann::json sc = nlohmann::json::parse(text);
 
-  const std::string report_path = o.report_dir + "/" + report_name(o.check, started_as);
-  auto written = dc::write_atomically(report_path, text);
+  auto written = dc::write_atomically_at(*report_folder, report_name(o.check, started_as), text);
   if (!written) return fail_to_run(written.error().message);
+  const std::string& report_path = *written;
 
   std::string to_stdout;
   std::vector<std::pair<std::string, std::string>> also_written;
-  for (const auto& [format, path] : o.reports) {
+  for (size_t i = 0; i < o.reports.size(); ++i) {
+    const auto& [format, path] = o.reports[i];
     std::string doc = dc::render(format, sc);
     if (path == "-") {
       to_stdout = std::move(doc);
       continue;
     }
-    auto w = dc::write_atomically(path, doc);
+    auto w = dc::write_atomically_at(extra_folders[i], base_of(path), doc);
     if (!w) return fail_to_run(w.error().message);
     also_written.push_back({dc::format_name(format), path});
   }

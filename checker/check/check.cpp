@@ -3,25 +3,43 @@
 #include "check/check.h"
 
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <map>
 
 #include "check/settle.h"
 #include "launch/isolation.h"
 #include "launch/launcher.h"
 #include "launch/process_tree.h"
 #include "launch/reaper.h"
+#include "launch/signal_guard.h"
 #include "observe/observe.h"
 #include "probe/probes.h"
 
 namespace dc {
 namespace {
+
+// How long a survivor besides the pidfile's process gets to settle (or to
+// exit, as the middle child of a double fork does) before it is judged.
+constexpr double kSurvivorSettleMs = 500;
+// How long the session holder gets to report an exit it has seen.
+constexpr double kHolderReportMs = 200;
+// An observation longer than this is mentioned in the scorecard's notes.
+constexpr double kLongObservationMs = 1000;
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
 
 std::string iso_now() {
   auto now = std::chrono::system_clock::now();
@@ -65,6 +83,95 @@ std::string expand_tmp(std::string s, const std::string& tmp) {
 
 namespace {
 
+// A script whose interpreter (its #! line) does not exist fails exec() with
+// ENOENT, which names the script. Say which interpreter is missing, and why
+// when the line ends in a carriage return (a file saved with CRLF line
+// endings asks for "/bin/sh\r").
+std::optional<Error> missing_interpreter(const std::string& exe) {
+  auto head = observe::read_file(exe, 256);
+  if (!head || !head->starts_with("#!")) return std::nullopt;
+  std::string line = head->substr(
+      2, head->find('\n') == std::string::npos ? std::string::npos : head->find('\n') - 2);
+  const size_t start = line.find_first_not_of(" \t");
+  if (start == std::string::npos) return std::nullopt;
+  const size_t end = line.find_first_of(" \t", start);
+  const std::string interp =
+      line.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  struct stat st {};
+  if (interp.empty() || ::stat(interp.c_str(), &st) == 0) return std::nullopt;
+  std::string shown;
+  for (char c : interp) shown += c == '\r' ? std::string("\\r") : std::string(1, c);
+  std::string why = "cannot execute " + exe + ": its interpreter " + shown + " does not exist";
+  if (interp.ends_with('\r')) why += " (CRLF line endings? convert the script with dos2unix)";
+  return Error{why};
+}
+
+// The session holder, stopped by the target (SIGSTOP to its parent), cannot
+// report the launched process's exit: continue it, as the user would.
+void continue_if_stopped(const Launch& launch) {
+  auto e = read_proc_entry(launch.facts.holder_pid);
+  if (e && (e->state == 'T' || e->state == 't') && launch.holder_pidfd.valid())
+    send_signal(launch.holder_pidfd.get(), SIGCONT);
+}
+
+// One note per signal the target sent the checker (ignored), with how often
+// and who sent it first.
+void note_ignored_signals(const std::vector<Reaper::SignalFrom>& sent, Observation& o) {
+  std::map<int, std::pair<int, pid_t>> by_signal;
+  for (const auto& [signo, sender] : sent) {
+    auto& [count, first] = by_signal[signo];
+    if (count++ == 0) first = sender;
+  }
+  for (const auto& [signo, c] : by_signal)
+    o.notes.push_back("the target sent the checker " + observe::signal_name(signo) + " " +
+                      std::to_string(c.first) + (c.first == 1 ? " time" : " times") +
+                      " (first from pid " + std::to_string(c.second) + "); it was ignored");
+}
+
+// Waits for the launched process to exit, as the session holder reports it.
+// When the launched process is gone and the holder does not say so, the
+// holder may be stopped (it is continued). When the holder dies first (the
+// target signalled its parent), the launched process was re-parented to the
+// checker, which reaps it: its exit is read from the Reaper instead.
+void wait_launched_exit(Launch& launch, double deadline_ms) {
+  Reaper& reaper = Reaper::get();
+  if (launch.facts.holder_pid == 0) {
+    launch.wait_exit(deadline_ms);
+    return;
+  }
+  while (!launch.exited() && launch.holder_events.valid()) {
+    const int fds[] = {launch.holder_events.get(), launch.target_pidfd.get()};
+    const int r = reaper.wait(fds, deadline_ms);
+    if (r == Reaper::kTimeout) break;
+    if (r == 0) launch.poll_holder();
+    if (r != 1) continue;
+    // The launched process has ended: the holder's word follows at once.
+    if (launch.wait_exit(std::min(deadline_ms, reaper.now_ms() + kHolderReportMs))) break;
+    continue_if_stopped(launch);
+    launch.wait_exit(deadline_ms);
+    break;
+  }
+  if (launch.exited()) return;
+  // The holder's messages end (it died) a moment before it can be reaped.
+  auto holder_reaped = [&] {
+    for (const auto& e : reaper.reaped())
+      if (e.pid == launch.facts.holder_pid) launch.facts.holder_exit = e;
+    return launch.facts.holder_exit.has_value();
+  };
+  if (!launch.holder_events.valid())
+    while (!holder_reaped() && reaper.wait({}, deadline_ms) != Reaper::kTimeout) {
+    }
+  if (!holder_reaped()) return;  // the deadline ended the wait
+  const int fds[] = {launch.target_pidfd.get()};
+  for (;;) {
+    reaper.reap_now();
+    for (const auto& e : reaper.reaped())
+      if (e.pid == launch.facts.launched_pid) launch.facts.launched_exit = e;
+    if (launch.facts.launched_exit || !launch.target_pidfd.valid()) return;
+    if (reaper.wait(fds, deadline_ms) == Reaper::kTimeout) return;
+  }
+}
+
 // Everything between making the temp directory and cleaning up.
 std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp, Observation& o) {
   Reaper& reaper = Reaper::get();
@@ -78,6 +185,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
 
   auto exe = resolve_executable(argv.at(0));
   if (!exe) return Error{"cannot execute the target: " + exe.error().message};
+  if (auto missing = missing_interpreter(*exe)) return missing;
 
   LaunchPlan plan = default_plan(argv, tmp);
   plan.exec_path = *exe;
@@ -94,18 +202,20 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   Launch& launch = *launched;
   o.phase_ms["launch"] = reaper.now_ms() - t0;
 
-  const double start_deadline = t0 + opt.start_timeout_s * 1000;
+  const double start_deadline = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
   if (systemd) {
     run_foreground(launch, *notify, opt, o, start_deadline);
   } else {
     double ts = reaper.now_ms();
-    if (launch.wait_exit(start_deadline) && pidfile)
-      launch.facts.pidfile_at_exit = observe::read_pidfile(*pidfile);
+    wait_launched_exit(launch, start_deadline);
+    if (launch.exited() && pidfile) launch.facts.pidfile_at_exit = observe::read_pidfile(*pidfile);
     if (launch.exited())
       launch.facts.settle_timed_out =
           !settle(pidfile, launch.facts.holder_pid, opt.settle_ms, start_deadline);
     o.phase_ms["settle"] = reaper.now_ms() - ts;
   }
+  if (!launch.exited() && start_deadline == opt.deadline_ms && reaper.now_ms() >= start_deadline)
+    launch.facts.exit_wait_cut_by_timeout_s = (start_deadline - t0) / 1000;
   launch.facts.ready_ms = reaper.now_ms();
 
   double tobs = reaper.now_ms();
@@ -114,7 +224,8 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   if (systemd && !launch.exited())
     picks.push_back({launch.facts.launched_pid, "the launched process (foreground service)"});
   else
-    picks = pick_daemons(pidfile, launch.facts);
+    picks = pick_daemons(pidfile, launch.facts,
+                         std::min(opt.deadline_ms, reaper.now_ms() + kSurvivorSettleMs));
   for (const auto& pick : picks) {
     DaemonFacts d = observe::observe_daemon(pick.pid, plan.canary_value);
     d.why = pick.why;
@@ -136,8 +247,27 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
     }
   }
   o.phase_ms["observe"] = reaper.now_ms() - tobs;
+  if (o.phase_ms["observe"] > kLongObservationMs) {
+    size_t fds = 0;
+    for (const auto& d : o.daemons) fds += d.fds.size();
+    o.notes.push_back("observing " + std::to_string(o.daemons.size()) + " daemon(s) with " +
+                      std::to_string(fds) + " open descriptors took " +
+                      std::to_string(static_cast<long>(o.phase_ms["observe"])) + " ms");
+  }
 
-  if (opt.probes) run_probes(launch, plan, opt, o, notify ? &*notify : nullptr);
+  // A launched process that never exited stays alive in every launch as
+  // session leader too: the trials could only wait out the start timeout and
+  // pass, so they are not run.
+  if (!systemd && !launch.exited())
+    o.probes.race.skipped = "the launched process never exited, so no launch can race its exit";
+  if (opt.probes && reaper.now_ms() >= opt.deadline_ms) {
+    const std::string why = "the check's --timeout ran out before this probe";
+    for (auto* s : {&o.probes.hangup.skipped, &o.probes.second.skipped, &o.probes.sighup.skipped,
+                    &o.probes.sigterm.skipped, &o.probes.race.skipped})
+      *s = why;
+  } else if (opt.probes) {
+    run_probes(launch, plan, opt, o, notify ? &*notify : nullptr);
+  }
   o.launch.launched_exit = launch.facts.launched_exit;
   o.launch.terminal_output = launch.pty_master.tail();
   return std::nullopt;
@@ -170,11 +300,13 @@ std::optional<Error> run_attached(const CheckOptions& opt, Observation& o) {
 
 }  // namespace
 
-Result<CheckRun> run_check(const CheckOptions& opt) {
+Result<CheckRun> run_check(const CheckOptions& options) {
   Reaper& reaper = Reaper::get();
   CheckRun run;
   run.started_at = iso_now();
   const double t0 = reaper.now_ms();
+  CheckOptions opt = options;
+  opt.deadline_ms = std::min(opt.deadline_ms, t0 + opt.timeout_s * 1000);
   Observation& o = run.obs;
   o.profile = opt.profile;
   o.notify_required = opt.notify;
@@ -205,8 +337,12 @@ Result<CheckRun> run_check(const CheckOptions& opt) {
   Teardown teardown;  // declared after tmp: processes end before their folder goes
   auto failed = run_phases(opt, tmp->path(), o);
   double tc = reaper.now_ms();
+  if (tc >= opt.deadline_ms)
+    o.notes.push_back("the check's --timeout (" + seconds_text(opt.timeout_s) +
+                      " s) ran out: what was still running was ended");
   run.cleanup = teardown.finish();
   o.phase_ms["cleanup"] = reaper.now_ms() - tc;
+  note_ignored_signals(reaper.ignored_signals(), o);
   if (failed) return *failed;
   o.launch.reaped = reaper.reaped();
   run.duration_ms = reaper.now_ms() - t0;

@@ -22,6 +22,10 @@ struct CheckOptions {
   std::optional<std::string> pidfile;  // may hold {tmp}
   double start_timeout_s = 10;
   double stop_timeout_s = 5;
+  double timeout_s = 60;  // the whole check (--timeout)
+  // When the whole check must end, on the Reaper's clock (set by run_check
+  // from timeout_s): every wait of a launch or a probe stops there.
+  double deadline_ms = 1e300;
   double settle_ms = 30;  // quiet window when no pidfile is known
   int race_trials = 5;
   bool notify = false;

@@ -12,6 +12,7 @@
 #include "common/unique_fd.h"
 #include "launch/process_tree.h"
 #include "launch/reaper.h"
+#include "launch/signal_guard.h"
 #include "observe/observe.h"
 
 namespace dc {
@@ -23,9 +24,11 @@ std::string dirname_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-std::optional<pid_t> pidfile_names_live_descendant(const std::string& path) {
+// The checker's own processes (the session holder) are never the daemon,
+// whatever a pidfile says.
+std::optional<pid_t> pidfile_names_live_descendant(const std::string& path, pid_t holder) {
   auto pid = observe::pidfile_pid(path);
-  if (pid && is_live_descendant(*pid, ::getpid())) return pid;
+  if (pid && *pid != holder && is_live_descendant(*pid, ::getpid())) return pid;
   return std::nullopt;
 }
 
@@ -34,6 +37,11 @@ std::optional<pid_t> pidfile_names_live_descendant(const std::string& path) {
 bool ran_for(pid_t pid, uint64_t since, double ms) {
   const uint64_t now = cpu_time_ns(pid);
   return now > since && static_cast<double>(now - since) >= ms * 1e6;
+}
+
+bool names_checkers_own(const std::string& path, pid_t holder) {
+  auto pid = observe::pidfile_pid(path);
+  return pid && ((holder > 0 && *pid == holder) || *pid == ::getpid());
 }
 
 // A pidfile can be written before the process finishes setting itself up
@@ -119,13 +127,17 @@ std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
   return out;
 }
 
-bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quiet_ms,
-            double deadline_ms) {
+bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, double deadline_ms) {
   Reaper& reaper = Reaper::get();
+  // A pidfile naming the checker's own session holder (or the checker) is
+  // written, and wrong: start-up then ends on the quiet window, as without
+  // one, rather than waiting for it to name the daemon.
+  if (pidfile && names_checkers_own(*pidfile, holder)) pidfile = std::nullopt;
   if (pidfile) {
     // Often the pidfile is there already: then no inotify instance is made
     // (closing one that holds a watch waits for a kernel grace period).
-    if (auto pid = pidfile_names_live_descendant(*pidfile)) return settle_state(*pid, deadline_ms);
+    if (auto pid = pidfile_names_live_descendant(*pidfile, holder))
+      return settle_state(*pid, deadline_ms);
     UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (in.valid())
       ::inotify_add_watch(in.get(), dirname_of(*pidfile).c_str(),
@@ -133,7 +145,7 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
     char buf[4096];
     int empty_scans = 0;
     for (;;) {
-      if (auto pid = pidfile_names_live_descendant(*pidfile))
+      if (auto pid = pidfile_names_live_descendant(*pidfile, holder))
         return settle_state(*pid, deadline_ms);
       // Nobody left to write it: seen twice, so a daemon caught between its
       // parent's exit and its re-parenting is not missed.
@@ -178,16 +190,41 @@ bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quie
 }
 
 std::vector<DaemonPick> pick_daemons(const std::optional<std::string>& pidfile,
-                                     const LaunchFacts& launch) {
+                                     const LaunchFacts& launch, double deadline_ms) {
   const pid_t me = ::getpid();
-  if (pidfile) {
-    auto pid = observe::pidfile_pid(*pidfile);
-    if (pid && is_live_descendant(*pid, me)) return {{*pid, "named by the pidfile"}};
-  }
   std::vector<DaemonPick> out;
+  std::optional<pid_t> named;
+  if (pidfile) {
+    named = pidfile_names_live_descendant(*pidfile, launch.holder_pid);
+    if (named) out.push_back({*named, "named by the pidfile"});
+  }
+  // Every other survivor the daemon did not start is a daemon too (rules.md:
+  // the rules run on each): a master that never detached is judged even when
+  // a well-behaved worker wrote the pidfile. Besides a pidfile's process, a
+  // survivor may be on its way out (the middle child of a double fork, or
+  // start-stop-daemon's, which can look settled for a while on a loaded
+  // machine): such survivors are awaited until they exit or deadline_ms, and
+  // only those still running then are judged.
+  std::vector<pid_t> others;
   for (const auto& e : descendants_of(me))
-    if (e.ppid == me && e.state != 'Z' && e.pid != launch.holder_pid)
-      out.push_back({e.pid, "re-parented to the checker"});
+    if (e.ppid == me && e.state != 'Z' && e.pid != launch.holder_pid && e.pid != named)
+      others.push_back(e.pid);
+  if (named && !others.empty()) {
+    std::vector<UniqueFd> fds;
+    for (pid_t pid : others) fds.push_back(open_descendant_pidfd(pid));
+    Reaper& reaper = Reaper::get();
+    for (;;) {
+      std::vector<int> alive;
+      for (const auto& fd : fds)
+        if (fd.valid() && pidfd_alive(fd.get())) alive.push_back(fd.get());
+      if (alive.empty() || reaper.wait(alive, deadline_ms) == Reaper::kTimeout) break;
+    }
+  }
+  for (pid_t pid : others) {
+    if (!is_live_descendant(pid, me)) continue;
+    out.push_back({pid, named ? "re-parented to the checker, besides the pidfile's process"
+                              : "re-parented to the checker"});
+  }
   if (out.empty() && !launch.launched_exit && is_live_descendant(launch.launched_pid, me))
     out.push_back({launch.launched_pid, "the launched process, still running"});
   return out;

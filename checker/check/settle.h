@@ -12,21 +12,23 @@
 namespace dc {
 
 // With a pidfile: until it exists and names a live descendant (inotify on its
-// folder), or until nothing but the holder is left. Without: until the set of
+// folder), or until nothing but the holder is left (a pidfile naming the
+// holder or the checker is wrong, not late: then as without one). Without: until the set of
 // descendants and their /proc state stay the same for one quiet window.
 // Returns false when the deadline ended the wait.
-bool settle(const std::optional<std::string>& pidfile, pid_t holder, double quiet_ms,
-            double deadline_ms);
+bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, double deadline_ms);
 
-// The daemons (rules.md): the pidfile's pid when it is a live descendant;
-// otherwise every live process re-parented to the checker; otherwise the
+// The daemons (rules.md): the pidfile's pid when it is a live descendant (and
+// not the session holder), and every other live process re-parented to the
+// checker (those besides the pidfile's are first awaited until they exit or
+// deadline_ms, so a middle child on its way out is not taken); without either, the
 // launched process itself, when it never exited. `why` says which.
 struct DaemonPick {
   pid_t pid;
   std::string why;
 };
 std::vector<DaemonPick> pick_daemons(const std::optional<std::string>& pidfile,
-                                     const LaunchFacts& launch);
+                                     const LaunchFacts& launch, double deadline_ms);
 
 // CPU time (ns) every thread of pid has run (/proc/PID/task/*/schedstat); 0
 // when gone. Time a process has had on a CPU, unlike wall-clock time, does not

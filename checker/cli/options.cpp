@@ -232,6 +232,13 @@ ParsedCli parse_cli(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->default_str("5")
       ->group(kCheck);
+  app.add_option("--timeout", c.timeout_s,
+                 "seconds the whole check may take; what is still running then is ended and "
+                 "the probes not yet run are skipped")
+      ->type_name("S")
+      ->check(CLI::PositiveNumber)
+      ->default_str("60")
+      ->group(kCheck);
   app.add_option("--settle-ms", c.settle_ms,
                  "quiet window (ms) that ends startup when no pidfile is known")
       ->type_name("MS")

@@ -32,24 +32,50 @@ std::string sys_error(const std::string& what) {
 
 }  // namespace
 
-Result<std::string> check_writable_dir(const std::string& dir) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT || ::mkdir(dir.c_str(), 0755) != 0)
-      return Error{sys_error("cannot use report folder " + dir)};
-  } else if (!S_ISDIR(st.st_mode)) {
-    return Error{"cannot use report folder " + dir + ": not a directory"};
-  }
-  UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!d.valid()) return Error{sys_error("cannot open report folder " + dir)};
-  UniqueFd probe(::openat(d.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+namespace {
+
+// Whether a file can be made in the folder (an unnamed one where the file
+// system allows, else a named one removed at once).
+bool can_create_in(int dfd) {
+  UniqueFd probe(::openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
   if (!probe.valid() && errno == EOPNOTSUPP) {
     std::string name = ".daemoncheck-probe-" + std::to_string(std::random_device{}());
-    probe.reset(::openat(d.get(), name.c_str(),
-                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (probe.valid()) ::unlinkat(d.get(), name.c_str(), 0);
+    probe.reset(
+        ::openat(dfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (probe.valid()) ::unlinkat(dfd, name.c_str(), 0);
   }
-  if (!probe.valid()) return Error{sys_error("cannot write in report folder " + dir)};
+  return probe.valid();
+}
+
+}  // namespace
+
+Result<ReportFolder> open_report_folder(const std::string& dir, bool create, bool nofollow) {
+  const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0);
+  ReportFolder f;
+  f.path = dir;
+  f.fd.reset(::open(dir.c_str(), flags));
+  if (!f.fd.valid() && errno == ENOENT && create) {
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+      return Error{sys_error("cannot use report folder " + dir)};
+    f.fd.reset(::open(dir.c_str(), flags));
+  }
+  if (!f.fd.valid()) {
+    if (errno == ELOOP || (nofollow && errno == ENOTDIR)) {
+      struct stat st {};
+      if (::lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+        return Error{"cannot use report folder " + dir +
+                     ": it is a symbolic link (reports are never written through one)"};
+    }
+    if (errno == ENOTDIR) return Error{"cannot use report folder " + dir + ": not a directory"};
+    return Error{sys_error("cannot use report folder " + dir)};
+  }
+  if (!can_create_in(f.fd.get())) return Error{sys_error("cannot write in report folder " + dir)};
+  return f;
+}
+
+Result<std::string> check_writable_dir(const std::string& dir) {
+  auto f = open_report_folder(dir, true, false);
+  if (!f) return f.error();
   return dir;
 }
 
@@ -57,30 +83,41 @@ Result<std::string> write_atomically(const std::string& path, const std::string&
   const std::string dir = dir_of(path);
   UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!d.valid()) return Error{sys_error("cannot open " + dir)};
+  ReportFolder f{std::move(d), dir};
+  return write_atomically_at(f, base_of(path), data);
+}
+
+Result<std::string> write_atomically_at(const ReportFolder& folder, const std::string& name,
+                                        const std::string& data) {
+  const int dfd = folder.fd.get();
+  const std::string& dir = folder.path;
+  const std::string path = dir == "/" ? "/" + name : dir + "/" + name;
   // The data goes into an unnamed file (O_TMPFILE) that gets a name only once
   // it is complete, so a run killed while writing leaves nothing; where the
   // file system has no O_TMPFILE, into a named temporary file. Names get a
   // random suffix: pids repeat across PID namespaces, and O_EXCL refuses to
-  // reuse (or follow) anything already there.
-  UniqueFd fd(::openat(d.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
+  // reuse (or follow) anything already there. Every name is relative to the
+  // folder's descriptor, opened once: swapping the folder for a symbolic link
+  // meanwhile redirects nothing.
+  UniqueFd fd(::openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
   const bool unnamed = fd.valid();
   std::random_device rd;
   auto fresh_name = [&] {
     char suffix[20];
     std::snprintf(suffix, sizeof suffix, "%08x%08x", rd(), rd());
-    return "." + base_of(path) + ".tmp-" + suffix;
+    return "." + name + ".tmp-" + suffix;
   };
   std::string tmp;
   for (int attempt = 0; !unnamed && attempt < 8 && !fd.valid(); ++attempt) {
     tmp = fresh_name();
     fd.reset(
-        ::openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+        ::openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd.valid() && errno != EEXIST) break;
   }
   if (!fd.valid()) return Error{sys_error("cannot create a temporary file in " + dir)};
   auto fail = [&](const std::string& what) -> Result<std::string> {
     Error e{sys_error(what)};
-    if (!tmp.empty()) ::unlinkat(d.get(), tmp.c_str(), 0);
+    if (!tmp.empty()) ::unlinkat(dfd, tmp.c_str(), 0);
     return e;
   };
   size_t off = 0;
@@ -92,11 +129,13 @@ Result<std::string> write_atomically(const std::string& path, const std::string&
   }
   if (::fsync(fd.get()) != 0) return fail("cannot write " + path);
   if (unnamed) {
+    // linkat with AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH; the
+    // /proc/self/fd link names the same open file.
     const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
     for (int attempt = 0; attempt < 8 && tmp.empty(); ++attempt) {
-      std::string name = fresh_name();
-      if (::linkat(AT_FDCWD, self.c_str(), d.get(), name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
-        tmp = std::move(name);
+      std::string fresh = fresh_name();
+      if (::linkat(AT_FDCWD, self.c_str(), dfd, fresh.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        tmp = std::move(fresh);
       } else if (errno != EEXIST) {
         return fail("cannot write " + path);
       }
@@ -105,7 +144,7 @@ Result<std::string> write_atomically(const std::string& path, const std::string&
   }
   // rename() replaces a symbolic link at `path` itself; it never writes
   // through it.
-  if (::renameat(d.get(), tmp.c_str(), d.get(), base_of(path).c_str()) != 0) {
+  if (::renameat(dfd, tmp.c_str(), dfd, name.c_str()) != 0) {
     return fail("cannot rename into " + path);
   }
   return path;

@@ -5,10 +5,30 @@
 #include <string>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace dc {
 
-// Writes data to path. The temporary file is removed on every failure.
+// A folder reports go to, opened once (at start) and written relative to its
+// descriptor from then on, so that a target that swaps the folder for a
+// symbolic link mid-run cannot redirect a report.
+struct ReportFolder {
+  UniqueFd fd;
+  std::string path;  // for messages and the returned file name
+};
+
+// Opens dir (creating one level when `create`), with O_NOFOLLOW when
+// `nofollow` (a --report-dir that is a symbolic link is refused), and makes
+// sure a file can be created in it.
+Result<ReportFolder> open_report_folder(const std::string& dir, bool create, bool nofollow);
+
+// Writes data to NAME in the folder; returns the folder's path/NAME. The
+// temporary file is removed on every failure.
+Result<std::string> write_atomically_at(const ReportFolder& folder, const std::string& name,
+                                        const std::string& data);
+
+// Writes data to path (its folder looked up now). The temporary file is
+// removed on every failure.
 Result<std::string> write_atomically(const std::string& path, const std::string& data);
 
 // Makes sure dir exists (creating one level) and a file can be created in it.

@@ -19,20 +19,23 @@ struct CleanupReport {
   double ms = 0;
 };
 
-// grace_ms bounds the wait between SIGTERM and SIGKILL. Processes listed in
-// `spare` are left alone (none of the checker's own uses it yet).
+// grace_ms bounds the wait between SIGTERM and SIGKILL.
 CleanupReport kill_all_descendants(double grace_ms);
 
-// Removes a directory tree without following symbolic links.
+// Removes a directory tree without following symbolic links and without
+// crossing into another mount: what the target mounted inside it is detached
+// first (lazily, MNT_DETACH), and a mount that cannot be detached is left
+// alone, with the folders above it. Everything is removed relative to
+// directory descriptors (unlinkat), so a path swapped meanwhile cannot
+// redirect the removal.
 void remove_tree(const std::string& path);
 
 // A temporary directory made with mkdtemp() under $TMPDIR (or /tmp), mode
 // 0755 so a daemon that drops privileges still reaches it, and removed with
 // everything in it when the object goes away, exceptions included.
-// The folder's name carries the owning checker's pid (its host pid when the
-// check runs in a PID namespace), so that the namespace's init can remove the
-// folders of a checker that was killed (remove_temp_dirs_of), and
-// sweep_stale_temp_dirs() those of one killed without isolation.
+// The folder holds a mark made with O_EXCL (.daemoncheck-owner: the owning
+// checker's host pid and start time), so that sweep_stale_temp_dirs() can
+// remove the folders of a checker that was killed, and only those.
 class TempDir {
  public:
   static std::optional<TempDir> make(const std::string& prefix);
@@ -48,11 +51,9 @@ class TempDir {
 };
 
 // Removes the temp folders (TempDir) of checkers that are gone: what a
-// daemoncheck killed without isolation (or together with its init) leaves.
+// checker killed with SIGKILL leaves. A folder is recognised by its mark
+// (the owner's pid and start time), never by its name alone, and is kept
+// while that process runs.
 void sweep_stale_temp_dirs();
-
-// Removes the temp folders of the checker whose (host) pid is `owner`: what
-// init does once daemoncheck was killed (isolation.cpp).
-void remove_temp_dirs_of(pid_t owner);
 
 }  // namespace dc

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -31,7 +32,7 @@ namespace {
 
 int g_host_proc = -1;  // the host's /proc, kept open under the new mount
 // The check's pids cgroup, as seen from the checker, and how many tasks it
-// held when the checker started (init and the checker): see only_checker_left.
+// held when the checker started (the checker): see only_checker_left.
 std::string g_census_path;
 long g_census_baseline = 0;
 
@@ -77,71 +78,55 @@ bool join_cgroup_self(const std::string& dir) {
   return write_text(dir + "/tasks", "0\n") || write_text(dir + "/cgroup.procs", "0\n");
 }
 
-// What init gets when the outer process dies (daemoncheck itself was killed,
-// SIGKILL included): init's parent-death signal.
-constexpr int kOuterGone = SIGUSR1;
+// What the checker gets when the outer process dies (daemoncheck itself was
+// killed, SIGKILL included): its parent-death signal, one of the signals that
+// interrupt a check, so that the check is torn down as on SIGHUP. It comes
+// from outside the namespace, so the checker tells it from a target's signal.
+constexpr int kOuterGone = SIGHUP;
 
-// Init, once daemoncheck is gone without cleaning up: every other process of
-// the namespace is SIGKILLed (pidfds, read from the namespace's /proc) and
-// reaped until none is left, then the check's temp folders go, then init
-// leaves the pids cgroup and removes it. Exits; nothing of the check is left.
-[[noreturn]] void end_orphaned_check(pid_t checker_host_pid, const std::string& cgroup) {
-  for (int round = 0; round < 10000; ++round) {
-    // Init's /proc is the namespace's: every process there descends from it.
-    std::vector<UniqueFd> alive;
-    for (const ProcEntry& e : descendants_of(::getpid())) {
-      UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, e.pid, 0)));
-      if (!fd.valid()) continue;
-      send_signal(fd.get(), SIGKILL);
-      alive.push_back(std::move(fd));
-    }
-    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
-    if (alive.empty()) break;
-    // Until one of them is gone; a zombie is reaped in the next round.
-    std::vector<pollfd> fds;
-    fds.reserve(alive.size());
-    for (const UniqueFd& fd : alive) fds.push_back(pollfd{fd.get(), POLLIN, 0});
-    ::poll(fds.data(), fds.size(), 10);
-  }
-  if (checker_host_pid > 0) remove_temp_dirs_of(checker_host_pid);
-  if (!cgroup.empty()) {
-    const std::string parent = cgroup.substr(0, cgroup.rfind('/'));
-    if (join_cgroup_self(parent)) ::rmdir(cgroup.c_str());
-  }
-  ::_exit(128 + SIGKILL);
+// The checker leaves its pids cgroup and removes it on its way out, so that
+// nothing is left when the outer process is gone too (killed); the outer
+// process removes it when it is still there.
+std::string g_cgroup_to_remove;
+void remove_own_cgroup() {
+  if (g_cgroup_to_remove.empty()) return;
+  const std::string parent = g_cgroup_to_remove.substr(0, g_cgroup_to_remove.rfind('/'));
+  if (join_cgroup_self(parent)) ::rmdir(g_cgroup_to_remove.c_str());
 }
 
-// Waits for `child`, forwarding the interrupting signals to it, then exits
-// with its status. Reaps any other child on the way (init's duty). When the
-// outer process dies first, ends the check itself (end_orphaned_check).
-[[noreturn]] void wait_and_forward(pid_t child, const sigset_t& set, const std::string& cgroup) {
-  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
-  const pid_t child_host_pid = host_pid_of(child).value_or(0);
+// The outer process: waits for the checker, forwarding the interrupting
+// signals to it, then removes the cgroup and exits with the checker's status.
+[[noreturn]] void wait_and_forward(pid_t checker, const sigset_t& set, const std::string& cgroup) {
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, checker, 0)));
   for (;;) {
     siginfo_t si{};
     int sig = ::sigwaitinfo(&set, &si);
-    if (sig == kOuterGone) end_orphaned_check(child_host_pid, cgroup);
     if (sig == SIGCHLD) {
       int st = 0;
-      pid_t p;
-      while ((p = ::waitpid(-1, &st, WNOHANG)) > 0)
-        if (p == child) ::_exit(exit_code(st));
+      if (::waitpid(checker, &st, WNOHANG) == checker) {
+        if (!cgroup.empty()) ::rmdir(cgroup.c_str());
+        ::_exit(exit_code(st));
+      }
     } else if (sig > 0) {
       send_signal(fd.get(), sig);
     }
   }
 }
 
-// A daemoncheck killed with SIGKILL leaves its (empty) cgroup behind; the next
-// run removes those whose owner is gone. rmdir() refuses a cgroup in use.
+// A daemoncheck killed with SIGKILL can leave its (empty) cgroup behind; the
+// next run removes those it made (named daemoncheck-PID, nothing else) whose
+// owner is gone. rmdir() refuses a cgroup in use.
 void remove_stale_cgroups(const std::string& root) {
   DIR* d = ::opendir(root.c_str());
   if (!d) return;
   while (dirent* e = ::readdir(d)) {
     std::string_view name(e->d_name);
     if (!name.starts_with("daemoncheck-")) continue;
-    std::string owner = "/proc/" + std::string(name.substr(12));
+    std::string_view digits = name.substr(12);
+    pid_t pid = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (ec != std::errc() || end != digits.data() + digits.size() || pid <= 0) continue;
+    std::string owner = "/proc/" + std::to_string(pid);
     if (::access(owner.c_str(), F_OK) != 0) ::rmdir((root + "/" + std::string(name)).c_str());
   }
   ::closedir(d);
@@ -192,44 +177,31 @@ Isolation enter_isolation(long pids_max) {
   int go[2];
   if (::pipe2(go, O_CLOEXEC) != 0) ::_exit(3);
   ::signal(SIGPIPE, SIG_IGN);
-  pid_t init = ::fork();
-  if (init < 0) {
+  pid_t checker = ::fork();
+  if (checker < 0) {
     std::fprintf(stderr, "daemoncheck: fork: %s\n", std::strerror(errno));
     ::_exit(3);
   }
-  if (init > 0) {
-    // The outer process: let init go, wait.
+  if (checker > 0) {
+    // The outer process: let the checker go, wait.
     ::close(go[0]);
     if (::write(go[1], "g", 1) != 1) ::_exit(3);
     ::close(go[1]);
-    UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
-    for (;;) {
-      siginfo_t si{};
-      int sig = ::sigwaitinfo(&set, &si);
-      if (sig == SIGCHLD) {
-        int st = 0;
-        if (::waitpid(init, &st, WNOHANG) == init) {
-          if (!iso.cgroup.empty()) ::rmdir(iso.cgroup.c_str());
-          ::_exit(exit_code(st));
-        }
-      } else if (sig > 0) {
-        send_signal(fd.get(), sig);
-      }
-    }
+    wait_and_forward(checker, set, iso.cgroup);
   }
-  // init, pid 1 of the namespace: when the outer process dies, init ends the
-  // check (end_orphaned_check) and exits, which takes the namespace with it.
+  // The checker is pid 1, the namespace's init: no process of the target can
+  // kill or stop it (the kernel drops SIGKILL, SIGSTOP and every signal left
+  // at its default action when they come from inside the namespace), and
+  // whatever the target leaves is re-parented to it. When it exits, the kernel
+  // kills every process of the namespace.
   ::close(go[1]);
-  sigset_t with_outer_gone = set;
-  sigaddset(&with_outer_gone, kOuterGone);
-  ::sigprocmask(SIG_BLOCK, &with_outer_gone, nullptr);
   ::prctl(PR_SET_PDEATHSIG, kOuterGone);
   // The go byte comes once the outer process is waiting; if the outer process
-  // died first, the pipe ends and so does init.
+  // died first, the pipe ends and so does the checker.
   char byte;
   if (::read(go[0], &byte, 1) != 1) ::_exit(3);
   ::close(go[0]);
-  // Into the cgroup before the checker is forked: everything after inherits it.
+  // Into the cgroup before anything is forked: everything after inherits it.
   if (!iso.cgroup.empty() && !join_cgroup_self(iso.cgroup)) {
     iso.note += "the pids cgroup could not be joined: the target's process count is not capped. ";
     iso.pids_max = 0;
@@ -242,24 +214,22 @@ Isolation enter_isolation(long pids_max) {
                  std::strerror(errno));
     ::_exit(3);
   }
-  pid_t checker = ::fork();
-  if (checker < 0) ::_exit(3);
-  if (checker > 0) wait_and_forward(checker, with_outer_gone, iso.cgroup);
-  // The checker, pid 2.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  // The interrupting signals stay blocked: the Reaper reads them from its
+  // signalfd (a parent-death signal that came early is still pending there).
   iso.pid_namespace = true;
   if (!iso.cgroup.empty()) {
     g_census_path = iso.cgroup + "/pids.current";
     g_census_baseline = read_count(g_census_path).value_or(0);
+    g_cgroup_to_remove = iso.cgroup;
+    std::atexit(remove_own_cgroup);
   }
   return iso;
 }
 
 std::optional<bool> only_checker_left() {
-  // Init and the checker at least; anything less means the cgroup was not
-  // joined, and its count says nothing about the check.
-  if (g_census_baseline < 2) return std::nullopt;
+  // The checker at least; anything less means the cgroup was not joined, and
+  // its count says nothing about the check.
+  if (g_census_baseline < 1) return std::nullopt;
   auto now = read_count(g_census_path);
   if (!now) return std::nullopt;
   return *now <= g_census_baseline;
@@ -301,6 +271,28 @@ std::optional<pid_t> host_pid_of(pid_t pid) {
   }
   ::closedir(d);
   return found;
+}
+
+}  // namespace dc
+
+namespace dc {
+
+void ignore_unused_signals() {
+  // The interrupting signals and SIGCHLD are read from the Reaper's signalfd;
+  // the synchronous ones (a fault of the checker's own) keep their action;
+  // SIGCONT continues whatever its disposition. Signals 32 and 33 belong to
+  // the C library's threads.
+  static constexpr int kKept[] = {SIGKILL, SIGSTOP, SIGCHLD, SIGINT,  SIGTERM,
+                                  SIGHUP,  SIGQUIT, SIGCONT, SIGSEGV, SIGBUS,
+                                  SIGILL,  SIGFPE,  SIGTRAP, SIGABRT, SIGSYS};
+  auto kept = [](int sig) {
+    for (int k : kKept)
+      if (k == sig) return true;
+    return false;
+  };
+  for (int sig = 1; sig < 32; ++sig)
+    if (!kept(sig)) ::signal(sig, SIG_IGN);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) ::signal(sig, SIG_IGN);
 }
 
 }  // namespace dc

@@ -1,12 +1,16 @@
-// Isolation makes cleanup airtight even when the checker itself is killed
-// with SIGKILL: the check runs inside a fresh PID namespace (and a mount
-// namespace, for a /proc that shows it) under a small init. When daemoncheck
-// dies, init (told by its parent-death signal) kills every process of the
-// namespace, removes the check's temp folders and its cgroup, and exits,
-// and the kernel kills whatever could remain. A pids cgroup caps how many
-// processes the target can make. Where
-// the kernel refuses (no root, no user namespaces), the checker falls back to
-// the subreaper alone and says so in the scorecard.
+// Isolation keeps the checker out of the target's reach and makes cleanup
+// airtight: the check runs inside a fresh PID namespace (and a mount
+// namespace, for a /proc that shows it) whose init is the checker itself.
+// A namespace's init cannot be killed or stopped from inside it, and the
+// kernel drops every signal it leaves at the default action, so a target that
+// signals its parent (SIGUSR1 when ready, SIGKILL, SIGSTOP) or everybody
+// (kill -1) cannot end or stop the check. When daemoncheck is killed, even
+// with SIGKILL, the checker gets its parent-death signal and tears the check
+// down (processes, temp folders, cgroup); when the checker itself ends, the
+// kernel kills whatever could remain. A pids cgroup caps how many processes
+// the target can make. Where the kernel refuses (no root, no user
+// namespaces), the checker falls back to the subreaper alone and says so in
+// the scorecard.
 #pragma once
 
 #include <sys/types.h>
@@ -26,8 +30,8 @@ struct Isolation {
 // Call once, early in main(), before any other process is started. In the
 // calling process it does not return when isolation works: that process
 // becomes the outer waiter (forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT) and
-// exits with the check's status. It returns in the checker, which runs as pid 2
-// of the new namespace under a small init.
+// exits with the check's status. It returns in the checker, pid 1 of the new
+// namespace, with those signals blocked (the Reaper reads them).
 Isolation enter_isolation(long pids_max);
 
 // The host pid of a process of the check's namespace (for the scorecard), or
@@ -38,5 +42,10 @@ std::optional<pid_t> host_pid_of(pid_t pid);
 // exact, counting a process mid-fork and a zombie not yet reaped, which a scan
 // of /proc can miss. nullopt without a joined cgroup.
 std::optional<bool> only_checker_left();
+
+// Sets every catchable signal the checker does not use to SIG_IGN, so that a
+// target signalling its parent (the checker, in the race trials and once
+// re-parented) cannot end it. Children reset their dispositions before exec.
+void ignore_unused_signals();
 
 }  // namespace dc

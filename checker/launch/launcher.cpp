@@ -224,6 +224,38 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
   }
 }
 
+// The race mode's stand-in parent: the target leads the pty's session, and
+// its parent is this process rather than the checker, which runs as its
+// PID namespace's init (pid 1): a daemonizer that reads a parent of pid 1 as
+// "started by init" would not daemonize. It reports the target's start and
+// exit like the holder, then exits.
+[[noreturn]] void run_stand_in(const LaunchPlan& plan, const std::vector<std::string>& env,
+                               const std::string& slave_path, int msg_w, int err_w,
+                               int planted_file, int planted_pipe) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  pid_t job = ::fork();
+  if (job < 0) ::_exit(126);
+  if (job == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::close(msg_w);
+    if (::setsid() < 0) ::_exit(126);
+    int slave = ::open(slave_path.c_str(), O_RDWR | O_CLOEXEC);
+    if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) != 0) ::_exit(126);
+    exec_target(plan, env, slave, err_w, planted_file, planted_pipe);
+  }
+  ::close(err_w);
+  ::close(planted_file);
+  ::close(planted_pipe);
+  HolderMsg started{kTargetStarted, job, 0, 0, monotonic_ms()};
+  write_all(msg_w, &started, sizeof started);
+  int st = 0;
+  while (::waitpid(job, &st, 0) < 0 && errno == EINTR) {
+  }
+  HolderMsg exited{kTargetExited, job, st, 0, monotonic_ms()};
+  write_all(msg_w, &exited, sizeof exited);
+  ::_exit(0);
+}
+
 void record_exit(LaunchFacts& facts, pid_t pid, int wait_status, double at_ms) {
   ExitInfo e;
   e.pid = pid;
@@ -345,13 +377,9 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
   if (child < 0) return Error{errno_text("fork")};
   if (child == 0) {
     ::sigprocmask(SIG_SETMASK, &reaper.original_mask(), nullptr);
-    if (plan.target_leads_session) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::setsid() < 0) ::_exit(126);
-      int slave = ::open(f.pty_path.c_str(), O_RDWR | O_CLOEXEC);
-      if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) != 0) ::_exit(126);
-      exec_target(plan, env, slave, err_w.get(), planted_file.get(), planted_pipe.get());
-    }
+    if (plan.target_leads_session)
+      run_stand_in(plan, env, f.pty_path, msg_w.get(), err_w.get(), planted_file.get(),
+                   planted_pipe.get());
     run_holder(plan, env, f.pty_path, msg_w.get(), err_w.get(), planted_file.get(),
                planted_pipe.get(), checker);
   }
@@ -359,12 +387,10 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
   msg_w.reset();
   f.launch_sid = child;
 
-  if (plan.target_leads_session) {
-    f.launched_pid = child;
-    f.job_pgid = child;
-    launch.target_pidfd = open_descendant_pidfd(child);
-  } else {
-    f.holder_pid = child;
+  {
+    // The session holder, or in the race mode the stand-in parent (not a
+    // session holder: holder_pid stays 0).
+    if (!plan.target_leads_session) f.holder_pid = child;
     launch.holder_pidfd = open_descendant_pidfd(child);
     launch.holder_events = std::move(msg_r);
     // The holder's first message names the job.
@@ -382,6 +408,7 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
       f.job_pgid = m.pid;
     }
     launch.target_pidfd = open_descendant_pidfd(f.launched_pid);
+    if (plan.target_leads_session) f.launch_sid = f.launched_pid;
   }
 
   // EOF on the error pipe means exec succeeded; an int means it failed.
@@ -426,23 +453,23 @@ void Launch::poll_holder() {
 
 bool Launch::wait_exit(double deadline_ms) {
   Reaper& reaper = Reaper::get();
+  // The race mode's stand-in exits right after reporting: once it has, only
+  // what the target left is still running.
+  auto stand_in_gone = [&] {
+    if (facts.holder_pid != 0 || !holder_pidfd.valid()) return true;
+    const int fds[] = {holder_pidfd.get()};
+    while (pidfd_alive(fds[0]))
+      if (reaper.wait(fds, deadline_ms) == Reaper::kTimeout) return false;
+    return true;
+  };
   while (!facts.launched_exit) {
-    if (holder_events.valid()) {
-      const int fds[] = {holder_events.get()};
-      int r = reaper.wait(fds, deadline_ms);
-      if (r == Reaper::kTimeout) return false;
-      if (r == 0) poll_holder();
-    } else if (facts.holder_pid == 0) {
-      // Race mode: the target is our own child; the Reaper reaps it.
-      for (const auto& e : reaper.reaped())
-        if (e.pid == facts.launched_pid) facts.launched_exit = e;
-      if (facts.launched_exit) break;
-      if (reaper.wait({}, deadline_ms) == Reaper::kTimeout) return false;
-    } else {
-      return false;  // holder gone without telling
-    }
+    if (!holder_events.valid()) return false;  // the holder or stand-in is gone without telling
+    const int fds[] = {holder_events.get()};
+    int r = reaper.wait(fds, deadline_ms);
+    if (r == Reaper::kTimeout) return false;
+    if (r == 0) poll_holder();
   }
-  return true;
+  return stand_in_gone();
 }
 
 }  // namespace dc

@@ -33,12 +33,42 @@ std::optional<std::string> slurp_small(const std::string& path) {
 
 }  // namespace
 
+std::optional<pid_t> live_thread_of(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return std::nullopt;
+  std::optional<pid_t> found;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    auto text = slurp_small(dir + "/" + e->d_name + "/stat");
+    if (!text) continue;
+    auto st = observe::parse_stat(*text);
+    if (st && st->state != 'Z' && st->state != 'X') {
+      found = st->pid;
+      break;
+    }
+  }
+  ::closedir(d);
+  return found;
+}
+
 std::optional<ProcEntry> read_proc_entry(pid_t pid) {
   auto text = slurp_small("/proc/" + std::to_string(pid) + "/stat");
   if (!text) return std::nullopt;
   auto st = observe::parse_stat(*text);
   if (!st) return std::nullopt;
-  return ProcEntry{st->pid, st->ppid, st->pgrp, st->session, st->state, st->comm};
+  ProcEntry e{st->pid, st->ppid, st->pgrp, st->session, st->state, st->comm};
+  // A leader whose main thread exited shows as a zombie while its other
+  // threads run: the process is alive, and is shown in a live thread's state.
+  if (e.state == 'Z') {
+    if (auto tid = live_thread_of(pid)) {
+      if (auto t = slurp_small("/proc/" + std::to_string(pid) + "/task/" + std::to_string(*tid) +
+                               "/stat")) {
+        if (auto ts = observe::parse_stat(*t)) e.state = ts->state == 'Z' ? 'S' : ts->state;
+      }
+    }
+  }
+  return e;
 }
 
 bool all_threads_waiting(pid_t pid) {

@@ -24,7 +24,14 @@ std::vector<ProcEntry> descendants_of(pid_t root);
 bool is_live_descendant(pid_t pid, pid_t root);
 
 // The /proc/PID/stat of one process, or nullopt when it is gone or unreadable.
+// A process whose main thread has exited while other threads run (its leader
+// a zombie) is alive: its state is then a live thread's.
 std::optional<ProcEntry> read_proc_entry(pid_t pid);
+
+// A thread of pid that has not exited (the leader itself when it runs), or
+// nullopt when every thread has exited. Per-process files (fd, cwd, root,
+// environ) of a process whose leader exited are read through such a thread.
+std::optional<pid_t> live_thread_of(pid_t pid);
 
 // True when every thread of pid is asleep or stopped (/proc/PID/task/*/stat
 // state S, T or t): none is running, so the process is waiting for something

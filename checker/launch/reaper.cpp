@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "launch/process_tree.h"
 
 namespace dc {
 namespace {
@@ -76,11 +77,36 @@ int Reaper::reap_now() {
   return n;
 }
 
+namespace {
+
+// An interrupting signal from the target (SIGTERM to its parent, say) is not
+// the user's: it is ignored. As the namespace's init (getpid() 1) every
+// sender inside the namespace is the target's (the user's signals come from
+// outside, sender 0); without a namespace, a sender below the checker is,
+// or was (a child that has exited since: reaped, or a zombie still).
+bool sent_by_target(const signalfd_siginfo& si, const std::vector<ExitInfo>& reaped) {
+  const auto sender = static_cast<pid_t>(si.ssi_pid);
+  if (sender <= 0 || (si.ssi_code != SI_USER && si.ssi_code != SI_QUEUE)) return false;
+  const pid_t me = ::getpid();
+  if (me == 1) return true;
+  for (const auto& e : reaped)
+    if (e.pid == sender) return true;
+  if (auto e = read_proc_entry(sender); e && e->ppid == me) return true;
+  return is_live_descendant(sender, me);
+}
+
+}  // namespace
+
 void Reaper::drain_signals() {
   signalfd_siginfo si{};
   while (::read(sigfd_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
     int s = static_cast<int>(si.ssi_signo);
-    if (s != SIGCHLD && interrupted_by_ == 0) interrupted_by_ = s;
+    if (s == SIGCHLD) continue;
+    if (sent_by_target(si, reaped_)) {
+      ignored_signals_.push_back({s, static_cast<pid_t>(si.ssi_pid)});
+      continue;
+    }
+    if (interrupted_by_ == 0) interrupted_by_ = s;
   }
   if (interrupted_by_ != 0 && interrupts_throw_) throw Interrupted{interrupted_by_};
 }

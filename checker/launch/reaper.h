@@ -51,6 +51,12 @@ class Reaper {
   // After cleanup starts, interrupts no longer throw: they only get recorded.
   void stop_interrupts() { interrupts_throw_ = false; }
   int interrupted_by() const { return interrupted_by_; }
+  // Interrupting signals that came from the target and were ignored.
+  struct SignalFrom {
+    int signo;
+    pid_t sender;
+  };
+  const std::vector<SignalFrom>& ignored_signals() const { return ignored_signals_; }
 
   // The mask the checker runs with; children restore `original_mask()`.
   const sigset_t& original_mask() const { return original_mask_; }
@@ -80,6 +86,7 @@ class Reaper {
     std::string* tail;
   };
   std::vector<Drained> drained_;
+  std::vector<SignalFrom> ignored_signals_;
 };
 
 // A descriptor the Reaper drains once start_draining() is called, and stops

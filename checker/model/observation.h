@@ -58,7 +58,14 @@ struct LaunchFacts {
   std::vector<int> ignored_signals;
   std::string canary_name, canary_value;
 
-  std::optional<ExitInfo> launched_exit;        // unset: still running at the start timeout
+  std::optional<ExitInfo> launched_exit;  // unset: still running at the start timeout
+  // The session holder's end, when it ended before the launched process was
+  // seen to exit (the target killed its parent, say): then nothing tells
+  // when the launched process exits.
+  std::optional<ExitInfo> holder_exit;
+  // What bounded the wait for the launched process to exit, when that was
+  // the check's --timeout (seconds) rather than the start timeout.
+  std::optional<double> exit_wait_cut_by_timeout_s;
   std::vector<ExitInfo> reaped;                 // descendants the checker reaped
   std::optional<PidfileState> pidfile_at_exit;  // when the launched process exited
   double ready_ms = 0;                          // when settle ended
@@ -212,6 +219,10 @@ struct Observation {
   std::string cgroup;
   long pids_max = 0;
   std::string isolation_note;
+  // What the reader of the scorecard should know about the check itself: a
+  // long observation, the --timeout that ended it, signals from the target
+  // that the checker ignored.
+  std::vector<std::string> notes;
 };
 
 }  // namespace dc

@@ -135,8 +135,12 @@ DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
   DaemonFacts d;
   d.pid = pid;
   auto& errors = d.errors;
+  // Per-process files are read through a live thread when the main thread
+  // has exited (the leader is a zombie, the process runs on).
+  pid_t src = pid;
   if (auto text = read_file(proc(pid, "stat"))) {
     if (auto st = parse_stat(*text)) {
+      if (st->state == 'Z') src = live_thread_of(pid).value_or(pid);
       d.comm = st->comm;
       d.ppid = st->ppid;
       d.pgrp = st->pgrp;
@@ -149,7 +153,7 @@ DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
   } else {
     errors.push_back(errtext(proc(pid, "stat")));
   }
-  if (auto text = read_file(proc(pid, "status"))) {
+  if (auto text = read_file(proc(src, "status"))) {
     if (auto st = parse_status(*text)) {
       d.umask = st->umask;
       d.uid[0] = st->uid.real, d.uid[1] = st->uid.effective, d.uid[2] = st->uid.saved;
@@ -161,30 +165,30 @@ DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
       errors.push_back(st.error().message);
     }
   } else {
-    errors.push_back(errtext(proc(pid, "status")));
+    errors.push_back(errtext(proc(src, "status")));
   }
-  if (auto c = read_link(proc(pid, "cwd")))
+  if (auto c = read_link(proc(src, "cwd")))
     d.cwd = *c;
   else
-    errors.push_back(errtext(proc(pid, "cwd")));
-  if (auto r = read_link(proc(pid, "root")))
+    errors.push_back(errtext(proc(src, "cwd")));
+  if (auto r = read_link(proc(src, "root")))
     d.root = *r;
   else
-    errors.push_back(errtext(proc(pid, "root")));
-  d.fds = read_fds(pid, errors);
-  if (auto text = read_file(proc(pid, "environ"), 4 << 20)) {
+    errors.push_back(errtext(proc(src, "root")));
+  d.fds = read_fds(src, errors);
+  if (auto text = read_file(proc(src, "environ"), 4 << 20)) {
     auto env = parse_environ(*text);
     d.environ = std::move(env.entries);
     d.environ_key_value = env.key_value;
     if (!d.environ_key_value && !canary_value.empty()) {
       std::string err;
-      d.canary_in_memory = search_memory(pid, canary_value, &err);
+      d.canary_in_memory = search_memory(src, canary_value, &err);
       d.memory_search_error = err;
     }
   } else {
-    errors.push_back(errtext(proc(pid, "environ")));
+    errors.push_back(errtext(proc(src, "environ")));
   }
-  if (auto text = read_file(proc(pid, "limits"))) {
+  if (auto text = read_file(proc(src, "limits"))) {
     if (auto lim = parse_limits_core(*text)) {
       d.core_known = true;
       d.core_soft = lim->soft;
@@ -193,7 +197,7 @@ DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
       errors.push_back(lim.error().message);
     }
   } else {
-    errors.push_back(errtext(proc(pid, "limits")));
+    errors.push_back(errtext(proc(src, "limits")));
   }
   return d;
 }
@@ -335,8 +339,24 @@ std::string fingerprint(pid_t pid) {
             std::to_string(st->uid.effective);
     }
   }
-  std::vector<std::string> errs;
-  for (const auto& f : read_fds(pid, errs)) fp += "|" + std::to_string(f.fd) + ">" + f.target;
+  // The descriptors by number (one getdents pass), and where 0, 1 and 2
+  // point: a readlink per descriptor would make every settle scan of a
+  // daemon with tens of thousands of descriptors cost seconds.
+  std::vector<int> numbers;
+  if (DIR* d = ::opendir(proc(pid, "fd").c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      int fd = 0;
+      const char* n = e->d_name;
+      auto [p, ec] = std::from_chars(n, n + std::strlen(n), fd);
+      if (ec == std::errc() && *p == '\0') numbers.push_back(fd);
+    }
+    ::closedir(d);
+  }
+  std::sort(numbers.begin(), numbers.end());
+  for (int fd : numbers) {
+    fp += "|" + std::to_string(fd);
+    if (fd <= 2) fp += ">" + read_link(proc(pid, "fd/") + std::to_string(fd)).value_or("");
+  }
   return fp;
 }
 

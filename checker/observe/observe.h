@@ -46,7 +46,8 @@ std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
 std::vector<LockLine> locks_on(unsigned long long dev, unsigned long long ino, pid_t holders = 0);
 
 // A cheap summary of the state settle() compares between two reads: session,
-// group, terminal, cwd, umask, descriptors, signal masks.
+// group, terminal, cwd, umask, descriptors (their numbers, and where 0, 1
+// and 2 point), signal masks.
 std::string fingerprint(pid_t pid);
 
 }  // namespace dc::observe

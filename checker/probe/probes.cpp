@@ -242,7 +242,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     return;
   }
   Launch& second = *launched;
-  second.wait_exit(reaper.now_ms() + opt.start_timeout_s * 1000);
+  second.wait_exit(std::min(reaper.now_ms() + opt.start_timeout_s * 1000, opt.deadline_ms));
   p.launched_exit = second.facts.launched_exit;
   reaper.reap_now();
   const pid_t holder = second.facts.holder_pid;
@@ -257,8 +257,9 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   // start-up code as the first one did, so it gets four times the first
   // launch's time to ready (at least 500 ms). A bound reached while they are
   // still changing state (on their way out, a signal pending) is extended up
-  // to the start timeout: only processes at rest are a second daemon.
-  const double start_bound = t0 + opt.start_timeout_s * 1000;
+  // to the start timeout: only processes at rest are a second daemon. The
+  // whole check's --timeout caps both.
+  const double start_bound = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
   const double deadline =
       std::min(reaper.now_ms() + std::max(4 * first_ready_ms(o), 500.0), start_bound);
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
@@ -395,6 +396,7 @@ std::vector<int> allowed_cpus() {
 void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
   Reaper& reaper = Reaper::get();
   RaceProbe& p = o.probes.race;
+  if (!p.skipped.empty()) return;  // decided by the check (run_phases)
   if (opt.race_trials <= 0) {
     p.skipped = "--race-trials 0";
     return;
@@ -413,7 +415,7 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
             (realtime ? " at real-time priority (SCHED_FIFO, reset on fork)" : "") +
             ", its children inheriting the CPU, so that after fork() the parent runs on and "
             "exits before the child can call setsid()";
-  for (int i = 0; i < opt.race_trials; ++i) {
+  for (int i = 0; i < opt.race_trials && reaper.now_ms() < opt.deadline_ms; ++i) {
     double t0 = reaper.now_ms();
     RaceTrial trial;
     auto dir = TempDir::make("daemoncheck-race");
@@ -440,6 +442,7 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
         double deadline = t0 + opt.start_timeout_s * 1000;
         if (o.launch.settle_timed_out)
           deadline = t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
+        deadline = std::min(deadline, opt.deadline_ms);
         if (launch.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline);
         trial.launched_exit = launch.facts.launched_exit;
         trial.daemon_survived = !live_descendants({}).empty();
@@ -451,7 +454,9 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
       kill_all_descendants(200);
     }  // the trial's pty closes here, after its processes are gone
     trial.ms = reaper.now_ms() - t0;
+    const bool failed = !trial.daemon_survived;
     p.trials.push_back(std::move(trial));
+    if (failed) break;  // one failed trial fails the rule: the rest cannot change it
   }
 }
 

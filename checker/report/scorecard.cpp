@@ -240,6 +240,7 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
         {"cgroup", o.cgroup},
         {"pids_max", o.pids_max},
         {"note", o.isolation_note}}},
+      {"notes", o.notes},
       {"rules", rules},
       {"waivers", waivers},
       {"summary",

@@ -11,11 +11,27 @@ Verdict parent_exits(const Observation& o) {
   if (o.attach) return skip("attached to a running daemon: its start was not observed");
   const LaunchFacts& l = o.launch;
   nlohmann::json ev{{"launched_pid", l.launched_pid}};
+  if (!l.launched_exit && l.holder_exit && l.holder_exit->at_ms < o.start_timeout_s * 1000) {
+    // The shell it ran under died first (the target signalled its parent):
+    // the wait was not the start timeout, so say what happened instead.
+    ev["holder_exit"] = exit_json(*l.holder_exit);
+    return fail("the session holder (pid " + std::to_string(l.holder_pid) +
+                    ", the shell the target was started from) " + describe_exit(*l.holder_exit) +
+                    " after " + fixed_ms(l.holder_exit->at_ms) +
+                    " ms, and the launched process (pid " + std::to_string(l.launched_pid) +
+                    ") was not seen to exit: a daemon must not signal or kill the process that "
+                    "started it",
+                ev);
+  }
   if (!l.launched_exit) {
-    ev["still_running_after_s"] = o.start_timeout_s;
+    const double waited_s = l.exit_wait_cut_by_timeout_s.value_or(o.start_timeout_s);
+    ev["still_running_after_s"] = waited_s;
     return fail("the launched process (pid " + std::to_string(l.launched_pid) +
-                    ") was still running after the " + fixed_s(o.start_timeout_s) +
-                    " s start timeout: fork, and exit in the parent once the child is set up",
+                    ") was still running after " +
+                    (l.exit_wait_cut_by_timeout_s
+                         ? fixed_s(waited_s) + " s, when the check's --timeout ran out"
+                         : "the " + fixed_s(waited_s) + " s start timeout") +
+                    ": fork, and exit in the parent once the child is set up",
                 ev);
   }
   const ExitInfo& e = *l.launched_exit;
@@ -24,10 +40,17 @@ Verdict parent_exits(const Observation& o) {
     // What the target said last tells a learner more than the status alone.
     const std::string said = last_line(l.terminal_output);
     if (!said.empty()) ev["last_line"] = said;
+    std::string holder;
+    if (l.holder_exit && l.holder_exit->at_ms <= e.at_ms) {
+      ev["holder_exit"] = exit_json(*l.holder_exit);
+      holder = " (the session holder it was started from, pid " + std::to_string(l.holder_pid) +
+               ", " + describe_exit(*l.holder_exit) + " after " + fixed_ms(l.holder_exit->at_ms) +
+               " ms: did the target signal its parent?)";
+    }
     return fail("the launched process " + describe_exit(e) +
                     (said.empty() ? "" : ": `" + escape_bytes(said, '`') + "`") + " (after " +
-                    fixed_ms(e.at_ms) +
-                    " ms); a start that succeeded must exit 0 (a script or init system reads it)",
+                    fixed_ms(e.at_ms) + " ms)" + holder +
+                    "; a start that succeeded must exit 0 (a script or init system reads it)",
                 ev);
   }
   if (o.daemons.empty()) {

@@ -13,11 +13,34 @@ std::string strip_deleted(const std::string& p) {
   return p.ends_with(suffix) ? p.substr(0, p.size() - suffix.size()) : p;
 }
 
+// The working directory as the daemon sees it when it runs chrooted: /proc
+// shows it from the checker's root, so a daemon at the top of its new root
+// reads as that root. nullopt when the daemon is not chrooted or its cwd is
+// outside its root.
+std::optional<std::string> cwd_inside_root(const DaemonFacts& d) {
+  const std::string root = strip_deleted(d.root), cwd = strip_deleted(d.cwd);
+  if (root.empty() || root == "/") return std::nullopt;
+  if (cwd == root) return "/";
+  if (cwd.starts_with(root + "/")) return cwd.substr(root.size());
+  return std::nullopt;
+}
+
 Verdict cwd_root(const Observation& o, const DaemonFacts& d) {
   if (d.cwd.empty()) return error("could not read /proc/" + std::to_string(d.pid) + "/cwd");
   const std::string want = o.expect.cwd.value_or("/");
   nlohmann::json ev{{"pid", d.pid}, {"cwd", d.cwd}, {"expected", want}};
   if (strip_deleted(d.cwd) == want) return pass("working directory is " + want, ev);
+  // With --expect-root the daemon is meant to run chrooted: its cwd is judged
+  // inside its root.
+  if (auto inside = o.expect.root ? cwd_inside_root(d) : std::nullopt) {
+    ev["root"] = d.root;
+    ev["cwd_inside_root"] = *inside;
+    if (*inside == want)
+      return pass("working directory is " + want + " inside its root " + d.root, ev);
+    return fail("working directory is " + *inside + " inside its root " + d.root +
+                    ": call chdir(\"" + want + "\") after chroot() (step 5)",
+                ev);
+  }
   std::string why = d.cwd == o.launch.tmp_dir || strip_deleted(d.cwd) == o.launch.tmp_dir
                         ? " (the directory it was launched from)"
                         : "";

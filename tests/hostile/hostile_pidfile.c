@@ -3,6 +3,8 @@
  *   pid1     PATH holds "1\n", locked by the daemon
  *   garbage  PATH holds text that is no pid, locked by the daemon
  *   huge     PATH holds the daemon's pid, then 1 MiB more, locked
+ *   parent   PATH holds the launched process's parent (the checker's session
+ *            holder), written before daemonizing; the daemon writes none
  * A second instance finds PATH present and exits 1 before forking.
  *   hostile_pidfile MODE PATH                                               */
 #include <sys/stat.h>
@@ -16,7 +18,7 @@ static void lock_fd(int fd) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: hostile_pidfile symlink|pid1|garbage|huge PATH\n");
+    fprintf(stderr, "usage: hostile_pidfile symlink|pid1|garbage|huge|parent PATH\n");
     return 2;
   }
   const char *mode = argv[1], *path = argv[2];
@@ -26,6 +28,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   int ready, fd = -1;
+  if (strcmp(mode, "parent") == 0) {
+    char text[32];
+    int n = snprintf(text, sizeof text, "%ld\n", (long)getppid());
+    fd = hostile_write_file(path, text, (size_t)n);
+    if (fd < 0) return 1;
+    close(fd);
+    hostile_daemonize(&ready);
+    hostile_ready(ready);
+    hostile_wait_for_ever();
+  }
   hostile_daemonize(&ready);
   if (strcmp(mode, "symlink") == 0) {
     if (symlink("/etc/passwd", path) != 0) _exit(1);

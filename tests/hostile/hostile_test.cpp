@@ -38,9 +38,16 @@ std::string hostile(const std::string& name) {
   return std::string(DC_HOSTILE_DIR) + "/" + name;
 }
 
+// A whole file, or what could be read of it: a /proc file of a process that
+// exits meanwhile reads ESRCH (an exception through a stream).
 std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string out;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
 }
 
 // Processes whose parent is this test (all that daemoncheck leaves behind end
@@ -424,6 +431,299 @@ TEST_F(Hostile, MissingInterpreterExits3WithoutAReport) {
   EXPECT_EQ(r.exit_status, 3) << r.err << rule_summary(r);
   EXPECT_NE(r.err.find("cannot execute"), std::string::npos) << r.err;
   expect_clean(r, false);
+}
+
+// --- a checker its target cannot hurt -------------------------------------
+
+// Lines of this process's mountinfo whose mount point lies under dir.
+int mounts_under(const std::string& dir) {
+  std::istringstream lines(slurp("/proc/self/mountinfo"));
+  int n = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string f[5];
+    for (auto& x : f) fields >> x;
+    if (f[4].starts_with(dir + "/")) ++n;
+  }
+  return n;
+}
+
+// The pids cgroups a daemoncheck made (daemoncheck-PID) for one of `pids`.
+int cgroups_of(const std::vector<int>& pids) {
+  int n = 0;
+  for (int pid : pids)
+    for (const char* root : {"/sys/fs/cgroup/pids", "/sys/fs/cgroup"})
+      if (::access((std::string(root) + "/daemoncheck-" + std::to_string(pid)).c_str(), F_OK) == 0)
+        ++n;
+  return n;
+}
+
+bool isolation_works(const CheckerRun& r) {
+  return r.scorecard.is_object() && r.scorecard["isolation"]["pid_namespace"] == true;
+}
+
+// A bind mount inside {tmp} (a chroot jail binding /usr) and a symbolic
+// link to the same folder: removing the temp folder detaches the mount and
+// removes the link, and deletes nothing of the folder they point at.
+TEST_F(Hostile, MountAndLinkInsideTheTempFolderDeleteNothingOutsideIt) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mount needs root";
+  const std::string outside = root_ + "/outside";
+  ASSERT_EQ(::mkdir(outside.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((outside + "/sub").c_str(), 0755), 0);
+  std::ofstream(outside + "/sentinel") << "keep me\n";
+  std::ofstream(outside + "/sub/deeper") << "keep me too\n";
+  for (bool isolate : {true, false}) {
+    SCOPED_TRACE(isolate ? "isolated" : "--no-isolation");
+    std::vector<std::string> args{"--race-trials",
+                                  "0",
+                                  "--start-timeout",
+                                  "2",
+                                  "--stop-timeout",
+                                  "1",
+                                  "--",
+                                  hostile("hostile_mount"),
+                                  outside,
+                                  "{tmp}/jail",
+                                  "{tmp}/link"};
+    if (!isolate) args.insert(args.begin(), "--no-isolation");
+    auto r = check(args);
+    expect_clean(r);
+    EXPECT_EQ(slurp(outside + "/sentinel"), "keep me\n");
+    EXPECT_EQ(slurp(outside + "/sub/deeper"), "keep me too\n");
+    EXPECT_EQ(mounts_under(tmp_), 0) << "a mount was left below " << tmp_;
+    std::error_code ec;
+    std::filesystem::remove_all(reports_, ec);
+    ::mkdir(reports_.c_str(), 0755);
+  }
+}
+
+// The start-up sweep removes only folders that carry daemoncheck's mark and
+// whose owner is gone; a user's folder with a daemoncheck-like name stays.
+TEST_F(Hostile, SweepRemovesOnlyMarkedFoldersOfGoneCheckers) {
+  const std::string users = tmp_ + "/daemoncheck-my-notes-99999-keep";
+  ASSERT_EQ(::mkdir(users.c_str(), 0700), 0);
+  std::ofstream(users + "/notes.txt") << "mine\n";
+  // A folder a killed checker left: its mark names a process that is gone.
+  const std::string stale = tmp_ + "/daemoncheck-99999-Ab12Cd";
+  ASSERT_EQ(::mkdir(stale.c_str(), 0755), 0);
+  std::ofstream(stale + "/.daemoncheck-owner") << "daemoncheck-temp-folder 99999 1\n";
+  std::ofstream(stale + "/d.pid") << "123\n";
+  // A marked folder whose owner runs (this test, with its real start time).
+  const std::string live = tmp_ + "/daemoncheck-" + std::to_string(::getpid()) + "-Zz99Yy";
+  ASSERT_EQ(::mkdir(live.c_str(), 0755), 0);
+  std::ofstream(live + "/.daemoncheck-owner")
+      << "daemoncheck-temp-folder " << ::getpid() << " " << start_time_of(::getpid()) << "\n";
+  auto r = check({"--race-trials", "0", "--pidfile", "{tmp}/d.pid", "--", fixture_path(),
+                  "--pidfile", "{tmp}/d.pid"});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(slurp(users + "/notes.txt"), "mine\n") << "a user's folder was removed";
+  EXPECT_NE(::access(stale.c_str(), F_OK), 0) << "a stale marked folder was kept";
+  EXPECT_EQ(::access(live.c_str(), F_OK), 0) << "the folder of a running checker was removed";
+  EXPECT_EQ(entries(tmp_), (std::set<std::string>{".", "..", "daemoncheck-my-notes-99999-keep",
+                                                  live.substr(tmp_.size() + 1)}));
+}
+
+// A target that swaps the report folder for a symbolic link mid-run: the
+// scorecard still lands in the folder that was named, never in the link's
+// target.
+TEST_F(Hostile, ReportFolderSwappedForALinkStillGetsTheScorecard) {
+  const std::string elsewhere = root_ + "/elsewhere";
+  ASSERT_EQ(::mkdir(elsewhere.c_str(), 0755), 0);
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1", "--markdown",
+                  reports_ + "/r.md", "--", hostile("hostile_swap_dir"), reports_, elsewhere});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(count_entries(elsewhere), 0) << "a report was written through the swapped link";
+  EXPECT_EQ(count_entries(reports_ + ".orig"), 2) << "scorecard and markdown";
+  EXPECT_TRUE(r.left_behind.empty());
+  EXPECT_EQ(count_entries(tmp_), 0);
+}
+
+// A daemon that signals its parent (the checker, which it was re-parented
+// to, in the first launch and in the race trials) when ready and every 20 ms
+// after. The check still ends with a scorecard and leaves nothing. SIGKILL and SIGSTOP can only be
+// kept from the checker when it runs as its PID namespace's init; without isolation the catchable
+// ones are ignored or told apart by their sender.
+struct ParentSignal {
+  const char* sig;
+  bool isolate;
+};
+class HostileParentSignal : public Hostile, public ::testing::WithParamInterface<ParentSignal> {};
+
+TEST_P(HostileParentSignal, TheCheckEndsWithAScorecardAndLeavesNothing) {
+  const ParentSignal p = GetParam();
+  std::vector<std::string> args{"--race-trials",
+                                "2",
+                                "--start-timeout",
+                                "2",
+                                "--stop-timeout",
+                                "1",
+                                "--",
+                                hostile("hostile_signal_parent"),
+                                p.sig,
+                                "daemon"};
+  if (!p.isolate) args.insert(args.begin(), "--no-isolation");
+  auto r = check(args);
+  if (p.isolate && r.scorecard.is_object() && !isolation_works(r))
+    GTEST_SKIP() << "no PID namespace here";
+  expect_clean(r);
+  EXPECT_EQ(mounts_under(tmp_), 0);
+  EXPECT_EQ(cgroups_of({r.pid}), 0);
+  EXPECT_LT(wall_ms_, 20000) << rule_summary(r);
+}
+INSTANTIATE_TEST_SUITE_P(Checker, HostileParentSignal,
+                         ::testing::Values(ParentSignal{"usr1", true}, ParentSignal{"term", true},
+                                           ParentSignal{"kill", true}, ParentSignal{"stop", true},
+                                           ParentSignal{"usr1", false},
+                                           ParentSignal{"term", false}),
+                         [](const ::testing::TestParamInfo<ParentSignal>& i) {
+                           return std::string(i.param.sig) +
+                                  (i.param.isolate ? "Isolated" : "NoIsolation");
+                         });
+
+// Twenty times: a target that kills its parent, one that stops it, and a
+// daemoncheck killed with SIGKILL at a random moment. Nothing is left:
+// processes, temp folders, cgroups, mounts.
+TEST_F(Hostile, TwentyHostileEndingsLeaveNothing) {
+  int processes = 0, temp = 0, cgroups = 0, mounts = 0, reports = 0;
+  std::vector<int> checkers;
+  unsigned seed = static_cast<unsigned>(::getpid());
+  for (int i = 0; i < 20; ++i) {
+    for (const char* sig : {"kill", "stop"}) {
+      auto r = check({"--race-trials", "1", "--start-timeout", "2", "--stop-timeout", "1", "--",
+                      hostile("hostile_signal_parent"), sig, "daemon"});
+      if (r.scorecard.is_object() && !isolation_works(r)) GTEST_SKIP() << "no PID namespace here";
+      reports += r.scorecard.is_object() ? 0 : 1;
+      processes += static_cast<int>(r.left_behind.size()) + sweep_children();
+      checkers.push_back(r.pid);
+    }
+    // SIGKILL of daemoncheck itself, 0 to 400 ms after its temp folder exists.
+    const int delay_ms = static_cast<int>(::rand_r(&seed) % 400);
+    auto r =
+        run_checker_interrupted({"--report-dir", reports_, "--race-trials", "1", "--start-timeout",
+                                 "2", "--", fixture_path(), "--pidfile", "{tmp}/d.pid"},
+                                tmp_, ".daemoncheck-owner", SIGKILL, delay_ms);
+    processes += static_cast<int>(r.left_behind.size()) + sweep_children();
+    checkers.push_back(r.pid);
+    temp += count_entries(tmp_);
+    mounts += mounts_under(tmp_);
+  }
+  cgroups = cgroups_of(checkers);
+  EXPECT_EQ(processes, 0) << "processes left";
+  EXPECT_EQ(temp, 0) << "temp folders left";
+  EXPECT_EQ(cgroups, 0) << "cgroups left";
+  EXPECT_EQ(mounts, 0) << "mounts left";
+  EXPECT_EQ(reports, 0) << "checks of a target that signals its parent without a scorecard";
+}
+
+// A pidfile naming the checker's own session holder: the holder is never
+// judged as the daemon, and the run is not slowed down by it.
+TEST_F(Hostile, PidfileNamingTheSessionHolderIsNotTheDaemon) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "5", "--stop-timeout", "1", "--pidfile",
+                  "{tmp}/d.pid", "--", hostile("hostile_pidfile"), "parent", "{tmp}/d.pid"});
+  expect_clean(r);
+  ASSERT_TRUE(r.scorecard.contains("daemons"));
+  const int holder = r.scorecard["launch"].value("holder_pid", -1);
+  for (const auto& d : r.scorecard["daemons"]) EXPECT_NE(d["pid"], holder) << d.dump();
+  EXPECT_EQ(r.scorecard["daemons"].size(), 1u) << r.scorecard["daemons"].dump();
+  EXPECT_LT(wall_ms_, 8000) << rule_summary(r);
+}
+
+// A master that never detaches and a textbook worker that writes the pidfile:
+// both survivors are daemons, the master is judged (and fails), and
+// sigterm-cleanup does not blame the worker for the master.
+TEST_F(Hostile, EverySurvivorIsJudgedNotOnlyThePidfilesProcess) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1", "--pidfile",
+                  "{tmp}/d.pid", "--", hostile("hostile_two_survivors"), "{tmp}/d.pid"});
+  expect_clean(r);
+  EXPECT_EQ(r.exit_status, 1) << rule_summary(r);
+  ASSERT_EQ(r.scorecard["daemons"].size(), 2u) << r.scorecard["daemons"].dump();
+  EXPECT_EQ(r.status("no-controlling-tty"), "fail") << r.message("no-controlling-tty");
+  EXPECT_EQ(r.status("cwd-root"), "fail") << r.message("cwd-root");
+  EXPECT_EQ(r.status("sigterm-cleanup"), "pass") << r.message("sigterm-cleanup");
+}
+
+// A daemon whose main thread exited while another thread runs is alive: it
+// is judged, and ended as a whole (with --no-isolation too).
+TEST_F(Hostile, DaemonWhoseMainThreadExitedIsJudgedAndEnded) {
+  for (bool isolate : {true, false}) {
+    SCOPED_TRACE(isolate ? "isolated" : "--no-isolation");
+    std::vector<std::string> args{
+        "--race-trials",           "0", "--start-timeout", "2", "--stop-timeout", "1", "--",
+        hostile("hostile_threads")};
+    if (!isolate) args.insert(args.begin(), "--no-isolation");
+    auto r = check(args);
+    expect_clean(r);
+    ASSERT_EQ(r.scorecard["daemons"].size(), 1u) << rule_summary(r);
+    EXPECT_EQ(r.status("parent-exits"), "pass") << r.message("parent-exits");
+    EXPECT_EQ(r.status("cwd-root"), "pass") << r.message("cwd-root");
+    std::error_code ec;
+    std::filesystem::remove_all(reports_, ec);
+    ::mkdir(reports_.c_str(), 0755);
+  }
+}
+
+// A chrooted daemon at the top of its new root, with --expect-root: its
+// working directory is / inside the root.
+TEST_F(Hostile, ChrootedDaemonsCwdIsJudgedInsideItsRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "chroot needs root";
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1",
+                  "--expect-root", "{tmp}/jail", "--", hostile("hostile_chroot"), "{tmp}/jail"});
+  expect_clean(r);
+  EXPECT_EQ(r.status("root-directory"), "pass") << r.message("root-directory");
+  EXPECT_EQ(r.status("cwd-root"), "pass") << r.message("cwd-root");
+}
+
+TEST_F(Hostile, CrlfScriptNamesTheInterpreterItCouldNotFind) {
+  std::string target = root_ + "/crlf.sh";
+  std::ofstream(target) << "#!/bin/sh\r\nexit 0\r\n";
+  ASSERT_EQ(::chmod(target.c_str(), 0755), 0);
+  auto r = check({"--race-trials", "0", "--", target});
+  EXPECT_EQ(r.exit_status, 3) << r.err;
+  EXPECT_NE(r.err.find("/bin/sh\\r"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("CRLF line endings?"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  expect_clean(r, false);
+}
+
+// The launched process kills the session holder (its parent) at once: the
+// check says what happened, quickly, not "still running after the start
+// timeout".
+TEST_F(Hostile, SessionHolderKilledByTheTargetIsReportedAsSuch) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "10", "--stop-timeout", "1", "--",
+                  hostile("hostile_signal_parent"), "kill", "launched"});
+  expect_clean(r);
+  EXPECT_EQ(r.message("parent-exits").find("start timeout"), std::string::npos)
+      << r.message("parent-exits");
+  EXPECT_LT(r.scorecard["launch"].value("ready_ms", 1e9), 5000.0) << r.message("parent-exits");
+  EXPECT_NE(r.message("parent-exits").find("session holder"), std::string::npos)
+      << r.message("parent-exits");
+}
+
+// A target that never exits: the whole check ends by --timeout, and the
+// scorecard says so.
+TEST_F(Hostile, TargetThatNeverExitsEndsByTheTimeout) {
+  auto r = check({"--timeout", "3", "--start-timeout", "10", "--stop-timeout", "1", "--",
+                  "/bin/sleep", "1000"});
+  expect_clean(r);
+  EXPECT_EQ(r.status("parent-exits"), "fail") << r.message("parent-exits");
+  EXPECT_NE(r.message("parent-exits").find("--timeout"), std::string::npos)
+      << r.message("parent-exits");
+  EXPECT_LT(wall_ms_, 8000) << rule_summary(r);
+  EXPECT_NE(r.scorecard["notes"].dump().find("--timeout"), std::string::npos)
+      << r.scorecard["notes"].dump();
+}
+
+// Ten daemons with 5,000 descriptors each: every one is observed (the cost
+// grows with the descriptors, once per daemon), and the run stays short.
+TEST_F(Hostile, ManyDaemonsWithManyDescriptorsAreObservedInLinearTime) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "10", "--stop-timeout", "1", "--",
+                  hostile("hostile_many_fds"), "10", "5000"});
+  expect_clean(r);
+  ASSERT_EQ(r.scorecard["daemons"].size(), 10u) << rule_summary(r);
+  size_t fds = 0;
+  for (const auto& d : r.scorecard["daemons"]) fds += d["fds"].size();
+  EXPECT_GE(fds, 50000u);
+  EXPECT_LT(wall_ms_, 30000) << r.scorecard["timings_ms"].dump();
 }
 
 }  // namespace

@@ -213,8 +213,8 @@ TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
   EXPECT_EQ(r.exit_status, 128 + SIGKILL);
   EXPECT_TRUE(r.left_behind.empty()) << r.left_behind.size() << " processes survived the checker";
   EXPECT_EQ(count_entries(reports), 0);
-  // The namespace's init removed the temp folder and the cgroup before it
-  // exited, with nothing left to run.
+  // The checker (the namespace's init) got its parent-death signal and
+  // removed the temp folder and the cgroup before it exited.
   EXPECT_EQ(count_entries(temps), 0) << "the killed run's temp folder is still there";
   const std::string cgroup = "/sys/fs/cgroup/pids/daemoncheck-" + std::to_string(r.pid);
   EXPECT_FALSE(std::filesystem::exists(cgroup)) << cgroup;

@@ -24,8 +24,15 @@ std::vector<int> my_children() {
   while (dirent* e = ::readdir(d)) {
     int pid = std::atoi(e->d_name);
     if (pid <= 0) continue;
-    std::ifstream f("/proc/" + std::string(e->d_name) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    // A process that exits meanwhile reads ESRCH: read(2), not a stream,
+    // which would throw.
+    std::string text;
+    int fd = ::open(("/proc/" + std::string(e->d_name) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+      text.append(buf, static_cast<size_t>(n));
+    ::close(fd);
     auto close = text.rfind(')');
     if (close == std::string::npos) continue;
     std::istringstream rest(text.substr(close + 2));
@@ -46,7 +53,9 @@ std::string checker_path() {
 std::string fixture_path() {
   return DC_FIXTURE;
 }
-std::string glibc_daemon_path() { return DC_GLIBC_DAEMON; }
+std::string glibc_daemon_path() {
+  return DC_GLIBC_DAEMON;
+}
 std::string report_dir() {
   return DC_REPORT_DIR;
 }
@@ -71,6 +80,7 @@ struct Spawn {
   std::string marker;
   int signo = 0;
   int spare = 0;
+  int delay_ms = 50;
 };
 CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp);
 }  // namespace
@@ -84,9 +94,9 @@ CheckerRun run_checker_sparing(std::vector<std::string> args, int spare) {
 }
 
 CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::string& tmpdir,
-                                   const std::string& marker, int signo) {
+                                   const std::string& marker, int signo, int delay_ms) {
   args.insert(args.begin(), {"--json", "-", "--quiet"});
-  return run_spawn(std::move(args), true, {tmpdir, marker, signo});
+  return run_spawn(std::move(args), true, {tmpdir, marker, signo, 0, delay_ms});
 }
 
 int count_entries(const std::string& dir) {
@@ -140,7 +150,7 @@ CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp) {
     // Wait for the marker in 10 ms steps: the test needs the check to be
     // under way, and no event tells it so from outside.
     for (int i = 0; i < 1000 && !marker_exists(sp.tmpdir, sp.marker); ++i) ::usleep(10000);
-    ::usleep(50000);
+    ::usleep(static_cast<useconds_t>(sp.delay_ms) * 1000);
     ::kill(pid, sp.signo);  // pid is our own unreaped child
   }
   pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
@@ -165,8 +175,9 @@ CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp) {
   r.scorecard = nlohmann::json::parse(r.out, nullptr, false);
   if (r.scorecard.is_discarded()) r.scorecard = nullptr;
   // Anything daemoncheck left would now be our child: count, then end it. A
-  // PID namespace is torn down by the kernel as its init exits: give that
-  // teardown a moment (bounded) before counting.
+  // checker whose outer process was killed tears the check down, and the
+  // kernel the PID namespace as the checker (its init) exits: give that a
+  // moment (bounded) before counting.
   r.left_behind = my_children();
   std::erase(r.left_behind, sp.spare);
   for (int i = 0; i < 200 && !r.left_behind.empty() && sp.signo == SIGKILL; ++i) {

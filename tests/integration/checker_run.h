@@ -27,10 +27,10 @@ CheckerRun run_checker(std::vector<std::string> args, bool raw = false);
 // itself: it is neither counted as left behind nor ended.
 CheckerRun run_checker_sparing(std::vector<std::string> args, int spare);
 
-// Runs daemoncheck with TMPDIR=tmpdir and sends it `signo` once a file named
-// `marker` exists anywhere one level below tmpdir (or after 10 s).
+// Runs daemoncheck with TMPDIR=tmpdir and sends it `signo` delay_ms after a
+// file named `marker` exists anywhere one level below tmpdir (or after 10 s).
 CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::string& tmpdir,
-                                   const std::string& marker, int signo);
+                                   const std::string& marker, int signo, int delay_ms = 50);
 
 // Entries left in a directory (temp folders, reports).
 int count_entries(const std::string& dir);

@@ -24,14 +24,15 @@
 #   cgroups      pids cgroups named after one of our daemoncheck pids
 #   fds          open descriptors of this shell before and after; the most
 #                descriptors one daemoncheck process held (sampled while it
-#                ran, over the tree it started: outer waiter, namespace init,
+#                ran, over the tree it started: outer waiter, checker (the
+#                namespace's init),
 #                checker, session holders)
 #   ptys         /dev/pts entries before and after (system-wide: other
 #                users' runs move it; informational)
 # Exit status: 1 when complete or SIGINT-interrupted checks left anything
 # (those are promises of rules.md); what SIGKILL leaves is reported, and
 # fails the test only with --strict-kill (only an isolated check, whose
-# namespace init cleans up after a SIGKILLed daemoncheck, leaves nothing
+# checker, its namespace's init, cleans up after a SIGKILLed daemoncheck, leaves nothing
 # there; --no-isolation cannot). Whatever is left is killed at the end:
 # only processes whose command line names ROOT, checked again before the kill.
 set -uo pipefail
@@ -159,8 +160,9 @@ target_args() {
 }
 
 # The most descriptors any daemoncheck process of the tree under $1 holds:
-# with PID-namespace isolation the check runs two levels below the process we
-# started (outer waiter -> namespace init -> checker). No fork: builtins only.
+# with PID-namespace isolation the check runs one level below the process we
+# started (outer waiter -> checker, the namespace's init). No fork: builtins
+# only.
 tree_fds() {
   local queue=("$1") best=0 p kids f
   while [ ${#queue[@]} -gt 0 ]; do
@@ -271,7 +273,7 @@ grep -v -E 'interrupted by' "$root/log/stderr" 2>/dev/null | sort | uniq -c | so
 final=$(kill_ours)
 [ "$final" -gt 0 ] && echo "killed $final processes of ours at the end"
 # Empty pids cgroups named after our daemoncheck pids (left only when a
-# daemoncheck and its namespace init died together); rmdir only removes an
+# daemoncheck and its checker died together); rmdir only removes an
 # empty one.
 removed=0
 while read -r pid; do
