@@ -76,7 +76,9 @@ void print_error(std::string_view text) {
 
 // D5-D8, T2-T4: fork, setsid, fork. Returns only in the daemon, with its end
 // of the readiness channel; the original process waits in wait_for_daemon().
-Result<UniqueFd> detach() {
+// `pidfile` is the daemon's alone: the original process lets go of it, so
+// that it never counts among the holders of its lock.
+Result<UniqueFd> detach(Pidfile& pidfile) {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
     return os_error("socketpair", "readiness channel");
@@ -89,6 +91,7 @@ Result<UniqueFd> detach() {
   if (child < 0) return os_error("fork", "first fork");
   if (child > 0) {
     daemon_end.reset();
+    pidfile = Pidfile();  // closes our descriptor; the lock stays with the child's
     wait_for_daemon(std::move(original_end), child);
   }
   original_end.reset();
@@ -216,7 +219,7 @@ Result<Daemon> open(const Options& options) {
 
   // T2-T4, D5-D8: fork, setsid, fork. Only the daemon comes back from here.
   if (daemon.detached_) {
-    auto channel = detach();
+    auto channel = detach(daemon.pidfile_);
     if (!channel) return channel.error();
     daemon.readiness_ = std::move(*channel);
   }
