@@ -3,9 +3,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 
 namespace daemonize {
@@ -27,6 +30,29 @@ std::string read_all(int fd) {
   for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
     text.append(buffer, static_cast<size_t>(n));
   return text;
+}
+
+// True when fdinfo `text` has a "lock:" line on the file (dev, ino), as in
+// "lock:\t1: OFDLCK ADVISORY  WRITE -1 fe:00:10952930 0 EOF". Reading the
+// lock's own device and inode, rather than stat()ing what the descriptor
+// points to, never waits on another file system.
+bool lists_lock_on(const std::string& text, dev_t dev, ino_t ino) {
+  for (size_t at = text.find("lock:"); at != std::string::npos; at = text.find("lock:", at + 1)) {
+    const std::string line = text.substr(at, text.find('\n', at) - at);
+    size_t start = 0;
+    for (size_t end; start < line.size(); start = end + 1) {
+      end = std::min(line.find(' ', start), line.size());
+      unsigned major_id = 0, minor_id = 0;
+      unsigned long inode = 0;
+      char tail = 0;
+      if (std::sscanf(line.substr(start, end - start).c_str(), "%x:%x:%lu%c", &major_id, &minor_id,
+                      &inode, &tail) == 3 &&
+          major_id == major(dev) && minor_id == minor(dev) && inode == ino) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 std::string read_content(int fd) {
@@ -163,24 +189,15 @@ std::optional<pid_t> parse_pid(std::string_view content) {
 }
 
 Result<bool> process_holds_lock(pid_t pid, dev_t dev, ino_t ino) {
-  const std::string proc = "/proc/" + std::to_string(pid);
-  DIR* dir = ::opendir((proc + "/fd").c_str());
+  const std::string fdinfo = "/proc/" + std::to_string(pid) + "/fdinfo";
+  DIR* dir = ::opendir(fdinfo.c_str());
   if (dir == nullptr && errno == ENOENT) return false;
-  if (dir == nullptr) return os_error("list descriptors", proc + "/fd");
+  if (dir == nullptr) return os_error("list descriptors", fdinfo);
   bool holds = false;
-  while (const dirent* entry = ::readdir(dir)) {
-    struct stat st {};  // stat() follows the magic link to the open file
-    if (entry->d_name[0] == '.' || ::fstatat(::dirfd(dir), entry->d_name, &st, 0) != 0 ||
-        st.st_dev != dev || st.st_ino != ino) {
-      continue;
-    }
-    // fdinfo lists, as "lock:" lines, the locks taken through this open file
-    // description (OFD and flock) or by this process through it (POSIX).
-    UniqueFd info(::open((proc + "/fdinfo/" + entry->d_name).c_str(), O_RDONLY | O_CLOEXEC));
-    if (info && read_all(info.get()).find("\nlock:") != std::string::npos) {
-      holds = true;
-      break;
-    }
+  for (const dirent* entry; !holds && (entry = ::readdir(dir)) != nullptr;) {
+    if (entry->d_name[0] == '.') continue;
+    UniqueFd info(::openat(::dirfd(dir), entry->d_name, O_RDONLY | O_CLOEXEC));
+    holds = info && lists_lock_on(read_all(info.get()), dev, ino);
   }
   ::closedir(dir);
   return holds;

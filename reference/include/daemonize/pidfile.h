@@ -78,8 +78,10 @@ Result<PidfileState> inspect_pidfile(const std::string& path);
 // "1234\n" -> 1234. Digits, an optional trailing newline, a value > 0.
 std::optional<pid_t> parse_pid(std::string_view content);
 
-// True when process `pid` holds the lock on the file (dev, ino): one of its
-// descriptors is open on the file, and its /proc/PID/fdinfo lists the lock.
+// True when process `pid` holds a lock on the file (dev, ino): the
+// /proc/PID/fdinfo of one of its descriptors lists it (OFD and flock locks
+// under every descriptor of the open file description, POSIX ones under the
+// one they were taken through).
 // The proof that a locked pidfile's pid is the daemon, and neither a recycled
 // number nor a process that merely opened the file. (/proc/locks will not do:
 // it names the process that took an OFD lock, long gone after a daemon's fork.)
