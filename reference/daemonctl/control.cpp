@@ -12,13 +12,12 @@ extern "C" {  // glibc 2.36's <sys/pidfd.h> forgets to say so itself
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <vector>
 
 #include "daemonize/fd.h"
 #include "daemonize/pidfile.h"
+#include "daemonize/process.h"
 
 namespace daemonctl {
 
@@ -36,17 +35,6 @@ Outcome failure(int status, const std::string& message) {
 
 int privilege_status(const Error& error) {
   return error.err == EACCES || error.err == EPERM ? 4 : 1;
-}
-
-// Field 4 of /proc/PID/stat, or 0.
-long process_parent(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const size_t paren = text.rfind(')');
-  long parent = 0;
-  char state = 0;
-  if (paren != std::string::npos) std::sscanf(text.c_str() + paren + 1, " %c %ld", &state, &parent);
-  return parent;
 }
 
 // A starting daemon locks its pidfile a moment before it writes its pid, and
@@ -127,7 +115,7 @@ Result<std::vector<Target>> daemon_processes(const PidfileState& state) {
   }
   const std::vector<pid_t> holders = daemonize::lock_holders(state.dev, state.ino);
   for (const pid_t pid : holders) {
-    const auto parent = static_cast<pid_t>(process_parent(pid));
+    const pid_t parent = daemonize::parent_of(pid);
     if (std::find(holders.begin(), holders.end(), parent) != holders.end()) continue;
     auto holder = pin(pid);
     if (!holder) return holder.error();

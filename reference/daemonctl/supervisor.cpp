@@ -12,9 +12,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
+#include "daemonize/process.h"
 #include "keeper.h"
 
 namespace daemonctl {
@@ -45,16 +44,8 @@ constexpr std::chrono::milliseconds kMaxStopGrace{5000};
 // chain reaches it). The keeper is a subreaper, so a process the command
 // started stays its descendant even after a double fork.
 bool descends_from(pid_t pid, pid_t ancestor) {
-  for (int depth = 0; pid > 1 && depth < 4096; ++depth) {
+  for (int depth = 0; pid > 1 && depth < 4096; ++depth, pid = daemonize::parent_of(pid)) {
     if (pid == ancestor) return true;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    const size_t paren = text.rfind(')');
-    char state = 0;
-    if (paren == std::string::npos ||
-        std::sscanf(text.c_str() + paren + 1, " %c %d", &state, &pid) != 2) {
-      return false;
-    }
   }
   return false;
 }

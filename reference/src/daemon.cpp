@@ -91,7 +91,8 @@ Result<UniqueFd> detach(Pidfile& pidfile) {
   if (child < 0) return os_error("fork", "first fork");
   if (child > 0) {
     daemon_end.reset();
-    pidfile = Pidfile();  // closes our descriptor; the lock stays with the child's
+    pidfile = Pidfile();        // closes our descriptor; the lock stays with the child's
+    (void)reset_signal_mask();  // the waiting process can still be interrupted
     wait_for_daemon(std::move(original_end), child);
   }
   original_end.reset();
@@ -111,6 +112,24 @@ Result<UniqueFd> detach(Pidfile& pidfile) {
   if (daemon > 0) ::_exit(0);
   return daemon_end;
 }
+
+// Blocks the signals `map` catches for its lifetime (see open()).
+class HeldSignals {
+ public:
+  explicit HeldSignals(const SignalMap& map) {
+    sigemptyset(&set_);
+    for (const auto& [signo, action] : map) {
+      if (action == SignalAction::notify) sigaddset(&set_, signo);
+    }
+    ::sigprocmask(SIG_BLOCK, &set_, nullptr);
+  }
+  ~HeldSignals() { ::sigprocmask(SIG_UNBLOCK, &set_, nullptr); }
+  HeldSignals(const HeldSignals&) = delete;
+  HeldSignals& operator=(const HeldSignals&) = delete;
+
+ private:
+  sigset_t set_;
+};
 
 // A closed 0, 1 or 2 is a trap: the next open() takes the lowest free number,
 // and a log file opened as "fd 1" receives every printf. Fill holes with
@@ -216,6 +235,12 @@ Result<Daemon> open(const Options& options) {
   if (!stdio) return stdio.error();
   auto credentials = resolve_credentials(options.uid, options.gid, options.initgroups);
   if (!credentials) return credentials.error();
+
+  // The signals the map catches wait, blocked, from before the fork until
+  // their handlers are in place: a SIGTERM sent to a daemon that is still
+  // starting (its pid may be in the pidfile already) is then handled, not
+  // fatal before the daemon could remove its pidfile.
+  const HeldSignals held(options.signal_map);
 
   // T2-T4, D5-D8: fork, setsid, fork. Only the daemon comes back from here.
   if (daemon.detached_) {
