@@ -157,34 +157,44 @@ Outcome terminate(std::vector<Target>& targets, Clock::time_point deadline,
   return {0, "stopped (" + who + ", SIGKILL: still running " + waited + " after SIGTERM)", false};
 }
 
-}  // namespace
-
-Outcome status(const std::string& pidfile) {
+// One reading of the pidfile and its lock; nullopt when the lock was let go
+// while we looked for its holder (the daemon was exiting): read it again.
+std::optional<Outcome> read_status(const std::string& pidfile) {
   auto state = daemonize::inspect_pidfile(pidfile);
   if (!state) return failure(4, "unknown: " + state.error().message());
-  if (!state->exists) return {3, "not running", false};
+  if (!state->exists) return Outcome{3, "not running", false};
   if (!state->locked && state->content.empty()) {
     // What a daemon that could not unlink its pidfile (privileges dropped,
     // the folder root's) leaves on orderly exit: a file that names no one.
-    return {3, "not running (empty pidfile " + pidfile + ")", false};
+    return Outcome{3, "not running (empty pidfile " + pidfile + ")", false};
   }
   if (!state->locked) {
     // The lock died with the daemon: a crash, or SIGKILL, left the file behind.
     const std::string pid = state->pid ? " (pid " + std::to_string(*state->pid) + ")" : "";
-    return {1, "dead, but pidfile " + pidfile + " remains" + pid, false};
+    return Outcome{1, "dead, but pidfile " + pidfile + " remains" + pid, false};
   }
-  if (!state->pid) return {0, "running (starting: its pid is not written yet)", false};
+  if (!state->pid) return Outcome{0, "running (starting: its pid is not written yet)", false};
   const std::string named = "pid " + std::to_string(*state->pid);
   auto daemon = daemon_processes(*state);
-  if (!daemon || daemon->empty() || daemon->front().pid == *state->pid) {
-    return {0, "running (" + named + ")", false};  // or we may not look closer
+  if (daemon && daemon->empty()) return std::nullopt;
+  if (!daemon || daemon->front().pid == *state->pid) {
+    return Outcome{0, "running (" + named + ")", false};  // or we may not look closer
   }
   // The named process is gone (or never was the daemon), but what holds the
   // lock runs on: an --exec command's child, a killed supervisor's keeper.
-  return {0,
-          "running (" + pids_of(*daemon) + " holds the lock; the pidfile names " + named +
-              ", which does not)",
-          false};
+  return Outcome{0,
+                 "running (" + pids_of(*daemon) + " holds the lock; the pidfile names " + named +
+                     ", which does not)",
+                 false};
+}
+
+}  // namespace
+
+Outcome status(const std::string& pidfile) {
+  for (int round = 0; round < 8; ++round) {
+    if (auto outcome = read_status(pidfile)) return *outcome;
+  }
+  return failure(4, "unknown: the lock on " + pidfile + " keeps changing hands");
 }
 
 Outcome stop(const std::string& pidfile, std::chrono::milliseconds timeout) {
@@ -208,8 +218,13 @@ Outcome stop(const std::string& pidfile, std::chrono::milliseconds timeout) {
     auto targets = daemon_processes(*state);
     if (!targets) return failure(privilege_status(targets.error()), targets.error().message());
     if (targets->empty()) continue;  // the lock was let go while we looked
-    stopped = terminate(*targets, deadline, timeout);
-    if (stopped->status != 0) return *stopped;
+    // The first round stops the daemon; later ones, what it left holding the
+    // lock (a killed supervisor's keeper, which is ending the command's tree
+    // right now): each gets its own --timeout before SIGKILL.
+    const auto outcome =
+        terminate(*targets, round == 0 ? deadline : Clock::now() + timeout, timeout);
+    if (outcome.status != 0) return outcome;
+    if (!stopped) stopped = outcome;
   }
   return failure(1, pidfile + " is still locked; could not stop what holds it");
 }

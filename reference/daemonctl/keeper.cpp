@@ -37,9 +37,12 @@ sigset_t keeper_signals() {
 }
 
 // In the command's process, between fork and exec.
-[[noreturn]] void exec_command(const CommandLine& command) {
+[[noreturn]] void exec_command(const CommandLine& command, pid_t keeper) {
   // A group of its own, so that one kill() reaches a shell and its children.
   ::setpgid(0, 0);
+  // Should the keeper itself be killed, the command goes too, as long as it
+  // keeps its credentials (a change clears this, hence the keeper).
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != keeper) ::_exit(127);
   // The command starts clean: default dispositions (not even the job control
   // signals ignored), nothing blocked.
   (void)daemonize::reset_signal_dispositions();
@@ -118,9 +121,10 @@ void keep(pid_t supervisor, const CommandLine& command) {
   if (::getppid() != supervisor) ::_exit(1);  // it died before we could watch it
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) fail(command.exec_status, errno);
 
+  const pid_t keeper = ::getpid();
   const pid_t child = ::fork();
   if (child < 0) fail(command.exec_status, errno);
-  if (child == 0) exec_command(command);
+  if (child == 0) exec_command(command, keeper);
   ::setpgid(child, child);  // here too: no forwarded signal may find no group
   ::close(command.exec_status);
 
