@@ -9,10 +9,15 @@
 extern "C" {  // glibc 2.36's <sys/pidfd.h> forgets to say so itself
 #include <sys/pidfd.h>
 }
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <vector>
 
 #include "daemonize/fd.h"
 #include "daemonize/pidfile.h"
+#include "daemonize/process.h"
 
 namespace daemonctl {
 
@@ -32,12 +37,18 @@ int privilege_status(const Error& error) {
   return error.err == EACCES || error.err == EPERM ? 4 : 1;
 }
 
-// A starting daemon locks its pidfile a moment before it writes its pid: wait
-// for the pid to appear (inotify, bounded by `deadline`).
+// A starting daemon locks its pidfile a moment before it writes its pid, and
+// a stale pidfile is emptied, locked, while it is removed: wait for a pid or
+// for the lock to go (inotify, bounded by `deadline`). The folder is watched,
+// not the file: the name may meanwhile be unlinked and created again.
 Result<PidfileState> wait_for_pid(const std::string& path, Clock::time_point deadline) {
+  const std::filesystem::path fs_path(path);
+  const std::string dir = fs_path.has_parent_path() ? fs_path.parent_path().string() : ".";
   UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-  if (!watch || ::inotify_add_watch(watch.get(), path.c_str(), IN_MODIFY | IN_CLOSE_WRITE) < 0) {
-    return daemonize::os_error("watch pidfile", path);
+  if (!watch || ::inotify_add_watch(watch.get(), dir.c_str(),
+                                    IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE |
+                                        IN_MOVED_TO | IN_MOVED_FROM) < 0) {
+    return daemonize::os_error("watch pidfile folder", dir);
   }
   for (;;) {
     auto state = daemonize::inspect_pidfile(path);  // after the watch: no write is missed
@@ -53,91 +64,169 @@ Result<PidfileState> wait_for_pid(const std::string& path, Clock::time_point dea
   }
 }
 
-// True when the process behind `pidfd` exited within `timeout`.
-bool wait_for_exit(int pidfd, std::chrono::milliseconds timeout) {
+// True when every process behind `pidfds` exited within `timeout`.
+bool wait_for_exits(const std::vector<UniqueFd>& pidfds, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  for (;;) {
+  std::vector<pollfd> waiting;
+  for (const UniqueFd& pidfd : pidfds) waiting.push_back({pidfd.get(), POLLIN, 0});
+  while (!waiting.empty()) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd exited{pidfd, POLLIN, 0};
-    const int ready = ::poll(&exited, 1, static_cast<int>(std::max<long>(0, left.count())));
-    if (ready > 0) return true;
-    if (ready == 0 || errno != EINTR) return false;
+    const int ready =
+        ::poll(waiting.data(), waiting.size(), static_cast<int>(std::max<long>(0, left.count())));
+    if (ready == 0 || (ready < 0 && errno != EINTR)) return false;
+    std::erase_if(waiting, [](const pollfd& p) { return p.revents != 0; });
   }
+  return true;
 }
 
 // A daemon killed with SIGKILL, or a command run with --exec that does not
-// clean up, leaves its pidfile behind; its lock died with it.
+// clean up, leaves its pidfile behind; its lock died with it. Removing it
+// takes the lock, so a daemon that is starting right now is never hit.
 void remove_if_stale(const std::string& pidfile) {
   auto state = daemonize::inspect_pidfile(pidfile);
   if (state && state->exists && !state->locked) (void)daemonize::Pidfile::remove_stale(pidfile);
 }
 
-}  // namespace
+// The processes that hold the pidfile's lock, each pinned by a pidfd taken
+// before checking that it holds the lock: from then on its pid cannot be
+// recycled under our signal. The pid the file names when it holds the lock
+// (the supervisor, not its keeper); otherwise every holder whose parent is not
+// one too: an --exec command's children that inherited the lock, the keeper
+// of a supervisor that was killed. Never a process the file merely names.
+struct Target {
+  pid_t pid;
+  UniqueFd pidfd;
+};
+Result<std::vector<Target>> daemon_processes(const PidfileState& state) {
+  const auto pin = [&](pid_t pid) -> Result<std::optional<Target>> {
+    if (pid <= 1) return std::optional<Target>();  // never a group, never init
+    UniqueFd pidfd(::pidfd_open(pid, 0));
+    if (!pidfd) return std::optional<Target>();  // gone
+    auto holds = daemonize::process_holds_lock(pid, state.dev, state.ino);
+    if (!holds) return holds.error();
+    return *holds ? std::optional<Target>(Target{pid, std::move(pidfd)}) : std::nullopt;
+  };
+  std::vector<Target> targets;
+  if (state.pid) {
+    auto named = pin(*state.pid);
+    if (!named) return named.error();
+    if (*named) targets.push_back(std::move(**named));
+    if (!targets.empty()) return targets;
+  }
+  const std::vector<pid_t> holders = daemonize::lock_holders(state.dev, state.ino);
+  for (const pid_t pid : holders) {
+    const pid_t parent = daemonize::parent_of(pid);
+    if (std::find(holders.begin(), holders.end(), parent) != holders.end()) continue;
+    auto holder = pin(pid);
+    if (!holder) return holder.error();
+    if (*holder) targets.push_back(std::move(**holder));
+  }
+  return targets;
+}
 
-Outcome status(const std::string& pidfile) {
+std::string pids_of(const std::vector<Target>& targets) {
+  std::string text = targets.size() == 1 ? "pid " : "pids ";
+  for (const Target& target : targets) {
+    text += (&target == &targets.front() ? "" : ", ") + std::to_string(target.pid);
+  }
+  return text;
+}
+
+// SIGTERM, then SIGKILL once `deadline` passed; the outcome says which did it.
+Outcome terminate(std::vector<Target>& targets, Clock::time_point deadline,
+                  std::chrono::milliseconds timeout) {
+  std::vector<UniqueFd> pidfds;
+  for (Target& target : targets) pidfds.push_back(std::move(target.pidfd));
+  const std::string who = pids_of(targets);
+  for (const UniqueFd& pidfd : pidfds) {
+    if (::pidfd_send_signal(pidfd.get(), SIGTERM, nullptr, 0) != 0 && errno != ESRCH) {
+      const Error error = daemonize::os_error("send SIGTERM", who);
+      return failure(privilege_status(error), error.message());
+    }
+  }
+  if (wait_for_exits(pidfds,
+                     std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()))) {
+    return {0, "stopped (" + who + ", SIGTERM)", false};
+  }
+  for (const UniqueFd& pidfd : pidfds) ::pidfd_send_signal(pidfd.get(), SIGKILL, nullptr, 0);
+  if (!wait_for_exits(pidfds, std::chrono::seconds(5))) {
+    return failure(1, who + " survived SIGKILL (stuck in the kernel?)");
+  }
+  char waited[32];
+  std::snprintf(waited, sizeof waited, "%g s", static_cast<double>(timeout.count()) / 1000);
+  return {0, "stopped (" + who + ", SIGKILL: still running " + waited + " after SIGTERM)", false};
+}
+
+// One reading of the pidfile and its lock; nullopt when the lock was let go
+// while we looked for its holder (the daemon was exiting): read it again.
+std::optional<Outcome> read_status(const std::string& pidfile) {
   auto state = daemonize::inspect_pidfile(pidfile);
   if (!state) return failure(4, "unknown: " + state.error().message());
-  if (!state->exists) return {3, "not running", false};
+  if (!state->exists) return Outcome{3, "not running", false};
   if (!state->locked && state->content.empty()) {
     // What a daemon that could not unlink its pidfile (privileges dropped,
     // the folder root's) leaves on orderly exit: a file that names no one.
-    return {3, "not running (empty pidfile " + pidfile + ")", false};
+    return Outcome{3, "not running (empty pidfile " + pidfile + ")", false};
   }
   if (!state->locked) {
     // The lock died with the daemon: a crash, or SIGKILL, left the file behind.
     const std::string pid = state->pid ? " (pid " + std::to_string(*state->pid) + ")" : "";
-    return {1, "dead, but pidfile " + pidfile + " remains" + pid, false};
+    return Outcome{1, "dead, but pidfile " + pidfile + " remains" + pid, false};
   }
-  if (!state->pid) return {0, "running (starting: its pid is not written yet)", false};
-  return {0, "running (pid " + std::to_string(*state->pid) + ")", false};
+  if (!state->pid) return Outcome{0, "running (starting: its pid is not written yet)", false};
+  const std::string named = "pid " + std::to_string(*state->pid);
+  auto daemon = daemon_processes(*state);
+  if (daemon && daemon->empty()) return std::nullopt;
+  if (!daemon || daemon->front().pid == *state->pid) {
+    return Outcome{0, "running (" + named + ")", false};  // or we may not look closer
+  }
+  // The named process is gone (or never was the daemon), but what holds the
+  // lock runs on: an --exec command's child, a killed supervisor's keeper.
+  return Outcome{0,
+                 "running (" + pids_of(*daemon) + " holds the lock; the pidfile names " + named +
+                     ", which does not)",
+                 false};
+}
+
+}  // namespace
+
+Outcome status(const std::string& pidfile) {
+  for (int round = 0; round < 8; ++round) {
+    if (auto outcome = read_status(pidfile)) return *outcome;
+  }
+  return failure(4, "unknown: the lock on " + pidfile + " keeps changing hands");
 }
 
 Outcome stop(const std::string& pidfile, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  auto state = daemonize::inspect_pidfile(pidfile);
-  if (state && state->locked && !state->pid) state = wait_for_pid(pidfile, deadline);
-  if (!state) return failure(privilege_status(state.error()), state.error().message());
-  if (!state->exists) return {0, "not running", false};
-  if (!state->locked) {
-    // A pid in an unlocked pidfile may by now be any process at all.
-    return {0, "not running (stale pidfile " + pidfile + "; its pid was not signalled)", false};
+  std::optional<Outcome> stopped;
+  // Until the lock is free: a daemon's holders may leave others behind (an
+  // --exec command's children), and a concurrent stop may beat us to it.
+  for (int round = 0; round < 8; ++round) {
+    auto state = daemonize::inspect_pidfile(pidfile);
+    if (!state) return failure(4, state.error().message());  // unknown: not a regular file, ...
+    if (state->locked && !state->pid) state = wait_for_pid(pidfile, deadline);
+    if (!state) return failure(privilege_status(state.error()), state.error().message());
+    if (!state->exists) return stopped.value_or(Outcome{0, "not running", false});
+    if (!state->locked) {
+      remove_if_stale(pidfile);
+      // A pid in an unlocked pidfile may by now be any process at all.
+      return stopped.value_or(Outcome{
+          0, "not running (removed stale pidfile " + pidfile + "; its pid was not signalled)",
+          false});
+    }
+    auto targets = daemon_processes(*state);
+    if (!targets) return failure(privilege_status(targets.error()), targets.error().message());
+    if (targets->empty()) continue;  // the lock was let go while we looked
+    // The first round stops the daemon; later ones, what it left holding the
+    // lock (a killed supervisor's keeper, which is ending the command's tree
+    // right now): each gets its own --timeout before SIGKILL.
+    const auto outcome =
+        terminate(*targets, round == 0 ? deadline : Clock::now() + timeout, timeout);
+    if (outcome.status != 0) return outcome;
+    if (!stopped) stopped = outcome;
   }
-  const pid_t pid = *state->pid;
-  if (pid <= 1) return failure(1, pidfile + " names pid " + std::to_string(pid) + "; refusing");
-
-  // Pin the process with a pidfd first, then check that it is the one holding
-  // the pidfile: from then on its pid cannot be recycled under our signal.
-  UniqueFd pidfd(::pidfd_open(pid, 0));
-  if (!pidfd) {
-    return failure(1, "pidfile " + pidfile + " is locked, but pid " + std::to_string(pid) +
-                          " named in it " +
-                          (errno == ESRCH ? "does not exist" : "is out of reach"));
-  }
-  auto holds = daemonize::process_has_file_open(pid, state->dev, state->ino);
-  if (!holds) return failure(privilege_status(holds.error()), holds.error().message());
-  if (!*holds) {
-    return failure(1, "pid " + std::to_string(pid) + " does not have " + pidfile +
-                          " open; it is not the daemon, refusing to signal it");
-  }
-
-  const std::string who = "pid " + std::to_string(pid);
-  if (::pidfd_send_signal(pidfd.get(), SIGTERM, nullptr, 0) != 0 && errno != ESRCH) {
-    const Error error = daemonize::os_error("send SIGTERM", who);
-    return failure(privilege_status(error), error.message());
-  }
-  if (wait_for_exit(pidfd.get(),
-                    std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()))) {
-    remove_if_stale(pidfile);
-    return {0, "stopped (" + who + ", SIGTERM)", false};
-  }
-  ::pidfd_send_signal(pidfd.get(), SIGKILL, nullptr, 0);
-  if (!wait_for_exit(pidfd.get(), std::chrono::seconds(5))) {
-    return failure(1, who + " survived SIGKILL (stuck in the kernel?)");
-  }
-  remove_if_stale(pidfile);
-  char waited[32];
-  std::snprintf(waited, sizeof waited, "%g s", static_cast<double>(timeout.count()) / 1000);
-  return {0, "stopped (" + who + ", SIGKILL: still running " + waited + " after SIGTERM)", false};
+  return failure(1, pidfile + " is still locked; could not stop what holds it");
 }
 
 }  // namespace daemonctl

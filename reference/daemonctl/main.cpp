@@ -182,6 +182,9 @@ int run(int argc, char** argv) {
   if (restart_verb->parsed()) {
     const Outcome stopped = daemonctl::stop(request.pidfile, timeout);
     if (stopped.status != 0) return report(stopped);
+    // Already running now means a concurrent restart started it between our
+    // stop and our start: the daemon runs, freshly started, as asked.
+    request.lsb = true;
   }
   return start(request, run_verb->parsed());
 }

@@ -3,6 +3,7 @@
 
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -11,6 +12,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+
+#include "daemonize/process.h"
+#include "keeper.h"
 
 namespace daemonctl {
 
@@ -32,8 +36,56 @@ int start_failure_status(const Error& error) {
 
 namespace {
 
-// What a command that ignores the SIGTERM of a failed start gets before SIGKILL.
-constexpr std::chrono::seconds kStopGrace{5};
+// How long a command that ignores the SIGTERM of a failed start gets before
+// SIGKILL: as long as it had to become ready, 5 s at most.
+constexpr std::chrono::milliseconds kMaxStopGrace{5000};
+
+// True when `pid` is `ancestor` or one of its descendants (its /proc ppid
+// chain reaches it). The keeper is a subreaper, so a process the command
+// started stays its descendant even after a double fork.
+bool descends_from(pid_t pid, pid_t ancestor) {
+  for (int depth = 0; pid > 1 && depth < 4096; ++depth, pid = daemonize::parent_of(pid)) {
+    if (pid == ancestor) return true;
+  }
+  return false;
+}
+
+// 128 random bits, in hex: an abstract socket name nobody can bind first.
+std::string random_name() {
+  unsigned char bytes[16];
+  if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes) return {};
+  std::string hex;
+  for (unsigned char byte : bytes) {
+    char two[3];
+    std::snprintf(two, sizeof two, "%02x", byte);
+    hex += two;
+  }
+  return hex;
+}
+
+// One datagram and the pid the kernel vouches sent it (SO_PASSCRED), or 0.
+std::optional<std::pair<std::string, pid_t>> receive_with_sender(int fd) {
+  char buffer[4096];
+  iovec data{buffer, sizeof buffer};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  const ssize_t n = ::recvmsg(fd, &message, MSG_CMSG_CLOEXEC);
+  if (n < 0) return std::nullopt;
+  pid_t sender = 0;
+  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
+       header = CMSG_NXTHDR(&message, header)) {
+    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_CREDENTIALS) {
+      ucred credentials{};
+      std::memcpy(&credentials, CMSG_DATA(header), sizeof credentials);
+      sender = credentials.pid;
+    }
+  }
+  return std::pair{std::string(buffer, static_cast<size_t>(n)), sender};
+}
 
 }  // namespace
 
@@ -46,6 +98,9 @@ Supervisor::Supervisor(daemonize::Daemon& daemon, std::vector<std::string> comma
       ready_timeout_(ready_timeout) {}
 
 int Supervisor::run() {
+  // A subreaper: should the keeper itself be killed, the command's tree is
+  // re-parented to us rather than to init, and swept.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   Result<void> started = ready_timeout_ ? open_notify_socket() : Result<void>();
   if (started) started = spawn();
   if (!started) {
@@ -67,17 +122,30 @@ int Supervisor::run() {
     if (fds[1].revents & POLLIN) read_notifications();
     while (const auto signo = daemon_.next_signal()) {
       if (*signo != SIGCHLD) {
-        hup_forwarded_ = hup_forwarded_ || *signo == SIGHUP;
-        ::kill(child_, *signo);  // our unreaped child: its pid cannot have been reused
+        forward(*signo);
         continue;
       }
       int wstatus = 0;
-      if (::waitpid(child_, &wstatus, WNOHANG) == child_ && child_ended(wstatus)) {
-        (void)daemon_.close();
-        return exit_status_;
-      }
+      if (::waitpid(child_, &wstatus, WNOHANG) != child_) continue;
+      kill_all_children();  // a killed keeper's orphans, re-parented to us
+      if (child_ended(wstatus)) return finish();
     }
   }
+}
+
+void Supervisor::forward(int signo) {
+  // A stop asked for during a reload must not be lost with the command that
+  // was reloading: remember it, and start nothing again.
+  stop_requested_ = stop_requested_ || signo == SIGTERM || signo == SIGINT;
+  hup_forwarded_ = hup_forwarded_ || signo == SIGHUP;
+  ::kill(child_, signo);  // our unreaped child: its pid cannot have been reused
+}
+
+int Supervisor::finish() {
+  // The pidfile goes first: once `start` has returned, status must say so.
+  (void)daemon_.close();
+  if (failure_) daemon_.notify_failed(*failure_, 1);
+  return exit_status_;
 }
 
 int Supervisor::poll_timeout_ms() const {
@@ -90,32 +158,34 @@ int Supervisor::poll_timeout_ms() const {
 void Supervisor::on_deadline() {
   if (ready_ || !deadline_ || std::chrono::steady_clock::now() < *deadline_) return;
   if (timed_out_) {
-    ::kill(child_, SIGKILL);  // it ignored SIGTERM for kStopGrace
+    killed_ = true;
+    ::kill(child_, SIGKILL);  // it ignored SIGTERM; its orphans come to us
     deadline_.reset();
     return;
   }
   timed_out_ = true;
-  const auto waited = std::chrono::duration<double>(*ready_timeout_).count();
-  char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "%g s", waited);
-  daemon_.notify_failed(Error{"run", command_[0], ETIMEDOUT,
-                              std::string("sent no READY=1 within ") + seconds + "; stopped it"},
-                        1);
   ::kill(child_, SIGTERM);  // our unreaped child: its pid cannot have been reused
-  deadline_ = std::chrono::steady_clock::now() + kStopGrace;
+  deadline_ = std::chrono::steady_clock::now() + std::min(*ready_timeout_, kMaxStopGrace);
 }
 
 bool Supervisor::child_ended(int wstatus) {
-  if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGHUP && hup_forwarded_ && ready_) {
+  if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGHUP && hup_forwarded_ && ready_ &&
+      !stop_requested_) {
     hup_forwarded_ = false;  // reload by restart
     if (spawn()) return false;
   }
   exit_status_ = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-  if (!ready_ && !timed_out_) {
-    daemon_.notify_failed(
+  if (timed_out_) {
+    const auto waited = std::chrono::duration<double>(*ready_timeout_).count();
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g s", waited);
+    failure_ = Error{"run", command_[0], ETIMEDOUT,
+                     std::string("sent no READY=1 within ") + seconds + "; stopped it" +
+                         (killed_ ? " with SIGKILL (it ignored SIGTERM)" : "")};
+  } else if (!ready_) {
+    failure_ =
         Error{"run", command_[0], 0,
-              "exited with status " + std::to_string(exit_status_) + " before it sent READY=1"},
-        1);
+              "exited with status " + std::to_string(exit_status_) + " before it sent READY=1"};
   }
   return true;
 }
@@ -123,36 +193,18 @@ bool Supervisor::child_ended(int wstatus) {
 Result<void> Supervisor::spawn() {
   auto exec_status = daemonize::make_pipe(O_CLOEXEC);
   if (!exec_status) return exec_status.error();
-  std::vector<std::string> env;
-  for (char** entry = environ; *entry != nullptr; ++entry) env.emplace_back(*entry);
-  if (notify_) env.push_back("NOTIFY_SOCKET=" + notify_name_);
-  std::vector<char*> argv, envp;
-  for (std::string& arg : command_) argv.push_back(arg.data());
-  for (std::string& entry : env) envp.push_back(entry.data());
-  argv.push_back(nullptr);
-  envp.push_back(nullptr);
+  CommandLine command{command_, {}, pass_fds_, daemon_.pidfile().fd(), exec_status->write.get()};
+  for (char** entry = environ; *entry != nullptr; ++entry) command.env.emplace_back(*entry);
+  if (notify_) command.env.push_back("NOTIFY_SOCKET=" + notify_name_);
 
-  // Block every signal across fork: until the child has reset its handlers, a
-  // signal would run ours in it and write into the supervisor's signal pipe.
+  // Block every signal across fork: the keeper reads them from a signalfd,
+  // and until then a signal must neither be lost nor run our handler in it.
   sigset_t all, old;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, &old);
   const pid_t supervisor = ::getpid();
   const pid_t child = ::fork();
-  if (child == 0) {
-    // The command starts clean: default dispositions (not even the job control
-    // signals ignored), nothing blocked, and killed if the supervisor is killed
-    // without the chance to forward anything (SIGKILL), so it never runs on
-    // unsupervised, without a pidfile, beside a second instance.
-    (void)daemonize::reset_signal_dispositions();
-    (void)daemonize::reset_signal_mask();
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != supervisor) ::_exit(127);
-    for (int fd : pass_fds_) ::fcntl(fd, F_SETFD, 0);
-    ::execvpe(argv[0], argv.data(), envp.data());
-    const int err = errno;  // the exec status pipe tells the supervisor why
-    (void)!::write(exec_status->write.get(), &err, sizeof err);
-    ::_exit(127);
-  }
+  if (child == 0) keep(supervisor, command);
   const int fork_errno = errno;
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (child < 0) return daemonize::os_error("fork", command_[0], fork_errno);
@@ -172,25 +224,37 @@ Result<void> Supervisor::spawn() {
 }
 
 Result<void> Supervisor::open_notify_socket() {
-  // An abstract socket: no file to create, clean up or protect.
-  notify_name_ = "@daemonctl/notify/" + std::to_string(::getpid());
+  // An abstract socket (no file to create, clean up or protect) under a
+  // random name, so that nobody can bind it first. Anyone may still send to
+  // it: read_notifications() checks who did.
   notify_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path + 1, notify_name_.data() + 1, notify_name_.size() - 1);
-  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + notify_name_.size());
-  if (!notify_ ||
-      ::bind(notify_.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) {  // NOLINT
-    return daemonize::os_error("bind notify socket", notify_name_);
+  const int on = 1;
+  if (!notify_ || ::setsockopt(notify_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
+    return daemonize::os_error("open notify socket", "");
   }
-  return {};
+  for (int attempt = 0;; ++attempt) {
+    notify_name_ = "@daemonctl/notify/" + random_name();
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path + 1, notify_name_.data() + 1, notify_name_.size() - 1);
+    const auto length =
+        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + notify_name_.size());
+    if (::bind(notify_.get(), reinterpret_cast<const sockaddr*>(&address), length) ==
+        0) {  // NOLINT
+      return {};
+    }
+    if (errno != EADDRINUSE || attempt == 8) {
+      return daemonize::os_error("bind notify socket", notify_name_);
+    }
+  }
 }
 
 void Supervisor::read_notifications() {
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::recv(notify_.get(), buffer, sizeof buffer, 0)) > 0) {
-    const std::string message(buffer, static_cast<size_t>(n));
+  while (const auto received = receive_with_sender(notify_.get())) {
+    // Only the command and what it started speak for it; anyone else on the
+    // machine can reach an abstract socket.
+    if (!descends_from(received->second, child_)) continue;
+    const std::string& message = received->first;
     size_t at = 0;
     while (at < message.size()) {  // newline-separated assignments
       size_t end = message.find('\n', at);

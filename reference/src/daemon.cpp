@@ -76,7 +76,9 @@ void print_error(std::string_view text) {
 
 // D5-D8, T2-T4: fork, setsid, fork. Returns only in the daemon, with its end
 // of the readiness channel; the original process waits in wait_for_daemon().
-Result<UniqueFd> detach() {
+// `pidfile` is the daemon's alone: the original process lets go of it, so
+// that it never counts among the holders of its lock.
+Result<UniqueFd> detach(Pidfile& pidfile) {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
     return os_error("socketpair", "readiness channel");
@@ -89,6 +91,8 @@ Result<UniqueFd> detach() {
   if (child < 0) return os_error("fork", "first fork");
   if (child > 0) {
     daemon_end.reset();
+    pidfile = Pidfile();        // closes our descriptor; the lock stays with the child's
+    (void)reset_signal_mask();  // the waiting process can still be interrupted
     wait_for_daemon(std::move(original_end), child);
   }
   original_end.reset();
@@ -108,6 +112,24 @@ Result<UniqueFd> detach() {
   if (daemon > 0) ::_exit(0);
   return daemon_end;
 }
+
+// Blocks the signals `map` catches for its lifetime (see open()).
+class HeldSignals {
+ public:
+  explicit HeldSignals(const SignalMap& map) {
+    sigemptyset(&set_);
+    for (const auto& [signo, action] : map) {
+      if (action == SignalAction::notify) sigaddset(&set_, signo);
+    }
+    ::sigprocmask(SIG_BLOCK, &set_, nullptr);
+  }
+  ~HeldSignals() { ::sigprocmask(SIG_UNBLOCK, &set_, nullptr); }
+  HeldSignals(const HeldSignals&) = delete;
+  HeldSignals& operator=(const HeldSignals&) = delete;
+
+ private:
+  sigset_t set_;
+};
 
 // A closed 0, 1 or 2 is a trap: the next open() takes the lowest free number,
 // and a log file opened as "fd 1" receives every printf. Fill holes with
@@ -214,9 +236,15 @@ Result<Daemon> open(const Options& options) {
   auto credentials = resolve_credentials(options.uid, options.gid, options.initgroups);
   if (!credentials) return credentials.error();
 
+  // The signals the map catches wait, blocked, from before the fork until
+  // their handlers are in place: a SIGTERM sent to a daemon that is still
+  // starting (its pid may be in the pidfile already) is then handled, not
+  // fatal before the daemon could remove its pidfile.
+  const HeldSignals held(options.signal_map);
+
   // T2-T4, D5-D8: fork, setsid, fork. Only the daemon comes back from here.
   if (daemon.detached_) {
-    auto channel = detach();
+    auto channel = detach(daemon.pidfile_);
     if (!channel) return channel.error();
     daemon.readiness_ = std::move(*channel);
   }

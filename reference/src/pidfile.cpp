@@ -3,9 +3,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 
 namespace daemonize {
@@ -19,6 +22,37 @@ struct flock whole_file_write_lock() {
   lock.l_type = F_WRLCK;
   lock.l_whence = SEEK_SET;
   return lock;
+}
+
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
+    text.append(buffer, static_cast<size_t>(n));
+  return text;
+}
+
+// True when fdinfo `text` has a "lock:" line on the file (dev, ino), as in
+// "lock:\t1: OFDLCK ADVISORY  WRITE -1 fe:00:10952930 0 EOF". Reading the
+// lock's own device and inode, rather than stat()ing what the descriptor
+// points to, never waits on another file system.
+bool lists_lock_on(const std::string& text, dev_t dev, ino_t ino) {
+  for (size_t at = text.find("lock:"); at != std::string::npos; at = text.find("lock:", at + 1)) {
+    const std::string line = text.substr(at, text.find('\n', at) - at);
+    size_t start = 0;
+    for (size_t end; start < line.size(); start = end + 1) {
+      end = std::min(line.find(' ', start), line.size());
+      unsigned major_id = 0, minor_id = 0;
+      unsigned long inode = 0;
+      char tail = 0;
+      if (std::sscanf(line.substr(start, end - start).c_str(), "%x:%x:%lu%c", &major_id, &minor_id,
+                      &inode, &tail) == 3 &&
+          major_id == major(dev) && minor_id == minor(dev) && inode == ino) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 std::string read_content(int fd) {
@@ -51,8 +85,9 @@ Result<Pidfile> Pidfile::acquire(const std::string& path) {
   // it: after locking, make sure the path still names what we locked, and
   // start again if not. Each retry means another instance made progress.
   for (int attempt = 0; attempt < 8; ++attempt) {
+    // O_NONBLOCK: opening a FIFO planted under our name must not hang us.
     UniqueFd fd(::openat(pidfile.dir_.get(), pidfile.name_.c_str(),
-                         O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644));
+                         O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644));
     if (!fd && errno == ELOOP) return Error{"open pidfile", path, ELOOP, "is a symbolic link"};
     if (!fd) return os_error("open pidfile", path);
     struct stat st {};
@@ -70,7 +105,11 @@ Result<Pidfile> Pidfile::acquire(const std::string& path) {
 
     // Ours now. A stale pid must not be read as the new daemon's while it starts.
     if (::ftruncate(fd.get(), 0) != 0) return os_error("truncate pidfile", path);
+    // 0644 whatever the umask (a daemon may ask for 077): anyone may read
+    // which pid runs. A file someone else owns keeps the mode they gave it.
+    if ((st.st_mode & 07777) != 0644 && st.st_uid == ::geteuid()) (void)::fchmod(fd.get(), 0644);
     pidfile.fd_ = std::move(fd);
+    pidfile.owner_ = ::getpid();  // until write_pid() names the daemon
     return pidfile;
   }
   return Error{"lock pidfile", path, EAGAIN, "replaced repeatedly while being locked"};
@@ -79,7 +118,6 @@ Result<Pidfile> Pidfile::acquire(const std::string& path) {
 Result<void> Pidfile::remove_stale(const std::string& path) {
   auto pidfile = acquire(path);
   if (!pidfile) return pidfile.error();
-  pidfile->owner_ = ::getpid();
   return pidfile->remove();
 }
 
@@ -117,11 +155,14 @@ bool is_already_running(const Error& error) {
 
 Result<PidfileState> inspect_pidfile(const std::string& path) {
   PidfileState state;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO in the pidfile's place must not hang `status`.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd && errno == ENOENT) return state;
+  if (!fd && errno == ELOOP) return Error{"open pidfile", path, ELOOP, "is a symbolic link"};
   if (!fd) return os_error("open pidfile", path);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return os_error("stat pidfile", path);
+  if (!S_ISREG(st.st_mode)) return Error{"open pidfile", path, 0, "not a regular file"};
   state.exists = true;
   state.dev = st.st_dev;
   state.ino = st.st_ino;
@@ -147,22 +188,32 @@ std::optional<pid_t> parse_pid(std::string_view content) {
   return pid;
 }
 
-Result<bool> process_has_file_open(pid_t pid, dev_t dev, ino_t ino) {
-  const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
-  DIR* dir = ::opendir(fds.c_str());
+Result<bool> process_holds_lock(pid_t pid, dev_t dev, ino_t ino) {
+  const std::string fdinfo = "/proc/" + std::to_string(pid) + "/fdinfo";
+  DIR* dir = ::opendir(fdinfo.c_str());
   if (dir == nullptr && errno == ENOENT) return false;
-  if (dir == nullptr) return os_error("list descriptors", fds);
-  bool found = false;
-  while (const dirent* entry = ::readdir(dir)) {
-    struct stat st {};  // stat() follows the magic link to the open file
-    if (entry->d_name[0] != '.' && ::fstatat(::dirfd(dir), entry->d_name, &st, 0) == 0 &&
-        st.st_dev == dev && st.st_ino == ino) {
-      found = true;
-      break;
-    }
+  if (dir == nullptr) return os_error("list descriptors", fdinfo);
+  bool holds = false;
+  for (const dirent* entry; !holds && (entry = ::readdir(dir)) != nullptr;) {
+    if (entry->d_name[0] == '.') continue;
+    UniqueFd info(::openat(::dirfd(dir), entry->d_name, O_RDONLY | O_CLOEXEC));
+    holds = info && lists_lock_on(read_all(info.get()), dev, ino);
   }
   ::closedir(dir);
-  return found;
+  return holds;
+}
+
+std::vector<pid_t> lock_holders(dev_t dev, ino_t ino) {
+  std::vector<pid_t> holders;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return holders;
+  while (const dirent* entry = ::readdir(proc)) {
+    const auto pid = parse_pid(entry->d_name);
+    auto holds = pid ? process_holds_lock(*pid, dev, ino) : Result<bool>(false);
+    if (holds && *holds) holders.push_back(*pid);
+  }
+  ::closedir(proc);
+  return holders;
 }
 
 }  // namespace daemonize

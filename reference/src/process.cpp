@@ -1,6 +1,7 @@
 // Launcher detection, core dumps, credentials, sd_notify.
 #include "daemonize/process.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/resource.h>
@@ -9,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -69,6 +71,21 @@ Result<void> drop_privileges(const Credentials& credentials) {
     return os_error("setuid", "uid " + std::to_string(credentials.uid));
   }
   return {};
+}
+
+pid_t parent_of(pid_t pid) {
+  UniqueFd stat(::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
+  char text[1024];
+  const ssize_t n = stat ? ::read(stat.get(), text, sizeof text - 1) : -1;
+  if (n <= 0) return 0;
+  text[n] = '\0';
+  // The name (field 2) may hold spaces and parentheses: fields 3 on follow the last ')'.
+  const char* after_name = std::strrchr(text, ')');
+  char state = 0;
+  int parent = 0;
+  if (after_name == nullptr || std::sscanf(after_name + 1, " %c %d", &state, &parent) != 2)
+    return 0;
+  return parent;
 }
 
 Result<void> sd_notify(const std::string& socket, std::string_view message) {

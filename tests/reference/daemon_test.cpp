@@ -211,7 +211,7 @@ TEST(Open, ExecHandsThePidfileAndItsLockToTheProgram) {
   EXPECT_EQ("sleep", reftest::read_file("/proc/" + std::to_string(*pid) + "/comm").substr(0, 5));
   const auto state = daemonize::inspect_pidfile(pidfile);
   EXPECT_TRUE(state->locked);
-  EXPECT_TRUE(*daemonize::process_has_file_open(*pid, state->dev, state->ino));
+  EXPECT_TRUE(*daemonize::process_holds_lock(*pid, state->dev, state->ino));
 }
 
 TEST(Open, ExecFailureIsRelayedWithTheCallersStatus) {

@@ -56,7 +56,7 @@ TEST_F(ExampleDaemon, IsReadyWhenTheLaunchedProcessExits) {
   ASSERT_GT(pid, 1);
   const auto state = daemonize::inspect_pidfile(pidfile);
   EXPECT_TRUE(state->locked);
-  EXPECT_TRUE(*daemonize::process_has_file_open(pid, state->dev, state->ino));
+  EXPECT_TRUE(*daemonize::process_holds_lock(pid, state->dev, state->ino));
   EXPECT_NE(std::string::npos, read_file(log).find("started"));
   stop(pid);
 }

@@ -145,7 +145,7 @@ TEST(InspectPidfile, TellsAbsentUnlockedAndLocked) {
   auto running = daemonize::inspect_pidfile(dir / "d.pid");
   EXPECT_TRUE(running->locked);
   EXPECT_EQ(::getpid(), running->pid);
-  auto holds = daemonize::process_has_file_open(::getpid(), running->dev, running->ino);
+  auto holds = daemonize::process_holds_lock(::getpid(), running->dev, running->ino);
   EXPECT_TRUE(holds && *holds);
 }
 

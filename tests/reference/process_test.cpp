@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -124,6 +125,14 @@ TEST(SdNotify, RejectsANameThatIsNeitherPathNorAbstract) {
   auto sent = daemonize::sd_notify("relative/socket", "READY=1");
   ASSERT_FALSE(sent);
   EXPECT_EQ(EINVAL, sent.error().err);
+}
+
+TEST(ParentOf, ReadsTheParentFromProcAndZeroForAProcessThatIsGone) {
+  EXPECT_EQ(::getppid(), daemonize::parent_of(::getpid()));
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  EXPECT_EQ(0, daemonize::parent_of(child));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemonize/error.h"
 #include "daemonize/fd.h"
@@ -38,7 +39,8 @@ class Pidfile {
   Pidfile() = default;
   Pidfile(Pidfile&&) noexcept = default;
   Pidfile& operator=(Pidfile&&) noexcept = default;
-  // Removes the file when this process is the one whose pid it holds.
+  // Removes the file when this process acquired it (a start that failed
+  // before forking leaves no empty pidfile) or is the one whose pid it holds.
   ~Pidfile();
 
   // Writes "PID\n", replacing the content, and remembers `pid` as the owner.
@@ -76,8 +78,17 @@ Result<PidfileState> inspect_pidfile(const std::string& path);
 // "1234\n" -> 1234. Digits, an optional trailing newline, a value > 0.
 std::optional<pid_t> parse_pid(std::string_view content);
 
-// True when process `pid` has a descriptor open on the file (dev, ino): the
-// proof that a locked pidfile's pid is the daemon and not a recycled number.
-Result<bool> process_has_file_open(pid_t pid, dev_t dev, ino_t ino);
+// True when process `pid` holds a lock on the file (dev, ino): the
+// /proc/PID/fdinfo of one of its descriptors lists it (OFD and flock locks
+// under every descriptor of the open file description, POSIX ones under the
+// one they were taken through).
+// The proof that a locked pidfile's pid is the daemon, and neither a recycled
+// number nor a process that merely opened the file. (/proc/locks will not do:
+// it names the process that took an OFD lock, long gone after a daemon's fork.)
+Result<bool> process_holds_lock(pid_t pid, dev_t dev, ino_t ino);
+// Every process that holds it, found by reading all of /proc: after a fork
+// (the supervisor's keeper) or an exec'd command's own fork, several may.
+// Processes we may not inspect are left out.
+std::vector<pid_t> lock_holders(dev_t dev, ino_t ino);
 
 }  // namespace daemonize

@@ -52,6 +52,9 @@ Result<Credentials> resolve_credentials(std::optional<uid_t> uid, std::optional<
 // so the privilege cannot be taken back.
 Result<void> drop_privileges(const Credentials& credentials);
 
+// The parent of process `pid` (field 4 of /proc/PID/stat), or 0 when it is gone.
+pid_t parent_of(pid_t pid);
+
 // Sends one sd_notify message ("READY=1", "STATUS=...", "STOPPING=1") to the
 // datagram socket NOTIFY_SOCKET names; a leading '@' is Linux's abstract
 // namespace. No libsystemd needed: the protocol is one datagram.
