@@ -27,9 +27,6 @@
 namespace dc {
 namespace {
 
-// How long a survivor besides the pidfile's process gets to settle (or to
-// exit, as the middle child of a double fork does) before it is judged.
-constexpr double kSurvivorSettleMs = 500;
 // How long the session holder gets to report an exit it has seen.
 constexpr double kHolderReportMs = 200;
 // An observation longer than this is mentioned in the scorecard's notes.

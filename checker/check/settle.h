@@ -29,6 +29,9 @@ struct DaemonPick {
 };
 std::vector<DaemonPick> pick_daemons(const std::optional<std::string>& pidfile,
                                      const LaunchFacts& launch, double deadline_ms);
+// How long a survivor besides the pidfile's process gets to settle (or to
+// exit, as the middle child of a double fork does) before it is judged.
+constexpr double kSurvivorSettleMs = 500;
 
 // CPU time (ns) every thread of pid has run (/proc/PID/task/*/schedstat); 0
 // when gone. Time a process has had on a CPU, unlike wall-clock time, does not

@@ -630,7 +630,8 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
   if (systemd && !l.exited())
     picks.push_back({l.facts.launched_pid, "the launched process (foreground service)"});
   else
-    picks = pick_daemons(pidfile, l.facts);
+    picks = pick_daemons(pidfile, l.facts,
+                         std::min(opt.deadline_ms, reaper.now_ms() + kSurvivorSettleMs));
   for (const auto& pick : picks) {
     DaemonFacts d = observe::observe_daemon(pick.pid, s->plan->canary_value);
     d.why = pick.why + " (relaunch " + std::to_string(n) + ")";
