@@ -16,8 +16,10 @@
 namespace dc::unit {
 namespace {
 
-// Every [Service] key of systemd 252 (its load-fragment-gperf table).
+// Every [Service] key of systemd 252 (its load-fragment-gperf table), and
+// ReloadSignal= of 253, which came with Type=notify-reload.
 constexpr std::string_view kKnownKeys[] = {
+    "ReloadSignal",
     "AllowedCPUs",
     "AllowedMemoryNodes",
     "AmbientCapabilities",
