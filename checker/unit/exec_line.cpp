@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/text.h"
+#include "unit/unit_file.h"
 
 namespace dc::unit {
 namespace {
@@ -169,14 +170,10 @@ Result<std::string_view> take_prefixes(std::string_view word, ExecCommand& comma
 Result<bool> check_program(const std::string& path) {
   if (path.empty()) return Error{"the command line names no program"};
   if (path.find('/') != std::string::npos && !path.starts_with('/')) {
-    return Error{"program '" + escape_bytes(path, '\'') +
-                 "' is neither an absolute path nor a bare name"};
+    return Error{"program '" + excerpt(path) + "' is neither an absolute path nor a bare name"};
   }
-  if (path.ends_with('/'))
-    return Error{"program '" + escape_bytes(path, '\'') + "' is a directory"};
-  if (!normalized(path)) {
-    return Error{"program path '" + escape_bytes(path, '\'') + "' is not normalized"};
-  }
+  if (path.ends_with('/')) return Error{"program '" + excerpt(path) + "' is a directory"};
+  if (!normalized(path)) return Error{"program path '" + excerpt(path) + "' is not normalized"};
   return true;
 }
 

@@ -385,7 +385,7 @@ bool is_blank(char c) {
 }  // namespace
 
 Result<uint64_t> parse_timespan(std::string_view text, uint64_t default_unit_usec) {
-  auto bad = [&] { return Error{"invalid time span '" + escape_bytes(text, '\'') + "'"}; };
+  auto bad = [&] { return Error{"invalid time span '" + excerpt(text) + "'"}; };
   std::string_view s = text;
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
@@ -423,7 +423,7 @@ Result<uint64_t> parse_timespan(std::string_view text, uint64_t default_unit_use
 }
 
 Result<int> parse_signal(std::string_view text) {
-  auto bad = [&] { return Error{"invalid signal '" + escape_bytes(text, '\'') + "'"}; };
+  auto bad = [&] { return Error{"invalid signal '" + excerpt(text) + "'"}; };
   if (std::optional<uint64_t> n = parse_uint(text, 64); n) {
     if (*n == 0) return bad();
     return static_cast<int>(*n);
@@ -458,7 +458,7 @@ Result<bool> parse_boolean(std::string_view text) {
   for (std::string_view no : {"0", "no", "n", "false", "f", "off"}) {
     if (text == no) return false;
   }
-  return Error{"invalid boolean '" + escape_bytes(text, '\'') + "'"};
+  return Error{"invalid boolean '" + excerpt(text) + "'"};
 }
 
 std::string_view type_name(ServiceType type) {
@@ -574,7 +574,7 @@ class Resolver {
   void apply(const Assignment& a) {
     a_ = &a;
     if (!known_service_key(a.key)) {
-      return ignore("unknown key " + escape_bytes(a.key, '\0') + "= in [Service], ignored");
+      return ignore("unknown key " + excerpt(a.key) + "= in [Service], ignored");
     }
     if (!contains(kSimulated, a.key)) {
       if (std::find(c_.not_simulated.begin(), c_.not_simulated.end(), a.key) ==
@@ -608,8 +608,8 @@ class Resolver {
     c_.findings.push_back({Severity::fatal, a_->file, a_->line, std::move(message)});
   }
   void bad_value(std::string_view what) {
-    ignore("invalid " + std::string(what) + " '" + escape_bytes(a_->value.substr(0, 80), '\'') +
-           "' in " + a_->key + "=, ignored");
+    ignore("invalid " + std::string(what) + " '" + excerpt(a_->value) + "' in " + a_->key +
+           "=, ignored");
   }
 
   std::optional<std::string> specified(std::string_view value) {
@@ -741,8 +741,7 @@ class Resolver {
       } else if (Result<int> s = parse_signal(w); s && !(w[0] >= '0' && w[0] <= '9')) {
         c_.success_signals.push_back(*s);
       } else {
-        ignore("invalid exit status '" + escape_bytes(w.substr(0, 40), '\'') +
-               "' in SuccessExitStatus=, ignored");
+        ignore("invalid exit status '" + excerpt(w) + "' in SuccessExitStatus=, ignored");
       }
     }
   }
@@ -783,7 +782,7 @@ class Resolver {
     if (!v.starts_with('/')) return bad_value("absolute path");
     if (v.starts_with("/var/run/")) {
       v = "/run/" + v.substr(9);
-      ignore("PIDFile= below the legacy /var/run, read as " + escape_bytes(v, '\0'));
+      ignore("PIDFile= below the legacy /var/run, read as " + excerpt(v));
     }
     c_.pid_file = v;
   }
@@ -833,8 +832,7 @@ class Resolver {
       if (!list) {
         size_t eq = w.find('=');
         if (eq == std::string::npos || !valid_env_name(std::string_view(w).substr(0, eq))) {
-          ignore("invalid assignment '" + escape_bytes(w.substr(0, 80), '\'') +
-                 "' in Environment=, ignored");
+          ignore("invalid assignment '" + excerpt(w) + "' in Environment=, ignored");
           continue;
         }
         c_.environment.emplace_back(w.substr(0, eq), w.substr(eq + 1));
@@ -843,8 +841,7 @@ class Resolver {
                  : key == "PassEnvironment"
                      ? !valid_env_name(w)
                      : !(valid_env_name(w) || valid_env_name(w.substr(0, w.find('='))))) {
-        ignore("invalid entry '" + escape_bytes(w.substr(0, 80), '\'') + "' in " + key +
-               "=, ignored");
+        ignore("invalid entry '" + excerpt(w) + "' in " + key + "=, ignored");
       } else {
         list->push_back(std::move(w));
       }

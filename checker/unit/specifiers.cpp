@@ -129,7 +129,7 @@ Result<std::string> resolve_specifiers(std::string_view text, const UnitName& na
       return Error{"a lone '%' ends the value (write %% for a percent sign)"};
     std::optional<std::string> value = specifier(text[i + 1], name, host);
     if (!value) {
-      return Error{"unknown specifier '%" + escape_bytes(text.substr(i + 1, 1), '\'') + "'"};
+      return Error{"unknown specifier '%" + excerpt(text.substr(i + 1, 1)) + "'"};
     }
     out += *value;
     ++i;

@@ -58,13 +58,6 @@ bool ends_in_unescaped_backslash(std::string_view line) {
   return escaped;
 }
 
-std::string shorten(std::string_view s) {
-  constexpr size_t kShown = 60;
-  std::string out = escape_bytes(s.substr(0, kShown), '\'');
-  if (s.size() > kShown) out += "...";
-  return out;
-}
-
 bool known_section(std::string_view name) {
   return name == "Unit" || name == "Service" || name == "Install" || name.starts_with("X-");
 }
@@ -84,7 +77,7 @@ class Parser {
     if (skipping_) return;
     size_t eq = l.find('=');
     if (eq == std::string_view::npos) {
-      return note(Severity::ignored, number, "missing '=' in '" + shorten(l) + "', line ignored");
+      return note(Severity::ignored, number, "missing '=' in '" + excerpt(l) + "', line ignored");
     }
     std::string_view key = strip(l.substr(0, eq));
     if (key.empty()) return note(Severity::ignored, number, "assignment without a key, ignored");
@@ -106,13 +99,13 @@ class Parser {
   void section(std::string_view l, int number) {
     if (l.back() != ']') {
       // systemd refuses the whole file here (conf-parser: "Invalid section header").
-      return note(Severity::fatal, number, "invalid section header '" + shorten(l) + "'");
+      return note(Severity::fatal, number, "invalid section header '" + excerpt(l) + "'");
     }
     section_ = std::string(l.substr(1, l.size() - 2));
     skipping_ = !known_section(section_);
     if (skipping_) {
       note(Severity::ignored, number,
-           "unknown section [" + shorten(section_) + "], its lines ignored");
+           "unknown section [" + excerpt(section_) + "], its lines ignored");
     }
   }
 
@@ -144,10 +137,20 @@ void for_each_line(std::string_view text, F&& f) {
 
 }  // namespace
 
+std::string excerpt(std::string_view text) {
+  constexpr size_t kShown = 80;
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (out.size() >= kShown) return out + "...";
+    out += escape_bytes(text.substr(i, 1), '\'');
+  }
+  return out;
+}
+
 std::string describe(const Finding& f) {
   std::string out;
   if (!f.file.empty()) {
-    out = escape_bytes(f.file, '\0');
+    out = excerpt(f.file);
     if (f.line > 0) out += ":" + std::to_string(f.line);
     out += ": ";
   }
@@ -300,7 +303,7 @@ UnitFile read_unit(const fs::path& path, std::optional<std::string> instance) {
   }
   if (!name->is_template() && instance) return fatal("not a template, yet an instance was given");
   if (instance && !valid_instance(*instance)) {
-    return fatal("instance '" + escape_bytes(*instance, '\'') +
+    return fatal("instance '" + excerpt(*instance) +
                  "' holds characters a unit name cannot: escape it with systemd-escape");
   }
   const std::string template_dir = name->full + ".d";

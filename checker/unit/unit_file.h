@@ -26,6 +26,10 @@ struct Finding {
   std::string message;
 };
 
+// `text` as a message quotes it: bytes outside printable ASCII escaped, cut
+// after about 80 characters so that a message stays one short line.
+std::string excerpt(std::string_view text);
+
 // "FILE:LINE: message", one printable line.
 std::string describe(const Finding& finding);
 bool has_fatal(const std::vector<Finding>& findings);

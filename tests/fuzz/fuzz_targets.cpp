@@ -178,8 +178,11 @@ void execline_target(std::string_view text) {
     }
   }
   (void)dc::unit::split_words(text);
-  (void)dc::unit::parse_timespan(text);
-  (void)dc::unit::parse_signal(text);
+  auto span = dc::unit::parse_timespan(text);
+  if (!span) require(printable(span.error().message) && span.error().message.size() < 300);
+  auto signo = dc::unit::parse_signal(text);
+  if (!signo) require(printable(signo.error().message) && signo.error().message.size() < 300);
+  if (signo) require(*signo >= 1 && *signo <= 64);
   auto resolved = dc::unit::resolve_specifiers(
       text, *dc::unit::split_unit_name("a-b@c\\x2d.service"), dc::unit::SpecifierHost{});
   if (!resolved) require(printable(resolved.error().message));

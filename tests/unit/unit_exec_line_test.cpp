@@ -97,6 +97,14 @@ TEST(ExecLine, RelativeProgramIsAnErrorAndBareNameIsSearched) {
   EXPECT_FALSE(one("/bin/sleep 1").needs_search());
 }
 
+TEST(ExecLine, ErrorAboutALongBinaryPathStaysOneShortLine) {
+  std::string path = "\x93/" + std::string(200, '\xff');
+  std::string message = error_of(path);
+  EXPECT_LT(message.size(), 160u) << message;
+  EXPECT_TRUE(message.starts_with("program '\\x93/\\xff")) << message;
+  EXPECT_NE(message.find("...' is neither"), std::string::npos) << message;
+}
+
 TEST(ExecLine, EmptyValueIsNoCommand) {
   Result<std::vector<ExecCommand>> r = parse_exec_value("   ");
   ASSERT_TRUE(r);
