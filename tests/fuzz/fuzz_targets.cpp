@@ -13,6 +13,7 @@
 
 #include "cli/waivers.h"
 #include "observe/proc_parse.h"
+#include "unit/environment_file.h"
 #include "unit/exec_line.h"
 #include "unit/service_config.h"
 #include "unit/specifiers.h"
@@ -162,8 +163,8 @@ void unit_target(std::string_view text) {
 }
 
 // An Exec*= value: each command names a program, absolute or bare, and an
-// argv; an error is one short printable line. Expansion and the other value
-// parsers never crash.
+// argv; an error is one short printable line. Expansion, the environment
+// file parser and the other value parsers never crash.
 void execline_target(std::string_view text) {
   auto commands = dc::unit::parse_exec_value(text);
   if (!commands) {
@@ -178,6 +179,11 @@ void execline_target(std::string_view text) {
     }
   }
   (void)dc::unit::split_words(text);
+  dc::unit::EnvironmentText env_file = dc::unit::parse_environment_file(text, "e");
+  for (const auto& [name, value] : env_file.assignments) {
+    require(!name.empty() && name.find_first_of("= \t\n") == std::string::npos);
+  }
+  for (const dc::unit::Finding& f : env_file.findings) require(printable(describe(f)));
   auto span = dc::unit::parse_timespan(text);
   if (!span) require(printable(span.error().message) && span.error().message.size() < 300);
   auto signo = dc::unit::parse_signal(text);
