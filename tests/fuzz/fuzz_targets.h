@@ -14,7 +14,7 @@ struct Target {
 };
 
 // Every target: stat, status, locks, fdinfo, environ, limits, maps, pidfile,
-// signals, waivers.
+// signals, waivers, unit, execline.
 std::span<const Target> targets();
 
 }  // namespace dc::fuzz
