@@ -177,10 +177,11 @@ CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Spawn& sp) {
   // Anything daemoncheck left would now be our child: count, then end it. A
   // checker whose outer process was killed tears the check down, and the
   // kernel the PID namespace as the checker (its init) exits: give that a
-  // moment (bounded) before counting.
+  // moment (bounded by 10 s: a loaded machine slows the teardown) before
+  // counting.
   r.left_behind = my_children();
   std::erase(r.left_behind, sp.spare);
-  for (int i = 0; i < 200 && !r.left_behind.empty() && sp.signo == SIGKILL; ++i) {
+  for (int i = 0; i < 1000 && !r.left_behind.empty() && sp.signo == SIGKILL; ++i) {
     ::usleep(10000);
     r.left_behind = my_children();
     std::erase(r.left_behind, sp.spare);
