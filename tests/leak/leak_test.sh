@@ -229,7 +229,11 @@ phase() {  # name count signal max_delay_ms
     fi
   done
   t1=$SECONDS
-  sleep 0.2  # let SIGKILLed trees' last members exit or settle
+  # Let SIGKILLed trees' last members exit or settle: a checker whose outer
+  # process was killed tears its check down first, which a loaded machine
+  # slows (bounded: 10 s).
+  sleep 0.2
+  for ((i = 0; i < 200; i++)); do [ "$(count_ours)" -eq 0 ] && break; sleep 0.05; done
   local procs temps reps parts cg
   procs=$(count_ours)
   temps=$(temp_left)
