@@ -9,6 +9,23 @@
 namespace dc {
 namespace {
 
+// The C fix survives-hangup and race-free-startup both teach: the original
+// process exits only once the child has left the session.
+constexpr const char* kReadinessPipeFix =
+    "int ready[2];\n"
+    "if (pipe(ready) < 0) err(1, \"pipe\");\n"
+    "pid_t pid = fork();\n"
+    "if (pid < 0) err(1, \"fork\");\n"
+    "if (pid > 0) {  /* exit only once the child has left the session */\n"
+    "  char c;\n"
+    "  close(ready[1]);\n"
+    "  _exit(read(ready[0], &c, 1) == 1 ? 0 : 1);\n"
+    "}\n"
+    "close(ready[0]);\n"
+    "if (setsid() < 0) err(1, \"setsid\");  /* out of the job's group and the session */\n"
+    "if (write(ready[1], \"\", 1) != 1) _exit(1);  /* now the original process may exit */\n"
+    "close(ready[1]);";
+
 nlohmann::json exits_json(const std::vector<ExitInfo>& v) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& e : v) a.push_back(exit_json(e));
@@ -296,19 +313,7 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "daemon still in the job's group or session dies with it.",
        "Probe: the pty master is closed; each daemon's pidfd is watched for a short bound when "
        "it was reachable.",
-       "int ready[2];\n"
-       "if (pipe(ready) < 0) err(1, \"pipe\");\n"
-       "pid_t pid = fork();\n"
-       "if (pid < 0) err(1, \"fork\");\n"
-       "if (pid > 0) {  /* exit only once the child has left the session */\n"
-       "  char c;\n"
-       "  close(ready[1]);\n"
-       "  _exit(read(ready[0], &c, 1) == 1 ? 0 : 1);\n"
-       "}\n"
-       "close(ready[0]);\n"
-       "if (setsid() < 0) err(1, \"setsid\");  /* out of the job's group and the session */\n"
-       "if (write(ready[1], \"\", 1) != 1) _exit(1);  /* now the original process may exit */\n"
-       "close(ready[1]);",
+       kReadinessPipeFix,
        "with daemon.DaemonContext(detach_process=True):  # os.setsid() in a child\n"
        "    main()",
        "setsid --fork $DAEMON < /dev/null > /dev/null 2>&1   # nohup only ignores SIGHUP\n"
@@ -505,19 +510,7 @@ void add_probe_rules(std::vector<RuleDef>& out) {
        "'fork, exit, then setsid in the child' daemonizer loses this race.",
        "Probe: N extra launches, each in its own temp directory, in which the target calls "
        "setsid() and takes the pty; the checker records which descendants died of which signal.",
-       "int ready[2];\n"
-       "if (pipe(ready) < 0) err(1, \"pipe\");\n"
-       "pid_t pid = fork();\n"
-       "if (pid < 0) err(1, \"fork\");\n"
-       "if (pid > 0) {  /* exit only once the child has left the session */\n"
-       "  char c;\n"
-       "  close(ready[1]);\n"
-       "  _exit(read(ready[0], &c, 1) == 1 ? 0 : 1);\n"
-       "}\n"
-       "close(ready[0]);\n"
-       "if (setsid() < 0) err(1, \"setsid\");  /* out of the job's group and the session */\n"
-       "if (write(ready[1], \"\", 1) != 1) _exit(1);  /* now the original process may exit */\n"
-       "close(ready[1]);",
+       kReadinessPipeFix,
        "r, w = os.pipe()\n"
        "if os.fork() > 0:  # the original process: exit only once the daemon has its session\n"
        "    os.close(w)\n"
