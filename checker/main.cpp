@@ -13,7 +13,6 @@
 #include "check/check.h"
 #include "cli/options.h"
 #include "cli/output.h"
-#include "common/unique_fd.h"
 #include "launch/cleanup.h"
 #include "launch/isolation.h"
 #include "launch/reaper.h"
@@ -22,6 +21,9 @@
 #include "report/render.h"
 #include "report/scorecard.h"
 #include "rules/judge.h"
+#include "sys/fd.h"
+#include "sys/fileio.h"
+#include "sys/path.h"
 
 namespace {
 
@@ -29,16 +31,6 @@ constexpr int kExitUsage = 2;
 constexpr int kExitCannotRun = 3;
 // The cap on the target's processes (pids cgroup): a fork bomb stops there.
 constexpr long kMaxProcesses = 1024;
-
-std::string folder_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string base_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 int fail_to_run(const std::string& what) {
   std::fprintf(stderr, "daemoncheck: %s\n", what.c_str());
@@ -62,7 +54,7 @@ void ensure_stdio_open() {
 std::string report_name(const dc::CheckOptions& check, pid_t started_as) {
   std::string base = check.command.empty() ? "attach-" + std::to_string(check.attach.value_or(0))
                                            : check.command.front();
-  if (auto slash = base.rfind('/'); slash != std::string::npos) base = base.substr(slash + 1);
+  base = dc::sys::base_of(base);
   for (char& ch : base)
     if (!isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') ch = '_';
   if (base.empty() || base[0] == '.') base = "_" + base;
@@ -74,42 +66,23 @@ std::string report_name(const dc::CheckOptions& check, pid_t started_as) {
   return base + "-" + stamp + "-" + std::to_string(started_as) + ".json";
 }
 
-bool write_all(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    off += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // GitHub's job summary is one file that every step appends to, so this is
 // the one report that is appended, not replaced; still never through a
 // symbolic link.
 dc::Result<std::string> append_step_summary(const std::string& path, const std::string& markdown) {
   dc::UniqueFd fd(
       ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.valid() || !write_all(fd.get(), markdown + "\n"))
-    return dc::Error{"cannot append to GITHUB_STEP_SUMMARY " + path + ": " + std::strerror(errno)};
+  if (!fd.valid() || !dc::sys::write_all(fd.get(), markdown + "\n"))
+    return dc::os_error("cannot append to GITHUB_STEP_SUMMARY", path);
   return path;
 }
 
 int render_saved(const dc::RenderRequest& req) {
-  std::string text;
-  {
-    dc::UniqueFd fd(::open(req.input.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) return usage("render: " + req.input + ": " + std::strerror(errno));
-    char buf[65536];
-    for (;;) {
-      ssize_t n = ::read(fd.get(), buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return usage("render: " + req.input + ": " + std::strerror(errno));
-      if (n == 0) break;
-      text.append(buf, static_cast<size_t>(n));
-    }
-  }
+  constexpr size_t kLimit = size_t{1} << 30;  // far above any scorecard
+  auto read = dc::sys::read_file(req.input, kLimit + 1);
+  if (!read) return usage("render: " + req.input + ": " + std::strerror(read.error().err));
+  if (read->size() > kLimit) return usage("render: " + req.input + ": larger than 1 GiB");
+  const std::string& text = *read;
   nlohmann::json sc = nlohmann::json::parse(text, nullptr, false);
   if (sc.is_discarded() || !sc.is_object())
     return usage("render: " + req.input + ": not JSON (a scorecard is one JSON object)");
@@ -130,11 +103,12 @@ int render_saved(const dc::RenderRequest& req) {
     return usage("render: " + req.input + ": malformed scorecard: " + e.what());
   }
   if (req.output == "-") {
-    if (!write_all(STDOUT_FILENO, out)) return fail_to_run("render: cannot write to stdout");
+    if (!dc::sys::write_all(STDOUT_FILENO, out))
+      return fail_to_run("render: cannot write to stdout");
     return 0;
   }
   auto written = dc::write_atomically(req.output, out);
-  if (!written) return fail_to_run("render: " + written.error().message);
+  if (!written) return fail_to_run("render: " + written.error().message());
   return 0;
 }
 
@@ -158,18 +132,18 @@ int run_main(int argc, char** argv) {
   // redirect a report, and one that cannot be written fails the run before
   // it starts, not after.
   auto report_folder = dc::open_report_folder(o.report_dir, true, true);
-  if (!report_folder) return fail_to_run(report_folder.error().message);
+  if (!report_folder) return fail_to_run(report_folder.error().message());
   std::vector<dc::ReportFolder> extra_folders;
   for (const auto& [format, path] : o.reports) {
     if (path == "-") {
       extra_folders.emplace_back();
       continue;
     }
-    auto folder = dc::open_report_folder(folder_of(path), false, false);
+    auto folder = dc::open_report_folder(dc::sys::folder_of(path), false, false);
     if (!folder) {
       std::string why = "cannot write --";
       why.append(dc::format_name(format)).append(" ").append(path).append(": ");
-      return fail_to_run(why.append(folder.error().message));
+      return fail_to_run(why.append(folder.error().message()));
     }
     extra_folders.push_back(std::move(*folder));
   }
@@ -181,9 +155,9 @@ int run_main(int argc, char** argv) {
     cli.options.check.isolation = dc::enter_isolation(kMaxProcesses);
   dc::ignore_unused_signals();
   auto reaper = dc::Reaper::install();
-  if (!reaper) return fail_to_run(reaper.error().message);
+  if (!reaper) return fail_to_run(reaper.error().message());
 
-  dc::Result<dc::CheckRun> run = dc::Error{""};
+  dc::Result<dc::CheckRun> run = dc::Error{};
   try {
     run = dc::run_check(o.check);
   } catch (const dc::Interrupted& i) {
@@ -193,7 +167,7 @@ int run_main(int argc, char** argv) {
                  dc::observe::signal_name(i.signo).c_str());
     return 128 + i.signo;
   }
-  if (!run) return fail_to_run(run.error().message);
+  if (!run) return fail_to_run(run.error().message());
 
   dc::Judgement j = dc::judge(run->obs, o.waivers, o.strict);
   dc::RunMeta meta;
@@ -213,7 +187,7 @@ int run_main(int argc, char** argv) {
   const nlohmann::json sc = nlohmann::json::parse(text);
 
   auto written = dc::write_atomically_at(*report_folder, report_name(o.check, started_as), text);
-  if (!written) return fail_to_run(written.error().message);
+  if (!written) return fail_to_run(written.error().message());
   const std::string& report_path = *written;
 
   std::string to_stdout;
@@ -225,16 +199,16 @@ int run_main(int argc, char** argv) {
       to_stdout = std::move(doc);
       continue;
     }
-    auto w = dc::write_atomically_at(extra_folders[i], base_of(path), doc);
-    if (!w) return fail_to_run(w.error().message);
+    auto w = dc::write_atomically_at(extra_folders[i], dc::sys::base_of(path), doc);
+    if (!w) return fail_to_run(w.error().message());
     also_written.push_back({dc::format_name(format), path});
   }
   if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
     auto w = append_step_summary(summary, dc::render_markdown(sc));
-    if (!w) return fail_to_run(w.error().message);
+    if (!w) return fail_to_run(w.error().message());
   }
 
-  if (!to_stdout.empty() && !write_all(STDOUT_FILENO, to_stdout))
+  if (!to_stdout.empty() && !dc::sys::write_all(STDOUT_FILENO, to_stdout))
     return fail_to_run("cannot write the report to stdout");
   if (!o.quiet) {
     // With a report on stdout the summary moves to stderr, out of its way.
@@ -243,7 +217,7 @@ int run_main(int argc, char** argv) {
     style.color = dc::use_color(o.color, fd);
     style.report_path = report_path;
     style.also_written = also_written;
-    write_all(fd, dc::render_text(sc, style));
+    dc::sys::write_all(fd, dc::render_text(sc, style));
   }
   return j.exit_status;
 }

@@ -23,6 +23,7 @@
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
 #include "probe/probes.h"
+#include "sys/fileio.h"
 
 namespace dc {
 namespace {
@@ -85,7 +86,7 @@ namespace {
 // when the line ends in a carriage return (a file saved with CRLF line
 // endings asks for "/bin/sh\r").
 std::optional<Error> missing_interpreter(const std::string& exe) {
-  auto head = observe::read_file(exe, 256);
+  auto head = sys::read_file(exe, 256);
   if (!head || !head->starts_with("#!")) return std::nullopt;
   std::string line = head->substr(
       2, head->find('\n') == std::string::npos ? std::string::npos : head->find('\n') - 2);
@@ -98,9 +99,19 @@ std::optional<Error> missing_interpreter(const std::string& exe) {
   if (interp.empty() || ::stat(interp.c_str(), &st) == 0) return std::nullopt;
   std::string shown;
   for (char c : interp) shown += c == '\r' ? std::string("\\r") : std::string(1, c);
-  std::string why = "cannot execute " + exe + ": its interpreter " + shown + " does not exist";
+  std::string why = "its interpreter " + shown + " does not exist";
   if (interp.ends_with('\r')) why += " (CRLF line endings? convert the script with dos2unix)";
-  return Error{why};
+  return Error{"cannot execute", exe, 0, why};
+}
+
+// What resolve_executable() found wrong, said of the target: "cannot execute
+// the target ./d: not executable (Permission denied)".
+Error cannot_execute_target(Error why) {
+  if (why.step.empty())
+    why.step = "cannot execute the target";
+  else
+    why = Error{"cannot execute the target", "", 0, why.message()};
+  return why;
 }
 
 // The session holder, stopped by the target (SIGSTOP to its parent), cannot
@@ -181,7 +192,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   if (opt.expect_root) o.expect.root = expand_tmp(*opt.expect_root, tmp);
 
   auto exe = resolve_executable(argv.at(0));
-  if (!exe) return Error{"cannot execute the target: " + exe.error().message};
+  if (!exe) return cannot_execute_target(exe.error());
   if (auto missing = missing_interpreter(*exe)) return missing;
 
   LaunchPlan plan = default_plan(argv, tmp);
@@ -274,7 +285,8 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
 // launched or signalled; the rules that need those skip.
 std::optional<Error> run_attached(const CheckOptions& opt, Observation& o) {
   const pid_t pid = *opt.attach;
-  if (pid <= 0 || !read_proc_entry(pid)) return Error{"no process with pid " + std::to_string(pid)};
+  if (pid <= 0 || !read_proc_entry(pid))
+    return Error{.detail = "no process with pid " + std::to_string(pid)};
   o.attach = true;
   o.race_trials = 0;
   if (opt.expect_cwd) o.expect.cwd = *opt.expect_cwd;
@@ -329,8 +341,7 @@ Result<CheckRun> run_check(const CheckOptions& options) {
   }
 
   auto tmp = TempDir::make("daemoncheck");
-  if (!tmp)
-    return Error{std::string("cannot create a temporary directory: ") + std::strerror(errno)};
+  if (!tmp) return os_error("cannot create a temporary directory", "");
   Teardown teardown;  // declared after tmp: processes end before their folder goes
   auto failed = run_phases(opt, tmp->path(), o);
   double tc = reaper.now_ms();

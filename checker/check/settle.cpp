@@ -1,7 +1,6 @@
 // See settle.h.
 #include "check/settle.h"
 
-#include <dirent.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -9,20 +8,17 @@
 #include <cstdlib>
 #include <map>
 
-#include "common/unique_fd.h"
 #include "launch/process_tree.h"
 #include "launch/reaper.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
+#include "sys/fd.h"
+#include "sys/fileio.h"
+#include "sys/path.h"
+#include "sys/proc.h"
 
 namespace dc {
 namespace {
-
-std::string dirname_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 // The checker's own processes (the session holder) are never the daemon,
 // whatever a pidfile says.
@@ -107,24 +103,12 @@ std::map<pid_t, std::string> snapshot(pid_t holder) {
 
 uint64_t cpu_time_ns(pid_t pid) {
   uint64_t sum = 0;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return 0;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    if (auto text = observe::read_file(dir + "/" + e->d_name + "/schedstat"))
+  for (pid_t tid : sys::threads_of(pid)) {
+    if (auto text =
+            sys::read_file(sys::proc_path(pid, "task/" + std::to_string(tid) + "/schedstat")))
       sum += std::strtoull(text->c_str(), nullptr, 10);
   }
-  ::closedir(d);
   return sum;
-}
-
-std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
-  std::vector<pid_t> out;
-  for (const auto& e : descendants_of(::getpid()))
-    if (e.state != 'Z' && std::find(except.begin(), except.end(), e.pid) == except.end())
-      out.push_back(e.pid);
-  return out;
 }
 
 bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, double deadline_ms) {
@@ -140,7 +124,7 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
       return settle_state(*pid, deadline_ms);
     UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (in.valid())
-      ::inotify_add_watch(in.get(), dirname_of(*pidfile).c_str(),
+      ::inotify_add_watch(in.get(), sys::folder_of(*pidfile).c_str(),
                           IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB);
     char buf[4096];
     int empty_scans = 0;

@@ -38,7 +38,4 @@ constexpr double kSurvivorSettleMs = 500;
 // pass while a loaded machine keeps it waiting to run.
 uint64_t cpu_time_ns(pid_t pid);
 
-// Live descendants of the checker other than `except`.
-std::vector<pid_t> live_descendants(const std::vector<pid_t>& except);
-
 }  // namespace dc

@@ -44,9 +44,8 @@ ColorMode color_mode(const std::string& s) {
 }
 
 // CLI11's messages can span lines; the contract is one line on stderr.
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
+std::string stderr_line(std::string s) {
+  s = one_line(std::move(s));
   while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
@@ -73,7 +72,7 @@ std::optional<ParsedCli> parse_subcommand(CLI::App& app, int argc, char** argv, 
   } catch (const CLI::CallForHelp&) {
     return print_and_exit(app.help());
   } catch (const CLI::ParseError& e) {
-    return usage_error(std::string(name) + ": " + one_line(e.what()));
+    return usage_error(std::string(name) + ": " + stderr_line(e.what()));
   }
   return std::nullopt;
 }
@@ -339,7 +338,7 @@ ParsedCli parse_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion&) {
     return print_and_exit(app.version() + "\n");
   } catch (const CLI::ParseError& e) {
-    return usage_error(one_line(e.what()));
+    return usage_error(stderr_line(e.what()));
   }
 
   // Commands that need no run.
@@ -397,7 +396,7 @@ ParsedCli parse_cli(int argc, char** argv) {
   // Waivers: the file's first, then --waive; one waiver per rule.
   if (app.count("--waivers")) {
     auto from_file = read_waivers_file(waivers_file);
-    if (!from_file) return usage_error(from_file.error().message);
+    if (!from_file) return usage_error(from_file.error().message());
     o.waivers = std::move(*from_file);
   }
   for (const auto& w : waives) {

@@ -10,28 +10,11 @@
 #include <cstring>
 #include <random>
 
-#include "common/unique_fd.h"
+#include "sys/fd.h"
+#include "sys/fileio.h"
+#include "sys/path.h"
 
 namespace dc {
-namespace {
-
-std::string dir_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string base_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string sys_error(const std::string& what) {
-  return what + ": " + std::strerror(errno);
-}
-
-}  // namespace
-
 namespace {
 
 // Whether a file can be made in the folder (an unnamed one where the file
@@ -56,20 +39,20 @@ Result<ReportFolder> open_report_folder(const std::string& dir, bool create, boo
   f.fd.reset(::open(dir.c_str(), flags));
   if (!f.fd.valid() && errno == ENOENT && create) {
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-      return Error{sys_error("cannot use report folder " + dir)};
+      return os_error("cannot use report folder", dir);
     f.fd.reset(::open(dir.c_str(), flags));
   }
   if (!f.fd.valid()) {
     if (errno == ELOOP || (nofollow && errno == ENOTDIR)) {
       struct stat st {};
       if (::lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
-        return Error{"cannot use report folder " + dir +
-                     ": it is a symbolic link (reports are never written through one)"};
+        return Error{"cannot use report folder", dir, 0,
+                     "it is a symbolic link (reports are never written through one)"};
     }
-    if (errno == ENOTDIR) return Error{"cannot use report folder " + dir + ": not a directory"};
-    return Error{sys_error("cannot use report folder " + dir)};
+    if (errno == ENOTDIR) return Error{"cannot use report folder", dir, 0, "not a directory"};
+    return os_error("cannot use report folder", dir);
   }
-  if (!can_create_in(f.fd.get())) return Error{sys_error("cannot write in report folder " + dir)};
+  if (!can_create_in(f.fd.get())) return os_error("cannot write in report folder", dir);
   return f;
 }
 
@@ -80,11 +63,11 @@ Result<std::string> check_writable_dir(const std::string& dir) {
 }
 
 Result<std::string> write_atomically(const std::string& path, const std::string& data) {
-  const std::string dir = dir_of(path);
+  const std::string dir = sys::folder_of(path);
   UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!d.valid()) return Error{sys_error("cannot open " + dir)};
+  if (!d.valid()) return os_error("cannot open", dir);
   ReportFolder f{std::move(d), dir};
-  return write_atomically_at(f, base_of(path), data);
+  return write_atomically_at(f, sys::base_of(path), data);
 }
 
 Result<std::string> write_atomically_at(const ReportFolder& folder, const std::string& name,
@@ -114,20 +97,14 @@ Result<std::string> write_atomically_at(const ReportFolder& folder, const std::s
         ::openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd.valid() && errno != EEXIST) break;
   }
-  if (!fd.valid()) return Error{sys_error("cannot create a temporary file in " + dir)};
-  auto fail = [&](const std::string& what) -> Result<std::string> {
-    Error e{sys_error(what)};
+  if (!fd.valid()) return os_error("cannot create a temporary file in", dir);
+  auto fail = [&](const char* step) -> Result<std::string> {
+    Error e = os_error(step, path);
     if (!tmp.empty()) ::unlinkat(dfd, tmp.c_str(), 0);
     return e;
   };
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("cannot write " + path);
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return fail("cannot write " + path);
+  if (!sys::write_all(fd.get(), data)) return fail("cannot write");
+  if (::fsync(fd.get()) != 0) return fail("cannot write");
   if (unnamed) {
     // linkat with AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH; the
     // /proc/self/fd link names the same open file.
@@ -137,15 +114,15 @@ Result<std::string> write_atomically_at(const ReportFolder& folder, const std::s
       if (::linkat(AT_FDCWD, self.c_str(), dfd, fresh.c_str(), AT_SYMLINK_FOLLOW) == 0) {
         tmp = std::move(fresh);
       } else if (errno != EEXIST) {
-        return fail("cannot write " + path);
+        return fail("cannot write");
       }
     }
-    if (tmp.empty()) return fail("cannot write " + path);
+    if (tmp.empty()) return fail("cannot write");
   }
   // rename() replaces a symbolic link at `path` itself; it never writes
   // through it.
   if (::renameat(dfd, tmp.c_str(), dfd, name.c_str()) != 0) {
-    return fail("cannot rename into " + path);
+    return fail("cannot rename into");
   }
   return path;
 }

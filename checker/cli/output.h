@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "common/unique_fd.h"
+#include "sys/fd.h"
 
 namespace dc {
 

@@ -20,6 +20,7 @@
 
 #include "cli/output.h"
 #include "launch/cleanup.h"
+#include "sys/path.h"
 
 namespace dc {
 namespace {
@@ -49,16 +50,11 @@ std::string substitute(std::string s, const std::map<std::string, std::string>& 
   return s;
 }
 
-std::string folder_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
 // {SOURCE}, absolute: the target runs in its own temp directory.
 std::string absolute_folder_of(const std::string& path) {
   std::error_code ec;
   auto abs = std::filesystem::absolute(path, ec);
-  return ec ? folder_of(path) : abs.lexically_normal().parent_path().string();
+  return ec ? sys::folder_of(path) : abs.lexically_normal().parent_path().string();
 }
 
 // "fail|pass" accepts either: a rule that depends on a race the target does
@@ -98,7 +94,7 @@ bool load(const std::string& file, const SuiteOptions& opt, std::vector<Target>&
     }
     Target x;
     x.file = file;
-    x.name = t.value("name", folder_of(file) + "#" + std::to_string(i));
+    x.name = t.value("name", sys::folder_of(file) + "#" + std::to_string(i));
     for (const auto& o : t.value("options", json::array()))
       x.argv.push_back(substitute(o.get<std::string>(), vars));
     x.argv.push_back("--");
@@ -255,7 +251,7 @@ int run_suite(const SuiteOptions& opt) {
     if (*opt.json_path == "-") {
       std::fputs(text.c_str(), stdout);
     } else if (auto w = write_atomically(*opt.json_path, text); !w) {
-      std::fprintf(stderr, "daemoncheck suite: %s\n", w.error().message.c_str());
+      std::fprintf(stderr, "daemoncheck suite: %s\n", w.error().message().c_str());
       return 3;
     }
   }

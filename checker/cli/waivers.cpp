@@ -1,15 +1,9 @@
 // See waivers.h.
 #include "cli/waivers.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "common/text.h"
-#include "common/unique_fd.h"
 #include "rules/catalog.h"
+#include "sys/fileio.h"
 
 namespace dc {
 namespace {
@@ -39,25 +33,29 @@ Result<std::vector<Waiver>> parse_waivers(std::string_view text, const std::stri
     pos = end + 1;
     ++number;
     if (line.empty() || line[0] == '#') continue;
-    const std::string where = name + ":" + std::to_string(number) + ": ";
+    const std::string where = name + ":" + std::to_string(number);
     for (unsigned char c : line)
       if ((c < 0x20 && c != '\t') || c == 0x7f)
-        return Error{where + "a control character in the line"};
+        return Error{.subject = where, .detail = "a control character in the line"};
     size_t gap = 0;
     while (gap < line.size() && !is_space(line[gap])) ++gap;
     const std::string id = line.substr(0, gap);
     const std::string reason = trim(std::string_view(line).substr(gap));
     if (!find_rule(id)) {
       std::string hint = closest_rule(id);
-      return Error{where + "unknown rule id '" + escape_bytes(id.substr(0, 40), '\'') + "'" +
-                   (hint.empty() ? "" : " (did you mean '" + hint + "'?)")};
+      return Error{.subject = where,
+                   .detail = "unknown rule id '" + escape_bytes(id.substr(0, 40), '\'') + "'" +
+                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)")};
     }
     if (reason.empty()) {
-      return Error{where + "no reason after '" + id + "': write RULE-ID, a space, then why"};
+      return Error{.subject = where,
+                   .detail = "no reason after '" + id + "': write RULE-ID, a space, then why"};
     }
     for (size_t k = 0; k < out.size(); ++k) {
       if (out[k].id == id) {
-        return Error{where + "'" + id + "' is waived already on line " + std::to_string(lines[k])};
+        return Error{
+            .subject = where,
+            .detail = "'" + id + "' is waived already on line " + std::to_string(lines[k])};
       }
     }
     out.push_back({id, reason, false});
@@ -68,19 +66,11 @@ Result<std::vector<Waiver>> parse_waivers(std::string_view text, const std::stri
 }
 
 Result<std::vector<Waiver>> read_waivers_file(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return Error{"--waivers " + path + ": " + std::strerror(errno)};
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error{"--waivers " + path + ": " + std::strerror(errno)};
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > (1u << 20)) return Error{"--waivers " + path + ": larger than 1 MiB"};
-  }
-  return parse_waivers(text, path);
+  constexpr size_t kLimit = 1u << 20;
+  auto text = sys::read_file(path, kLimit + 1);
+  if (!text) return Error{"--waivers", path, text.error().err, {}};
+  if (text->size() > kLimit) return Error{"--waivers", path, 0, "larger than 1 MiB"};
+  return parse_waivers(*text, path);
 }
 
 }  // namespace dc

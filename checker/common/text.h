@@ -19,6 +19,14 @@ inline std::string fixed_ms(double ms) {
   return buf;
 }
 
+// s with every line break turned into a space: a message is one line,
+// whatever a path or a library's text in it holds.
+inline std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
 // Appends `prefix` and the two hex digits of c: \x7f, %7F.
 inline void append_hex_byte(std::string& out, std::string_view prefix, unsigned char c,
                             bool upper = false) {

@@ -18,57 +18,28 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "common/unique_fd.h"
 #include "launch/isolation.h"
 #include "launch/process_tree.h"
 #include "launch/reaper.h"
 #include "launch/signal_guard.h"
+#include "launch/tracked.h"
+#include "sys/fd.h"
+#include "sys/fileio.h"
+#include "sys/path.h"
 
 namespace dc {
-namespace {
-
-struct Target {
-  pid_t pid;
-  std::string comm;
-  UniqueFd fd;
-};
-
-std::vector<Target> live_descendants() {
-  std::vector<Target> out;
-  for (const auto& e : descendants_of(::getpid())) {
-    if (e.state == 'Z') continue;
-    UniqueFd fd = open_descendant_pidfd(e.pid);
-    if (fd.valid()) out.push_back(Target{e.pid, e.comm, std::move(fd)});
-  }
-  return out;
-}
-
-// Waits until every pidfd reports exit or the deadline passes.
-void wait_all_exit(std::vector<Target>& ts, double deadline_ms) {
-  Reaper& reaper = Reaper::get();
-  for (;;) {
-    std::vector<int> fds;
-    for (auto& t : ts)
-      if (t.fd.valid() && pidfd_alive(t.fd.get())) fds.push_back(t.fd.get());
-    if (fds.empty()) return;
-    // Any readable pidfd means one more exited; loop to re-check the rest.
-    if (reaper.wait(fds, deadline_ms) == Reaper::kTimeout) return;
-  }
-}
-
-}  // namespace
 
 CleanupReport kill_all_descendants(double grace_ms) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   CleanupReport rep;
-  auto note = [&](std::vector<pid_t>& list, const Target& t) {
+  auto note = [&](std::vector<pid_t>& list, const Tracked& t) {
     if (std::find(list.begin(), list.end(), t.pid) != list.end()) return;
     list.push_back(t.pid);
     rep.comms.push_back(t.comm);
   };
   // 1. SIGTERM: the polite request, with grace_ms to act on it.
-  auto first = live_descendants();
+  auto first = track_live_descendants();
   for (auto& t : first) {
     send_signal(t.fd.get(), SIGTERM);
     send_signal(t.fd.get(), SIGCONT);  // a stopped process acts on SIGTERM only when continued
@@ -88,7 +59,7 @@ CleanupReport kill_all_descendants(double grace_ms) {
   for (int quiet = 0; quiet < 2 && reaper.now_ms() < give_up;) {
     const size_t reaped_before = reaper.reaped().size();
     reaper.reap_now();
-    auto ts = live_descendants();
+    auto ts = track_live_descendants();
     if (ts.empty()) {
       if (auto empty = only_checker_left()) {
         if (*empty) break;
@@ -134,11 +105,8 @@ std::optional<std::string> read_small_at(int dfd, const char* name, size_t max) 
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
     return std::nullopt;
-  std::string out(max, '\0');
-  ssize_t n = ::read(fd.get(), out.data(), max);
-  if (n < 0) return std::nullopt;
-  out.resize(static_cast<size_t>(n));
-  return out;
+  auto text = sys::read_fd(fd.get(), max, name);
+  return text ? std::optional<std::string>(std::move(*text)) : std::nullopt;
 }
 
 // Field 22 of /proc/PID/stat (under proc_dir): when the process started.
@@ -200,12 +168,9 @@ std::string unescape_mount_path(std::string_view s) {
 // The mount points at or below `path` (field 5 of mountinfo), deepest first.
 std::vector<std::string> mounts_below(const std::string& path) {
   std::vector<std::string> out;
-  UniqueFd fd(::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return out;
-  std::string text;
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;)
-    text.append(buf, static_cast<size_t>(n));
+  auto read = sys::read_file("/proc/self/mountinfo", 64 << 20);
+  if (!read) return out;
+  const std::string& text = *read;
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
@@ -229,22 +194,22 @@ std::vector<std::string> mounts_below(const std::string& path) {
 // Opens name below dfd as a directory, never through a symbolic link and
 // never into another mount (openat2's RESOLVE_NO_XDEV also sees a bind mount
 // of the same file system, which st_dev cannot).
-int open_dir_beneath(int dfd, const char* name, bool path_only = false) {
+UniqueFd open_dir_beneath(int dfd, const char* name, bool path_only = false) {
   open_how how{};
   how.flags = static_cast<unsigned long long>((path_only ? O_PATH : O_RDONLY) | O_DIRECTORY |
                                               O_NOFOLLOW | O_CLOEXEC);
   how.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  int fd = static_cast<int>(::syscall(SYS_openat2, dfd, name, &how, sizeof how));
-  if (fd >= 0 || errno != ENOSYS) return fd;
+  UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, dfd, name, &how, sizeof how)));
+  if (fd.valid() || errno != ENOSYS) return fd;
   // A kernel before 5.6: a same-device check instead.
   struct stat above {
   }, st{};
-  if (::fstat(dfd, &above) != 0) return -1;
-  fd = ::openat(dfd, name, (path_only ? O_PATH : O_RDONLY) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd >= 0 && (::fstat(fd, &st) != 0 || st.st_dev != above.st_dev)) {
-    ::close(fd);
+  if (::fstat(dfd, &above) != 0) return UniqueFd();
+  fd.reset(
+      ::openat(dfd, name, (path_only ? O_PATH : O_RDONLY) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd.valid() && (::fstat(fd.get(), &st) != 0 || st.st_dev != above.st_dev)) {
+    fd.reset();
     errno = EXDEV;
-    return -1;
   }
   return fd;
 }
@@ -272,23 +237,18 @@ void detach_mounts(int root_fd, const std::string& root_path) {
 // link), never enters another mount (left in place, and so is its folder).
 void remove_contents(int dfd, int depth) {
   if (depth > 4096) return;
-  int listing = ::dup(dfd);
-  if (listing < 0) return;
-  DIR* d = ::fdopendir(listing);
-  if (!d) {
-    ::close(listing);
-    return;
-  }
+  UniqueDir d = UniqueDir::adopt(UniqueFd(::dup(dfd)));
+  if (!d) return;
   std::vector<std::string> subdirs;
-  while (dirent* e = ::readdir(d)) {
+  while (dirent* e = d.next()) {
     std::string_view name(e->d_name);
     if (name == "." || name == "..") continue;
     if (::unlinkat(dfd, e->d_name, 0) == 0) continue;
     if (errno == EISDIR || errno == EPERM) subdirs.emplace_back(name);
   }
-  ::closedir(d);
+  d.reset();
   for (const std::string& name : subdirs) {
-    UniqueFd sub(open_dir_beneath(dfd, name.c_str()));
+    UniqueFd sub = open_dir_beneath(dfd, name.c_str());
     if (!sub.valid()) continue;  // another mount, or swapped for a link meanwhile
     remove_contents(sub.get(), depth + 1);
     ::unlinkat(dfd, name.c_str(), AT_REMOVEDIR);
@@ -322,13 +282,9 @@ void sweep_stale_temp_dirs() {
   UniqueFd proc(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!base_fd.valid() || !proc.valid()) return;
   std::vector<std::string> stale;
-  int listing = ::dup(base_fd.get());
-  DIR* d = listing >= 0 ? ::fdopendir(listing) : nullptr;
-  if (!d) {
-    if (listing >= 0) ::close(listing);
-    return;
-  }
-  while (dirent* e = ::readdir(d)) {
+  UniqueDir d = UniqueDir::adopt(UniqueFd(::dup(base_fd.get())));
+  if (!d) return;
+  while (dirent* e = d.next()) {
     std::string_view name(e->d_name);
     if (!name.starts_with("daemoncheck-")) continue;
     UniqueFd dir(::openat(base_fd.get(), e->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -341,17 +297,14 @@ void sweep_stale_temp_dirs() {
     if (now && *now == mark->started) continue;  // its checker is still running
     stale.emplace_back(name);
   }
-  ::closedir(d);
+  d.reset();
   for (const auto& name : stale) remove_tree(base + "/" + name);
 }
 
 void remove_tree(const std::string& path) {
   if (path.empty() || path == "/") return;
-  const auto slash = path.rfind('/');
-  const std::string parent = slash == std::string::npos ? "."
-                             : slash == 0               ? "/"
-                                                        : path.substr(0, slash);
-  const std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
+  const std::string parent = sys::folder_of(path);
+  const std::string leaf = sys::base_of(path);
   UniqueFd up(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!up.valid()) return;
   struct stat st {};
@@ -361,7 +314,7 @@ void remove_tree(const std::string& path) {
     return;
   }
   {
-    UniqueFd where(open_dir_beneath(up.get(), leaf.c_str(), true));
+    UniqueFd where = open_dir_beneath(up.get(), leaf.c_str(), true);
     if (!where.valid()) return;  // a mount point itself: never emptied
     // mountinfo names mount points by their resolved path.
     char real[4096];
@@ -369,7 +322,7 @@ void remove_tree(const std::string& path) {
     ssize_t n = ::readlink(self.c_str(), real, sizeof real);
     if (n > 0) detach_mounts(where.get(), std::string(real, static_cast<size_t>(n)));
   }
-  UniqueFd root(open_dir_beneath(up.get(), leaf.c_str()));
+  UniqueFd root = open_dir_beneath(up.get(), leaf.c_str());
   if (!root.valid()) return;
   remove_contents(root.get(), 0);
   ::unlinkat(up.get(), leaf.c_str(), AT_REMOVEDIR);

@@ -20,12 +20,14 @@
 #include <cstring>
 #include <vector>
 
-#include "common/unique_fd.h"
 #include "launch/cleanup.h"
 #include "launch/process_tree.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
 #include "observe/proc_parse.h"
+#include "sys/fd.h"
+#include "sys/fileio.h"
+#include "sys/proc.h"
 
 namespace dc {
 namespace {
@@ -37,15 +39,13 @@ std::string g_census_path;
 long g_census_baseline = 0;
 
 std::optional<long> read_count(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  char buf[32];
-  ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
-  if (n <= 0) return std::nullopt;
+  auto text = sys::read_file(path, 31);
+  if (!text || text->empty()) return std::nullopt;
+  const char* begin = text->data();
+  const char* const last = begin + text->size();
   long v = 0;
-  auto [end, ec] = std::from_chars(buf, buf + n, v);
-  if (ec != std::errc() || (end != buf + n && *end != '\n')) return std::nullopt;
+  auto [end, ec] = std::from_chars(begin, last, v);
+  if (ec != std::errc() || (end != last && *end != '\n')) return std::nullopt;
   return v;
 }
 
@@ -63,11 +63,13 @@ sigset_t forwarded_and_chld() {
 }
 
 bool write_text(const std::string& path, const char* text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return false;
   const size_t n = std::strlen(text);
-  bool ok = ::write(fd, text, n) == static_cast<ssize_t>(n);
-  return (::close(fd) == 0) && ok;
+  // One write: a cgroup file takes its value whole. Its close reports a
+  // refused move too, so it is checked.
+  const bool ok = ::write(fd.get(), text, n) == static_cast<ssize_t>(n);
+  return ::close(fd.release()) == 0 && ok;
 }
 
 // Moves the calling single-threaded process into the cgroup at dir. On a v1
@@ -117,9 +119,9 @@ void remove_own_cgroup() {
 // next run removes those it made (named daemoncheck-PID, nothing else) whose
 // owner is gone. rmdir() refuses a cgroup in use.
 void remove_stale_cgroups(const std::string& root) {
-  DIR* d = ::opendir(root.c_str());
+  UniqueDir d = UniqueDir::open(root);
   if (!d) return;
-  while (dirent* e = ::readdir(d)) {
+  while (dirent* e = d.next()) {
     std::string_view name(e->d_name);
     if (!name.starts_with("daemoncheck-")) continue;
     std::string_view digits = name.substr(12);
@@ -129,7 +131,6 @@ void remove_stale_cgroups(const std::string& root) {
     std::string owner = "/proc/" + std::to_string(pid);
     if (::access(owner.c_str(), F_OK) != 0) ::rmdir((root + "/" + std::string(name)).c_str());
   }
-  ::closedir(d);
 }
 
 // A pids cgroup (v2 if mounted, else the v1 controller) for the namespace.
@@ -176,6 +177,7 @@ Isolation enter_isolation(long pids_max) {
   if (!iso.cgroup.empty()) iso.pids_max = pids_max;
   int go[2];
   if (::pipe2(go, O_CLOEXEC) != 0) ::_exit(3);
+  UniqueFd go_r(go[0]), go_w(go[1]);
   ::signal(SIGPIPE, SIG_IGN);
   pid_t checker = ::fork();
   if (checker < 0) {
@@ -184,9 +186,9 @@ Isolation enter_isolation(long pids_max) {
   }
   if (checker > 0) {
     // The outer process: let the checker go, wait.
-    ::close(go[0]);
-    if (::write(go[1], "g", 1) != 1) ::_exit(3);
-    ::close(go[1]);
+    go_r.reset();
+    if (::write(go_w.get(), "g", 1) != 1) ::_exit(3);
+    go_w.reset();
     wait_and_forward(checker, set, iso.cgroup);
   }
   // The checker is pid 1, the namespace's init: no process of the target can
@@ -194,13 +196,13 @@ Isolation enter_isolation(long pids_max) {
   // at its default action when they come from inside the namespace), and
   // whatever the target leaves is re-parented to it. When it exits, the kernel
   // kills every process of the namespace.
-  ::close(go[1]);
+  go_w.reset();
   ::prctl(PR_SET_PDEATHSIG, kOuterGone);
   // The go byte comes once the outer process is waiting; if the outer process
   // died first, the pipe ends and so does the checker.
   char byte;
-  if (::read(go[0], &byte, 1) != 1) ::_exit(3);
-  ::close(go[0]);
+  if (::read(go_r.get(), &byte, 1) != 1) ::_exit(3);
+  go_r.reset();
   // Into the cgroup before anything is forked: everything after inherits it.
   if (!iso.cgroup.empty() && !join_cgroup_self(iso.cgroup)) {
     iso.note += "the pids cgroup could not be joined: the target's process count is not capped. ";
@@ -237,40 +239,26 @@ std::optional<bool> only_checker_left() {
 
 std::optional<pid_t> host_pid_of(pid_t pid) {
   if (g_host_proc < 0) return std::nullopt;
-  int dfd = ::openat(g_host_proc, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return std::nullopt;
-  DIR* d = ::fdopendir(dfd);
-  if (!d) {
-    ::close(dfd);
-    return std::nullopt;
-  }
-  std::optional<pid_t> found;
+  auto pids = sys::numbered_entries_at(g_host_proc, ".");
+  if (!pids) return std::nullopt;
   std::string self_ns;
   {
     char buf[64];
     ssize_t n = ::readlink("/proc/self/ns/pid", buf, sizeof buf);
     if (n > 0) self_ns.assign(buf, static_cast<size_t>(n));
   }
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    int fd = ::openat(dfd, (std::string(e->d_name) + "/status").c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    char buf[4096];
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    ::close(fd);
-    if (n <= 0) continue;
-    auto st = observe::parse_status(std::string_view(buf, static_cast<size_t>(n)));
+  for (int host_pid : *pids) {
+    const std::string dir = std::to_string(host_pid);
+    auto text = sys::read_file_at(g_host_proc, dir + "/status", 4096);
+    if (!text || text->empty()) continue;
+    auto st = observe::parse_status(*text);
     if (!st || st->ns_pids.size() < 2 || st->ns_pids.back() != pid) continue;
     // Same innermost pid in some other namespace? Compare namespaces.
     char link[64];
-    ssize_t m = ::readlinkat(dfd, (std::string(e->d_name) + "/ns/pid").c_str(), link, sizeof link);
-    if (m > 0 && std::string(link, static_cast<size_t>(m)) == self_ns) {
-      found = st->ns_pids.front();
-      break;
-    }
+    ssize_t m = ::readlinkat(g_host_proc, (dir + "/ns/pid").c_str(), link, sizeof link);
+    if (m > 0 && std::string(link, static_cast<size_t>(m)) == self_ns) return st->ns_pids.front();
   }
-  ::closedir(d);
-  return found;
+  return std::nullopt;
 }
 
 }  // namespace dc

@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "launch/reaper.h"
 #include "launch/signal_guard.h"
+#include "sys/fileio.h"
 
 extern char** environ;
 
@@ -54,10 +55,6 @@ const char* const kStrippedEnv[] = {"NOTIFY_SOCKET", "INVOCATION_ID",  "LISTEN_P
 constexpr int kPlantedFileFd = 3;
 constexpr int kPlantedPipeFd = 9;
 
-std::string errno_text(const char* what) {
-  return std::string(what) + ": " + std::strerror(errno);
-}
-
 void close_all_except(std::vector<int> keep) {
   std::sort(keep.begin(), keep.end());
   unsigned lo = 0;
@@ -70,15 +67,11 @@ void close_all_except(std::vector<int> keep) {
   ::close_range(lo, ~0U, 0);
 }
 
-void write_all(int fd, const void* buf, size_t len) {
-  const char* p = static_cast<const char*>(buf);
-  while (len > 0) {
-    ssize_t n = ::write(fd, p, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    p += n;
-    len -= static_cast<size_t>(n);
-  }
+// Writes one message record whole (sys::write_all allocates nothing, so the
+// holder and the child before exec may call it).
+template <class T>
+void write_record(int fd, const T& record) {
+  sys::write_all(fd, std::string_view(reinterpret_cast<const char*>(&record), sizeof record));
 }
 
 std::vector<std::string> target_environment(const LaunchPlan& plan) {
@@ -101,7 +94,7 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
                               int slave, int err_w, int planted_file, int planted_pipe) {
   int report_fd = err_w;  // moves above the target's numbers below
   auto fail = [&](int err) {
-    write_all(report_fd, &err, sizeof err);
+    write_record(report_fd, err);
     ::_exit(127);
   };
   // Park what we keep above the numbers the target will see, close the rest.
@@ -201,7 +194,7 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
   ::close(planted_file);
   ::close(planted_pipe);
   HolderMsg started{kTargetStarted, job, 0, 0, monotonic_ms()};
-  write_all(msg_w, &started, sizeof started);
+  write_record(msg_w, started);
   for (;;) {
     siginfo_t si{};
     int sig = ::sigwaitinfo(&waitset, &si);
@@ -211,7 +204,7 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
       while ((p = ::waitpid(-1, &st, WNOHANG)) > 0) {
         if (p != job) continue;
         HolderMsg exited{kTargetExited, job, st, 0, monotonic_ms()};
-        write_all(msg_w, &exited, sizeof exited);
+        write_record(msg_w, exited);
         ::tcsetpgrp(slave, ::getpgrp());
       }
     } else if (sig == SIGHUP) {
@@ -247,12 +240,12 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
   ::close(planted_file);
   ::close(planted_pipe);
   HolderMsg started{kTargetStarted, job, 0, 0, monotonic_ms()};
-  write_all(msg_w, &started, sizeof started);
+  write_record(msg_w, started);
   int st = 0;
   while (::waitpid(job, &st, 0) < 0 && errno == EINTR) {
   }
   HolderMsg exited{kTargetExited, job, st, 0, monotonic_ms()};
-  write_all(msg_w, &exited, sizeof exited);
+  write_record(msg_w, exited);
   ::_exit(0);
 }
 
@@ -283,19 +276,18 @@ LaunchPlan default_plan(std::vector<std::string> argv, std::string tmp_dir) {
 }
 
 Result<std::string> resolve_executable(const std::string& name) {
-  if (name.empty()) return Error{"the command is empty"};
+  if (name.empty()) return Error{.detail = "the command is empty"};
   auto check = [](const std::string& path) -> Result<std::string> {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return Error{errno_text(path.c_str())};
-    if (S_ISDIR(st.st_mode)) return Error{path + ": is a directory"};
-    if (::access(path.c_str(), X_OK) != 0)
-      return Error{path + ": not executable (" + std::strerror(errno) + ")"};
+    if (::stat(path.c_str(), &st) != 0) return Error{"", path, errno, {}};
+    if (S_ISDIR(st.st_mode)) return Error{"", path, 0, "is a directory"};
+    if (::access(path.c_str(), X_OK) != 0) return Error{"", path, errno, "not executable"};
     return path;
   };
   if (name.find('/') != std::string::npos) {
     if (name[0] == '/') return check(name);
     char cwd[4096];
-    if (!::getcwd(cwd, sizeof cwd)) return Error{errno_text("getcwd")};
+    if (!::getcwd(cwd, sizeof cwd)) return os_error("getcwd", "");
     return check(std::string(cwd) + "/" + name);
   }
   const char* path = std::getenv("PATH");
@@ -307,16 +299,16 @@ Result<std::string> resolve_executable(const std::string& name) {
     std::string dir = dirs.substr(start, end - start);
     if (dir.empty() || dir[0] != '/') {  // a relative PATH entry: relative to here
       char cwd[4096];
-      if (!::getcwd(cwd, sizeof cwd)) return Error{errno_text("getcwd")};
+      if (!::getcwd(cwd, sizeof cwd)) return os_error("getcwd", "");
       dir = dir.empty() ? std::string(cwd) : std::string(cwd).append("/").append(dir);
     }
     if (auto r = check(dir.append("/").append(name))) return r;
     start = end + 1;
   }
-  return Error{name + ": command not found in PATH"};
+  return Error{"", name, 0, "command not found in PATH"};
 }
 
-Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
+Result<Launch> start_launch(const LaunchPlan& plan) {
   Reaper& reaper = Reaper::get();
   Launch launch;
   LaunchFacts& f = launch.facts;
@@ -334,12 +326,11 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
 
   launch.pty_master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!launch.pty_master.valid())
-    return Error{errno_text("cannot open a pseudo-terminal (posix_openpt)")};
+    return os_error("cannot open a pseudo-terminal (posix_openpt)", "");
   if (::grantpt(launch.pty_master.get()) != 0 || ::unlockpt(launch.pty_master.get()) != 0)
-    return Error{errno_text("cannot unlock the pseudo-terminal")};
+    return os_error("cannot unlock the pseudo-terminal", "");
   char name[128];
-  if (::ptsname_r(launch.pty_master.get(), name, sizeof name) != 0)
-    return Error{errno_text("ptsname")};
+  if (::ptsname_r(launch.pty_master.get(), name, sizeof name) != 0) return os_error("ptsname", "");
   f.pty_path = name;
   struct winsize ws {};
   ws.ws_row = 24;
@@ -354,9 +345,9 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
       plan.tmp_dir + "/.daemoncheck-inherited-" + std::to_string(++launch_count);
   UniqueFd planted_file(
       ::open(leak_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!planted_file.valid()) return Error{errno_text(("cannot create " + leak_path).c_str())};
+  if (!planted_file.valid()) return os_error("cannot create", leak_path);
   int pp[2];
-  if (::pipe2(pp, O_CLOEXEC) != 0) return Error{errno_text("pipe")};
+  if (::pipe2(pp, O_CLOEXEC) != 0) return os_error("pipe", "");
   UniqueFd planted_pipe(pp[0]);
   launch.planted_pipe_peer.reset(pp[1]);
   if (::fstat(planted_file.get(), &st) == 0)
@@ -366,15 +357,15 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
         kPlantedPipeFd, "pipe", "pipe:[" + std::to_string(st.st_ino) + "]", st.st_dev, st.st_ino});
 
   int ep[2], mp[2];
-  if (::pipe2(ep, O_CLOEXEC) != 0) return Error{errno_text("pipe")};
+  if (::pipe2(ep, O_CLOEXEC) != 0) return os_error("pipe", "");
   UniqueFd err_r(ep[0]), err_w(ep[1]);
-  if (::pipe2(mp, O_CLOEXEC) != 0) return Error{errno_text("pipe")};
+  if (::pipe2(mp, O_CLOEXEC) != 0) return os_error("pipe", "");
   UniqueFd msg_r(mp[0]), msg_w(mp[1]);
 
   const std::vector<std::string> env = target_environment(plan);
   const pid_t checker = ::getpid();
   pid_t child = ::fork();
-  if (child < 0) return Error{errno_text("fork")};
+  if (child < 0) return os_error("fork", "");
   if (child == 0) {
     ::sigprocmask(SIG_SETMASK, &reaper.original_mask(), nullptr);
     if (plan.target_leads_session)
@@ -399,11 +390,12 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
     double deadline = reaper.now_ms() + 10000;
     while (f.launched_pid == 0) {
       int r = reaper.wait(fds, deadline);
-      if (r == Reaper::kTimeout) return Error{"the session holder did not start the target"};
+      if (r == Reaper::kTimeout)
+        return Error{.step = "the session holder did not start the target"};
       if (r != 0) continue;
       ssize_t n = ::read(launch.holder_events.get(), &m, sizeof m);
       if (n != static_cast<ssize_t>(sizeof m) || m.type != kTargetStarted)
-        return Error{"the session holder failed before starting the target"};
+        return Error{.step = "the session holder failed before starting the target"};
       f.launched_pid = m.pid;
       f.job_pgid = m.pid;
     }
@@ -421,9 +413,7 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
     int err = 0;
     ssize_t n = ::read(err_r.get(), &err, sizeof err);
     if (n == static_cast<ssize_t>(sizeof err)) {
-      if (why) why->exec_failed = true;
-      errno = err;
-      return Error{errno_text(("cannot execute " + plan.argv[0]).c_str())};
+      return Error{"cannot execute", plan.argv[0], err, {}};
     }
     break;
   }

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "common/result.h"
-#include "common/unique_fd.h"
 #include "launch/reaper.h"
 #include "model/observation.h"
+#include "sys/fd.h"
 
 namespace dc {
 
@@ -70,12 +70,9 @@ class Launch {
   void poll_holder();
 };
 
-// Starts the launch. Errors (pty, fork, exec) come back as an Error whose text
-// is ready for stderr; an exec failure sets exec_failed.
-struct LaunchError {
-  bool exec_failed = false;
-};
-Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why = nullptr);
+// Starts the launch. Errors (pty, fork, exec) come back as an Error; an exec
+// failure is the step "cannot execute" with exec's errno.
+Result<Launch> start_launch(const LaunchPlan& plan);
 
 // Resolves argv[0] like execvp would, to an absolute path (the target starts
 // in another directory); Error when it is missing or not executable, so that a

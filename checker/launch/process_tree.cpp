@@ -1,59 +1,37 @@
 // Reads /proc/[pid]/stat for every process to find the checker's descendants.
 #include "launch/process_tree.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <charconv>
+#include <algorithm>
 #include <map>
 
 #include "observe/proc_parse.h"
+#include "sys/fileio.h"
+#include "sys/proc.h"
 
 namespace dc {
 namespace {
 
-std::optional<std::string> slurp_small(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      ::close(fd);
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
+// The stat line of one thread of pid, when it can still be read.
+Result<std::string> thread_stat(pid_t pid, pid_t tid) {
+  return sys::read_file(sys::proc_path(pid, "task/" + std::to_string(tid) + "/stat"));
 }
 
 }  // namespace
 
 std::optional<pid_t> live_thread_of(pid_t pid) {
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return std::nullopt;
-  std::optional<pid_t> found;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    auto text = slurp_small(dir + "/" + e->d_name + "/stat");
+  for (pid_t tid : sys::threads_of(pid)) {
+    auto text = thread_stat(pid, tid);
     if (!text) continue;
     auto st = observe::parse_stat(*text);
-    if (st && st->state != 'Z' && st->state != 'X') {
-      found = st->pid;
-      break;
-    }
+    if (st && st->state != 'Z' && st->state != 'X') return st->pid;
   }
-  ::closedir(d);
-  return found;
+  return std::nullopt;
 }
 
 std::optional<ProcEntry> read_proc_entry(pid_t pid) {
-  auto text = slurp_small("/proc/" + std::to_string(pid) + "/stat");
+  auto text = sys::read_file(sys::proc_path(pid, "stat"));
   if (!text) return std::nullopt;
   auto st = observe::parse_stat(*text);
   if (!st) return std::nullopt;
@@ -62,8 +40,7 @@ std::optional<ProcEntry> read_proc_entry(pid_t pid) {
   // threads run: the process is alive, and is shown in a live thread's state.
   if (e.state == 'Z') {
     if (auto tid = live_thread_of(pid)) {
-      if (auto t = slurp_small("/proc/" + std::to_string(pid) + "/task/" + std::to_string(*tid) +
-                               "/stat")) {
+      if (auto t = thread_stat(pid, *tid)) {
         if (auto ts = observe::parse_stat(*t)) e.state = ts->state == 'Z' ? 'S' : ts->state;
       }
     }
@@ -72,38 +49,24 @@ std::optional<ProcEntry> read_proc_entry(pid_t pid) {
 }
 
 bool all_threads_waiting(pid_t pid) {
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return false;
-  bool waiting = true, any = false;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    auto text = slurp_small(dir + "/" + e->d_name + "/stat");
+  bool any = false;
+  for (pid_t tid : sys::threads_of(pid)) {
+    auto text = thread_stat(pid, tid);
     if (!text) continue;  // a thread that just ended
     auto st = observe::parse_stat(*text);
     if (!st) continue;
     if (st->state == 'Z' || st->state == 'X') continue;  // an exited thread (a leader's too)
     any = true;
-    if (st->state != 'S' && st->state != 'T' && st->state != 't') {
-      waiting = false;
-      break;
-    }
+    if (st->state != 'S' && st->state != 'T' && st->state != 't') return false;
   }
-  ::closedir(d);
-  return waiting && any;
+  return any;
 }
 
 std::vector<ProcEntry> descendants_of(pid_t root) {
   std::map<pid_t, ProcEntry> all;
-  if (DIR* d = ::opendir("/proc")) {
-    while (dirent* e = ::readdir(d)) {
-      pid_t pid = 0;
-      const char* name = e->d_name;
-      auto [p, ec] = std::from_chars(name, name + std::char_traits<char>::length(name), pid);
-      if (ec != std::errc() || *p != '\0' || pid <= 0) continue;
-      if (auto entry = read_proc_entry(pid)) all.emplace(pid, *entry);
-    }
-    ::closedir(d);
+  if (auto pids = sys::numbered_entries("/proc")) {
+    for (pid_t pid : *pids)
+      if (auto entry = pid > 0 ? read_proc_entry(pid) : std::nullopt) all.emplace(pid, *entry);
   }
   std::vector<ProcEntry> out;
   for (const auto& [pid, entry] : all) {
@@ -128,6 +91,14 @@ std::vector<ProcEntry> descendants_of(pid_t root) {
       all[cur] = *fresh;
     }
   }
+  return out;
+}
+
+std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
+  std::vector<pid_t> out;
+  for (const auto& e : descendants_of(::getpid()))
+    if (e.state != 'Z' && std::find(except.begin(), except.end(), e.pid) == except.end())
+      out.push_back(e.pid);
   return out;
 }
 

@@ -20,6 +20,9 @@ struct ProcEntry {
 // Zombies are included with state 'Z'.
 std::vector<ProcEntry> descendants_of(pid_t root);
 
+// The checker's live (non-zombie) descendants, but those in `except`.
+std::vector<pid_t> live_descendants(const std::vector<pid_t>& except);
+
 // True when pid is a live (non-zombie) descendant of root.
 bool is_live_descendant(pid_t pid, pid_t root);
 

@@ -35,15 +35,13 @@ void keep_tail(std::string& tail, std::string_view more) {
 Result<Reaper*> Reaper::install() {
   if (g_reaper) return g_reaper.get();
   std::unique_ptr<Reaper> r(new Reaper());
-  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
-    return Error{std::string("prctl(PR_SET_CHILD_SUBREAPER): ") + std::strerror(errno)};
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return os_error("prctl(PR_SET_CHILD_SUBREAPER)", "");
   sigset_t set;
   sigemptyset(&set);
   for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, s);
-  if (::sigprocmask(SIG_BLOCK, &set, &r->original_mask_) != 0)
-    return Error{std::string("sigprocmask: ") + std::strerror(errno)};
+  if (::sigprocmask(SIG_BLOCK, &set, &r->original_mask_) != 0) return os_error("sigprocmask", "");
   r->sigfd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!r->sigfd_.valid()) return Error{std::string("signalfd: ") + std::strerror(errno)};
+  if (!r->sigfd_.valid()) return os_error("signalfd", "");
   // A reader that went away must not kill the checker mid-cleanup.
   ::signal(SIGPIPE, SIG_IGN);
   r->origin_ms_ = monotonic_ms();

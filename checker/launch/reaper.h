@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "common/result.h"
-#include "common/unique_fd.h"
 #include "model/observation.h"
+#include "sys/fd.h"
 
 namespace dc {
 

@@ -6,7 +6,7 @@
 
 #include <sys/types.h>
 
-#include "common/unique_fd.h"
+#include "sys/fd.h"
 
 namespace dc {
 

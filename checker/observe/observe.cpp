@@ -1,8 +1,6 @@
 // See observe.h.
 #include "observe/observe.h"
 
-#include "launch/process_tree.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,12 +13,20 @@
 #include <cstring>
 
 #include "launch/process_tree.h"
+#include "sys/fd.h"
+#include "sys/fileio.h"
+#include "sys/proc.h"
 
 namespace dc::observe {
 namespace {
 
 std::string proc(pid_t pid, const char* leaf) {
-  return "/proc/" + std::to_string(pid) + "/" + leaf;
+  return sys::proc_path(pid, leaf);
+}
+
+// /proc files and pidfiles are read never through a link, never blocking.
+Result<std::string> read_file(const std::string& path, size_t max_bytes = 1 << 20) {
+  return sys::read_file(path, max_bytes, sys::kUntrusted);
 }
 
 std::optional<std::string> read_link(const std::string& path) {
@@ -34,22 +40,23 @@ std::string errtext(const std::string& what) {
   return what + ": " + std::strerror(errno);
 }
 
+// "/proc/42/stat: No such file or directory": which file, and why.
+std::string unreadable(const Error& e) {
+  return Error{.subject = e.subject, .err = e.err}.message();
+}
+
 std::vector<FdFact> read_fds(pid_t pid, std::vector<std::string>& errors) {
   std::vector<FdFact> out;
-  std::string dir = proc(pid, "fd");
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) {
-    errors.push_back(errtext(dir));
+  const std::string dir = proc(pid, "fd");
+  auto fds = sys::numbered_entries(dir);
+  if (!fds) {
+    errors.push_back(unreadable(fds.error()));
     return out;
   }
-  while (dirent* e = ::readdir(d)) {
-    int fd = 0;
-    const char* n = e->d_name;
-    auto [p, ec] = std::from_chars(n, n + std::strlen(n), fd);
-    if (ec != std::errc() || *p != '\0') continue;
+  for (int fd : *fds) {
     FdFact f;
     f.fd = fd;
-    std::string link = dir + "/" + n;
+    std::string link = dir + "/" + std::to_string(fd);
     if (auto t = read_link(link)) f.target = *t;
     struct stat st {};
     if (::stat(link.c_str(), &st) == 0) {
@@ -61,7 +68,6 @@ std::vector<FdFact> read_fds(pid_t pid, std::vector<std::string>& errors) {
     }
     out.push_back(std::move(f));
   }
-  ::closedir(d);
   std::sort(out.begin(), out.end(), [](const FdFact& a, const FdFact& b) { return a.fd < b.fd; });
   return out;
 }
@@ -71,16 +77,16 @@ std::vector<FdFact> read_fds(pid_t pid, std::vector<std::string>& errors) {
 std::optional<std::string> search_memory(pid_t pid, const std::string& needle, std::string* err) {
   auto maps_text = read_file(proc(pid, "maps"), 16 << 20);
   if (!maps_text) {
-    *err = errtext(proc(pid, "maps"));
+    *err = unreadable(maps_text.error());
     return std::nullopt;
   }
   auto maps = parse_maps(*maps_text);
   if (!maps) {
-    *err = maps.error().message;
+    *err = maps.error().message();
     return std::nullopt;
   }
-  int fd = ::open(proc(pid, "mem").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd mem(::open(proc(pid, "mem").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!mem.valid()) {
     *err = errtext(proc(pid, "mem"));
     return std::nullopt;
   }
@@ -94,19 +100,17 @@ std::optional<std::string> search_memory(pid_t pid, const std::string& needle, s
       size_t len =
           static_cast<size_t>(std::min<unsigned long long>(chunk + needle.size(), m.end - at));
       buf.resize(len);
-      ssize_t n = ::pread(fd, buf.data(), len, static_cast<off_t>(at));
+      ssize_t n = ::pread(mem.get(), buf.data(), len, static_cast<off_t>(at));
       if (n <= 0) break;
       readable += static_cast<size_t>(n);
       auto pos = std::string_view(buf.data(), static_cast<size_t>(n)).find(needle);
       if (pos != std::string_view::npos) {
-        ::close(fd);
         char where[64];
         std::snprintf(where, sizeof where, " at 0x%llx", at + pos);
         return (m.path.empty() ? std::string("[anonymous]") : m.path) + where;
       }
     }
   }
-  ::close(fd);
   if (readable == 0) {
     *err = "no memory of the process could be read";
     return std::nullopt;
@@ -115,21 +119,6 @@ std::optional<std::string> search_memory(pid_t pid, const std::string& needle, s
 }
 
 }  // namespace
-
-std::optional<std::string> read_file(const std::string& path, size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[8192];
-  while (out.size() < max_bytes) {
-    ssize_t n = ::read(fd, buf, std::min(sizeof buf, max_bytes - out.size()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
 
 DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
   DaemonFacts d;
@@ -148,10 +137,10 @@ DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
       d.tty_nr = st->tty_nr;
       d.tpgid = st->tpgid;
     } else {
-      errors.push_back(st.error().message);
+      errors.push_back(st.error().message());
     }
   } else {
-    errors.push_back(errtext(proc(pid, "stat")));
+    errors.push_back(unreadable(text.error()));
   }
   if (auto text = read_file(proc(src, "status"))) {
     if (auto st = parse_status(*text)) {
@@ -162,10 +151,10 @@ DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
       d.sig_ign = st->sig_ign;
       d.sig_cgt = st->sig_cgt;
     } else {
-      errors.push_back(st.error().message);
+      errors.push_back(st.error().message());
     }
   } else {
-    errors.push_back(errtext(proc(src, "status")));
+    errors.push_back(unreadable(text.error()));
   }
   if (auto c = read_link(proc(src, "cwd")))
     d.cwd = *c;
@@ -186,7 +175,7 @@ DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
       d.memory_search_error = err;
     }
   } else {
-    errors.push_back(errtext(proc(src, "environ")));
+    errors.push_back(unreadable(text.error()));
   }
   if (auto text = read_file(proc(src, "limits"))) {
     if (auto lim = parse_limits_core(*text)) {
@@ -194,10 +183,10 @@ DaemonFacts observe_daemon(pid_t pid, const std::string& canary_value) {
       d.core_soft = lim->soft;
       d.core_hard = lim->hard;
     } else {
-      errors.push_back(lim.error().message);
+      errors.push_back(lim.error().message());
     }
   } else {
-    errors.push_back(errtext(proc(src, "limits")));
+    errors.push_back(unreadable(text.error()));
   }
   return d;
 }
@@ -271,7 +260,7 @@ PidfileState read_pidfile(const std::string& path, pid_t holders) {
       if (auto pid = parse_pidfile(s.content))
         s.pid = *pid;
       else
-        s.parse_error = pid.error().message;
+        s.parse_error = pid.error().message();
     }
   } else if (s.is_symlink) {
     s.parse_error = path + " is a symbolic link; it is not followed";
@@ -303,10 +292,10 @@ std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
   }
   // 2. A *.pid file in the usual places that holds the daemon's pid.
   for (const auto& dir : places) {
-    DIR* dd = ::opendir(dir.c_str());
+    UniqueDir dd = UniqueDir::open(dir);
     if (!dd) continue;
     std::optional<std::string> found;
-    while (dirent* e = ::readdir(dd)) {
+    while (dirent* e = dd.next()) {
       std::string_view name(e->d_name);
       if (name.size() <= 4 || !name.ends_with(".pid")) continue;
       std::string path = dir + "/" + std::string(name);
@@ -318,7 +307,6 @@ std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
         break;
       }
     }
-    ::closedir(dd);
     if (found) return PidfileFacts{*found, "scan", read_pidfile(*found, holders)};
   }
   return std::nullopt;
@@ -342,16 +330,8 @@ std::string fingerprint(pid_t pid) {
   // The descriptors by number (one getdents pass), and where 0, 1 and 2
   // point: a readlink per descriptor would make every settle scan of a
   // daemon with tens of thousands of descriptors cost seconds.
-  std::vector<int> numbers;
-  if (DIR* d = ::opendir(proc(pid, "fd").c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      int fd = 0;
-      const char* n = e->d_name;
-      auto [p, ec] = std::from_chars(n, n + std::strlen(n), fd);
-      if (ec == std::errc() && *p == '\0') numbers.push_back(fd);
-    }
-    ::closedir(d);
-  }
+  auto listed = sys::numbered_entries(proc(pid, "fd"));
+  std::vector<int> numbers = listed ? std::move(*listed) : std::vector<int>{};
   std::sort(numbers.begin(), numbers.end());
   for (int fd : numbers) {
     fp += "|" + std::to_string(fd);

@@ -13,10 +13,6 @@
 
 namespace dc::observe {
 
-// Reads a whole file (a /proc file, a pidfile), at most max_bytes; nullopt
-// with errno set when it cannot be opened.
-std::optional<std::string> read_file(const std::string& path, size_t max_bytes = 1 << 20);
-
 // Everything the per-daemon rules need about pid. Parts that cannot be read
 // are listed in DaemonFacts::errors. `canary` is searched for in memory when
 // the environ block was rewritten.

@@ -30,7 +30,7 @@ std::string quote(std::string_view text) {
 }
 
 Error fail(std::string_view file, const std::string& what) {
-  return Error{std::string(file) + ": " + what};
+  return Error{.subject = std::string(file), .detail = what};
 }
 
 // The whole of `text` as a number, or nullopt: empty, a sign the type cannot

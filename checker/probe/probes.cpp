@@ -20,7 +20,10 @@
 #include "launch/process_tree.h"
 #include "launch/reaper.h"
 #include "launch/signal_guard.h"
+#include "launch/tracked.h"
 #include "observe/observe.h"
+#include "sys/fileio.h"
+#include "sys/proc.h"
 
 namespace dc {
 namespace {
@@ -31,36 +34,10 @@ namespace {
 constexpr double kFirstLookMs = 0.05;
 constexpr double kLongestLookMs = 2;
 
-struct Tracked {
-  pid_t pid;
-  UniqueFd fd;
-};
-
-std::vector<Tracked> track(const std::vector<pid_t>& pids) {
-  std::vector<Tracked> out;
-  for (pid_t p : pids) {
-    UniqueFd fd = open_descendant_pidfd(p);
-    if (fd.valid()) out.push_back({p, std::move(fd)});
-  }
-  return out;
-}
-
 std::vector<pid_t> daemon_pids(const Observation& o) {
   std::vector<pid_t> v;
   for (const auto& d : o.daemons) v.push_back(d.pid);
   return v;
-}
-
-// Waits until every tracked process has exited or the deadline passes.
-void wait_exits(std::vector<Tracked>& ts, double deadline_ms) {
-  Reaper& reaper = Reaper::get();
-  for (;;) {
-    std::vector<int> fds;
-    for (auto& t : ts)
-      if (pidfd_alive(t.fd.get())) fds.push_back(t.fd.get());
-    if (fds.empty()) return;
-    if (reaper.wait(fds, deadline_ms) == Reaper::kTimeout) return;
-  }
 }
 
 // How a process ended: from the Reaper when it was our child, from the
@@ -82,7 +59,7 @@ ExitInfo exit_of(pid_t pid, Launch* launch) {
 }
 
 std::optional<observe::ProcStatus> status_of(pid_t pid) {
-  auto text = observe::read_file("/proc/" + std::to_string(pid) + "/status");
+  auto text = sys::read_file(sys::proc_path(pid, "status"));
   if (!text) return std::nullopt;
   auto st = observe::parse_status(*text);
   if (!st) return std::nullopt;
@@ -177,7 +154,7 @@ std::vector<ExitInfo> deaths(std::vector<Tracked>& ts, Launch* launch) {
 
 void kill_tracked(std::vector<Tracked>& ts) {
   for (auto& t : ts) send_signal(t.fd.get(), SIGKILL);
-  wait_exits(ts, Reaper::get().now_ms() + 2000);
+  wait_all_exit(ts, Reaper::get().now_ms() + 2000);
   Reaper::get().reap_now();
 }
 
@@ -208,9 +185,9 @@ void probe_hangup(Launch& launch, Observation& o) {
   launch.pty_master.reset();
   std::vector<Tracked> holder;
   if (launch.holder_pidfd.valid())
-    holder.push_back({o.launch.holder_pid, std::move(launch.holder_pidfd)});
+    holder.push_back({o.launch.holder_pid, std::move(launch.holder_pidfd), {}});
   const double bound = reaper.now_ms() + o.stop_timeout_s * 1000;
-  wait_exits(holder, bound);
+  wait_all_exit(holder, bound);
   if (!ts.empty()) await_rest(ts, SIGHUP, bound);
   p.died = deaths(ts, &launch);
   p.ms = reaper.now_ms() - t0;
@@ -238,7 +215,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   auto launched = start_launch(plan);
   if (!launched) {
     p.ran = false;
-    p.error = "the second launch could not be started: " + launched.error().message;
+    p.error = "the second launch could not be started: " + launched.error().message();
     return;
   }
   Launch& second = *launched;
@@ -263,7 +240,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   const double deadline =
       std::min(reaper.now_ms() + std::max(4 * first_ready_ms(o), 500.0), start_bound);
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
-    wait_exits(ts, deadline);
+    wait_all_exit(ts, deadline);
     if (reaper.now_ms() >= deadline) break;
   }
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
@@ -331,7 +308,7 @@ void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
   }
   std::vector<pid_t> keep{o.launch.holder_pid};
   for (auto& t : ts) send_signal(t.fd.get(), SIGTERM);
-  wait_exits(ts, t0 + opt.stop_timeout_s * 1000);
+  wait_all_exit(ts, t0 + opt.stop_timeout_s * 1000);
   for (auto& t : ts)
     if (pidfd_alive(t.fd.get())) p.killed_at_bound.push_back(t.pid);
   p.all_exited = p.killed_at_bound.empty();
@@ -339,13 +316,13 @@ void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
   if (!p.all_exited) {
     for (auto& t : ts)
       if (pidfd_alive(t.fd.get())) send_signal(t.fd.get(), SIGKILL);
-    wait_exits(ts, reaper.now_ms() + 2000);
+    wait_all_exit(ts, reaper.now_ms() + 2000);
   }
   p.died = deaths(ts, launch);
   if (notify) notify->drain(o.probes.foreground, o.launch.launched_pid);
   // Children the daemon started may be on their way out: wait until they
   // are gone or at rest (bounded by the stop timeout), then judge.
-  auto rest = track(live_descendants(keep));
+  auto rest = track_live_descendants(keep);
   if (!rest.empty()) await_rest(rest, SIGTERM, reaper.now_ms() + opt.stop_timeout_s * 1000);
   for (auto& t : rest) {
     if (pidfd_alive(t.fd.get())) {
@@ -432,7 +409,7 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
     size_t reaped_before = reaper.reaped().size();
     {
       auto launched = start_launch(plan);
-      if (!launched) trial.exec_error = launched.error().message;
+      if (!launched) trial.exec_error = launched.error().message();
       if (launched) {
         Launch& launch = *launched;
         // The pidfile ends a trial's start-up only if it named the first
@@ -468,14 +445,14 @@ Result<NotifyListener> NotifyListener::open(const std::string& tmp_dir) {
   NotifyListener n;
   n.path_ = tmp_dir + "/notify.sock";
   n.fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!n.fd_.valid()) return Error{std::string("socket(AF_UNIX): ") + std::strerror(errno)};
+  if (!n.fd_.valid()) return os_error("socket(AF_UNIX)", "");
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (n.path_.size() >= sizeof addr.sun_path)
-    return Error{"temp path too long for a socket: " + n.path_};
+    return Error{"bind", n.path_, 0, "the path is too long for a socket"};
   std::memcpy(addr.sun_path, n.path_.c_str(), n.path_.size() + 1);
   if (::bind(n.fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return Error{"bind " + n.path_ + ": " + std::strerror(errno)};
+    return os_error("bind", n.path_);
   ::chmod(n.path_.c_str(), 0777);
   int on = 1;
   ::setsockopt(n.fd_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
@@ -593,7 +570,7 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
   auto s = std::make_unique<Subject>();
   s->relaunch = n;
   if (auto dir = TempDir::make("daemoncheck-relaunch")) s->dir.emplace(std::move(*dir));
-  if (!s->dir) return Error{std::string("cannot create a temporary directory: ") + strerror(errno)};
+  if (!s->dir) return os_error("cannot create a temporary directory", "");
   const std::string& tmp = s->dir->path();
   std::vector<std::string> argv;
   for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmp));
@@ -676,8 +653,8 @@ class LiveProbes {
     }
     auto next = relaunch(first_plan_, opt_, o_, cur_->relaunch + 1);
     if (!next) {
-      *error =
-          lost_ + ", and the relaunch to measure on could not be started: " + next.error().message;
+      *error = lost_ +
+               ", and the relaunch to measure on could not be started: " + next.error().message();
       return false;
     }
     cur_ = std::move(*next);

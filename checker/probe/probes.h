@@ -10,9 +10,9 @@
 
 #include "check/check.h"
 #include "common/result.h"
-#include "common/unique_fd.h"
 #include "launch/launcher.h"
 #include "model/observation.h"
+#include "sys/fd.h"
 
 namespace dc {
 

@@ -1,6 +1,8 @@
 // See judge.h.
 #include "rules/judge.h"
 
+#include "common/text.h"
+
 #include "rules/catalog.h"
 #include "rules/facts.h"
 
@@ -68,19 +70,13 @@ RuleResult evaluate_rule(const RuleDef& rule, const Observation& obs) {
   return r;
 }
 
-// A message is one line, whatever a path in it holds.
-void one_line(std::string& s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-}
-
 Judgement judge(const Observation& obs, std::vector<Waiver> waivers, bool strict) {
   Judgement j;
   const unsigned profile = obs.profile == "systemd" ? kSystemd : kSysv;
   for (const auto& rule : catalog()) {
     if (!(rule.profiles & profile)) continue;
     RuleResult r = evaluate_rule(rule, obs);
-    one_line(r.message);
+    r.message = one_line(std::move(r.message));
     if (r.status == Status::Fail || r.status == Status::Error) {
       for (auto& w : waivers) {
         if (w.id != r.id) continue;

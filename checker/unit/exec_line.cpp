@@ -110,9 +110,10 @@ Result<std::optional<std::string>> next_word(std::string_view s, size_t& pos,
     } else if (c == '\\') {
       size_t used = unescape_one(s, pos + 1, word);
       if (used == 0) {
-        return Error{pos + 1 >= s.size()
-                         ? std::string("a lone '\\' ends the line")
-                         : "invalid escape '\\" + escape_bytes(s.substr(pos + 1, 1), '\'') + "'"};
+        return Error{.detail = pos + 1 >= s.size()
+                                   ? std::string("a lone '\\' ends the line")
+                                   : "invalid escape '\\" +
+                                         escape_bytes(s.substr(pos + 1, 1), '\'') + "'"};
       }
       pos += used;
     } else if (quote && c == quote) {
@@ -125,7 +126,8 @@ Result<std::optional<std::string>> next_word(std::string_view s, size_t& pos,
   }
   if (quote && mode == Split::relaxed) return std::optional<std::string>(std::move(word));
   if (quote)
-    return Error{std::string("unterminated ") + (quote == '"' ? "double" : "single") + " quote"};
+    return Error{.detail = std::string("unterminated ") + (quote == '"' ? "double" : "single") +
+                           " quote"};
   return std::optional<std::string>(std::move(word));
 }
 
@@ -168,12 +170,14 @@ Result<std::string_view> take_prefixes(std::string_view word, ExecCommand& comma
 }
 
 Result<bool> check_program(const std::string& path) {
-  if (path.empty()) return Error{"the command line names no program"};
+  if (path.empty()) return Error{.detail = "the command line names no program"};
   if (path.find('/') != std::string::npos && !path.starts_with('/')) {
-    return Error{"program '" + excerpt(path) + "' is neither an absolute path nor a bare name"};
+    return Error{.detail =
+                     "program '" + excerpt(path) + "' is neither an absolute path nor a bare name"};
   }
-  if (path.ends_with('/')) return Error{"program '" + excerpt(path) + "' is a directory"};
-  if (!normalized(path)) return Error{"program path '" + excerpt(path) + "' is not normalized"};
+  if (path.ends_with('/')) return Error{.detail = "program '" + excerpt(path) + "' is a directory"};
+  if (!normalized(path))
+    return Error{.detail = "program path '" + excerpt(path) + "' is not normalized"};
   return true;
 }
 
@@ -209,12 +213,12 @@ Result<std::optional<ExecCommand>> next_command(std::string_view s, size_t& pos)
     if (!*word) break;
     words.push_back(std::move(**word));
   }
-  if (words.empty()) return Error{"an empty command between ';'"};
+  if (words.empty()) return Error{.detail = "an empty command between ';'"};
   Result<std::string_view> program = take_prefixes(words.front(), command);
   if (!program) return program.error();
   command.path = std::string(*program);
   if (command.argv0_given) {
-    if (words.size() < 2) return Error{"the '@' prefix needs argv[0] after the program"};
+    if (words.size() < 2) return Error{.detail = "the '@' prefix needs argv[0] after the program"};
     command.argv.assign(words.begin() + 1, words.end());
   } else {
     command.argv = words;

@@ -385,7 +385,7 @@ bool is_blank(char c) {
 }  // namespace
 
 Result<uint64_t> parse_timespan(std::string_view text, uint64_t default_unit_usec) {
-  auto bad = [&] { return Error{"invalid time span '" + excerpt(text) + "'"}; };
+  auto bad = [&] { return Error{.detail = "invalid time span '" + excerpt(text) + "'"}; };
   std::string_view s = text;
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
@@ -423,7 +423,7 @@ Result<uint64_t> parse_timespan(std::string_view text, uint64_t default_unit_use
 }
 
 Result<int> parse_signal(std::string_view text) {
-  auto bad = [&] { return Error{"invalid signal '" + excerpt(text) + "'"}; };
+  auto bad = [&] { return Error{.detail = "invalid signal '" + excerpt(text) + "'"}; };
   if (std::optional<uint64_t> n = parse_uint(text, 64); n) {
     if (*n == 0) return bad();
     return static_cast<int>(*n);
@@ -458,7 +458,7 @@ Result<bool> parse_boolean(std::string_view text) {
   for (std::string_view no : {"0", "no", "n", "false", "f", "off"}) {
     if (text == no) return false;
   }
-  return Error{"invalid boolean '" + excerpt(text) + "'"};
+  return Error{.detail = "invalid boolean '" + excerpt(text) + "'"};
 }
 
 std::string_view type_name(ServiceType type) {
@@ -615,7 +615,7 @@ class Resolver {
   std::optional<std::string> specified(std::string_view value) {
     Result<std::string> r = resolve_specifiers(value, unit_.name, host_);
     if (r) return *r;
-    ignore(a_->key + "=: " + r.error().message + ", ignored");
+    ignore(a_->key + "=: " + r.error().message() + ", ignored");
     return std::nullopt;
   }
 
@@ -654,7 +654,7 @@ class Resolver {
     if (!commands) {
       // systemd refuses the unit on a bad command line ("bad-setting"), unless "-" says to ignore
       // it.
-      std::string message = key + "=: " + commands.error().message;
+      std::string message = key + "=: " + commands.error().message();
       return raw.starts_with('-') ? ignore(message + ", ignored") : fatal(message);
     }
     list->insert(list->end(), commands->begin(), commands->end());
@@ -827,7 +827,7 @@ class Resolver {
       return c_.environment.clear();
     }
     Result<std::vector<std::string>> words = split_words(v);
-    if (!words) return ignore(key + "=: " + words.error().message + ", ignored");
+    if (!words) return ignore(key + "=: " + words.error().message() + ", ignored");
     for (std::string& w : *words) {
       if (!list) {
         size_t eq = w.find('=');
@@ -873,7 +873,8 @@ Result<ServiceConfig> resolve_service(const UnitFile& unit, const SpecifierHost&
   }
   // systemd: with BusName= and no Type=, the type is dbus.
   if (resolver.dbus_ || (bus_name && !resolver.type_set_)) {
-    return Error{"Type=dbus is not simulated (the check has no D-Bus broker to watch the name)"};
+    return Error{
+        .detail = "Type=dbus is not simulated (the check has no D-Bus broker to watch the name)"};
   }
   if (!resolver.type_set_ && c.exec_start.empty()) c.type = ServiceType::oneshot;
   if (c.type == ServiceType::oneshot && !resolver.timeout_start_set)

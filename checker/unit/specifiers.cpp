@@ -126,10 +126,10 @@ Result<std::string> resolve_specifiers(std::string_view text, const UnitName& na
       continue;
     }
     if (i + 1 == text.size())
-      return Error{"a lone '%' ends the value (write %% for a percent sign)"};
+      return Error{.detail = "a lone '%' ends the value (write %% for a percent sign)"};
     std::optional<std::string> value = specifier(text[i + 1], name, host);
     if (!value) {
-      return Error{"unknown specifier '%" + excerpt(text.substr(i + 1, 1)) + "'"};
+      return Error{.detail = "unknown specifier '%" + excerpt(text.substr(i + 1, 1)) + "'"};
     }
     out += *value;
     ++i;

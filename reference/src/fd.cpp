@@ -12,12 +12,6 @@
 
 namespace daemonize {
 
-void UniqueFd::reset(int fd) {
-  // Never retry close() after EINTR on Linux: the descriptor is already gone.
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 Result<Pipe> make_pipe(int flags) {
   int fds[2];
   if (::pipe2(fds, flags) != 0) return os_error("pipe", "");

@@ -36,7 +36,7 @@ bool printable(std::string_view s) {
 template <class T>
 void check_error(const Result<T>& result, std::string_view file) {
   if (result.ok()) return;
-  const std::string& message = result.error().message;
+  const std::string& message = result.error().message();
   require(message.starts_with(std::string(file) + ": "));
   require(message.size() < 300);
   require(printable(message));
@@ -118,7 +118,7 @@ void signals_target(std::string_view text) {
 void waivers_target(std::string_view text) {
   auto waivers = parse_waivers(text, "w.txt");
   if (!waivers) {
-    const std::string& message = waivers.error().message;
+    const std::string& message = waivers.error().message();
     require(message.starts_with("w.txt:") && printable(message));
     return;
   }
@@ -153,7 +153,7 @@ void unit_target(std::string_view text) {
     require(a.value.find_first_of(std::string_view("\n\r\0", 3)) == std::string::npos);
   }
   auto config = dc::unit::resolve_service(unit, dc::unit::SpecifierHost{});
-  if (!config) return require(printable(config.error().message));
+  if (!config) return require(printable(config.error().message()));
   require(!config->exec_start.empty() || has_fatal(config->findings));
   for (const dc::unit::Finding& f : config->findings) require(printable(describe(f)));
   for (size_t i = 0; i < config->not_simulated.size(); ++i) {
@@ -168,7 +168,7 @@ void unit_target(std::string_view text) {
 void execline_target(std::string_view text) {
   auto commands = dc::unit::parse_exec_value(text);
   if (!commands) {
-    require(printable(commands.error().message) && commands.error().message.size() < 300);
+    require(printable(commands.error().message()) && commands.error().message().size() < 300);
   } else {
     const std::map<std::string, std::string> env{{"A", std::string(text.substr(0, 64))}};
     for (const dc::unit::ExecCommand& c : *commands) {
@@ -185,13 +185,13 @@ void execline_target(std::string_view text) {
   }
   for (const dc::unit::Finding& f : env_file.findings) require(printable(describe(f)));
   auto span = dc::unit::parse_timespan(text);
-  if (!span) require(printable(span.error().message) && span.error().message.size() < 300);
+  if (!span) require(printable(span.error().message()) && span.error().message().size() < 300);
   auto signo = dc::unit::parse_signal(text);
-  if (!signo) require(printable(signo.error().message) && signo.error().message.size() < 300);
+  if (!signo) require(printable(signo.error().message()) && signo.error().message().size() < 300);
   if (signo) require(*signo >= 1 && *signo <= 64);
   auto resolved = dc::unit::resolve_specifiers(
       text, *dc::unit::split_unit_name("a-b@c\\x2d.service"), dc::unit::SpecifierHost{});
-  if (!resolved) require(printable(resolved.error().message));
+  if (!resolved) require(printable(resolved.error().message()));
 }
 
 constexpr std::array kTargets{

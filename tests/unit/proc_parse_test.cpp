@@ -20,7 +20,7 @@ using namespace std::literals;  // ""s keeps the NULs inside a literal
 template <class T>
 void expect_error_about(const Result<T>& result, std::string_view file) {
   ASSERT_FALSE(result.ok());
-  const std::string& message = result.error().message;
+  const std::string& message = result.error().message();
   EXPECT_TRUE(message.starts_with(std::string(file) + ": ")) << message;
   EXPECT_TRUE(std::all_of(message.begin(), message.end(), [](char c) {
     return c >= 0x20 && c < 0x7f;
@@ -38,7 +38,7 @@ constexpr std::string_view kRealStat =
 
 TEST(ParseStat, ReadsRealLine) {
   Result<ProcStat> stat = parse_stat(kRealStat);
-  ASSERT_TRUE(stat.ok()) << stat.error().message;
+  ASSERT_TRUE(stat.ok()) << stat.error().message();
   EXPECT_EQ(stat->pid, 4379);
   EXPECT_EQ(stat->comm, "sleep");
   EXPECT_EQ(stat->state, 'S');
@@ -56,7 +56,7 @@ TEST(ParseStat, CommWithParenthesesAndSpaces) {
   // Real: prctl(PR_SET_NAME, "a) (b\nc)"). stat prints comm unescaped.
   Result<ProcStat> stat = parse_stat(
       "3873 (a) (b\nc)) R 3871 3871 2288 0 -1 4194304 2903 6596 20 2 1 2 3 1 20 0 1 0 41161\n");
-  ASSERT_TRUE(stat.ok()) << stat.error().message;
+  ASSERT_TRUE(stat.ok()) << stat.error().message();
   EXPECT_EQ(stat->comm, "a) (b\nc)");
   EXPECT_EQ(stat->state, 'R');
   EXPECT_EQ(stat->ppid, 3871);
@@ -64,13 +64,13 @@ TEST(ParseStat, CommWithParenthesesAndSpaces) {
 
 TEST(ParseStat, EmptyComm) {
   Result<ProcStat> stat = parse_stat("7 () S 1 7 7 0 -1");
-  ASSERT_TRUE(stat.ok()) << stat.error().message;
+  ASSERT_TRUE(stat.ok()) << stat.error().message();
   EXPECT_EQ(stat->comm, "");
 }
 
 TEST(ParseStat, ShortLineLeavesLaterFieldsZero) {
   Result<ProcStat> upto_tpgid = parse_stat("12 (d) S 1 12 12 34816 12\n");
-  ASSERT_TRUE(upto_tpgid.ok()) << upto_tpgid.error().message;
+  ASSERT_TRUE(upto_tpgid.ok()) << upto_tpgid.error().message();
   EXPECT_EQ(upto_tpgid->tty_nr, 34816);
   EXPECT_EQ(upto_tpgid->tpgid, 12);
   EXPECT_EQ(upto_tpgid->starttime, 0u);
@@ -79,7 +79,7 @@ TEST(ParseStat, ShortLineLeavesLaterFieldsZero) {
   std::string upto_44 = "12 (d) S 1 12 12 0 -1";
   for (int field = 9; field <= 44; ++field) upto_44 += field == 22 ? " 777" : " 0";
   Result<ProcStat> old_kernel = parse_stat(upto_44);
-  ASSERT_TRUE(old_kernel.ok()) << old_kernel.error().message;
+  ASSERT_TRUE(old_kernel.ok()) << old_kernel.error().message();
   EXPECT_EQ(old_kernel->starttime, 777u);
   EXPECT_EQ(old_kernel->env_start, 0u);
   EXPECT_EQ(old_kernel->env_end, 0u);
@@ -111,7 +111,7 @@ TEST(ParseStat, RejectsMalformedLines) {
 TEST(ParseStat, ErrorNamesTheField) {
   Result<ProcStat> stat = parse_stat("1 (init) S 1 1 1 0 -1 4194560 abc");
   ASSERT_FALSE(stat.ok());
-  EXPECT_NE(stat.error().message.find("field 10"), std::string::npos) << stat.error().message;
+  EXPECT_NE(stat.error().message().find("field 10"), std::string::npos) << stat.error().message();
 }
 
 // ---- /proc/PID/status -------------------------------------------------------
@@ -152,7 +152,7 @@ std::string replace_line(std::string text, std::string_view key, std::string_vie
 
 TEST(ParseStatus, ReadsRealStatus) {
   Result<ProcStatus> status = parse_status(kRealStatus);
-  ASSERT_TRUE(status.ok()) << status.error().message;
+  ASSERT_TRUE(status.ok()) << status.error().message();
   EXPECT_EQ(status->umask, 027u);
   EXPECT_EQ(status->uid.real, 1000u);
   EXPECT_EQ(status->uid.fs, 1000u);
@@ -167,7 +167,7 @@ TEST(ParseStatus, ReadsRealStatus) {
 TEST(ParseStatus, DistinguishesTheFourIds) {
   Result<ProcStatus> status =
       parse_status(replace_line(kRealStatus, "Uid", "Uid:\t1\t2\t3\t4294967294\n"));
-  ASSERT_TRUE(status.ok()) << status.error().message;
+  ASSERT_TRUE(status.ok()) << status.error().message();
   EXPECT_EQ(status->uid.real, 1u);
   EXPECT_EQ(status->uid.effective, 2u);
   EXPECT_EQ(status->uid.saved, 3u);
@@ -177,14 +177,14 @@ TEST(ParseStatus, DistinguishesTheFourIds) {
 TEST(ParseStatus, NoSupplementaryGroups) {
   // Real: root with no supplementary groups prints a lone space.
   Result<ProcStatus> status = parse_status(replace_line(kRealStatus, "Groups", "Groups:\t \n"));
-  ASSERT_TRUE(status.ok()) << status.error().message;
+  ASSERT_TRUE(status.ok()) << status.error().message();
   EXPECT_TRUE(status->groups.empty());
 }
 
 TEST(ParseStatus, UmaskAndNSpidAbsentOnOldKernels) {
   Result<ProcStatus> status =
       parse_status(replace_line(replace_line(kRealStatus, "Umask", ""), "NSpid", ""));
-  ASSERT_TRUE(status.ok()) << status.error().message;
+  ASSERT_TRUE(status.ok()) << status.error().message();
   EXPECT_FALSE(status->umask.has_value());
   EXPECT_TRUE(status->ns_pids.empty());
 }
@@ -194,7 +194,7 @@ TEST(ParseStatus, RejectsMissingRequiredLine) {
     SCOPED_TRACE(key);
     Result<ProcStatus> status = parse_status(replace_line(kRealStatus, key, ""));
     expect_error_about(status, "/proc/PID/status");
-    EXPECT_NE(status.error().message.find(std::string(key) + ":"), std::string::npos);
+    EXPECT_NE(status.error().message().find(std::string(key) + ":"), std::string::npos);
   }
   expect_error_about(parse_status(""), "/proc/PID/status");
 }
@@ -394,7 +394,7 @@ const std::string kRealLimits =
 
 TEST(ParseLimitsCore, ReadsRealLimits) {
   Result<CoreLimit> limit = parse_limits_core(kRealLimits);
-  ASSERT_TRUE(limit.ok()) << limit.error().message;
+  ASSERT_TRUE(limit.ok()) << limit.error().message();
   EXPECT_EQ(limit->soft, 0u);
   EXPECT_EQ(limit->hard, std::nullopt);
 }
@@ -402,12 +402,12 @@ TEST(ParseLimitsCore, ReadsRealLimits) {
 TEST(ParseLimitsCore, NumbersAndUnlimitedInEitherColumn) {
   Result<CoreLimit> limit = parse_limits_core(
       "Max core file size        unlimited            unlimited            bytes     \n");
-  ASSERT_TRUE(limit.ok()) << limit.error().message;
+  ASSERT_TRUE(limit.ok()) << limit.error().message();
   EXPECT_EQ(limit->soft, std::nullopt);
   EXPECT_EQ(limit->hard, std::nullopt);
 
   limit = parse_limits_core("Max core file size  1024  18446744073709551614  bytes\n");
-  ASSERT_TRUE(limit.ok()) << limit.error().message;
+  ASSERT_TRUE(limit.ok()) << limit.error().message();
   EXPECT_EQ(limit->soft, 1024u);
   EXPECT_EQ(limit->hard, 18446744073709551614u);
 }
@@ -448,7 +448,7 @@ constexpr std::string_view kRealMaps =
 
 TEST(ParseMaps, ReadsRealMaps) {
   Result<std::vector<MapRegion>> maps = parse_maps(kRealMaps);
-  ASSERT_TRUE(maps.ok()) << maps.error().message;
+  ASSERT_TRUE(maps.ok()) << maps.error().message();
   ASSERT_EQ(maps->size(), 7u);
 
   const MapRegion& text = (*maps)[0];
@@ -469,7 +469,7 @@ TEST(ParseMaps, ReadsRealMaps) {
 
 TEST(ParseMaps, KernelThreadHasNoRegions) {
   Result<std::vector<MapRegion>> maps = parse_maps("");
-  ASSERT_TRUE(maps.ok()) << maps.error().message;
+  ASSERT_TRUE(maps.ok()) << maps.error().message();
   EXPECT_TRUE(maps->empty());
 }
 
@@ -490,7 +490,7 @@ TEST(ParseMaps, RejectsMalformedLine) {
     SCOPED_TRACE(line);
     Result<std::vector<MapRegion>> maps = parse_maps(std::string(kRealMaps) + std::string(line));
     expect_error_about(maps, "/proc/PID/maps");
-    EXPECT_NE(maps.error().message.find("line 8"), std::string::npos) << maps.error().message;
+    EXPECT_NE(maps.error().message().find("line 8"), std::string::npos) << maps.error().message();
   }
 }
 
@@ -522,19 +522,19 @@ TEST(ParsePidfile, QuotesAtMostFortyBytesOfHugeGarbage) {
   std::string garbage(1 << 20, 'x');
   Result<pid_t> pid = parse_pidfile(garbage);
   expect_error_about(pid, "pidfile");
-  EXPECT_NE(pid.error().message.find('"' + std::string(40, 'x') + "\"..."), std::string::npos);
-  EXPECT_LT(pid.error().message.size(), 160u);
+  EXPECT_NE(pid.error().message().find('"' + std::string(40, 'x') + "\"..."), std::string::npos);
+  EXPECT_LT(pid.error().message().size(), 160u);
 
   std::string digits(1 << 20, '7');
   expect_error_about(parse_pidfile(digits), "pidfile");
-  EXPECT_LT(parse_pidfile(digits).error().message.size(), 160u);
+  EXPECT_LT(parse_pidfile(digits).error().message().size(), 160u);
 }
 
 TEST(ParsePidfile, EscapesControlBytesInTheMessage) {
   Result<pid_t> pid = parse_pidfile("12\n\x1b[2J\xff\"\\");
   expect_error_about(pid, "pidfile");
-  EXPECT_NE(pid.error().message.find(R"("12\n\x1b[2J\xff\"\\")"), std::string::npos)
-      << pid.error().message;
+  EXPECT_NE(pid.error().message().find(R"("12\n\x1b[2J\xff\"\\")"), std::string::npos)
+      << pid.error().message();
 }
 
 // ---- signals ----------------------------------------------------------------

@@ -15,14 +15,14 @@ using Argv = std::vector<std::string>;
 
 ExecCommand one(std::string_view value) {
   Result<std::vector<ExecCommand>> r = parse_exec_value(value);
-  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
   if (!r || r->size() != 1) return {};
   return r->front();
 }
 
 std::string error_of(std::string_view value) {
   Result<std::vector<ExecCommand>> r = parse_exec_value(value);
-  return r.ok() ? "(parsed)" : r.error().message;
+  return r.ok() ? "(parsed)" : r.error().message();
 }
 
 TEST(ExecLine, SplitsOnWhitespace) {

@@ -23,7 +23,7 @@ UnitFile unit_of(std::string_view text, std::string_view name = "t.service") {
 
 ServiceConfig resolve(std::string_view text, std::string_view name = "t.service") {
   Result<ServiceConfig> c = resolve_service(unit_of(text, name), SpecifierHost{});
-  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message());
   return c ? *c : ServiceConfig{};
 }
 
@@ -108,7 +108,7 @@ TEST(ServiceType, DbusIsRefused) {
   Result<ServiceConfig> c =
       resolve_service(unit_of("[Service]\nType=dbus\nBusName=a.b\nExecStart=/d\n"), {});
   ASSERT_FALSE(c);
-  EXPECT_NE(c.error().message.find("Type=dbus is not simulated"), std::string::npos);
+  EXPECT_NE(c.error().message().find("Type=dbus is not simulated"), std::string::npos);
 }
 
 TEST(ServiceType, BusNameWithoutTypeIsDbusAndRefused) {

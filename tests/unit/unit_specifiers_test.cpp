@@ -15,7 +15,7 @@ std::string resolve(std::string_view text, std::string_view unit) {
   host.hostname = "box.example.org";
   host.machine_id = "0123456789abcdef0123456789abcdef";
   Result<std::string> r = resolve_specifiers(text, name_of(unit), host);
-  return r ? *r : "error: " + r.error().message;
+  return r ? *r : "error: " + r.error().message();
 }
 
 TEST(Specifiers, NamesOfAnInstance) {

@@ -6,32 +6,11 @@
 
 #include <span>
 #include <string_view>
-#include <utility>
 
 #include "daemonize/error.h"
+#include "daemonize/unique_fd.h"
 
 namespace daemonize {
-
-// Owns one descriptor and closes it when it goes out of scope.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    reset(other.release());
-    return *this;
-  }
-  ~UniqueFd() { reset(); }
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
 
 struct Pipe {
   UniqueFd read, write;
