@@ -3,11 +3,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
@@ -80,6 +83,39 @@ bool still_named(int dir, const std::string& name, int fd) {
          named.st_ino == opened.st_ino;
 }
 
+// How long acquire() waits for another process's claim to go.
+constexpr std::chrono::seconds kClaimWait{5};
+
+// True when the only locks on `fd`'s file that conflict with ours are claims.
+bool only_claimed(int fd) {
+  struct flock before_claim = whole_file_write_lock();
+  before_claim.l_len = kClaimOffset;
+  return ::fcntl(fd, F_OFD_GETLK, &before_claim) == 0 && before_claim.l_type == F_UNLCK;
+}
+
+// An inotify descriptor on changes to the files in `dir`.
+UniqueFd watch_folder(const std::string& dir) {
+  UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (watch && ::inotify_add_watch(watch.get(), dir.c_str(),
+                                   IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE |
+                                       IN_MOVED_TO | IN_MOVED_FROM) < 0) {
+    watch.reset();
+  }
+  return watch;
+}
+
+// Waits for, and drains, events on `watch`; false once `deadline` passed.
+bool wait_for_event(int watch, std::chrono::steady_clock::time_point deadline) {
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  pollfd event{watch, POLLIN, 0};
+  if (left.count() <= 0 || ::poll(&event, 1, static_cast<int>(left.count())) <= 0) return false;
+  char drain[4096];
+  while (::read(watch, drain, sizeof drain) > 0) {
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<Pidfile> Pidfile::acquire(const std::string& path) {
@@ -98,7 +134,11 @@ Result<Pidfile> Pidfile::lock(const std::string& path, int create) {
   // An instance that is shutting down unlinks the file while we may be opening
   // it: after locking, make sure the path still names what we locked, and
   // start again if not. Each retry means another instance made progress.
-  for (int attempt = 0; attempt < 8; ++attempt) {
+  // Another's claim alone is waited out (a start empties the file, a stop
+  // removes it, at once): it does not mean that a daemon runs.
+  UniqueFd watch;  // the folder, from the first claim we met
+  const auto deadline = std::chrono::steady_clock::now() + kClaimWait;
+  for (int replaced = 0; replaced < 8;) {
     // O_NONBLOCK: opening a FIFO planted under our name must not hang us.
     UniqueFd fd(::openat(pidfile.dir_.get(), pidfile.name_.c_str(),
                          O_RDWR | create | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644));
@@ -115,11 +155,22 @@ Result<Pidfile> Pidfile::lock(const std::string& path, int create) {
     struct flock claim = claim_lock();
     if (::fcntl(fd.get(), F_OFD_SETLK, &claim) != 0) {
       if (errno != EAGAIN && errno != EACCES) return os_error("lock pidfile", path);
+      if (only_claimed(fd.get())) {
+        if (!watch) {  // look again once watching: no change may be missed
+          watch = watch_folder(dir);
+          if (watch) continue;
+        } else if (wait_for_event(watch.get(), deadline)) {
+          continue;
+        }
+      }
       const auto pid = parse_pid(read_content(fd.get()));
       return Error{"lock pidfile", path, EAGAIN,
                    "already running" + (pid ? " as pid " + std::to_string(*pid) : std::string())};
     }
-    if (!still_named(pidfile.dir_.get(), pidfile.name_, fd.get())) continue;
+    if (!still_named(pidfile.dir_.get(), pidfile.name_, fd.get())) {
+      ++replaced;
+      continue;
+    }
 
     // Ours now. A stale pid must not be read as the new daemon's while it starts.
     if (::ftruncate(fd.get(), 0) != 0) return os_error("truncate pidfile", path);

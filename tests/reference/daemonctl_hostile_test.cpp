@@ -309,6 +309,21 @@ TEST_F(Daemonctl, StatusNeverNamesAnotherDaemonctlThatHoldsTheLockForAMoment) {
   }
 }
 
+TEST_F(Daemonctl, AStartWaitsOutAStopRemovingAStalePidfile) {
+  // The stop's claim means that nothing runs: start (and restart) must not
+  // say "already running", start nothing, and exit 1 (or 0 with --lsb).
+  reftest::write_file(pidfile, std::to_string(dead_pid()) + "\n");
+  BriefLocker locker(pidfile, false);
+  Finished started;
+  std::thread starting([&] { started = start({"/bin/sleep", "1000"}); });
+  std::this_thread::sleep_for(kWrongMoveWindow);
+  EXPECT_EQ(0, locker.finish());
+  starting.join();
+  EXPECT_EQ(0, started.status) << started.err;
+  EXPECT_EQ(0, status().status);
+  EXPECT_EQ(0, stop().status);
+}
+
 TEST_F(Daemonctl, ManyConcurrentStopsOfAStalePidfileAllSucceed) {
   // Each removes the file under its lock; none may take another for the daemon.
   for (int loop = 0; loop < 2 * kLoops; ++loop) {

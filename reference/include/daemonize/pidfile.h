@@ -38,7 +38,8 @@ class Pidfile {
   // once the file is empty, the whole file. So a whole-file lock never goes
   // with a stale pid, and a process that only claims the file (a start, or a
   // stop removing a stale file, at work for a moment) is never taken for a
-  // daemon (process_holds_lock()).
+  // daemon (process_holds_lock()). Such a claim is waited out (inotify, 5 s
+  // at most) rather than reported as a running daemon.
   static Result<Pidfile> acquire(const std::string& path);
   // Removes `path` if it is stale (unlocked), taking its lock to do so, as
   // after a daemon was killed with SIGKILL. Fails when it is locked; a file
