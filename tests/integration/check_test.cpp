@@ -227,7 +227,12 @@ TEST(Isolation, ScorecardSaysHowTheCheckWasIsolated) {
   const auto& iso = r.scorecard["isolation"];
   if (::geteuid() == 0) {
     EXPECT_TRUE(iso["pid_namespace"].get<bool>()) << iso.dump();
-    EXPECT_TRUE(r.scorecard["daemons"][0].contains("host_pid"));
+    ASSERT_TRUE(r.scorecard["daemons"][0].contains("host_pid"));
+    // The host's pid of a process in the check's namespace is another number
+    // (the namespace counts from 1), and a real one.
+    const auto host = r.scorecard["daemons"][0]["host_pid"].get<long>();
+    EXPECT_GT(host, 1);
+    EXPECT_NE(host, r.scorecard["daemons"][0]["pid"].get<long>());
   }
   auto off = run_checker(fixture({}, true, {"--race-trials", "0", "--no-isolation"}));
   EXPECT_FALSE(off.scorecard["isolation"]["pid_namespace"].get<bool>());
