@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <set>
 
 #include "check/settle.h"
 #include "launch/cleanup.h"
@@ -393,6 +394,91 @@ std::vector<int> allowed_cpus() {
   return out;
 }
 
+// One startup-race trial: its folder, its launch (the target leads the pty's
+// session below a stand-in parent that stays), and what it came to.
+struct RaceRun {
+  std::optional<TempDir> dir;
+  std::optional<Launch> launch;
+  pid_t stand_in = 0;
+  double t0 = 0;
+  RaceTrial trial;
+  std::set<pid_t> dead;  // orphans dead by the decision, zombies below the stand-in
+};
+
+void start_trial(RaceRun& run, const LaunchPlan& first, const CheckOptions& opt, int cpu,
+                 bool realtime) {
+  run.t0 = Reaper::get().now_ms();
+  if (auto dir = TempDir::make("daemoncheck-race")) run.dir.emplace(std::move(*dir));
+  if (!run.dir) {
+    run.trial.exec_error = std::string("cannot create a temporary directory: ") + strerror(errno);
+    return;
+  }
+  const std::string& tmpl = run.dir->path();
+  std::vector<std::string> argv;
+  for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmpl));
+  LaunchPlan plan = default_plan(argv, tmpl);
+  plan.target_leads_session = true;
+  plan.stand_in_stays = true;
+  plan.exec_path = first.exec_path;
+  plan.extra_env = first.extra_env;
+  plan.pin_cpu = cpu;
+  plan.realtime = realtime;
+  auto launched = start_launch(plan);
+  if (!launched) {
+    run.trial.exec_error = launched.error().message;
+    return;
+  }
+  run.launch.emplace(std::move(*launched));
+  run.stand_in = run.launch->stand_in_pid;
+}
+
+// Waits for the trial's start-up as for the first launch's, then reads what
+// is below its stand-in: a live process is a daemon that survived.
+void decide_trial(RaceRun& run, const CheckOptions& opt, const Observation& o) {
+  if (!run.launch) return;
+  Launch& launch = *run.launch;
+  // The pidfile ends a trial's start-up only if it named the first
+  // launch's daemon; else the trial settles on the quiet window.
+  std::optional<std::string> pidfile;
+  if (opt.pidfile && !o.launch.settle_timed_out)
+    pidfile = expand_tmp(*opt.pidfile, run.dir->path());
+  double deadline = run.t0 + opt.start_timeout_s * 1000;
+  if (o.launch.settle_timed_out)
+    deadline = run.t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
+  deadline = std::min(deadline, opt.deadline_ms);
+  if (launch.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline, run.stand_in);
+  run.trial.launched_exit = launch.facts.launched_exit;
+  for (const auto& e : descendants_of(run.stand_in)) {
+    if (e.state != 'Z')
+      run.trial.daemon_survived = true;
+    else if (e.ppid == run.stand_in)
+      run.dead.insert(e.pid);
+  }
+  run.trial.ms = Reaper::get().now_ms() - run.t0;
+}
+
+// Runs one trial per CPU in `cpus` side by side; every process they started
+// is ended before this returns, each trial's pty closed after that and its
+// folder removed last.
+std::vector<RaceTrial> run_trials(const std::vector<int>& cpus, bool realtime,
+                                  const LaunchPlan& first, const CheckOptions& opt,
+                                  const Observation& o) {
+  Reaper& reaper = Reaper::get();
+  std::vector<RaceRun> runs(cpus.size());
+  for (size_t k = 0; k < cpus.size(); ++k) start_trial(runs[k], first, opt, cpus[k], realtime);
+  for (auto& run : runs) decide_trial(run, opt, o);
+  const size_t reaped_before = reaper.reaped().size();
+  // The stand-ins go too, and the dead they held are re-parented and reaped.
+  kill_all_descendants(200);
+  std::vector<RaceTrial> out;
+  for (auto& run : runs) {
+    for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
+      if (run.dead.count(reaper.reaped()[k].pid)) run.trial.deaths.push_back(reaper.reaped()[k]);
+    out.push_back(std::move(run.trial));
+  }
+  return out;
+}
+
 void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
   Reaper& reaper = Reaper::get();
   RaceProbe& p = o.probes.race;
@@ -415,47 +501,32 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
             (realtime ? " at real-time priority (SCHED_FIFO, reset on fork)" : "") +
             ", its children inheriting the CPU, so that after fork() the parent runs on and "
             "exits before the child can call setsid()";
-  for (int i = 0; i < opt.race_trials && reaper.now_ms() < opt.deadline_ms; ++i) {
-    double t0 = reaper.now_ms();
-    RaceTrial trial;
-    auto dir = TempDir::make("daemoncheck-race");
-    if (!dir) break;
-    const std::string& tmpl = dir->path();
-    std::vector<std::string> argv;
-    for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmpl));
-    LaunchPlan plan = default_plan(argv, tmpl);
-    plan.target_leads_session = true;
-    plan.exec_path = first.exec_path;
-    plan.extra_env = first.extra_env;
-    if (!cpus.empty()) plan.pin_cpu = cpus[static_cast<size_t>(i) % cpus.size()];
-    plan.realtime = realtime;
-    size_t reaped_before = reaper.reaped().size();
-    {
-      auto launched = start_launch(plan);
-      if (!launched) trial.exec_error = launched.error().message;
-      if (launched) {
-        Launch& launch = *launched;
-        // The pidfile ends a trial's start-up only if it named the first
-        // launch's daemon; else the trial settles on the quiet window.
-        std::optional<std::string> pidfile;
-        if (opt.pidfile && !o.launch.settle_timed_out) pidfile = expand_tmp(*opt.pidfile, tmpl);
-        double deadline = t0 + opt.start_timeout_s * 1000;
-        if (o.launch.settle_timed_out)
-          deadline = t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
-        deadline = std::min(deadline, opt.deadline_ms);
-        if (launch.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline);
-        trial.launched_exit = launch.facts.launched_exit;
-        trial.daemon_survived = !live_descendants({}).empty();
-        reaper.reap_now();  // the dead are zombies by now: collect how they died
-        for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
-          if (reaper.reaped()[k].signal || reaper.reaped()[k].pid != launch.facts.launched_pid)
-            trial.deaths.push_back(reaper.reaped()[k]);
-      }
-      kill_all_descendants(200);
-    }  // the trial's pty closes here, after its processes are gone
-    trial.ms = reaper.now_ms() - t0;
-    const bool failed = !trial.daemon_survived;
-    p.trials.push_back(std::move(trial));
+  if (cpus.size() > 1)
+    p.how +=
+        "; trials run side by side, one per CPU, and one that failed beside another was run "
+        "again alone";
+  // Trials run side by side, one per CPU: each target alone at real-time
+  // priority on its own CPU is as adversarial as when it ran alone on the
+  // machine, and the children it forks still wait for it to block or exit.
+  // Trials side by side can meet in what the target keeps outside {tmp} (a
+  // fixed pidfile's lock, a port), so a trial that failed beside another is
+  // run again alone, and that result counts.
+  const size_t side_by_side = std::max<size_t>(1, cpus.size());
+  auto cpu_of = [&](int i) {
+    return cpus.empty() ? -1 : cpus[static_cast<size_t>(i) % cpus.size()];
+  };
+  for (int i = 0; i < opt.race_trials && reaper.now_ms() < opt.deadline_ms;) {
+    const size_t n = std::min(side_by_side, static_cast<size_t>(opt.race_trials - i));
+    std::vector<int> cpu_list;
+    for (size_t k = 0; k < n; ++k) cpu_list.push_back(cpu_of(i++));
+    std::vector<RaceTrial> wave = run_trials(cpu_list, realtime, first, opt, o);
+    bool failed = false;
+    for (size_t k = 0; k < wave.size(); ++k) {
+      if (!wave[k].daemon_survived && wave.size() > 1 && reaper.now_ms() < opt.deadline_ms)
+        wave[k] = std::move(run_trials({cpu_list[k]}, realtime, first, opt, o).front());
+      failed = failed || !wave[k].daemon_survived;
+      p.trials.push_back(std::move(wave[k]));
+    }
     if (failed) break;  // one failed trial fails the rule: the rest cannot change it
   }
 }
