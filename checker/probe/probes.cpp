@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -219,6 +220,40 @@ void probe_hangup(Launch& launch, Observation& o) {
 
 // --- second instance --------------------------------------------------------
 
+// The pidfile's folder, watched (inotify) from the first look on, so that a
+// write to the pidfile wakes a wait.
+class PidfileWatch {
+ public:
+  explicit PidfileWatch(const std::string* path) : path_(path) {}
+  // Whether the pidfile names one of `pids`; starts the watch on first use.
+  bool names_one_of(const std::vector<pid_t>& pids) {
+    if (!path_) return false;
+    if (!fd_.valid()) {
+      fd_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+      const auto slash = path_->rfind('/');
+      const std::string dir = slash == std::string::npos ? "."
+                              : slash == 0               ? "/"
+                                                         : path_->substr(0, slash);
+      if (fd_.valid() &&
+          ::inotify_add_watch(fd_.get(), dir.c_str(),
+                              IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY) < 0)
+        fd_.reset();
+    }
+    auto pid = observe::pidfile_pid(*path_);
+    return pid && std::find(pids.begin(), pids.end(), *pid) != pids.end();
+  }
+  int fd() const { return fd_.valid() ? fd_.get() : -1; }
+  void drain() {
+    char buf[4096];
+    while (::read(fd_.get(), buf, sizeof buf) > 0) {
+    }
+  }
+
+ private:
+  const std::string* path_;
+  UniqueFd fd_;
+};
+
 void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
@@ -263,8 +298,19 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   const double start_bound = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
   const double deadline =
       std::min(reaper.now_ms() + std::max(4 * first_ready_ms(o), 500.0), start_bound);
+  // A known pidfile that comes to name one of them ends that wait at once: a
+  // second daemon took over (and single-instance fails whether or not it
+  // stays). Watched only while some of them live, so that a second launch
+  // that refuses at once pays for no inotify instance.
+  PidfileWatch taken(o.pidfile ? &o.pidfile->path : nullptr);
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
-    wait_exits(ts, deadline);
+    if (taken.names_one_of(newcomers())) break;
+    std::vector<int> fds;
+    for (auto& t : ts)
+      if (pidfd_alive(t.fd.get())) fds.push_back(t.fd.get());
+    if (taken.fd() >= 0) fds.push_back(taken.fd());
+    if (reaper.wait(fds, deadline) == static_cast<int>(fds.size()) - 1 && taken.fd() >= 0)
+      taken.drain();
     if (reaper.now_ms() >= deadline) break;
   }
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {

@@ -110,6 +110,20 @@ TEST(Check, UnlockedPidfileFailsPidfileLocked) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// A second instance that takes over the pidfile is a second daemon as soon as
+// the pidfile names it: the probe does not wait out the 500 ms (at least)
+// that a refusing instance gets to exit.
+TEST(Check, SecondDaemonTakingThePidfileEndsTheSecondInstanceProbe) {
+  auto r = run_checker(fixture({"--no-lock"}, true, {"--race-trials", "0"}));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("single-instance"), "fail") << r.message("single-instance");
+  EXPECT_NE(r.message("single-instance").find("left another daemon running"), std::string::npos)
+      << r.message("single-instance");
+  EXPECT_LT(r.scorecard["timings_ms"]["second_instance"].get<double>(), 450)
+      << r.scorecard["timings_ms"].dump();
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Check, InheritedUmaskFailsUmaskReset) {
   auto r = run_checker(fixture({"--no-umask"}));
   expect_statuses(r, {{"umask-reset", "fail"}});
