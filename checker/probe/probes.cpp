@@ -549,14 +549,15 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
             "exits before the child can call setsid()";
   if (cpus.size() > 1)
     p.how +=
-        "; trials run side by side, one per CPU, and one that failed beside another was run "
-        "again alone";
+        "; trials run side by side, one per CPU, and one that failed or never exited beside "
+        "another was run again alone";
   // Trials run side by side, one per CPU: each target alone at real-time
   // priority on its own CPU is as adversarial as when it ran alone on the
   // machine, and the children it forks still wait for it to block or exit.
   // Trials side by side can meet in what the target keeps outside {tmp} (a
-  // fixed pidfile's lock, a port), so a trial that failed beside another is
-  // run again alone, and that result counts.
+  // fixed pidfile's lock, a port), so a trial that failed beside another, or
+  // whose target never exited (waiting for a lock a neighbour holds, say),
+  // is run again alone, and that result counts.
   const size_t side_by_side = std::max<size_t>(1, cpus.size());
   auto cpu_of = [&](int i) {
     return cpus.empty() ? -1 : cpus[static_cast<size_t>(i) % cpus.size()];
@@ -568,7 +569,8 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
     std::vector<RaceTrial> wave = run_trials(cpu_list, realtime, first, opt, o);
     bool failed = false;
     for (size_t k = 0; k < wave.size(); ++k) {
-      if (!wave[k].daemon_survived && wave.size() > 1 && reaper.now_ms() < opt.deadline_ms)
+      const bool met_another = !wave[k].daemon_survived || !wave[k].launched_exit;
+      if (met_another && wave.size() > 1 && reaper.now_ms() < opt.deadline_ms)
         wave[k] = std::move(run_trials({cpu_list[k]}, realtime, first, opt, o).front());
       failed = failed || !wave[k].daemon_survived;
       p.trials.push_back(std::move(wave[k]));
