@@ -255,14 +255,9 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
   HolderMsg exited{kTargetExited, job, st, 0, monotonic_ms()};
   write_all(msg_w, &exited, sizeof exited);
   // Orphans that die stay zombies here, for the checker to count and reap
-  // once this process is killed (they are re-parented to it then).
-  // The checker's SIGTERM ends it (its mask came from the checker, with the
-  // interrupting signals blocked).
-  if (plan.stand_in_stays) {
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  }
+  // once it kills this process (they are re-parented to it then). Like the
+  // checker, it ignores or blocks every signal a daemon may send its parent,
+  // SIGKILL and SIGSTOP aside.
   while (plan.stand_in_stays) ::pause();
   ::_exit(0);
 }

@@ -447,6 +447,8 @@ struct RaceRun {
   std::optional<Launch> launch;
   pid_t stand_in = 0;
   double t0 = 0;
+  size_t reaped_at_start = 0;
+  bool lost_stand_in = false;  // killed by what the target started
   RaceTrial trial;
   std::set<pid_t> dead;  // orphans dead by the decision, zombies below the stand-in
 };
@@ -454,6 +456,7 @@ struct RaceRun {
 void start_trial(RaceRun& run, const LaunchPlan& first, const CheckOptions& opt, int cpu,
                  bool realtime) {
   run.t0 = Reaper::get().now_ms();
+  run.reaped_at_start = Reaper::get().reaped().size();
   if (auto dir = TempDir::make("daemoncheck-race")) run.dir.emplace(std::move(*dir));
   if (!run.dir) {
     run.trial.exec_error = std::string("cannot create a temporary directory: ") + strerror(errno);
@@ -478,9 +481,27 @@ void start_trial(RaceRun& run, const LaunchPlan& first, const CheckOptions& opt,
   run.stand_in = run.launch->stand_in_pid;
 }
 
+// Waits for the stand-in's word that the target exited. A daemon that stops
+// its parent (SIGSTOP, every few ms) can stop the stand-in before it has
+// said so: looks at it start 0.05 ms apart, doubling up to 2 ms, and a
+// stopped stand-in is continued, as the checker continues a stopped holder.
+bool wait_trial_exit(Launch& launch, pid_t stand_in, double deadline_ms) {
+  Reaper& reaper = Reaper::get();
+  double look = kFirstLookMs;
+  while (launch.holder_events.valid()) {
+    if (launch.wait_exit(std::min(deadline_ms, reaper.now_ms() + look))) return true;
+    if (reaper.now_ms() >= deadline_ms) return false;
+    auto e = read_proc_entry(stand_in);
+    if (e && (e->state == 'T' || e->state == 't') && launch.holder_pidfd.valid())
+      send_signal(launch.holder_pidfd.get(), SIGCONT);
+    look = std::min(2 * look, kLongestLookMs);
+  }
+  return launch.exited();
+}
+
 // Waits for the trial's start-up as for the first launch's, then reads what
 // is below its stand-in: a live process is a daemon that survived.
-void decide_trial(RaceRun& run, const CheckOptions& opt, const Observation& o) {
+void decide_trial(RaceRun& run, const CheckOptions& opt, const Observation& o, bool alone) {
   if (!run.launch) return;
   Launch& launch = *run.launch;
   // The pidfile ends a trial's start-up only if it named the first
@@ -492,13 +513,26 @@ void decide_trial(RaceRun& run, const CheckOptions& opt, const Observation& o) {
   if (o.launch.settle_timed_out)
     deadline = run.t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
   deadline = std::min(deadline, opt.deadline_ms);
-  if (launch.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline, run.stand_in);
+  if (wait_trial_exit(launch, run.stand_in, deadline))
+    settle(pidfile, 0, opt.settle_ms, deadline, run.stand_in);
   run.trial.launched_exit = launch.facts.launched_exit;
+  Reaper& reaper = Reaper::get();
+  reaper.reap_now();
   for (const auto& e : descendants_of(run.stand_in)) {
     if (e.state != 'Z')
       run.trial.daemon_survived = true;
     else if (e.ppid == run.stand_in)
       run.dead.insert(e.pid);
+  }
+  if (!launch.holder_pidfd.valid() || !pidfd_alive(launch.holder_pidfd.get())) {
+    // A daemon that kills its parent killed the stand-in: what it held went
+    // to the checker. Alone, everything below the checker is this trial's.
+    run.lost_stand_in = true;
+    if (alone) {
+      run.trial.daemon_survived = !live_descendants({run.stand_in}).empty();
+      for (size_t k = run.reaped_at_start; k < reaper.reaped().size(); ++k)
+        if (reaper.reaped()[k].pid != run.stand_in) run.dead.insert(reaper.reaped()[k].pid);
+    }
   }
   run.trial.ms = Reaper::get().now_ms() - run.t0;
 }
@@ -512,14 +546,20 @@ std::vector<RaceTrial> run_trials(const std::vector<int>& cpus, bool realtime,
   Reaper& reaper = Reaper::get();
   std::vector<RaceRun> runs(cpus.size());
   for (size_t k = 0; k < cpus.size(); ++k) start_trial(runs[k], first, opt, cpus[k], realtime);
-  for (auto& run : runs) decide_trial(run, opt, o);
-  const size_t reaped_before = reaper.reaped().size();
-  // The stand-ins go too, and the dead they held are re-parented and reaped.
+  for (auto& run : runs) decide_trial(run, opt, o, runs.size() == 1);
+  const size_t reaped_before = runs.empty() ? reaper.reaped().size() : runs[0].reaped_at_start;
+  // The stand-ins first (they ignore the polite signals), so the dead they
+  // held are re-parented and reaped; then what the trials started.
+  for (auto& run : runs)
+    if (run.launch && run.launch->holder_pidfd.valid())
+      send_signal(run.launch->holder_pidfd.get(), SIGKILL);
   kill_all_descendants(200);
   std::vector<RaceTrial> out;
   for (auto& run : runs) {
     for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
       if (run.dead.count(reaper.reaped()[k].pid)) run.trial.deaths.push_back(reaper.reaped()[k]);
+    // Beside another trial, a lost stand-in leaves the trial unattributed.
+    if (run.lost_stand_in && runs.size() > 1) run.trial.daemon_survived = false;
     out.push_back(std::move(run.trial));
   }
   return out;
