@@ -615,6 +615,40 @@ TEST_F(Hostile, TwentyHostileEndingsLeaveNothing) {
   EXPECT_EQ(reports, 0) << "checks of a target that signals its parent without a scorecard";
 }
 
+// --no-isolation: the checker can be killed (no PID namespace keeps the
+// target's signals away), by the target or by the user. Ten times each: a
+// daemon that SIGKILLs its parent (the checker) once, when ready (one that
+// kept killing its parent would kill the keeper next, the limit the manual
+// names), and a SIGKILL of
+// daemoncheck at a random moment. The keeper ends what is left: no process,
+// temp folder or cgroup remains.
+TEST_F(Hostile, KilledCheckerWithoutIsolationLeavesNothing) {
+  int processes = 0, temp = 0;
+  std::vector<int> checkers;
+  unsigned seed = static_cast<unsigned>(::getpid());
+  for (int i = 0; i < 10; ++i) {
+    auto r =
+        check({"--no-isolation", "--race-trials", "1", "--start-timeout", "2", "--stop-timeout",
+               "1", "--", hostile("hostile_signal_parent"), "kill", "daemon-once"});
+    EXPECT_EQ(r.exit_status, 128 + SIGKILL) << "the checker was killed: " << r.err;
+    processes += static_cast<int>(r.left_behind.size()) + sweep_children();
+    checkers.push_back(r.pid);
+    temp += count_entries(tmp_);
+    const int delay_ms = static_cast<int>(::rand_r(&seed) % 400);
+    auto k = run_checker_interrupted(
+        {"--no-isolation", "--report-dir", reports_, "--race-trials", "1", "--start-timeout", "2",
+         "--", fixture_path(), "--pidfile", "{tmp}/d.pid"},
+        tmp_, ".daemoncheck-owner", SIGKILL, delay_ms);
+    processes += static_cast<int>(k.left_behind.size()) + sweep_children();
+    checkers.push_back(k.pid);
+    temp += count_entries(tmp_);
+  }
+  EXPECT_EQ(processes, 0) << "processes left";
+  EXPECT_EQ(temp, 0) << "temp folders left";
+  EXPECT_EQ(cgroups_of(checkers), 0) << "cgroups left";
+  EXPECT_EQ(mounts_under(tmp_), 0) << "mounts left";
+}
+
 // A pidfile naming the checker's own session holder: the holder is never
 // judged as the daemon, and the run is not slowed down by it.
 TEST_F(Hostile, PidfileNamingTheSessionHolderIsNotTheDaemon) {
