@@ -162,6 +162,17 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
   ::_exit(127);
 }
 
+// The job's side of the start gate (a pipe): it waits until the holder has
+// told the checker its pid (the holder closes the write end then, or dies),
+// so that a target that kills its parent at once cannot do so before the
+// checker knows which process it launched.
+void wait_at_gate(int gate_r) {
+  char c;
+  while (::read(gate_r, &c, 1) < 0 && errno == EINTR) {
+  }
+  ::close(gate_r);
+}
+
 // The session holder: a shell at its prompt. It leads the pty's session, runs
 // the target as its foreground job, reports the job's exit, takes the terminal
 // back (as a shell does when a foreground job ends), and on hang-up sends
@@ -188,20 +199,26 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
   for (int sig : {SIGCHLD, SIGHUP, SIGTERM}) sigaddset(&waitset, sig);
   ::sigprocmask(SIG_SETMASK, &waitset, nullptr);
 
+  int gate[2];
+  if (::pipe2(gate, O_CLOEXEC) != 0) ::_exit(1);
   pid_t job = ::fork();
   if (job < 0) ::_exit(1);
   if (job == 0) {
     ::close(msg_w);
+    ::close(gate[1]);
     ::setpgid(0, 0);
     ::tcsetpgrp(slave, ::getpid());  // SIGTTOU is ignored here, reset in exec_target
+    wait_at_gate(gate[0]);
     exec_target(plan, env, slave, err_w, planted_file, planted_pipe);
   }
+  ::close(gate[0]);
   ::setpgid(job, job);
   ::close(err_w);
   ::close(planted_file);
   ::close(planted_pipe);
   HolderMsg started{kTargetStarted, job, 0, 0, monotonic_ms()};
   write_all(msg_w, &started, sizeof started);
+  ::close(gate[1]);
   for (;;) {
     siginfo_t si{};
     int sig = ::sigwaitinfo(&waitset, &si);
@@ -234,21 +251,27 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
                                int planted_file, int planted_pipe) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (plan.stand_in_stays && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) ::_exit(126);
+  int gate[2];
+  if (::pipe2(gate, O_CLOEXEC) != 0) ::_exit(126);
   pid_t job = ::fork();
   if (job < 0) ::_exit(126);
   if (job == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::close(msg_w);
+    ::close(gate[1]);
     if (::setsid() < 0) ::_exit(126);
     int slave = ::open(slave_path.c_str(), O_RDWR | O_CLOEXEC);
     if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) != 0) ::_exit(126);
+    wait_at_gate(gate[0]);
     exec_target(plan, env, slave, err_w, planted_file, planted_pipe);
   }
+  ::close(gate[0]);
   ::close(err_w);
   ::close(planted_file);
   ::close(planted_pipe);
   HolderMsg started{kTargetStarted, job, 0, 0, monotonic_ms()};
   write_all(msg_w, &started, sizeof started);
+  ::close(gate[1]);
   int st = 0;
   while (::waitpid(job, &st, 0) < 0 && errno == EINTR) {
   }

@@ -47,6 +47,31 @@ std::vector<Tracked> track(const std::vector<pid_t>& pids) {
   return out;
 }
 
+// The check's --timeout bounds every wait (CheckOptions::deadline_ms): each
+// probe waits until min(its own bound, the check's deadline). A probe whose
+// wait the check's deadline cut short did not measure what its rule asks,
+// so the rule is `error`, never a pass or a fail read off a cut wait.
+double within_check(double own_deadline_ms, const CheckOptions& opt) {
+  return std::min(own_deadline_ms, opt.deadline_ms);
+}
+
+bool out_of_time(const CheckOptions& opt) {
+  return Reaper::get().now_ms() >= opt.deadline_ms;
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
+
+// The reason of a probe that the check's --timeout cut (started) or kept
+// from running (not started).
+std::string cut_by_timeout(const CheckOptions& opt, bool started) {
+  return "the check's --timeout (" + seconds_text(opt.timeout_s) + " s) ran out " +
+         (started ? "during this probe" : "before this probe") + ", so it was not measured";
+}
+
 std::vector<pid_t> daemon_pids(const Observation& o) {
   std::vector<pid_t> v;
   for (const auto& d : o.daemons) v.push_back(d.pid);
@@ -195,7 +220,7 @@ double first_ready_ms(const Observation& o) {
 
 // --- terminal hang-up -------------------------------------------------------
 
-void probe_hangup(Launch& launch, Observation& o) {
+void probe_hangup(Launch& launch, const CheckOptions& opt, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   HangupProbe& p = o.probes.hangup;
@@ -211,9 +236,11 @@ void probe_hangup(Launch& launch, Observation& o) {
   std::vector<Tracked> holder;
   if (launch.holder_pidfd.valid())
     holder.push_back({o.launch.holder_pid, std::move(launch.holder_pidfd)});
-  const double bound = reaper.now_ms() + o.stop_timeout_s * 1000;
+  const double own_bound = reaper.now_ms() + o.stop_timeout_s * 1000;
+  const double bound = within_check(own_bound, opt);
   wait_exits(holder, bound);
-  if (!ts.empty()) await_rest(ts, SIGHUP, bound);
+  if (!ts.empty() && await_rest(ts, SIGHUP, bound) < 0 && own_bound > bound && out_of_time(opt))
+    p.error = cut_by_timeout(opt, true);
   p.died = deaths(ts, &launch);
   p.ms = reaper.now_ms() - t0;
 }
@@ -278,7 +305,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     return;
   }
   Launch& second = *launched;
-  second.wait_exit(std::min(reaper.now_ms() + opt.start_timeout_s * 1000, opt.deadline_ms));
+  second.wait_exit(within_check(reaper.now_ms() + opt.start_timeout_s * 1000, opt));
   p.launched_exit = second.facts.launched_exit;
   reaper.reap_now();
   const pid_t holder = second.facts.holder_pid;
@@ -295,7 +322,8 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   // still changing state (on their way out, a signal pending) is extended up
   // to the start timeout: only processes at rest are a second daemon. The
   // whole check's --timeout caps both.
-  const double start_bound = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
+  const double own_bound = t0 + opt.start_timeout_s * 1000;
+  const double start_bound = within_check(own_bound, opt);
   const double deadline =
       std::min(reaper.now_ms() + std::max(4 * first_ready_ms(o), 500.0), start_bound);
   // A known pidfile that comes to name one of them ends that wait at once: a
@@ -322,6 +350,10 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     if (again == had) break;
   }
   p.left_behind = newcomers();
+  // Still running when the check's deadline (not the start bound) ended the
+  // wait: a refusing instance may still have been on its way out.
+  if ((!p.left_behind.empty() || !second.exited()) && own_bound > start_bound && out_of_time(opt))
+    p.error = cut_by_timeout(opt, true);
   for (pid_t pid : p.left_behind)
     if (auto e = read_proc_entry(pid)) p.left_behind_comm.push_back(e->comm);
   for (auto& f : firsts) p.first_alive = p.first_alive && pidfd_alive(f.fd.get());
@@ -346,7 +378,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
 
 // --- SIGHUP and SIGTERM -----------------------------------------------------
 
-void probe_sighup(Launch* launch, Observation& o) {
+void probe_sighup(Launch* launch, const CheckOptions& opt, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   SignalProbe& p = o.probes.sighup;
@@ -357,8 +389,11 @@ void probe_sighup(Launch* launch, Observation& o) {
   // Decided once the daemon has acted on it (died, or reloaded and sleeps
   // again, re-exec and respawned workers included), never on a short window;
   // and SIGTERM then meets a daemon that is not in the middle of a reload.
-  const double rest = await_rest(ts, SIGHUP, t0 + o.stop_timeout_s * 1000);
+  const double own_bound = t0 + o.stop_timeout_s * 1000;
+  const double rest = await_rest(ts, SIGHUP, within_check(own_bound, opt));
   if (rest >= 0) p.settled_ms = rest - t0;
+  if (rest < 0 && own_bound > opt.deadline_ms && out_of_time(opt))
+    p.error = cut_by_timeout(opt, true);
   p.died = deaths(ts, launch);
   p.ms = reaper.now_ms() - t0;
 }
@@ -378,10 +413,17 @@ void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
   }
   std::vector<pid_t> keep{o.launch.holder_pid};
   for (auto& t : ts) send_signal(t.fd.get(), SIGTERM);
-  wait_exits(ts, t0 + opt.stop_timeout_s * 1000);
+  const double own_bound = t0 + opt.stop_timeout_s * 1000;
+  wait_exits(ts, within_check(own_bound, opt));
+  std::vector<pid_t> alive;
   for (auto& t : ts)
-    if (pidfd_alive(t.fd.get())) p.killed_at_bound.push_back(t.pid);
-  p.all_exited = p.killed_at_bound.empty();
+    if (pidfd_alive(t.fd.get())) alive.push_back(t.pid);
+  // Alive at the check's deadline, before the stop timeout: not measured.
+  if (!alive.empty() && own_bound > opt.deadline_ms && out_of_time(opt))
+    p.error = cut_by_timeout(opt, true);
+  else
+    p.killed_at_bound = alive;
+  p.all_exited = alive.empty();
   p.last_exit_ms = reaper.now_ms() - t0;
   if (!p.all_exited) {
     for (auto& t : ts)
@@ -393,7 +435,10 @@ void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
   // Children the daemon started may be on their way out: wait until they
   // are gone or at rest (bounded by the stop timeout), then judge.
   auto rest = track(live_descendants(keep));
-  if (!rest.empty()) await_rest(rest, SIGTERM, reaper.now_ms() + opt.stop_timeout_s * 1000);
+  const double rest_bound = reaper.now_ms() + opt.stop_timeout_s * 1000;
+  if (!rest.empty() && await_rest(rest, SIGTERM, within_check(rest_bound, opt)) < 0 &&
+      rest_bound > opt.deadline_ms && out_of_time(opt) && p.error.empty())
+    p.error = cut_by_timeout(opt, true);
   for (auto& t : rest) {
     if (pidfd_alive(t.fd.get())) {
       p.left_behind.push_back(t.pid);
@@ -602,18 +647,34 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
   auto cpu_of = [&](int i) {
     return cpus.empty() ? -1 : cpus[static_cast<size_t>(i) % cpus.size()];
   };
-  for (int i = 0; i < opt.race_trials && reaper.now_ms() < opt.deadline_ms;) {
+  for (int i = 0; i < opt.race_trials;) {
+    // Trials not run, or cut short, leave the race unmeasured (a failed
+    // trial ended the loop before: its outcome stands).
+    if (out_of_time(opt)) {
+      p.error = cut_by_timeout(opt, true) + " (" + std::to_string(p.trials.size()) + " of " +
+                std::to_string(opt.race_trials) + " trials were run)";
+      break;
+    }
     const size_t n = std::min(side_by_side, static_cast<size_t>(opt.race_trials - i));
     std::vector<int> cpu_list;
     for (size_t k = 0; k < n; ++k) cpu_list.push_back(cpu_of(i++));
     std::vector<RaceTrial> wave = run_trials(cpu_list, realtime, first, opt, o);
+    // A wave that ran into the check's deadline may have been cut short: of
+    // it, only a failed trial counts (its daemon died whatever came after).
+    const bool cut = out_of_time(opt);
     bool failed = false;
     for (size_t k = 0; k < wave.size(); ++k) {
       const bool met_another = !wave[k].daemon_survived || !wave[k].launched_exit;
-      if (met_another && wave.size() > 1 && reaper.now_ms() < opt.deadline_ms)
+      if (!cut && met_another && wave.size() > 1 && !out_of_time(opt))
         wave[k] = std::move(run_trials({cpu_list[k]}, realtime, first, opt, o).front());
+      if (cut && wave[k].daemon_survived) continue;
       failed = failed || !wave[k].daemon_survived;
       p.trials.push_back(std::move(wave[k]));
+    }
+    if (!failed && cut) {
+      p.error = cut_by_timeout(opt, true) + " (" + std::to_string(p.trials.size()) + " of " +
+                std::to_string(opt.race_trials) + " trials were run)";
+      break;
     }
     if (failed) break;  // one failed trial fails the rule: the rest cannot change it
   }
@@ -778,7 +839,7 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
   s->view.pidfile = moved_pidfile(o, tmp);
   std::optional<std::string> pidfile;
   if (opt.pidfile) pidfile = expand_tmp(*opt.pidfile, tmp);
-  const double deadline = t0 + opt.start_timeout_s * 1000;
+  const double deadline = within_check(t0 + opt.start_timeout_s * 1000, opt);
   if (systemd)
     run_foreground(l, *s->notify, opt, s->view, deadline);
   else if (l.wait_exit(deadline))
@@ -825,8 +886,13 @@ class LiveProbes {
   }
 
   // True when `cur` has a live daemon, relaunching if needed; otherwise sets
-  // *skipped (no relaunch left a daemon) or *error (none could be started).
+  // *skipped (no relaunch left a daemon) or *error (none could be started, or
+  // the check's --timeout ran out first or during the relaunch).
   bool ensure_live(std::string* skipped, std::string* error) {
+    if (out_of_time(opt_)) {
+      *error = cut_by_timeout(opt_, false);
+      return false;
+    }
     cur_->view.daemons = live_daemons(cur_->view);
     if (!cur_->view.daemons.empty()) return true;
     if (cur_->relaunch >= kMaxRelaunches) {
@@ -840,6 +906,10 @@ class LiveProbes {
       return false;
     }
     cur_ = std::move(*next);
+    if (out_of_time(opt_)) {
+      *error = cut_by_timeout(opt_, false) + " (it ran out while relaunching the target)";
+      return false;
+    }
     if (cur_->view.daemons.empty()) {
       *skipped = lost_ + ", and no daemon survived the startup of relaunch " +
                  std::to_string(cur_->relaunch) + " either";
@@ -874,7 +944,7 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
                     &o.probes.sigterm.skipped})
       *s = "no daemon survived startup";
   } else {
-    if (sysv) timed("hangup", [&] { probe_hangup(launch, o); });
+    if (sysv) timed("hangup", [&] { probe_hangup(launch, opt, o); });
     LiveProbes live(launch, plan, opt, o, notify);
     live.lost_it("the daemon died when the terminal hung up");
     if (sysv) {
@@ -892,7 +962,7 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
       SignalProbe& p = o.probes.sighup;
       if (!live.ensure_live(&p.skipped, &p.error)) return;
       Subject& s = live.cur();
-      probe_sighup(s.launch, s.view);
+      probe_sighup(s.launch, opt, s.view);
       p = s.view.probes.sighup;
       p.relaunch = s.relaunch;
       live.lost_it("the daemon died of SIGHUP");
@@ -910,7 +980,8 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
   }
   if (sysv) {
     timed("race_trials", [&] {
-      if (opt.race_trials > 0) kill_all_descendants(200);  // every trial starts from nothing
+      if (opt.race_trials > 0 && !out_of_time(opt))
+        kill_all_descendants(200);  // every trial starts from nothing
       probe_race(plan, opt, o);
     });
   }
