@@ -65,6 +65,17 @@ const RuleDef* find_rule(std::string_view id);
 // The catalogue id closest to `id` (for "did you mean").
 std::string closest_rule(std::string_view id);
 
+// The steps the rules teach, as a learner reads them: the tutorial's and
+// daemon(7)'s numbered steps, then the named ones in the spec's order.
+struct SeedStep {
+  const char* step;   // a RuleDef's seed_step: "3b", "There can be only one", ...
+  const char* title;  // "Step 3b · Start a new session"
+};
+const std::vector<SeedStep>& seed_steps();
+// The title of a seed step, also for the combined ones a rule may name
+// ("2, 3 and daemon(7) 15" -> "Steps 2, 3 and daemon(7) 15").
+std::string seed_step_title(std::string_view step);
+
 // Topic lists, assembled by catalog().
 void add_lifecycle_rules(std::vector<RuleDef>& out);
 void add_session_rules(std::vector<RuleDef>& out);

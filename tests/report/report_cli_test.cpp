@@ -180,6 +180,35 @@ TEST(Reports, RenderGivesTheSameDocumentsAsTheRun) {
   EXPECT_NE(text.out.find("\nverdict: fail ("), std::string::npos);
 }
 
+// Notes and terminal output with markup and control characters: every format
+// shows them, and JUnit and SARIF still validate.
+TEST(Reports, NotesAndTerminalOutputAreInEveryFormat) {
+  TempDir t;
+  Ran r = run(check({"--json", t / "r.json"}, kForgetsSetsid));
+  ASSERT_EQ(r.status, 1) << r.err;
+  json sc = json::parse(slurp(t / "r.json"));
+  sc["notes"] = json::array({"a <b>note</b> & \u001b[31mred"});
+  sc["launch"]["terminal_output"] = "said <i>this</i>\u0007\r\nand \u001b[1mthat\r\n";
+  write(t / "n.json", sc.dump());
+  const std::vector<std::pair<std::string, std::vector<std::string>>> formats = {
+      {"text", {"note: a <b>note</b> & "}},
+      {"junit", {"- a &lt;b&gt;note&lt;/b&gt; &amp; ", "said &lt;i&gt;this&lt;/i&gt;"}},
+      {"sarif", {"\"text\": \"a <b>note</b> & ", "\"terminal_output\": \"said <i>this</i>"}},
+      {"html", {"<li>a &lt;b&gt;note&lt;/b&gt; &amp; ", "said &lt;i&gt;this&lt;/i&gt;"}},
+      {"markdown", {"- a &lt;b\\>note&lt;/b\\> &amp; ", "said <i>this</i>"}}};
+  for (const auto& [format, wanted] : formats) {
+    const std::string out = t / ("n." + format);
+    Ran x = run({kDaemoncheck, "render", t / "n.json", "--format", format, "-o", out});
+    ASSERT_EQ(x.status, 0) << format << ": " << x.err;
+    const std::string doc = slurp(out);
+    for (const auto& w : wanted) EXPECT_NE(doc.find(w), std::string::npos) << format << ": " << w;
+    EXPECT_EQ(doc.find('\x1b'), std::string::npos) << format;
+    EXPECT_EQ(doc.find('\x07'), std::string::npos) << format;
+  }
+  expect_valid_junit(t / "n.junit");
+  expect_valid_sarif(t / "n.sarif");
+}
+
 TEST(Reports, TheExampleDaemonPassesInEveryFormat) {
   const std::string example = DC_EXAMPLE_DAEMON;
   if (example.empty()) GTEST_SKIP() << "no example-daemon in this build";
