@@ -233,6 +233,7 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
                                const std::string& slave_path, int msg_w, int err_w,
                                int planted_file, int planted_pipe) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (plan.stand_in_stays && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) ::_exit(126);
   pid_t job = ::fork();
   if (job < 0) ::_exit(126);
   if (job == 0) {
@@ -253,6 +254,11 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
   }
   HolderMsg exited{kTargetExited, job, st, 0, monotonic_ms()};
   write_all(msg_w, &exited, sizeof exited);
+  // Orphans that die stay zombies here, for the checker to count and reap
+  // once it kills this process (they are re-parented to it then). Like the
+  // checker, it ignores or blocks every signal a daemon may send its parent,
+  // SIGKILL and SIGSTOP aside.
+  while (plan.stand_in_stays) ::pause();
   ::_exit(0);
 }
 
@@ -319,6 +325,7 @@ Result<std::string> resolve_executable(const std::string& name) {
 Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
   Reaper& reaper = Reaper::get();
   Launch launch;
+  launch.stand_in_stays = plan.target_leads_session && plan.stand_in_stays;
   LaunchFacts& f = launch.facts;
   f.argv = plan.argv;
   f.tmp_dir = plan.tmp_dir;
@@ -391,6 +398,7 @@ Result<Launch> start_launch(const LaunchPlan& plan, LaunchError* why) {
     // The session holder, or in the race mode the stand-in parent (not a
     // session holder: holder_pid stays 0).
     if (!plan.target_leads_session) f.holder_pid = child;
+    if (plan.target_leads_session) launch.stand_in_pid = child;
     launch.holder_pidfd = open_descendant_pidfd(child);
     launch.holder_events = std::move(msg_r);
     // The holder's first message names the job.
@@ -456,7 +464,7 @@ bool Launch::wait_exit(double deadline_ms) {
   // The race mode's stand-in exits right after reporting: once it has, only
   // what the target left is still running.
   auto stand_in_gone = [&] {
-    if (facts.holder_pid != 0 || !holder_pidfd.valid()) return true;
+    if (facts.holder_pid != 0 || !holder_pidfd.valid() || stand_in_stays) return true;
     const int fds[] = {holder_pidfd.get()};
     while (pidfd_alive(fds[0]))
       if (reaper.wait(fds, deadline_ms) == Reaper::kTimeout) return false;

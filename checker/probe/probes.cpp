@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <set>
 
 #include "check/settle.h"
 #include "launch/cleanup.h"
@@ -218,6 +220,40 @@ void probe_hangup(Launch& launch, Observation& o) {
 
 // --- second instance --------------------------------------------------------
 
+// The pidfile's folder, watched (inotify) from the first look on, so that a
+// write to the pidfile wakes a wait.
+class PidfileWatch {
+ public:
+  explicit PidfileWatch(const std::string* path) : path_(path) {}
+  // Whether the pidfile names one of `pids`; starts the watch on first use.
+  bool names_one_of(const std::vector<pid_t>& pids) {
+    if (!path_) return false;
+    if (!fd_.valid()) {
+      fd_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+      const auto slash = path_->rfind('/');
+      const std::string dir = slash == std::string::npos ? "."
+                              : slash == 0               ? "/"
+                                                         : path_->substr(0, slash);
+      if (fd_.valid() &&
+          ::inotify_add_watch(fd_.get(), dir.c_str(),
+                              IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY) < 0)
+        fd_.reset();
+    }
+    auto pid = observe::pidfile_pid(*path_);
+    return pid && std::find(pids.begin(), pids.end(), *pid) != pids.end();
+  }
+  int fd() const { return fd_.valid() ? fd_.get() : -1; }
+  void drain() {
+    char buf[4096];
+    while (::read(fd_.get(), buf, sizeof buf) > 0) {
+    }
+  }
+
+ private:
+  const std::string* path_;
+  UniqueFd fd_;
+};
+
 void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
@@ -262,8 +298,19 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   const double start_bound = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
   const double deadline =
       std::min(reaper.now_ms() + std::max(4 * first_ready_ms(o), 500.0), start_bound);
+  // A known pidfile that comes to name one of them ends that wait at once: a
+  // second daemon took over (and single-instance fails whether or not it
+  // stays). Watched only while some of them live, so that a second launch
+  // that refuses at once pays for no inotify instance.
+  PidfileWatch taken(o.pidfile ? &o.pidfile->path : nullptr);
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
-    wait_exits(ts, deadline);
+    if (taken.names_one_of(newcomers())) break;
+    std::vector<int> fds;
+    for (auto& t : ts)
+      if (pidfd_alive(t.fd.get())) fds.push_back(t.fd.get());
+    if (taken.fd() >= 0) fds.push_back(taken.fd());
+    if (reaper.wait(fds, deadline) == static_cast<int>(fds.size()) - 1 && taken.fd() >= 0)
+      taken.drain();
     if (reaper.now_ms() >= deadline) break;
   }
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
@@ -393,6 +440,131 @@ std::vector<int> allowed_cpus() {
   return out;
 }
 
+// One startup-race trial: its folder, its launch (the target leads the pty's
+// session below a stand-in parent that stays), and what it came to.
+struct RaceRun {
+  std::optional<TempDir> dir;
+  std::optional<Launch> launch;
+  pid_t stand_in = 0;
+  double t0 = 0;
+  size_t reaped_at_start = 0;
+  bool lost_stand_in = false;  // killed by what the target started
+  RaceTrial trial;
+  std::set<pid_t> dead;  // orphans dead by the decision, zombies below the stand-in
+};
+
+void start_trial(RaceRun& run, const LaunchPlan& first, const CheckOptions& opt, int cpu,
+                 bool realtime) {
+  run.t0 = Reaper::get().now_ms();
+  run.reaped_at_start = Reaper::get().reaped().size();
+  if (auto dir = TempDir::make("daemoncheck-race")) run.dir.emplace(std::move(*dir));
+  if (!run.dir) {
+    run.trial.exec_error = std::string("cannot create a temporary directory: ") + strerror(errno);
+    return;
+  }
+  const std::string& tmpl = run.dir->path();
+  std::vector<std::string> argv;
+  for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmpl));
+  LaunchPlan plan = default_plan(argv, tmpl);
+  plan.target_leads_session = true;
+  plan.stand_in_stays = true;
+  plan.exec_path = first.exec_path;
+  plan.extra_env = first.extra_env;
+  plan.pin_cpu = cpu;
+  plan.realtime = realtime;
+  auto launched = start_launch(plan);
+  if (!launched) {
+    run.trial.exec_error = launched.error().message;
+    return;
+  }
+  run.launch.emplace(std::move(*launched));
+  run.stand_in = run.launch->stand_in_pid;
+}
+
+// Waits for the stand-in's word that the target exited. A daemon that stops
+// its parent (SIGSTOP, every few ms) can stop the stand-in before it has
+// said so: looks at it start 0.05 ms apart, doubling up to 2 ms, and a
+// stopped stand-in is continued, as the checker continues a stopped holder.
+bool wait_trial_exit(Launch& launch, pid_t stand_in, double deadline_ms) {
+  Reaper& reaper = Reaper::get();
+  double look = kFirstLookMs;
+  while (launch.holder_events.valid()) {
+    if (launch.wait_exit(std::min(deadline_ms, reaper.now_ms() + look))) return true;
+    if (reaper.now_ms() >= deadline_ms) return false;
+    auto e = read_proc_entry(stand_in);
+    if (e && (e->state == 'T' || e->state == 't') && launch.holder_pidfd.valid())
+      send_signal(launch.holder_pidfd.get(), SIGCONT);
+    look = std::min(2 * look, kLongestLookMs);
+  }
+  return launch.exited();
+}
+
+// Waits for the trial's start-up as for the first launch's, then reads what
+// is below its stand-in: a live process is a daemon that survived.
+void decide_trial(RaceRun& run, const CheckOptions& opt, const Observation& o, bool alone) {
+  if (!run.launch) return;
+  Launch& launch = *run.launch;
+  // The pidfile ends a trial's start-up only if it named the first
+  // launch's daemon; else the trial settles on the quiet window.
+  std::optional<std::string> pidfile;
+  if (opt.pidfile && !o.launch.settle_timed_out)
+    pidfile = expand_tmp(*opt.pidfile, run.dir->path());
+  double deadline = run.t0 + opt.start_timeout_s * 1000;
+  if (o.launch.settle_timed_out)
+    deadline = run.t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
+  deadline = std::min(deadline, opt.deadline_ms);
+  if (wait_trial_exit(launch, run.stand_in, deadline))
+    settle(pidfile, 0, opt.settle_ms, deadline, run.stand_in);
+  run.trial.launched_exit = launch.facts.launched_exit;
+  Reaper& reaper = Reaper::get();
+  reaper.reap_now();
+  for (const auto& e : descendants_of(run.stand_in)) {
+    if (e.state != 'Z')
+      run.trial.daemon_survived = true;
+    else if (e.ppid == run.stand_in)
+      run.dead.insert(e.pid);
+  }
+  if (!launch.holder_pidfd.valid() || !pidfd_alive(launch.holder_pidfd.get())) {
+    // A daemon that kills its parent killed the stand-in: what it held went
+    // to the checker. Alone, everything below the checker is this trial's.
+    run.lost_stand_in = true;
+    if (alone) {
+      run.trial.daemon_survived = !live_descendants({run.stand_in}).empty();
+      for (size_t k = run.reaped_at_start; k < reaper.reaped().size(); ++k)
+        if (reaper.reaped()[k].pid != run.stand_in) run.dead.insert(reaper.reaped()[k].pid);
+    }
+  }
+  run.trial.ms = Reaper::get().now_ms() - run.t0;
+}
+
+// Runs one trial per CPU in `cpus` side by side; every process they started
+// is ended before this returns, each trial's pty closed after that and its
+// folder removed last.
+std::vector<RaceTrial> run_trials(const std::vector<int>& cpus, bool realtime,
+                                  const LaunchPlan& first, const CheckOptions& opt,
+                                  const Observation& o) {
+  Reaper& reaper = Reaper::get();
+  std::vector<RaceRun> runs(cpus.size());
+  for (size_t k = 0; k < cpus.size(); ++k) start_trial(runs[k], first, opt, cpus[k], realtime);
+  for (auto& run : runs) decide_trial(run, opt, o, runs.size() == 1);
+  const size_t reaped_before = runs.empty() ? reaper.reaped().size() : runs[0].reaped_at_start;
+  // The stand-ins first (they ignore the polite signals), so the dead they
+  // held are re-parented and reaped; then what the trials started.
+  for (auto& run : runs)
+    if (run.launch && run.launch->holder_pidfd.valid())
+      send_signal(run.launch->holder_pidfd.get(), SIGKILL);
+  kill_all_descendants(200);
+  std::vector<RaceTrial> out;
+  for (auto& run : runs) {
+    for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
+      if (run.dead.count(reaper.reaped()[k].pid)) run.trial.deaths.push_back(reaper.reaped()[k]);
+    // Beside another trial, a lost stand-in leaves the trial unattributed.
+    if (run.lost_stand_in && runs.size() > 1) run.trial.daemon_survived = false;
+    out.push_back(std::move(run.trial));
+  }
+  return out;
+}
+
 void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
   Reaper& reaper = Reaper::get();
   RaceProbe& p = o.probes.race;
@@ -415,47 +587,34 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
             (realtime ? " at real-time priority (SCHED_FIFO, reset on fork)" : "") +
             ", its children inheriting the CPU, so that after fork() the parent runs on and "
             "exits before the child can call setsid()";
-  for (int i = 0; i < opt.race_trials && reaper.now_ms() < opt.deadline_ms; ++i) {
-    double t0 = reaper.now_ms();
-    RaceTrial trial;
-    auto dir = TempDir::make("daemoncheck-race");
-    if (!dir) break;
-    const std::string& tmpl = dir->path();
-    std::vector<std::string> argv;
-    for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmpl));
-    LaunchPlan plan = default_plan(argv, tmpl);
-    plan.target_leads_session = true;
-    plan.exec_path = first.exec_path;
-    plan.extra_env = first.extra_env;
-    if (!cpus.empty()) plan.pin_cpu = cpus[static_cast<size_t>(i) % cpus.size()];
-    plan.realtime = realtime;
-    size_t reaped_before = reaper.reaped().size();
-    {
-      auto launched = start_launch(plan);
-      if (!launched) trial.exec_error = launched.error().message;
-      if (launched) {
-        Launch& launch = *launched;
-        // The pidfile ends a trial's start-up only if it named the first
-        // launch's daemon; else the trial settles on the quiet window.
-        std::optional<std::string> pidfile;
-        if (opt.pidfile && !o.launch.settle_timed_out) pidfile = expand_tmp(*opt.pidfile, tmpl);
-        double deadline = t0 + opt.start_timeout_s * 1000;
-        if (o.launch.settle_timed_out)
-          deadline = t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
-        deadline = std::min(deadline, opt.deadline_ms);
-        if (launch.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline);
-        trial.launched_exit = launch.facts.launched_exit;
-        trial.daemon_survived = !live_descendants({}).empty();
-        reaper.reap_now();  // the dead are zombies by now: collect how they died
-        for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
-          if (reaper.reaped()[k].signal || reaper.reaped()[k].pid != launch.facts.launched_pid)
-            trial.deaths.push_back(reaper.reaped()[k]);
-      }
-      kill_all_descendants(200);
-    }  // the trial's pty closes here, after its processes are gone
-    trial.ms = reaper.now_ms() - t0;
-    const bool failed = !trial.daemon_survived;
-    p.trials.push_back(std::move(trial));
+  if (cpus.size() > 1)
+    p.how +=
+        "; trials run side by side, one per CPU, and one that failed or never exited beside "
+        "another was run again alone";
+  // Trials run side by side, one per CPU: each target alone at real-time
+  // priority on its own CPU is as adversarial as when it ran alone on the
+  // machine, and the children it forks still wait for it to block or exit.
+  // Trials side by side can meet in what the target keeps outside {tmp} (a
+  // fixed pidfile's lock, a port), so a trial that failed beside another, or
+  // whose target never exited (waiting for a lock a neighbour holds, say),
+  // is run again alone, and that result counts.
+  const size_t side_by_side = std::max<size_t>(1, cpus.size());
+  auto cpu_of = [&](int i) {
+    return cpus.empty() ? -1 : cpus[static_cast<size_t>(i) % cpus.size()];
+  };
+  for (int i = 0; i < opt.race_trials && reaper.now_ms() < opt.deadline_ms;) {
+    const size_t n = std::min(side_by_side, static_cast<size_t>(opt.race_trials - i));
+    std::vector<int> cpu_list;
+    for (size_t k = 0; k < n; ++k) cpu_list.push_back(cpu_of(i++));
+    std::vector<RaceTrial> wave = run_trials(cpu_list, realtime, first, opt, o);
+    bool failed = false;
+    for (size_t k = 0; k < wave.size(); ++k) {
+      const bool met_another = !wave[k].daemon_survived || !wave[k].launched_exit;
+      if (met_another && wave.size() > 1 && reaper.now_ms() < opt.deadline_ms)
+        wave[k] = std::move(run_trials({cpu_list[k]}, realtime, first, opt, o).front());
+      failed = failed || !wave[k].daemon_survived;
+      p.trials.push_back(std::move(wave[k]));
+    }
     if (failed) break;  // one failed trial fails the rule: the rest cannot change it
   }
 }
