@@ -2,7 +2,8 @@
 // its explanation and its check. A check is a pure function of the
 // Observation (and, for per-daemon rules, of one daemon's facts). Rules live
 // in topic files (session.cpp, files.cpp, ...); adding a rule means adding one
-// entry to its topic's list and a test.
+// entry to its topic's list, a test and a case: catalogue_consistency_test
+// then names what else must mention it (the man page, cases/README.md).
 #pragma once
 
 #include <string>
@@ -46,6 +47,7 @@ struct RuleDoc {
 
 enum Profile : unsigned { kSysv = 1, kSystemd = 2, kBoth = 3 };
 
+// Written with designated initializers, naming only the fields a rule sets.
 struct RuleDef {
   std::string id;
   std::string title;

@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "checker_run.h"
+#include "proc_children.h"
 
 namespace dc::test {
 namespace {
@@ -50,36 +51,15 @@ std::string slurp(const std::string& path) {
   return out;
 }
 
-// Processes whose parent is this test (all that daemoncheck leaves behind end
-// up here: the test is a child subreaper once run_checker has run).
-std::vector<int> my_live_children() {
-  std::vector<int> out;
-  const int me = ::getpid();
-  if (DIR* d = ::opendir("/proc")) {
-    while (dirent* e = ::readdir(d)) {
-      int pid = std::atoi(e->d_name);
-      if (pid <= 0) continue;
-      std::string text = slurp("/proc/" + std::string(e->d_name) + "/stat");
-      auto close = text.rfind(')');
-      if (close == std::string::npos || close + 2 >= text.size()) continue;
-      std::istringstream rest(text.substr(close + 2));
-      char state = 0;
-      int ppid = 0;
-      rest >> state >> ppid;
-      if (ppid == me && state != 'Z') out.push_back(pid);
-    }
-    ::closedir(d);
-  }
-  return out;
-}
-
 // The harness SIGKILLs what it found left behind; what those processes had
 // started is re-parented here afterwards. End all of it (they are all our
 // own children), for up to 5 s, and reap. Returns how many were killed.
 int sweep_children() {
   int killed = 0;
   for (int round = 0; round < 500; ++round) {
-    auto left = my_live_children();
+    // All that daemoncheck leaves behind ends up here: the test is a child
+    // subreaper once run_checker has run.
+    auto left = live_children();
     int st = 0;
     while (::waitpid(-1, &st, WNOHANG) > 0) {
     }

@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "checker_run.h"
+#include "temp_dir.h"
 
 namespace dc::test {
 namespace {
@@ -171,16 +172,14 @@ TEST(Check, RelativeCommandPathIsResolvedBeforeLaunch) {
 // An interpreter that does not exist makes exec() fail after the checks on
 // the file itself: still exit 3 with one line, no report.
 TEST(Check, ExecFailureIsReportedAsCannotRun) {
-  char tmpl[] = "/tmp/dc-exec-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string script = std::string(tmpl) + "/s";
+  TempDir tmp("dc-exec");
+  std::string script = tmp / "s";
   std::ofstream(script) << "#!/nonexistent/interpreter\n";
   ::chmod(script.c_str(), 0755);
   auto r = run_checker({"--", script});
   EXPECT_EQ(r.exit_status, 3);
   EXPECT_NE(r.err.find("cannot execute"), std::string::npos) << r.err;
   EXPECT_TRUE(r.left_behind.empty());
-  std::filesystem::remove_all(tmpl);
 }
 
 TEST(Check, ExpectCwdAcceptsTmpToken) {
@@ -193,9 +192,8 @@ class Interrupt : public ::testing::TestWithParam<int> {};
 // SIGINT or SIGTERM while a probe waits on a daemon that ignores SIGTERM:
 // every process is stopped, no report and no temp folder is left.
 TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
-  char tmpl[] = "/tmp/dc-interrupt-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string tmp = tmpl, reports = tmp + "/reports", temps = tmp + "/t";
+  TempDir tmp("dc-interrupt");
+  std::string reports = tmp / "reports", temps = tmp / "t";
   ::mkdir(reports.c_str(), 0755);
   ::mkdir(temps.c_str(), 0755);
   auto r = run_checker_interrupted(
@@ -207,18 +205,14 @@ TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
   EXPECT_TRUE(r.left_behind.empty()) << r.left_behind.size() << " processes left";
   EXPECT_EQ(count_entries(reports), 0) << "a report was written";
   EXPECT_EQ(count_entries(temps), 0) << "a temp folder was left";
-  ::rmdir(reports.c_str());
-  ::rmdir(temps.c_str());
-  ::rmdir(tmp.c_str());
 }
 INSTANTIATE_TEST_SUITE_P(Signals, Interrupt, ::testing::Values(SIGINT, SIGTERM));
 
 // SIGKILL cannot be caught: the PID namespace takes every process of the
 // check with it, and the next run sweeps the temp folder the killed one left.
 TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
-  char tmpl[] = "/tmp/dc-sigkill-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string tmp = tmpl, reports = tmp + "/reports", temps = tmp + "/t";
+  TempDir tmp("dc-sigkill");
+  std::string reports = tmp / "reports", temps = tmp / "t";
   ::mkdir(reports.c_str(), 0755);
   ::mkdir(temps.c_str(), 0755);
   auto r = run_checker_interrupted(
@@ -233,7 +227,6 @@ TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
   EXPECT_EQ(count_entries(temps), 0) << "the killed run's temp folder is still there";
   const std::string cgroup = "/sys/fs/cgroup/pids/daemoncheck-" + std::to_string(r.pid);
   EXPECT_FALSE(std::filesystem::exists(cgroup)) << cgroup;
-  std::filesystem::remove_all(tmp);
 }
 
 TEST(Isolation, ScorecardSaysHowTheCheckWasIsolated) {
@@ -255,9 +248,8 @@ TEST(Isolation, ScorecardSaysHowTheCheckWasIsolated) {
 }
 
 TEST(Suite, RunsEveryManifestAndComparesExpectations) {
-  char tmpl[] = "/tmp/dc-suite-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
+  TempDir tmp("dc-suite");
+  const std::string& dir = tmp.path();
   nlohmann::json good = {{"name", "good"},
                          {"command", {"{FIXTURE}", "--pidfile", "{TMP}/d.pid"}},
                          {"options", {"--pidfile", "{TMP}/d.pid", "--race-trials", "1"}},
@@ -285,7 +277,6 @@ TEST(Suite, RunsEveryManifestAndComparesExpectations) {
   EXPECT_NE(bad.out.find("cwd-root: expected pass or skip, got fail"), std::string::npos)
       << bad.out;
   EXPECT_TRUE(ok.left_behind.empty() && bad.left_behind.empty());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
@@ -491,9 +482,8 @@ TEST(Attach, ObservesWithoutSignalling) {
 // The lock of an attached daemon is read from that daemon's descriptors (it
 // is not a descendant of the checker).
 TEST(Attach, SeesTheLockTheDaemonHolds) {
-  char tmpl[] = "/tmp/dc-attach-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string pidfile = std::string(tmpl) + "/d.pid";
+  TempDir tmp("dc-attach");
+  const std::string pidfile = tmp / "d.pid";
   int ready[2];
   ASSERT_EQ(::pipe(ready), 0);
   pid_t pid = ::fork();
@@ -516,7 +506,6 @@ TEST(Attach, SeesTheLockTheDaemonHolds) {
   int st = 0;
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &st, 0);
-  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace

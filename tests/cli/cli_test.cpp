@@ -4,18 +4,25 @@
 // errors the spec promises. Every run writes its scorecard to the shared
 // scorecards folder, which the scorecard_schema test validates afterwards.
 #include <pty.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
-#include "run_process.h"
+#include "process.h"
+#include "rules/catalog.h"
+#include "temp_dir.h"
 
 namespace dc::test {
 namespace {
@@ -28,22 +35,18 @@ const std::string kScorecards = DC_SCORECARDS;
 const std::string kHere = DC_REPORT_TESTS_DIR;
 const std::vector<std::string> kForgetsSetsid = {"/bin/sh", "-c", "sleep 100 &"};
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "dc-report-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
+using Ran = Captured;
 
- private:
-  std::string path_;
-};
+// Runs a program to its end (killed after 120 s); `env` adds or replaces
+// variables of this process's environment.
+Ran run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {}) {
+  Spawn spawn{.argv = argv, .timeout = std::chrono::seconds(120)};
+  if (!env.empty()) {
+    std::vector<std::pair<std::string, std::optional<std::string>>> changes(env.begin(), env.end());
+    spawn.env = environment_with(changes);
+  }
+  return run_captured(spawn);
+}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -311,35 +314,14 @@ TEST(Reports, AttachChecksARunningProcessWithoutACommand) {
 TEST(Cli, ListRulesNamesEveryRuleOfTheSpec) {
   Ran r = run({kDaemoncheck, "--list-rules"});
   ASSERT_EQ(r.status, 0) << r.err;
-  // rules.md's tables: id and severity ("*": it depends on the options).
-  const std::vector<std::pair<std::string, std::string>> spec = {
-      {"parent-exits", "required"},
-      {"ready-before-exit", "recommended"},
-      {"new-session", "required"},
-      {"no-controlling-tty", "required"},
-      {"double-fork", "recommended"},
-      {"survives-hangup", "required"},
-      {"race-free-startup", "recommended"},
-      {"cwd-root", "required"},
-      {"umask-reset", "required"},
-      {"inherited-fds-closed", "required"},
-      {"stdio-open", "required"},
-      {"stdio-detached", "required"},
-      {"signal-mask-reset", "recommended"},
-      {"signal-dispositions-reset", "recommended"},
-      {"env-sanitized", "info"},
-      {"pidfile-matches", "required"},
-      {"pidfile-locked", "required"},
-      {"single-instance", "required"},
-      {"second-instance-reports-failure", "recommended"},
-      {"sigterm-exits", "required"},
-      {"sigterm-cleanup", "recommended"},
-      {"sighup-handled", "info"},
-      {"core-dumps-disabled", "info"},
-      {"privileges-dropped", "required*"},
-      {"root-directory", "required*"},
-      {"stays-in-foreground", "required"},
-      {"sd-notify-ready", "required*"}};
+  // Every rule of the catalogue with its severity ("*": it depends on the
+  // options); which rules there are is checked against the man page by
+  // catalogue_consistency_test.
+  std::vector<std::pair<std::string, std::string>> spec;
+  for (const dc::RuleDef& rule : dc::catalog())
+    spec.emplace_back(rule.id,
+                      std::string(dc::to_string(rule.severity)) + (rule.severity_for ? "*" : ""));
+  ASSERT_FALSE(spec.empty());
   for (const auto& [id, severity] : spec) {
     bool found = false;
     for (const auto& l : lines(r.out)) {
