@@ -178,9 +178,9 @@ class Interrupt : public ::testing::TestWithParam<int> {};
 // SIGINT or SIGTERM while a probe waits on a daemon that ignores SIGTERM:
 // every process is stopped, no report and no temp folder is left.
 TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
-  char tmpl[] = "/tmp/dc-interrupt-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string tmp = tmpl, reports = tmp + "/reports", temps = tmp + "/t";
+  std::string tmp = make_scratch_dir("dc-interrupt");
+  ASSERT_FALSE(tmp.empty());
+  std::string reports = tmp + "/reports", temps = tmp + "/t";
   ::mkdir(reports.c_str(), 0755);
   ::mkdir(temps.c_str(), 0755);
   auto r = run_checker_interrupted(
@@ -201,9 +201,9 @@ INSTANTIATE_TEST_SUITE_P(Signals, Interrupt, ::testing::Values(SIGINT, SIGTERM))
 // SIGKILL cannot be caught: the PID namespace takes every process of the
 // check with it, and the next run sweeps the temp folder the killed one left.
 TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
-  char tmpl[] = "/tmp/dc-sigkill-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string tmp = tmpl, reports = tmp + "/reports", temps = tmp + "/t";
+  std::string tmp = make_scratch_dir("dc-sigkill");
+  ASSERT_FALSE(tmp.empty());
+  std::string reports = tmp + "/reports", temps = tmp + "/t";
   ::mkdir(reports.c_str(), 0755);
   ::mkdir(temps.c_str(), 0755);
   auto r = run_checker_interrupted(

@@ -99,6 +99,12 @@ CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::str
   return run_spawn(std::move(args), true, {tmpdir, marker, signo, 0, delay_ms});
 }
 
+std::string make_scratch_dir(const std::string& prefix) {
+  std::string tmpl = std::string(DC_TEST_SCRATCH) + "/" + prefix + "-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) return "";
+  return tmpl;
+}
+
 int count_entries(const std::string& dir) {
   int n = 0;
   if (DIR* d = ::opendir(dir.c_str())) {

@@ -35,6 +35,12 @@ CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::str
 // Entries left in a directory (temp folders, reports).
 int count_entries(const std::string& dir);
 
+// A fresh folder for one test, outside the folders a check makes private
+// (/tmp, /run, /var/tmp: inside the check they are overlays whose writes the
+// host never sees), so that a test can watch the check's own temp folders
+// appear and be removed on the host: "" when it cannot be made.
+std::string make_scratch_dir(const std::string& prefix);
+
 // Build-tree paths, from compile definitions.
 std::string checker_path();
 std::string fixture_path();
