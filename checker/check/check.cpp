@@ -323,6 +323,7 @@ Result<CheckRun> run_check(const CheckOptions& options) {
   o.cgroup = opt.isolation.cgroup;
   o.pids_max = opt.isolation.pids_max;
   o.isolation_note = opt.isolation.note;
+  o.private_dirs = opt.isolation.private_dirs;
 
   if (opt.attach) {
     double ta = reaper.now_ms();

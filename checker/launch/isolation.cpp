@@ -262,7 +262,7 @@ void enter_keeper() {
   // Reaper reads them from its signalfd.
 }
 
-Isolation enter_isolation(long pids_max) {
+Isolation enter_isolation(long pids_max, PrivateStyle style) {
   Isolation iso;
   const sigset_t set = forwarded_and_chld();
   sigset_t old;
@@ -270,7 +270,8 @@ Isolation enter_isolation(long pids_max) {
   if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
     iso.note = std::string("no PID namespace (") + std::strerror(errno) +
                "): cleanup relies on the subreaper, and a checker killed with SIGKILL can leave "
-               "the target's processes behind";
+               "the target's processes behind, and the target may write the host's /run, /tmp, "
+               "/var/tmp and /etc";
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     return iso;
   }
@@ -316,6 +317,10 @@ Isolation enter_isolation(long pids_max) {
                  std::strerror(errno));
     ::_exit(3);
   }
+  // Before any temp folder is made, so that the check's own live there too.
+  PrivateDirs priv = make_host_dirs_private(style);
+  iso.private_dirs = std::move(priv.made);
+  if (!priv.note.empty()) iso.note += priv.note + ". ";
   // The interrupting signals stay blocked: the Reaper reads them from its
   // signalfd (a parent-death signal that came early is still pending there).
   iso.pid_namespace = true;

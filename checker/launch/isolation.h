@@ -17,6 +17,9 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "launch/private_dirs.h"
 
 namespace dc {
 
@@ -25,6 +28,7 @@ struct Isolation {
   std::string cgroup;  // the pids cgroup, "" when none
   long pids_max = 0;   // its cap, 0 when none
   std::string note;    // why isolation is partial or absent
+  std::vector<std::string> private_dirs;  // host folders the target cannot write
 };
 
 // Call once, early in main(), before any other process is started. In the
@@ -32,7 +36,8 @@ struct Isolation {
 // becomes the outer waiter (forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT) and
 // exits with the check's status. It returns in the checker, pid 1 of the new
 // namespace, with those signals blocked (the Reaper reads them).
-Isolation enter_isolation(long pids_max);
+// Inside, /run, /tmp, /var/tmp and /etc are made private (private_dirs.h).
+Isolation enter_isolation(long pids_max, PrivateStyle style = PrivateStyle::kOverlay);
 
 // The host pid of a process of the check's namespace (for the scorecard), or
 // nullopt when not isolated or not found.

@@ -242,6 +242,7 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
        {{"pid_namespace", o.pid_namespace},
         {"cgroup", o.cgroup},
         {"pids_max", o.pids_max},
+        {"private_dirs", o.private_dirs},
         {"note", o.isolation_note}}},
       {"notes", o.notes},
       {"rules", rules},

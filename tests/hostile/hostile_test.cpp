@@ -21,16 +21,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "checker_run.h"
 #include "proc_children.h"
+#include "temp_dir.h"
 
 namespace dc::test {
 namespace {
@@ -131,9 +134,8 @@ std::string start_time_of(int pid) {
 class Hostile : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/dc-hostile-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    root_dir_.emplace("dc-hostile", TempDir::kOutsideCheck);
+    root_ = root_dir_->path();
     tmp_ = root_ + "/tmp";
     reports_ = root_ + "/reports";
     ASSERT_EQ(::mkdir(tmp_.c_str(), 0755), 0);
@@ -182,6 +184,7 @@ class Hostile : public ::testing::Test {
     return s;
   }
 
+  std::optional<TempDir> root_dir_;
   std::string root_, tmp_, reports_;
   std::set<std::string> slash_before_;
   double wall_ms_ = 0;
@@ -318,6 +321,44 @@ TEST_F(Hostile, PidfileSymlinkToEtcPasswdIsNeverFollowed) {
       << r.message("pidfile-matches");
   EXPECT_EQ(r.status("pidfile-locked"), "fail") << r.message("pidfile-locked");
   EXPECT_EQ(r.out.find("root:x:0:0"), std::string::npos) << "the scorecard quotes /etc/passwd";
+}
+
+// A target that writes /run, /tmp, /var/tmp and /etc writes the check's own
+// private layers: the host's folders never change, while the target itself
+// reads back what it wrote (the checker finds the daemon by its /run pidfile)
+// and still runs from a folder of the host's /tmp. (Every other test of this
+// file keeps TMPDIR in the build tree, outside the private folders, to watch
+// the check's temp folders on the host.)
+TEST_F(Hostile, HostRunTmpVarTmpAndEtcAreNeverWritten) {
+  const std::string tag = "dc-test-" + std::to_string(::getpid());
+  const std::string pidfile = "/run/" + tag + ".pid";
+  const std::vector<std::string> written = {pidfile, "/tmp/" + tag, "/var/tmp/" + tag,
+                                            "/etc/" + tag + ".conf"};
+  char host_tmp[] = "/tmp/dc-private-XXXXXX";
+  ASSERT_NE(::mkdtemp(host_tmp), nullptr);
+  const std::string prog = std::string(host_tmp) + "/daemon.sh";
+  {
+    std::ofstream script(prog);
+    script << "#!/bin/sh\n";
+    for (size_t i = 1; i < written.size(); ++i) script << "echo planted > " << written[i] << "\n";
+    script << "exec setsid -f /bin/sh -c 'echo $$ > " << pidfile << "; exec sleep 1000'\n";
+  }
+  ASSERT_EQ(::chmod(prog.c_str(), 0755), 0);
+  for (const auto& path : written) ASSERT_NE(::access(path.c_str(), F_OK), 0) << path;
+  const auto passwd = FileSnapshot::of("/etc/passwd");
+  auto r = check({"--race-trials", "0", "--start-timeout", "5", "--pidfile", pidfile, "--", prog});
+  expect_clean(r);
+  for (const auto& path : written)
+    EXPECT_NE(::access(path.c_str(), F_OK), 0) << path << " was written on the host";
+  EXPECT_TRUE(FileSnapshot::of("/etc/passwd") == passwd);
+  ASSERT_TRUE(r.scorecard.is_object());
+  EXPECT_EQ(r.scorecard["pidfile"]["exists"], true) << r.out;
+  EXPECT_EQ(r.status("pidfile-matches"), "pass") << r.message("pidfile-matches");
+  const auto& made = r.scorecard["isolation"]["private_dirs"];
+  for (const char* dir : {"/run", "/tmp", "/var/tmp", "/etc"})
+    EXPECT_NE(std::find(made.begin(), made.end(), dir), made.end()) << dir << " " << made;
+  std::error_code ec;
+  std::filesystem::remove_all(host_tmp, ec);
 }
 
 TEST_F(Hostile, PidfileNamingPid1NeverSignalsPid1) {

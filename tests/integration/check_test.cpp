@@ -192,7 +192,7 @@ class Interrupt : public ::testing::TestWithParam<int> {};
 // SIGINT or SIGTERM while a probe waits on a daemon that ignores SIGTERM:
 // every process is stopped, no report and no temp folder is left.
 TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
-  TempDir tmp("dc-interrupt");
+  TempDir tmp("dc-interrupt", TempDir::kOutsideCheck);
   std::string reports = tmp / "reports", temps = tmp / "t";
   ::mkdir(reports.c_str(), 0755);
   ::mkdir(temps.c_str(), 0755);
@@ -211,7 +211,7 @@ INSTANTIATE_TEST_SUITE_P(Signals, Interrupt, ::testing::Values(SIGINT, SIGTERM))
 // SIGKILL cannot be caught: the PID namespace takes every process of the
 // check with it, and the next run sweeps the temp folder the killed one left.
 TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
-  TempDir tmp("dc-sigkill");
+  TempDir tmp("dc-sigkill", TempDir::kOutsideCheck);
   std::string reports = tmp / "reports", temps = tmp / "t";
   ::mkdir(reports.c_str(), 0755);
   ::mkdir(temps.c_str(), 0755);

@@ -10,10 +10,12 @@
 
 namespace dc::test {
 
-TempDir::TempDir(const std::string& prefix) {
+TempDir::TempDir(const std::string& prefix, Where where) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
+  const std::string base = where == kOutsideCheck        ? std::string(DC_TEST_SCRATCH)
+                           : tmp != nullptr && *tmp ? std::string(tmp)
+                                                    : std::string("/tmp");
+  std::string pattern = base + "/" + prefix + "-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
   // Readable by the daemons under test, which may drop privileges.
   ::chmod(pattern.c_str(), 0755);

@@ -8,8 +8,13 @@ namespace dc::test {
 
 class TempDir {
  public:
-  // `prefix` names the folder: /tmp/PREFIX-XXXXXX. Throws when none can be made.
-  explicit TempDir(const std::string& prefix = "dc-test");
+  // kTmpdir: $TMPDIR (or /tmp). kOutsideCheck: the build tree's scratch
+  // folder, outside the folders a check makes private (/tmp, /run, /var/tmp
+  // are overlays inside it whose writes the host never sees), for a test that
+  // watches a check's own temp folders appear and go on the host.
+  enum Where { kTmpdir, kOutsideCheck };
+  // `prefix` names the folder: PREFIX-XXXXXX. Throws when none can be made.
+  explicit TempDir(const std::string& prefix = "dc-test", Where where = kTmpdir);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
