@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "observe/proc_parse.h"
+#include "parse/proc_parse.h"
 
 namespace {
 

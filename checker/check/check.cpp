@@ -15,11 +15,11 @@
 #include <ctime>
 #include <map>
 
-#include "check/settle.h"
+#include "observe/settle.h"
 #include "launch/isolation.h"
 #include "launch/launcher.h"
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
 #include "probe/probes.h"

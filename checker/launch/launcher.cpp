@@ -20,7 +20,7 @@
 #include <random>
 
 #include "common/clock.h"
-#include "launch/reaper.h"
+#include "observe/reaper.h"
 #include "launch/signal_guard.h"
 
 extern char** environ;

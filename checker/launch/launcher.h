@@ -14,7 +14,7 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
-#include "launch/reaper.h"
+#include "observe/reaper.h"
 #include "model/observation.h"
 
 namespace dc {

@@ -9,7 +9,7 @@
 
 #include <cerrno>
 
-#include "launch/process_tree.h"
+#include "observe/process_tree.h"
 
 namespace dc {
 

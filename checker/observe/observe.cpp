@@ -1,7 +1,7 @@
 // See observe.h.
 #include "observe/observe.h"
 
-#include "launch/process_tree.h"
+#include "observe/process_tree.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "launch/process_tree.h"
+#include "observe/process_tree.h"
 
 namespace dc::observe {
 namespace {

@@ -15,10 +15,10 @@
 #include <cstring>
 #include <random>
 
-#include "check/settle.h"
+#include "observe/settle.h"
 #include "launch/cleanup.h"
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
 

@@ -2,7 +2,7 @@
 #include "report/scorecard.h"
 
 #include "common/text.h"
-#include "observe/proc_parse.h"
+#include "parse/proc_parse.h"
 #include "rules/facts.h"
 
 namespace dc {

@@ -11,7 +11,7 @@
 
 #include "common/text.h"
 #include "model/observation.h"
-#include "observe/proc_parse.h"
+#include "parse/proc_parse.h"
 
 namespace dc {
 

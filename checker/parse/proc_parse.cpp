@@ -1,7 +1,7 @@
 // Parsers of the /proc text declared in proc_parse.h. Every number goes through
 // std::from_chars: no exceptions, no locale, and overflow is an error instead
 // of a silent wrap. Errors quote the offending input, escaped and truncated.
-#include "observe/proc_parse.h"
+#include "parse/proc_parse.h"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // Reads /proc/[pid]/stat for every process to find the checker's descendants.
-#include "launch/process_tree.h"
+#include "observe/process_tree.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <charconv>
 #include <map>
 
-#include "observe/proc_parse.h"
+#include "parse/proc_parse.h"
 
 namespace dc {
 namespace {
