@@ -15,13 +15,13 @@
 #include <ctime>
 #include <map>
 
-#include "observe/settle.h"
 #include "launch/isolation.h"
 #include "launch/launcher.h"
-#include "observe/process_tree.h"
-#include "observe/reaper.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
+#include "observe/settle.h"
 #include "probe/probes.h"
 
 namespace dc {
@@ -68,17 +68,6 @@ class Teardown {
  private:
   bool done_ = false;
 };
-
-}  // namespace
-
-std::string expand_tmp(std::string s, const std::string& tmp) {
-  const std::string token = "{tmp}";
-  for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + tmp.size()))
-    s.replace(at, token.size(), tmp);
-  return s;
-}
-
-namespace {
 
 // A script whose interpreter (its #! line) does not exist fails exec() with
 // ENOENT, which names the script. Say which interpreter is missing, and why
@@ -169,6 +158,19 @@ void wait_launched_exit(Launch& launch, double deadline_ms) {
   }
 }
 
+// What the probes read of the options.
+ProbeContext probe_context(const CheckOptions& opt) {
+  ProbeContext ctx;
+  ctx.command = opt.command;
+  ctx.pidfile = opt.pidfile;
+  ctx.start_timeout_s = opt.start_timeout_s;
+  ctx.stop_timeout_s = opt.stop_timeout_s;
+  ctx.deadline_ms = opt.deadline_ms;
+  ctx.settle_ms = opt.settle_ms;
+  ctx.race_trials = opt.race_trials;
+  return ctx;
+}
+
 // Everything between making the temp directory and cleaning up.
 std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp, Observation& o) {
   Reaper& reaper = Reaper::get();
@@ -201,7 +203,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
 
   const double start_deadline = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
   if (systemd) {
-    run_foreground(launch, *notify, opt, o, start_deadline);
+    run_foreground(launch, *notify, probe_context(opt), o, start_deadline);
   } else {
     double ts = reaper.now_ms();
     wait_launched_exit(launch, start_deadline);
@@ -263,7 +265,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
                     &o.probes.sigterm.skipped, &o.probes.race.skipped})
       *s = why;
   } else if (opt.probes) {
-    run_probes(launch, plan, opt, o, notify ? &*notify : nullptr);
+    run_probes(launch, plan, probe_context(opt), o, notify ? &*notify : nullptr);
   }
   o.launch.launched_exit = launch.facts.launched_exit;
   o.launch.terminal_output = launch.pty_master.tail();

@@ -50,7 +50,4 @@ struct CheckRun {
 // everything was cleaned up.
 Result<CheckRun> run_check(const CheckOptions& opt);
 
-// Replaces every "{tmp}" in s.
-std::string expand_tmp(std::string s, const std::string& tmp);
-
 }  // namespace dc

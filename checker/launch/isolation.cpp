@@ -22,9 +22,9 @@
 
 #include "common/unique_fd.h"
 #include "launch/cleanup.h"
-#include "observe/process_tree.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
+#include "observe/process_tree.h"
 #include "parse/proc_parse.h"
 
 namespace dc {

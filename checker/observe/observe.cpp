@@ -1,8 +1,6 @@
 // See observe.h.
 #include "observe/observe.h"
 
-#include "observe/process_tree.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>

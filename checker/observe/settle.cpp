@@ -10,10 +10,9 @@
 #include <map>
 
 #include "common/unique_fd.h"
+#include "observe/observe.h"
 #include "observe/process_tree.h"
 #include "observe/reaper.h"
-#include "launch/signal_guard.h"
-#include "observe/observe.h"
 
 namespace dc {
 namespace {

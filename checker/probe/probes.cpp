@@ -15,12 +15,12 @@
 #include <cstring>
 #include <random>
 
-#include "observe/settle.h"
 #include "launch/cleanup.h"
-#include "observe/process_tree.h"
-#include "observe/reaper.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
+#include "observe/settle.h"
 
 namespace dc {
 namespace {
@@ -218,7 +218,7 @@ void probe_hangup(Launch& launch, Observation& o) {
 
 // --- second instance --------------------------------------------------------
 
-void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
+void probe_second_instance(const LaunchPlan& first, const ProbeContext& ctx, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   SecondInstanceProbe& p = o.probes.second;
@@ -242,7 +242,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     return;
   }
   Launch& second = *launched;
-  second.wait_exit(std::min(reaper.now_ms() + opt.start_timeout_s * 1000, opt.deadline_ms));
+  second.wait_exit(std::min(reaper.now_ms() + ctx.start_timeout_s * 1000, ctx.deadline_ms));
   p.launched_exit = second.facts.launched_exit;
   reaper.reap_now();
   const pid_t holder = second.facts.holder_pid;
@@ -259,7 +259,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   // still changing state (on their way out, a signal pending) is extended up
   // to the start timeout: only processes at rest are a second daemon. The
   // whole check's --timeout caps both.
-  const double start_bound = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
+  const double start_bound = std::min(t0 + ctx.start_timeout_s * 1000, ctx.deadline_ms);
   const double deadline =
       std::min(reaper.now_ms() + std::max(4 * first_ready_ms(o), 500.0), start_bound);
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
@@ -316,7 +316,7 @@ void probe_sighup(Launch* launch, Observation& o) {
   p.ms = reaper.now_ms() - t0;
 }
 
-void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
+void probe_sigterm(Launch* launch, const ProbeContext& ctx, Observation& o,
                    NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
@@ -331,7 +331,7 @@ void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
   }
   std::vector<pid_t> keep{o.launch.holder_pid};
   for (auto& t : ts) send_signal(t.fd.get(), SIGTERM);
-  wait_exits(ts, t0 + opt.stop_timeout_s * 1000);
+  wait_exits(ts, t0 + ctx.stop_timeout_s * 1000);
   for (auto& t : ts)
     if (pidfd_alive(t.fd.get())) p.killed_at_bound.push_back(t.pid);
   p.all_exited = p.killed_at_bound.empty();
@@ -346,7 +346,7 @@ void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
   // Children the daemon started may be on their way out: wait until they
   // are gone or at rest (bounded by the stop timeout), then judge.
   auto rest = track(live_descendants(keep));
-  if (!rest.empty()) await_rest(rest, SIGTERM, reaper.now_ms() + opt.stop_timeout_s * 1000);
+  if (!rest.empty()) await_rest(rest, SIGTERM, reaper.now_ms() + ctx.stop_timeout_s * 1000);
   for (auto& t : rest) {
     if (pidfd_alive(t.fd.get())) {
       p.left_behind.push_back(t.pid);
@@ -393,11 +393,11 @@ std::vector<int> allowed_cpus() {
   return out;
 }
 
-void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
+void probe_race(const LaunchPlan& first, const ProbeContext& ctx, Observation& o) {
   Reaper& reaper = Reaper::get();
   RaceProbe& p = o.probes.race;
   if (!p.skipped.empty()) return;  // decided by the check (run_phases)
-  if (opt.race_trials <= 0) {
+  if (ctx.race_trials <= 0) {
     p.skipped = "--race-trials 0";
     return;
   }
@@ -415,14 +415,14 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
             (realtime ? " at real-time priority (SCHED_FIFO, reset on fork)" : "") +
             ", its children inheriting the CPU, so that after fork() the parent runs on and "
             "exits before the child can call setsid()";
-  for (int i = 0; i < opt.race_trials && reaper.now_ms() < opt.deadline_ms; ++i) {
+  for (int i = 0; i < ctx.race_trials && reaper.now_ms() < ctx.deadline_ms; ++i) {
     double t0 = reaper.now_ms();
     RaceTrial trial;
     auto dir = TempDir::make("daemoncheck-race");
     if (!dir) break;
     const std::string& tmpl = dir->path();
     std::vector<std::string> argv;
-    for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmpl));
+    for (const auto& a : ctx.command) argv.push_back(expand_tmp(a, tmpl));
     LaunchPlan plan = default_plan(argv, tmpl);
     plan.target_leads_session = true;
     plan.exec_path = first.exec_path;
@@ -438,12 +438,12 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
         // The pidfile ends a trial's start-up only if it named the first
         // launch's daemon; else the trial settles on the quiet window.
         std::optional<std::string> pidfile;
-        if (opt.pidfile && !o.launch.settle_timed_out) pidfile = expand_tmp(*opt.pidfile, tmpl);
-        double deadline = t0 + opt.start_timeout_s * 1000;
+        if (ctx.pidfile && !o.launch.settle_timed_out) pidfile = expand_tmp(*ctx.pidfile, tmpl);
+        double deadline = t0 + ctx.start_timeout_s * 1000;
         if (o.launch.settle_timed_out)
-          deadline = t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
-        deadline = std::min(deadline, opt.deadline_ms);
-        if (launch.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline);
+          deadline = t0 + std::clamp(4 * first_ready_ms(o), 500.0, ctx.start_timeout_s * 1000);
+        deadline = std::min(deadline, ctx.deadline_ms);
+        if (launch.wait_exit(deadline)) settle(pidfile, 0, ctx.settle_ms, deadline);
         trial.launched_exit = launch.facts.launched_exit;
         trial.daemon_survived = !live_descendants({}).empty();
         reaper.reap_now();  // the dead are zombies by now: collect how they died
@@ -522,7 +522,7 @@ void NotifyListener::drain(ForegroundProbe& p, pid_t launched_pid) {
   }
 }
 
-void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& opt, Observation& o,
+void run_foreground(Launch& launch, NotifyListener& notify, const ProbeContext& ctx, Observation& o,
                     double deadline_ms) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
@@ -541,7 +541,7 @@ void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& 
   p.alive_at_end = !p.exit;
   p.waited_ms = reaper.now_ms() - t0;
   // A service that forked: let what it left settle before it is observed.
-  if (p.exit) settle(std::nullopt, launch.facts.holder_pid, opt.settle_ms, deadline_ms);
+  if (p.exit) settle(std::nullopt, launch.facts.holder_pid, ctx.settle_ms, deadline_ms);
   o.phase_ms["settle"] = reaper.now_ms() - t0;
 }
 
@@ -586,7 +586,7 @@ std::optional<PidfileFacts> moved_pidfile(const Observation& o, const std::strin
 // observed as the first launch's were. What the previous launch left is ended
 // first (its daemon is gone; its holder and strays would be counted as this
 // launch's). Error when it cannot be started.
-Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOptions& opt,
+Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const ProbeContext& ctx,
                                           const Observation& o, int n) {
   Reaper& reaper = Reaper::get();
   kill_all_descendants(200);
@@ -596,7 +596,7 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
   if (!s->dir) return Error{std::string("cannot create a temporary directory: ") + strerror(errno)};
   const std::string& tmp = s->dir->path();
   std::vector<std::string> argv;
-  for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmp));
+  for (const auto& a : ctx.command) argv.push_back(expand_tmp(a, tmp));
   s->own_plan = default_plan(argv, tmp);
   s->own_plan->exec_path = first.exec_path;
   const bool systemd = o.profile == "systemd";
@@ -618,12 +618,12 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
   s->view.daemons.clear();
   s->view.pidfile = moved_pidfile(o, tmp);
   std::optional<std::string> pidfile;
-  if (opt.pidfile) pidfile = expand_tmp(*opt.pidfile, tmp);
-  const double deadline = t0 + opt.start_timeout_s * 1000;
+  if (ctx.pidfile) pidfile = expand_tmp(*ctx.pidfile, tmp);
+  const double deadline = t0 + ctx.start_timeout_s * 1000;
   if (systemd)
-    run_foreground(l, *s->notify, opt, s->view, deadline);
+    run_foreground(l, *s->notify, ctx, s->view, deadline);
   else if (l.wait_exit(deadline))
-    settle(pidfile, l.facts.holder_pid, opt.settle_ms, deadline);
+    settle(pidfile, l.facts.holder_pid, ctx.settle_ms, deadline);
   l.facts.ready_ms = reaper.now_ms() - t0;
   s->view.launch = l.facts;
   std::vector<DaemonPick> picks;
@@ -631,7 +631,7 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
     picks.push_back({l.facts.launched_pid, "the launched process (foreground service)"});
   else
     picks = pick_daemons(pidfile, l.facts,
-                         std::min(opt.deadline_ms, reaper.now_ms() + kSurvivorSettleMs));
+                         std::min(ctx.deadline_ms, reaper.now_ms() + kSurvivorSettleMs));
   for (const auto& pick : picks) {
     DaemonFacts d = observe::observe_daemon(pick.pid, s->plan->canary_value);
     d.why = pick.why + " (relaunch " + std::to_string(n) + ")";
@@ -644,9 +644,9 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
 // earlier probe ended it.
 class LiveProbes {
  public:
-  LiveProbes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& o,
+  LiveProbes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx, Observation& o,
              NotifyListener* notify)
-      : first_plan_(plan), opt_(opt), o_(o) {
+      : first_plan_(plan), ctx_(ctx), o_(o) {
     cur_ = std::make_unique<Subject>();
     cur_->launch = &launch;
     cur_->plan = &plan;
@@ -674,7 +674,7 @@ class LiveProbes {
       *skipped = lost_ + "; no relaunch is left to measure on";
       return false;
     }
-    auto next = relaunch(first_plan_, opt_, o_, cur_->relaunch + 1);
+    auto next = relaunch(first_plan_, ctx_, o_, cur_->relaunch + 1);
     if (!next) {
       *error =
           lost_ + ", and the relaunch to measure on could not be started: " + next.error().message;
@@ -693,7 +693,7 @@ class LiveProbes {
 
  private:
   const LaunchPlan& first_plan_;
-  const CheckOptions& opt_;
+  const ProbeContext& ctx_;
   Observation& o_;
   std::unique_ptr<Subject> cur_;
   std::string lost_ = "the daemon did not survive the earlier probes";
@@ -701,7 +701,7 @@ class LiveProbes {
 
 }  // namespace
 
-void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& o,
+void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx, Observation& o,
                 NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
   auto timed = [&](const char* phase, auto&& fn) {
@@ -716,14 +716,14 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
       *s = "no daemon survived startup";
   } else {
     if (sysv) timed("hangup", [&] { probe_hangup(launch, o); });
-    LiveProbes live(launch, plan, opt, o, notify);
+    LiveProbes live(launch, plan, ctx, o, notify);
     live.lost_it("the daemon died when the terminal hung up");
     if (sysv) {
       timed("second_instance", [&] {
         SecondInstanceProbe& p = o.probes.second;
         if (!live.ensure_live(&p.skipped, &p.error)) return;
         Subject& s = live.cur();
-        probe_second_instance(*s.plan, opt, s.view);
+        probe_second_instance(*s.plan, ctx, s.view);
         p = s.view.probes.second;
         p.relaunch = s.relaunch;
         live.lost_it("the second launch ended the first daemon");
@@ -742,7 +742,7 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
       SignalProbe& p = o.probes.sigterm;
       if (!live.ensure_live(&p.skipped, &p.error)) return;
       Subject& s = live.cur();
-      probe_sigterm(s.launch, opt, s.view, s.notify);
+      probe_sigterm(s.launch, ctx, s.view, s.notify);
       p = s.view.probes.sigterm;
       p.relaunch = s.relaunch;
       // The foreground facts are the first launch's; a relaunch's own are not judged.
@@ -751,8 +751,8 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
   }
   if (sysv) {
     timed("race_trials", [&] {
-      if (opt.race_trials > 0) kill_all_descendants(200);  // every trial starts from nothing
-      probe_race(plan, opt, o);
+      if (ctx.race_trials > 0) kill_all_descendants(200);  // every trial starts from nothing
+      probe_race(plan, ctx, o);
     });
   }
 }
