@@ -15,6 +15,7 @@
 #include <ctime>
 #include <map>
 
+#include "common/signals.h"
 #include "launch/isolation.h"
 #include "launch/launcher.h"
 #include "launch/signal_guard.h"
@@ -109,7 +110,7 @@ void note_ignored_signals(const std::vector<Reaper::SignalFrom>& sent, Observati
     if (count++ == 0) first = sender;
   }
   for (const auto& [signo, c] : by_signal)
-    o.notes.push_back("the target sent the checker " + observe::signal_name(signo) + " " +
+    o.notes.push_back("the target sent the checker " + signal_name(signo) + " " +
                       std::to_string(c.first) + (c.first == 1 ? " time" : " times") +
                       " (first from pid " + std::to_string(c.second) + "); it was ignored");
 }

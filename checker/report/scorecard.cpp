@@ -1,8 +1,8 @@
 // Builds the JSON scorecard from the Observation and the Judgement.
 #include "report/scorecard.h"
 
+#include "common/signals.h"
 #include "common/text.h"
-#include "parse/proc_parse.h"
 #include "rules/facts.h"
 
 namespace dc {
@@ -12,7 +12,7 @@ using nlohmann::json;
 
 json names(const std::vector<int>& sigs) {
   json a = json::array();
-  for (int s : sigs) a.push_back(observe::signal_name(s));
+  for (int s : sigs) a.push_back(signal_name(s));
   return a;
 }
 

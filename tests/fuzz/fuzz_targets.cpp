@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/waivers.h"
+#include "common/signals.h"
 #include "parse/proc_parse.h"
 #include "unit/environment_file.h"
 #include "unit/exec_line.h"

@@ -3,6 +3,8 @@
 // are hand-made variations and malformed input.
 #include "parse/proc_parse.h"
 
+#include "common/signals.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
