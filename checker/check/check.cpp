@@ -24,6 +24,7 @@
 #include "observe/reaper.h"
 #include "observe/settle.h"
 #include "probe/probes.h"
+#include "profiles/profile.h"
 
 namespace dc {
 namespace {
@@ -189,9 +190,10 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
 
   LaunchPlan plan = default_plan(argv, tmp);
   plan.exec_path = *exe;
-  const bool systemd = opt.profile == "systemd";
+  const Profile& prof = profile(opt.profile);
+  const bool foreground = prof.launch == LaunchKind::Foreground;
   std::optional<NotifyListener> notify;
-  if (systemd) {
+  if (foreground) {
     auto n = NotifyListener::open(tmp);
     if (!n) return n.error();
     notify = std::move(*n);
@@ -203,7 +205,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   o.phase_ms["launch"] = reaper.now_ms() - t0;
 
   const double start_deadline = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
-  if (systemd) {
+  if (foreground) {
     run_foreground(launch, *notify, probe_context(opt), o, start_deadline);
   } else {
     double ts = reaper.now_ms();
@@ -221,7 +223,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   double tobs = reaper.now_ms();
   o.launch = launch.facts;
   std::vector<DaemonPick> picks;
-  if (systemd && !launch.exited())
+  if (foreground && !launch.exited())
     picks.push_back({launch.facts.launched_pid, "the launched process (foreground service)"});
   else
     picks = pick_daemons(pidfile, launch.facts,
@@ -236,7 +238,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   }
   if (pidfile) {
     o.pidfile = PidfileFacts{*pidfile, "option", observe::read_pidfile(*pidfile)};
-  } else if (!systemd) {
+  } else if (prof.discovers_pidfile) {
     std::vector<std::string> places{tmp, "/run", "/var/run", "/tmp"};
     for (const auto& d : o.daemons) {
       if (!d.cwd.empty() && d.cwd != "/") places.push_back(d.cwd);
@@ -258,7 +260,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   // A launched process that never exited stays alive in every launch as
   // session leader too: the trials could only wait out the start timeout and
   // pass, so they are not run.
-  if (!systemd && !launch.exited())
+  if (prof.runs(ProbeStep::RaceTrials) && !launch.exited())
     o.probes.race.skipped = "the launched process never exited, so no launch can race its exit";
   if (opt.probes && reaper.now_ms() >= opt.deadline_ms) {
     const std::string why = "the check's --timeout ran out before this probe";

@@ -18,7 +18,7 @@ namespace dc {
 
 struct CheckOptions {
   std::vector<std::string> command;  // may hold {tmp}
-  std::string profile = "sysv";
+  ProfileId profile = ProfileId::Sysv;
   std::optional<std::string> pidfile;  // may hold {tmp}
   double start_timeout_s = 10;
   double stop_timeout_s = 5;

@@ -11,11 +11,19 @@
 
 #include "cli/waivers.h"
 #include "common/text.h"
+#include "profiles/profile.h"
 #include "report/explain.h"
 #include "rules/catalog.h"
 
 namespace dc {
 namespace {
+
+// The names --profile takes, from the profiles' descriptors.
+std::vector<std::string> known_profiles() {
+  std::vector<std::string> out;
+  for (const Profile* p : all_profiles()) out.emplace_back(p->name);
+  return out;
+}
 
 std::optional<unsigned> parse_unsigned(const std::string& s, int base = 10) {
   unsigned v = 0;
@@ -203,11 +211,11 @@ ParsedCli parse_cli(int argc, char** argv) {
   constexpr const char* kReports = "Reports";
   constexpr const char* kRules = "Rules";
 
-  std::string profile = "sysv";
-  app.add_option("--profile", profile,
+  std::string profile_name = "sysv";
+  app.add_option("--profile", profile_name,
                  "sysv (a self-forking daemon) or systemd (a foreground service)")
       ->type_name("NAME")
-      ->check(CLI::IsMember({"sysv", "systemd"}))
+      ->check(CLI::IsMember(known_profiles()))
       ->default_str("sysv")
       ->group(kCheck);
   app.add_option("--pidfile", c.pidfile, "the daemon's pidfile ({tmp} is the run's temp directory)")
@@ -366,8 +374,9 @@ ParsedCli parse_cli(int argc, char** argv) {
   } else if (c.command.empty()) {
     return usage_error("no command to check: daemoncheck [OPTIONS] -- CMD [ARGS...]");
   }
-  c.profile = profile;
-  if (c.notify && profile != "systemd") return usage_error("--notify needs --profile systemd");
+  c.profile = *profile_named(profile_name);
+  if (c.notify && profile(c.profile).launch != LaunchKind::Foreground)
+    return usage_error("--notify needs --profile systemd");
 
   if (!umask_text.empty()) {
     auto m = parse_unsigned(umask_text, 8);

@@ -21,6 +21,7 @@
 #include "observe/process_tree.h"
 #include "observe/reaper.h"
 #include "observe/settle.h"
+#include "profiles/profile.h"
 
 namespace dc {
 namespace {
@@ -599,8 +600,8 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const ProbeCo
   for (const auto& a : ctx.command) argv.push_back(expand_tmp(a, tmp));
   s->own_plan = default_plan(argv, tmp);
   s->own_plan->exec_path = first.exec_path;
-  const bool systemd = o.profile == "systemd";
-  if (systemd) {
+  const bool foreground = profile(o.profile).launch == LaunchKind::Foreground;
+  if (foreground) {
     auto listener = NotifyListener::open(tmp);
     if (!listener) return listener.error();
     s->own_notify = std::move(*listener);
@@ -620,14 +621,14 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const ProbeCo
   std::optional<std::string> pidfile;
   if (ctx.pidfile) pidfile = expand_tmp(*ctx.pidfile, tmp);
   const double deadline = t0 + ctx.start_timeout_s * 1000;
-  if (systemd)
+  if (foreground)
     run_foreground(l, *s->notify, ctx, s->view, deadline);
   else if (l.wait_exit(deadline))
     settle(pidfile, l.facts.holder_pid, ctx.settle_ms, deadline);
   l.facts.ready_ms = reaper.now_ms() - t0;
   s->view.launch = l.facts;
   std::vector<DaemonPick> picks;
-  if (systemd && !l.exited())
+  if (foreground && !l.exited())
     picks.push_back({l.facts.launched_pid, "the launched process (foreground service)"});
   else
     picks = pick_daemons(pidfile, l.facts,
@@ -709,16 +710,16 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx,
     fn();
     o.phase_ms[phase] = reaper.now_ms() - t;
   };
-  const bool sysv = o.profile != "systemd";
+  const Profile& prof = profile(o.profile);
   if (o.daemons.empty()) {
     for (auto* s : {&o.probes.hangup.skipped, &o.probes.second.skipped, &o.probes.sighup.skipped,
                     &o.probes.sigterm.skipped})
       *s = "no daemon survived startup";
   } else {
-    if (sysv) timed("hangup", [&] { probe_hangup(launch, o); });
+    if (prof.runs(ProbeStep::Hangup)) timed("hangup", [&] { probe_hangup(launch, o); });
     LiveProbes live(launch, plan, ctx, o, notify);
     live.lost_it("the daemon died when the terminal hung up");
-    if (sysv) {
+    if (prof.runs(ProbeStep::SecondInstance)) {
       timed("second_instance", [&] {
         SecondInstanceProbe& p = o.probes.second;
         if (!live.ensure_live(&p.skipped, &p.error)) return;
@@ -729,27 +730,29 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx,
         live.lost_it("the second launch ended the first daemon");
       });
     }
-    timed("sighup", [&] {
-      SignalProbe& p = o.probes.sighup;
-      if (!live.ensure_live(&p.skipped, &p.error)) return;
-      Subject& s = live.cur();
-      probe_sighup(s.launch, s.view);
-      p = s.view.probes.sighup;
-      p.relaunch = s.relaunch;
-      live.lost_it("the daemon died of SIGHUP");
-    });
-    timed("sigterm", [&] {
-      SignalProbe& p = o.probes.sigterm;
-      if (!live.ensure_live(&p.skipped, &p.error)) return;
-      Subject& s = live.cur();
-      probe_sigterm(s.launch, ctx, s.view, s.notify);
-      p = s.view.probes.sigterm;
-      p.relaunch = s.relaunch;
-      // The foreground facts are the first launch's; a relaunch's own are not judged.
-      if (s.relaunch == 0) o.probes.foreground = s.view.probes.foreground;
-    });
+    if (prof.runs(ProbeStep::Sighup))
+      timed("sighup", [&] {
+        SignalProbe& p = o.probes.sighup;
+        if (!live.ensure_live(&p.skipped, &p.error)) return;
+        Subject& s = live.cur();
+        probe_sighup(s.launch, s.view);
+        p = s.view.probes.sighup;
+        p.relaunch = s.relaunch;
+        live.lost_it("the daemon died of SIGHUP");
+      });
+    if (prof.runs(ProbeStep::Sigterm))
+      timed("sigterm", [&] {
+        SignalProbe& p = o.probes.sigterm;
+        if (!live.ensure_live(&p.skipped, &p.error)) return;
+        Subject& s = live.cur();
+        probe_sigterm(s.launch, ctx, s.view, s.notify);
+        p = s.view.probes.sigterm;
+        p.relaunch = s.relaunch;
+        // The foreground facts are the first launch's; a relaunch's own are not judged.
+        if (s.relaunch == 0) o.probes.foreground = s.view.probes.foreground;
+      });
   }
-  if (sysv) {
+  if (prof.runs(ProbeStep::RaceTrials)) {
     timed("race_trials", [&] {
       if (ctx.race_trials > 0) kill_all_descendants(200);  // every trial starts from nothing
       probe_race(plan, ctx, o);

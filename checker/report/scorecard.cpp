@@ -213,11 +213,11 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
   return json{
       {"schema", kScorecardSchema},
       {"tool", {{"name", "daemoncheck"}, {"version", DAEMONCHECK_VERSION}}},
-      {"target", {{"argv", meta.command}, {"profile", o.profile}}},
+      {"target", {{"argv", meta.command}, {"profile", std::string(profile(o.profile).name)}}},
       {"started_at", meta.started_at},
       {"duration_ms", meta.duration_ms},
       {"options",
-       {{"profile", o.profile},
+       {{"profile", std::string(profile(o.profile).name)},
         {"pidfile", meta.pidfile_option.empty() ? json(nullptr) : json(meta.pidfile_option)},
         {"start_timeout_s", o.start_timeout_s},
         {"stop_timeout_s", o.stop_timeout_s},
