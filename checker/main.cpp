@@ -180,6 +180,9 @@ int run_main(int argc, char** argv) {
   dc::sweep_stale_temp_dirs();
   if (o.isolate && !o.check.attach)
     cli.options.check.isolation = dc::enter_isolation(kMaxProcesses);
+  // Without a PID namespace (--no-isolation, or the kernel refused one), a
+  // keeper ends what the target left should the checker be killed.
+  if (!o.check.attach && !cli.options.check.isolation.pid_namespace) dc::enter_keeper();
   dc::ignore_unused_signals();
   auto reaper = dc::Reaper::install();
   if (!reaper) return fail_to_run(reaper.error().message);

@@ -55,16 +55,17 @@ std::string iso_now() {
 }
 
 // Cleans up on every way out of run_check(), exceptions included.
-// An interrupted checker gives the target less time to exit.
+// An interrupted checker, or one whose --timeout ran out, gives the target
+// less time to exit.
 class Teardown {
  public:
-  ~Teardown() { finish(); }
-  CleanupReport finish() {
+  ~Teardown() { finish(false); }
+  CleanupReport finish(bool hurry) {
     if (done_) return {};
     done_ = true;
     Reaper& reaper = Reaper::get();
     reaper.stop_interrupts();
-    return kill_all_descendants(reaper.interrupted_by() ? 200 : 1000);
+    return kill_all_descendants(hurry || reaper.interrupted_by() ? 200 : 1000);
   }
 
  private:
@@ -167,6 +168,7 @@ ProbeContext probe_context(const CheckOptions& opt) {
   ctx.pidfile = opt.pidfile;
   ctx.start_timeout_s = opt.start_timeout_s;
   ctx.stop_timeout_s = opt.stop_timeout_s;
+  ctx.timeout_s = opt.timeout_s;
   ctx.deadline_ms = opt.deadline_ms;
   ctx.settle_ms = opt.settle_ms;
   ctx.race_trials = opt.race_trials;
@@ -260,13 +262,17 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   // A launched process that never exited stays alive in every launch as
   // session leader too: the trials could only wait out the start timeout and
   // pass, so they are not run.
-  if (prof.runs(ProbeStep::RaceTrials) && !launch.exited())
+  if (prof.runs(ProbeStep::RaceTrials) && !launch.exited() &&
+      !launch.facts.exit_wait_cut_by_timeout_s)
     o.probes.race.skipped = "the launched process never exited, so no launch can race its exit";
   if (opt.probes && reaper.now_ms() >= opt.deadline_ms) {
-    const std::string why = "the check's --timeout ran out before this probe";
-    for (auto* s : {&o.probes.hangup.skipped, &o.probes.second.skipped, &o.probes.sighup.skipped,
-                    &o.probes.sigterm.skipped, &o.probes.race.skipped})
-      *s = why;
+    // Not measured: `error`, never a skip (a skip would let the verdict pass).
+    const std::string why = "the check's --timeout (" + seconds_text(opt.timeout_s) +
+                            " s) ran out before this probe, so it was not measured";
+    for (auto* e : {&o.probes.hangup.error, &o.probes.second.error, &o.probes.sighup.error,
+                    &o.probes.sigterm.error})
+      *e = why;
+    if (o.probes.race.skipped.empty() && opt.race_trials > 0) o.probes.race.error = why;
   } else if (opt.probes) {
     run_probes(launch, plan, probe_context(opt), o, notify ? &*notify : nullptr);
   }
@@ -342,7 +348,7 @@ Result<CheckRun> run_check(const CheckOptions& options) {
   if (tc >= opt.deadline_ms)
     o.notes.push_back("the check's --timeout (" + seconds_text(opt.timeout_s) +
                       " s) ran out: what was still running was ended");
-  run.cleanup = teardown.finish();
+  run.cleanup = teardown.finish(tc >= opt.deadline_ms);
   o.phase_ms["cleanup"] = reaper.now_ms() - tc;
   note_ignored_signals(reaper.ignored_signals(), o);
   if (failed) return *failed;

@@ -242,7 +242,7 @@ ParsedCli parse_cli(int argc, char** argv) {
       ->group(kCheck);
   app.add_option("--timeout", c.timeout_s,
                  "seconds the whole check may take; what is still running then is ended and "
-                 "the probes not yet run are skipped")
+                 "what was not measured is error")
       ->type_name("S")
       ->check(CLI::PositiveNumber)
       ->default_str("60")

@@ -43,6 +43,18 @@ std::optional<pid_t> host_pid_of(pid_t pid);
 // of /proc can miss. nullopt without a joined cgroup.
 std::optional<bool> only_checker_left();
 
+// --no-isolation: daemoncheck forks, and the calling process becomes the
+// keeper, a child subreaper that waits for the checker (forwarding
+// SIGINT/SIGTERM/SIGHUP/SIGQUIT) and does not return. When the checker dies,
+// even of a SIGKILL the target sent it, what the target left is re-parented to
+// the keeper, which kills and reaps it, removes the checker's marked temp
+// folders and exits with the checker's status (128+signal when it was
+// killed). The checker gets SIGHUP should the keeper die first. A root target
+// that finds and kills the keeper as well can still outlive the check: only
+// the PID namespace protects against that. Returns in the checker; returns
+// without forking when the keeper cannot be set up.
+void enter_keeper();
+
 // Sets every catchable signal the checker does not use to SIG_IGN, so that a
 // target signalling its parent (the checker, in the race trials and once
 // re-parented) cannot end it. Children reset their dispositions before exec.

@@ -43,6 +43,11 @@ struct LaunchPlan {
   // so that everything this launch started is found below its holder, apart
   // from what other launches start (the second instance).
   bool holder_subreaper = false;
+  // Race mode: the stand-in parent adopts what the target's processes orphan
+  // (a child subreaper) and stays, reaping nothing but the target, until it
+  // is killed: what one trial left, the dead included (zombies), is found
+  // below its stand-in even while other trials run beside it.
+  bool stand_in_stays = false;
 };
 
 // The plan every check uses: SIGUSR2 blocked, SIGRTMIN+3 ignored, umask 047,
@@ -60,10 +65,12 @@ class Launch {
  public:
   LaunchFacts facts;  // what was planted; exit filled by wait_exit()
   DrainedFd pty_master;
-  UniqueFd holder_pidfd;       // invalid in the race mode
-  UniqueFd target_pidfd;       // may be invalid if it exited very early
-  UniqueFd holder_events;      // holder -> checker messages
-  UniqueFd planted_pipe_peer;  // our end of the planted pipe
+  UniqueFd holder_pidfd;        // invalid in the race mode
+  UniqueFd target_pidfd;        // may be invalid if it exited very early
+  UniqueFd holder_events;       // holder -> checker messages
+  UniqueFd planted_pipe_peer;   // our end of the planted pipe
+  bool stand_in_stays = false;  // the plan's: wait_exit() does not wait for it to go
+  pid_t stand_in_pid = 0;       // race mode: the target's stand-in parent
 
   // Waits (bounded) for the launched process to exit; fills facts.launched_exit.
   // Returns false on timeout.

@@ -132,6 +132,7 @@ struct Expectations {
 struct HangupProbe {
   bool ran = false;
   std::string skipped;
+  std::string error;             // the probe could not be run or finish (the rule is then `error`)
   std::vector<pid_t> reachable;  // daemons still in the job's group or the launch session
   std::vector<ExitInfo> died;    // daemons that died after the hang-up
   double ms = 0;
@@ -177,7 +178,8 @@ struct RaceTrial {
 struct RaceProbe {
   bool ran = false;
   std::string skipped;
-  std::string how;  // how the trials were run (pinned to which CPU)
+  std::string error;  // the trials could not all be run (the rule is then `error`)
+  std::string how;    // how the trials were run (pinned to which CPU)
   std::vector<RaceTrial> trials;
 };
 struct NotifyMessage {

@@ -95,9 +95,9 @@ std::map<pid_t, uint64_t> cpu_times(const std::map<pid_t, std::string>& snap) {
   return out;
 }
 
-std::map<pid_t, std::string> snapshot(pid_t holder) {
+std::map<pid_t, std::string> snapshot(pid_t holder, pid_t root) {
   std::map<pid_t, std::string> out;
-  for (const auto& e : descendants_of(::getpid()))
+  for (const auto& e : descendants_of(root))
     if (e.state != 'Z' && e.pid != holder) out[e.pid] = observe::fingerprint(e.pid);
   return out;
 }
@@ -118,16 +118,26 @@ uint64_t cpu_time_ns(pid_t pid) {
   return sum;
 }
 
-std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
+namespace {
+
+std::vector<pid_t> live_below(pid_t root, const std::vector<pid_t>& except) {
   std::vector<pid_t> out;
-  for (const auto& e : descendants_of(::getpid()))
+  for (const auto& e : descendants_of(root))
     if (e.state != 'Z' && std::find(except.begin(), except.end(), e.pid) == except.end())
       out.push_back(e.pid);
   return out;
 }
 
-bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, double deadline_ms) {
+}  // namespace
+
+std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
+  return live_below(::getpid(), except);
+}
+
+bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, double deadline_ms,
+            pid_t root) {
   Reaper& reaper = Reaper::get();
+  if (root == 0) root = ::getpid();
   // A pidfile naming the checker's own session holder (or the checker) is
   // written, and wrong: start-up then ends on the quiet window, as without
   // one, rather than waiting for it to name the daemon.
@@ -148,7 +158,7 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
         return settle_state(*pid, deadline_ms);
       // Nobody left to write it: seen twice, so a daemon caught between its
       // parent's exit and its re-parenting is not missed.
-      empty_scans = live_descendants({holder}).empty() ? empty_scans + 1 : 0;
+      empty_scans = live_below(root, {holder}).empty() ? empty_scans + 1 : 0;
       if (empty_scans >= 2) return true;
       // Without a watch (the folder does not exist yet) re-check every 10 ms.
       const int fds[] = {in.get()};
@@ -164,13 +174,13 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
   // Without a pidfile, start-up ends when the descendants' state has not
   // changed for quiet_ms, or at once when nothing is left alive: seen twice
   // with nothing reaped in between, as in the pidfile branch.
-  auto prev = snapshot(holder);
+  auto prev = snapshot(holder, root);
   auto prev_cpu = cpu_times(prev);
   for (int empty_scans = prev.empty() ? 1 : 0;;) {
     if (empty_scans >= 2) return true;
     double until = std::min(deadline_ms, reaper.now_ms() + (empty_scans ? 0.1 : quiet_ms));
     int r = reaper.wait({}, until);
-    auto cur = snapshot(holder);
+    auto cur = snapshot(holder, root);
     if (!cur.empty()) {
       empty_scans = 0;
     } else {

@@ -24,6 +24,7 @@ struct ProbeContext {
   std::optional<std::string> pidfile;
   double start_timeout_s = 10;
   double stop_timeout_s = 5;
+  double timeout_s = 60;  // the whole check (--timeout), for the notes
   // When the whole check must end, on the Reaper's clock: every wait of a
   // launch or a probe stops there.
   double deadline_ms = 1e300;

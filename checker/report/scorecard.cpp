@@ -93,6 +93,7 @@ json probes_json(const Observation& o) {
                  {"reachable", p.hangup.reachable},
                  {"died", exits(p.hangup.died)},
                  {"ms", p.hangup.ms}};
+  if (!p.hangup.error.empty()) j["hangup"]["error"] = p.hangup.error;
   json second{{"ran", p.second.ran},
               {"skipped", skipped(p.second.ran, p.second.skipped)},
               {"left_behind", p.second.left_behind},
@@ -110,6 +111,7 @@ json probes_json(const Observation& o) {
            {"died", exits(sp->died)},
            {"relaunch", sp->relaunch},
            {"ms", sp->ms}};
+    if (!sp->error.empty()) s["error"] = sp->error;
     if (sp == &p.sighup && sp->settled_ms >= 0) s["settled_ms"] = sp->settled_ms;
     if (sp == &p.sigterm) {
       s["killed_at_bound"] = sp->killed_at_bound;
@@ -130,6 +132,7 @@ json probes_json(const Observation& o) {
                {"skipped", skipped(p.race.ran, p.race.skipped)},
                {"how", p.race.how},
                {"trials", trials}};
+  if (!p.race.error.empty()) j["race"]["error"] = p.race.error;
   if (p.foreground.ran) {
     json msgs = json::array();
     for (const auto& m : p.foreground.notify)

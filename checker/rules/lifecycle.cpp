@@ -23,15 +23,21 @@ Verdict parent_exits(const Observation& o) {
                     "started it",
                 ev);
   }
+  if (!l.launched_exit && l.exit_wait_cut_by_timeout_s) {
+    // The check's --timeout ended the wait before the start timeout did:
+    // the process may still have exited in time, so nothing was measured.
+    ev["still_running_after_s"] = *l.exit_wait_cut_by_timeout_s;
+    return error("the launched process (pid " + std::to_string(l.launched_pid) +
+                     ") was still running after " + fixed_s(*l.exit_wait_cut_by_timeout_s) +
+                     " s, when the check's --timeout ran out before the " +
+                     fixed_s(o.start_timeout_s) + " s start timeout, so its exit was not measured",
+                 ev);
+  }
   if (!l.launched_exit) {
-    const double waited_s = l.exit_wait_cut_by_timeout_s.value_or(o.start_timeout_s);
-    ev["still_running_after_s"] = waited_s;
+    ev["still_running_after_s"] = o.start_timeout_s;
     return fail("the launched process (pid " + std::to_string(l.launched_pid) +
-                    ") was still running after " +
-                    (l.exit_wait_cut_by_timeout_s
-                         ? fixed_s(waited_s) + " s, when the check's --timeout ran out"
-                         : "the " + fixed_s(waited_s) + " s start timeout") +
-                    ": fork, and exit in the parent once the child is set up",
+                    ") was still running after the " + fixed_s(o.start_timeout_s) +
+                    " s start timeout: fork, and exit in the parent once the child is set up",
                 ev);
   }
   const ExitInfo& e = *l.launched_exit;

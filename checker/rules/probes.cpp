@@ -60,6 +60,7 @@ std::string pids(const std::vector<pid_t>& v, const std::vector<std::string>& co
 
 Verdict survives_hangup(const Observation& o) {
   const HangupProbe& p = o.probes.hangup;
+  if (!p.error.empty()) return error(p.error);
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
   nlohmann::json ev{{"reachable", p.reachable}, {"died", exits_json(p.died)}, {"ms", p.ms}};
   if (!p.died.empty()) {
@@ -197,6 +198,7 @@ Verdict sigterm_cleanup(const Observation& o) {
 
 Verdict race_free_startup(const Observation& o) {
   const RaceProbe& p = o.probes.race;
+  if (!p.error.empty()) return error(p.error);
   if (!p.ran) return skip(p.skipped.empty() ? "--race-trials 0" : p.skipped);
   int survived = 0;
   // Which signal killed a descendant, in how many failed trials, and which pids.

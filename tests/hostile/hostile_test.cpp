@@ -615,6 +615,40 @@ TEST_F(Hostile, TwentyHostileEndingsLeaveNothing) {
   EXPECT_EQ(reports, 0) << "checks of a target that signals its parent without a scorecard";
 }
 
+// --no-isolation: the checker can be killed (no PID namespace keeps the
+// target's signals away), by the target or by the user. Ten times each: a
+// daemon that SIGKILLs its parent (the checker) once, when ready (one that
+// kept killing its parent would kill the keeper next, the limit the manual
+// names), and a SIGKILL of
+// daemoncheck at a random moment. The keeper ends what is left: no process,
+// temp folder or cgroup remains.
+TEST_F(Hostile, KilledCheckerWithoutIsolationLeavesNothing) {
+  int processes = 0, temp = 0;
+  std::vector<int> checkers;
+  unsigned seed = static_cast<unsigned>(::getpid());
+  for (int i = 0; i < 10; ++i) {
+    auto r =
+        check({"--no-isolation", "--race-trials", "1", "--start-timeout", "2", "--stop-timeout",
+               "1", "--", hostile("hostile_signal_parent"), "kill", "daemon-once"});
+    EXPECT_EQ(r.exit_status, 128 + SIGKILL) << "the checker was killed: " << r.err;
+    processes += static_cast<int>(r.left_behind.size()) + sweep_children();
+    checkers.push_back(r.pid);
+    temp += count_entries(tmp_);
+    const int delay_ms = static_cast<int>(::rand_r(&seed) % 400);
+    auto k = run_checker_interrupted(
+        {"--no-isolation", "--report-dir", reports_, "--race-trials", "1", "--start-timeout", "2",
+         "--", fixture_path(), "--pidfile", "{tmp}/d.pid"},
+        tmp_, ".daemoncheck-owner", SIGKILL, delay_ms);
+    processes += static_cast<int>(k.left_behind.size()) + sweep_children();
+    checkers.push_back(k.pid);
+    temp += count_entries(tmp_);
+  }
+  EXPECT_EQ(processes, 0) << "processes left";
+  EXPECT_EQ(temp, 0) << "temp folders left";
+  EXPECT_EQ(cgroups_of(checkers), 0) << "cgroups left";
+  EXPECT_EQ(mounts_under(tmp_), 0) << "mounts left";
+}
+
 // A pidfile naming the checker's own session holder: the holder is never
 // judged as the daemon, and the run is not slowed down by it.
 TEST_F(Hostile, PidfileNamingTheSessionHolderIsNotTheDaemon) {
@@ -700,17 +734,64 @@ TEST_F(Hostile, SessionHolderKilledByTheTargetIsReportedAsSuch) {
 }
 
 // A target that never exits: the whole check ends by --timeout, and the
-// scorecard says so.
+// scorecard says so. Its exit was not measured (the start timeout is longer):
+// parent-exits is `error`, and so is every probe that could not run.
 TEST_F(Hostile, TargetThatNeverExitsEndsByTheTimeout) {
   auto r = check({"--timeout", "3", "--start-timeout", "10", "--stop-timeout", "1", "--",
                   "/bin/sleep", "1000"});
   expect_clean(r);
-  EXPECT_EQ(r.status("parent-exits"), "fail") << r.message("parent-exits");
+  EXPECT_EQ(r.exit_status, 1) << rule_summary(r);
+  EXPECT_EQ(r.status("parent-exits"), "error") << r.message("parent-exits");
   EXPECT_NE(r.message("parent-exits").find("--timeout"), std::string::npos)
       << r.message("parent-exits");
   EXPECT_LT(wall_ms_, 8000) << rule_summary(r);
   EXPECT_NE(r.scorecard["notes"].dump().find("--timeout"), std::string::npos)
       << r.scorecard["notes"].dump();
+}
+
+// Every rule the check's --timeout kept from being measured is `error` with
+// the reason; the check ends within --timeout and a small cleanup margin.
+void expect_cut_by_timeout(const CheckerRun& r, const std::vector<std::string>& rules,
+                           double wall_ms, double timeout_s) {
+  ASSERT_TRUE(r.scorecard.is_object()) << "exit " << r.exit_status << ": " << r.err;
+  EXPECT_EQ(r.exit_status, 1) << "a required rule is error: the verdict fails";
+  for (const auto& id : rules) {
+    EXPECT_EQ(r.status(id), "error") << id << ": " << r.message(id);
+    EXPECT_NE(r.message(id).find("--timeout"), std::string::npos) << id << ": " << r.message(id);
+  }
+  EXPECT_LT(wall_ms, timeout_s * 1000 + 5000) << r.scorecard["timings_ms"].dump();
+  EXPECT_NE(r.scorecard["notes"].dump().find("--timeout"), std::string::npos)
+      << r.scorecard["notes"].dump();
+}
+
+// The launched process never exits and ignores SIGTERM, SIGINT and SIGHUP.
+TEST_F(Hostile, TargetThatNeverExitsAndIgnoresSigtermEndsByTheTimeout) {
+  auto r = check({"--timeout", "3", "--start-timeout", "30", "--stop-timeout", "30", "--",
+                  hostile("hostile_ignore_term"), "stay"});
+  expect_clean(r);
+  expect_cut_by_timeout(r, {"parent-exits", "sigterm-exits", "race-free-startup"}, wall_ms_, 3);
+}
+
+// A daemon that ignores SIGTERM and SIGHUP: the SIGTERM probe's own bound
+// (30 s) is longer than the check; the check's --timeout ends it.
+TEST_F(Hostile, SigtermProbeLongerThanTheCheckEndsByTheTimeout) {
+  auto r = check({"--timeout", "4", "--start-timeout", "30", "--stop-timeout", "30",
+                  "--race-trials", "3", "--", hostile("hostile_ignore_term")});
+  expect_clean(r);
+  expect_cut_by_timeout(r, {"sigterm-exits", "sigterm-cleanup", "race-free-startup"}, wall_ms_, 4);
+}
+
+// The same daemon, whose second launch hangs: the second-instance probe's
+// own bound (the 30 s start timeout) is cut, and the probes after it never run.
+TEST_F(Hostile, HangingSecondInstanceEndsByTheTimeout) {
+  auto r =
+      check({"--timeout", "3", "--start-timeout", "30", "--stop-timeout", "30", "--race-trials",
+             "3", "--", hostile("hostile_ignore_term"), "hang-second", "{tmp}/lock"});
+  expect_clean(r);
+  expect_cut_by_timeout(r,
+                        {"single-instance", "second-instance-reports-failure", "sighup-handled",
+                         "sigterm-exits", "sigterm-cleanup", "race-free-startup"},
+                        wall_ms_, 3);
 }
 
 // Ten daemons with 5,000 descriptors each: every one is observed (the cost

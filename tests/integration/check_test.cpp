@@ -1,5 +1,6 @@
 // Integration tests of the whole checker: real daemons, real ptys, real /proc.
 // Each test also requires that nothing the check started is left running.
+#include <sched.h>
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -106,6 +107,20 @@ TEST(Check, NothingSurvivesSkipsPerDaemonRules) {
 TEST(Check, UnlockedPidfileFailsPidfileLocked) {
   auto r = run_checker(fixture({"--no-lock"}));
   EXPECT_EQ(r.status("pidfile-locked"), "fail");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// A second instance that takes over the pidfile is a second daemon as soon as
+// the pidfile names it: the probe does not wait out the 500 ms (at least)
+// that a refusing instance gets to exit.
+TEST(Check, SecondDaemonTakingThePidfileEndsTheSecondInstanceProbe) {
+  auto r = run_checker(fixture({"--no-lock"}, true, {"--race-trials", "0"}));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("single-instance"), "fail") << r.message("single-instance");
+  EXPECT_NE(r.message("single-instance").find("left another daemon running"), std::string::npos)
+      << r.message("single-instance");
+  EXPECT_LT(r.scorecard["timings_ms"]["second_instance"].get<double>(), 450)
+      << r.scorecard["timings_ms"].dump();
   EXPECT_TRUE(r.left_behind.empty());
 }
 
@@ -227,7 +242,12 @@ TEST(Isolation, ScorecardSaysHowTheCheckWasIsolated) {
   const auto& iso = r.scorecard["isolation"];
   if (::geteuid() == 0) {
     EXPECT_TRUE(iso["pid_namespace"].get<bool>()) << iso.dump();
-    EXPECT_TRUE(r.scorecard["daemons"][0].contains("host_pid"));
+    ASSERT_TRUE(r.scorecard["daemons"][0].contains("host_pid"));
+    // The host's pid of a process in the check's namespace is another number
+    // (the namespace counts from 1), and a real one.
+    const auto host = r.scorecard["daemons"][0]["host_pid"].get<long>();
+    EXPECT_GT(host, 1);
+    EXPECT_NE(host, r.scorecard["daemons"][0]["pid"].get<long>());
   }
   auto off = run_checker(fixture({}, true, {"--race-trials", "0", "--no-isolation"}));
   EXPECT_FALSE(off.scorecard["isolation"]["pid_namespace"].get<bool>());
@@ -352,6 +372,40 @@ TEST(Probes, ParentExitingBeforeSetsidLosesTheRace) {
   EXPECT_EQ(r.status("race-free-startup"), "fail") << r.message("race-free-startup");
   EXPECT_NE(r.message("race-free-startup").find("SIGHUP"), std::string::npos);
   EXPECT_TRUE(r.left_behind.empty());
+}
+
+// With two CPUs or more the trials run side by side, one per CPU: a start-up
+// that sleeps 0.5 s costs two trials about 0.5 s, not 1 s. Each trial's
+// daemon is still found below its own trial.
+TEST(Probes, RaceTrialsRunSideBySide) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) < 2)
+    GTEST_SKIP() << "one CPU: the trials run one after the other";
+  auto r = run_checker({"--race-trials", "2", "--", "/bin/sh", "-c",
+                        "sleep 0.5; exec " + fixture_path() + " --pidfile {tmp}/d.pid"});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("race-free-startup"), "pass") << r.message("race-free-startup");
+  const auto& race = r.scorecard["probes"]["race"];
+  ASSERT_EQ(race["trials"].size(), 2u) << race.dump();
+  EXPECT_NE(race.value("how", "").find("side by side"), std::string::npos) << race.dump();
+  EXPECT_LT(r.scorecard["timings_ms"]["race_trials"].get<double>(), 900) << race.dump();
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// Trials side by side meet in what the target keeps outside {tmp}: here one
+// pidfile, locked, for every launch. The trial refused beside another is run
+// again alone, so a daemon that wins the race still passes.
+TEST(Probes, RaceTrialsSharingALockStillPass) {
+  char tmpl[] = "/tmp/dc-race-lock-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string pidfile = std::string(tmpl) + "/d.pid";
+  auto r = run_checker({"--race-trials", "2", "--pidfile", pidfile, "--", fixture_path(),
+                        "--pidfile", pidfile});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("race-free-startup"), "pass") << r.message("race-free-startup");
+  EXPECT_TRUE(r.left_behind.empty());
+  std::filesystem::remove_all(tmpl);
 }
 
 // glibc daemon(0, 0): the launch must not kill it (the target is never the
