@@ -13,11 +13,12 @@
 #include "check/check.h"
 #include "cli/options.h"
 #include "cli/output.h"
+#include "common/signals.h"
 #include "common/unique_fd.h"
 #include "launch/cleanup.h"
 #include "launch/isolation.h"
-#include "launch/reaper.h"
-#include "observe/proc_parse.h"
+#include "observe/reaper.h"
+#include "parse/proc_parse.h"
 #include "report/markdown.h"
 #include "report/render.h"
 #include "report/scorecard.h"
@@ -193,7 +194,7 @@ int run_main(int argc, char** argv) {
     // run_check's teardown has already stopped and reaped everything.
     std::fprintf(stderr,
                  "daemoncheck: interrupted by %s; every process the check started was stopped\n",
-                 dc::observe::signal_name(i.signo).c_str());
+                 dc::signal_name(i.signo).c_str());
     return 128 + i.signo;
   }
   if (!run) return fail_to_run(run.error().message);

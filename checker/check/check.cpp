@@ -15,14 +15,16 @@
 #include <ctime>
 #include <map>
 
-#include "check/settle.h"
+#include "common/signals.h"
 #include "launch/isolation.h"
 #include "launch/launcher.h"
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
+#include "observe/settle.h"
 #include "probe/probes.h"
+#include "profiles/profile.h"
 
 namespace dc {
 namespace {
@@ -70,17 +72,6 @@ class Teardown {
   bool done_ = false;
 };
 
-}  // namespace
-
-std::string expand_tmp(std::string s, const std::string& tmp) {
-  const std::string token = "{tmp}";
-  for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + tmp.size()))
-    s.replace(at, token.size(), tmp);
-  return s;
-}
-
-namespace {
-
 // A script whose interpreter (its #! line) does not exist fails exec() with
 // ENOENT, which names the script. Say which interpreter is missing, and why
 // when the line ends in a carriage return (a file saved with CRLF line
@@ -121,7 +112,7 @@ void note_ignored_signals(const std::vector<Reaper::SignalFrom>& sent, Observati
     if (count++ == 0) first = sender;
   }
   for (const auto& [signo, c] : by_signal)
-    o.notes.push_back("the target sent the checker " + observe::signal_name(signo) + " " +
+    o.notes.push_back("the target sent the checker " + signal_name(signo) + " " +
                       std::to_string(c.first) + (c.first == 1 ? " time" : " times") +
                       " (first from pid " + std::to_string(c.second) + "); it was ignored");
 }
@@ -170,6 +161,20 @@ void wait_launched_exit(Launch& launch, double deadline_ms) {
   }
 }
 
+// What the probes read of the options.
+ProbeContext probe_context(const CheckOptions& opt) {
+  ProbeContext ctx;
+  ctx.command = opt.command;
+  ctx.pidfile = opt.pidfile;
+  ctx.start_timeout_s = opt.start_timeout_s;
+  ctx.stop_timeout_s = opt.stop_timeout_s;
+  ctx.timeout_s = opt.timeout_s;
+  ctx.deadline_ms = opt.deadline_ms;
+  ctx.settle_ms = opt.settle_ms;
+  ctx.race_trials = opt.race_trials;
+  return ctx;
+}
+
 // Everything between making the temp directory and cleaning up.
 std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp, Observation& o) {
   Reaper& reaper = Reaper::get();
@@ -187,9 +192,10 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
 
   LaunchPlan plan = default_plan(argv, tmp);
   plan.exec_path = *exe;
-  const bool systemd = opt.profile == "systemd";
+  const Profile& prof = profile(opt.profile);
+  const bool foreground = prof.launch == LaunchKind::Foreground;
   std::optional<NotifyListener> notify;
-  if (systemd) {
+  if (foreground) {
     auto n = NotifyListener::open(tmp);
     if (!n) return n.error();
     notify = std::move(*n);
@@ -201,8 +207,8 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   o.phase_ms["launch"] = reaper.now_ms() - t0;
 
   const double start_deadline = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
-  if (systemd) {
-    run_foreground(launch, *notify, opt, o, start_deadline);
+  if (foreground) {
+    run_foreground(launch, *notify, probe_context(opt), o, start_deadline);
   } else {
     double ts = reaper.now_ms();
     wait_launched_exit(launch, start_deadline);
@@ -219,7 +225,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   double tobs = reaper.now_ms();
   o.launch = launch.facts;
   std::vector<DaemonPick> picks;
-  if (systemd && !launch.exited())
+  if (foreground && !launch.exited())
     picks.push_back({launch.facts.launched_pid, "the launched process (foreground service)"});
   else
     picks = pick_daemons(pidfile, launch.facts,
@@ -234,7 +240,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   }
   if (pidfile) {
     o.pidfile = PidfileFacts{*pidfile, "option", observe::read_pidfile(*pidfile)};
-  } else if (!systemd) {
+  } else if (prof.discovers_pidfile) {
     std::vector<std::string> places{tmp, "/run", "/var/run", "/tmp"};
     for (const auto& d : o.daemons) {
       if (!d.cwd.empty() && d.cwd != "/") places.push_back(d.cwd);
@@ -256,7 +262,8 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   // A launched process that never exited stays alive in every launch as
   // session leader too: the trials could only wait out the start timeout and
   // pass, so they are not run.
-  if (!systemd && !launch.exited() && !launch.facts.exit_wait_cut_by_timeout_s)
+  if (prof.runs(ProbeStep::RaceTrials) && !launch.exited() &&
+      !launch.facts.exit_wait_cut_by_timeout_s)
     o.probes.race.skipped = "the launched process never exited, so no launch can race its exit";
   if (opt.probes && reaper.now_ms() >= opt.deadline_ms) {
     // Not measured: `error`, never a skip (a skip would let the verdict pass).
@@ -267,7 +274,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
       *e = why;
     if (o.probes.race.skipped.empty() && opt.race_trials > 0) o.probes.race.error = why;
   } else if (opt.probes) {
-    run_probes(launch, plan, opt, o, notify ? &*notify : nullptr);
+    run_probes(launch, plan, probe_context(opt), o, notify ? &*notify : nullptr);
   }
   o.launch.launched_exit = launch.facts.launched_exit;
   o.launch.terminal_output = launch.pty_master.tail();

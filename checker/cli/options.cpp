@@ -11,11 +11,19 @@
 
 #include "cli/waivers.h"
 #include "common/text.h"
+#include "profiles/profile.h"
 #include "report/explain.h"
 #include "rules/catalog.h"
 
 namespace dc {
 namespace {
+
+// The names --profile takes, from the profiles' descriptors.
+std::vector<std::string> known_profiles() {
+  std::vector<std::string> out;
+  for (const Profile* p : all_profiles()) out.emplace_back(p->name);
+  return out;
+}
 
 std::optional<unsigned> parse_unsigned(const std::string& s, int base = 10) {
   unsigned v = 0;
@@ -194,7 +202,7 @@ void add_check_options(CLI::App& app, CheckOptions& c, RawCli& raw) {
   app.add_option("--profile", raw.profile,
                  "sysv (a self-forking daemon) or systemd (a foreground service)")
       ->type_name("NAME")
-      ->check(CLI::IsMember({"sysv", "systemd"}))
+      ->check(CLI::IsMember(known_profiles()))
       ->default_str("sysv")
       ->group(kCheck);
   app.add_option("--pidfile", c.pidfile, "the daemon's pidfile ({tmp} is the run's temp directory)")
@@ -348,8 +356,9 @@ Problem resolve_target(const CLI::App& app, RawCli& raw, CheckOptions& c) {
   } else if (c.command.empty()) {
     return "no command to check: daemoncheck [OPTIONS] -- CMD [ARGS...]";
   }
-  c.profile = raw.profile;
-  if (c.notify && raw.profile != "systemd") return "--notify needs --profile systemd";
+  c.profile = *profile_named(raw.profile);
+  if (c.notify && profile(c.profile).launch != LaunchKind::Foreground)
+    return "--notify needs --profile systemd";
   return std::nullopt;
 }
 

@@ -20,9 +20,9 @@
 
 #include "common/unique_fd.h"
 #include "launch/isolation.h"
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
 #include "launch/signal_guard.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
 
 namespace dc {
 namespace {

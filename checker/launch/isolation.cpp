@@ -24,10 +24,10 @@
 #include "common/clock.h"
 #include "common/unique_fd.h"
 #include "launch/cleanup.h"
-#include "launch/process_tree.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
-#include "observe/proc_parse.h"
+#include "observe/process_tree.h"
+#include "parse/proc_parse.h"
 
 namespace dc {
 namespace {

@@ -20,8 +20,9 @@
 #include <random>
 
 #include "common/clock.h"
-#include "launch/reaper.h"
 #include "launch/signal_guard.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
 
 extern char** environ;
 
@@ -309,6 +310,13 @@ LaunchPlan default_plan(std::vector<std::string> argv, std::string tmp_dir) {
   std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
   p.canary_value = std::string("dc-canary-") + buf;
   return p;
+}
+
+std::string expand_tmp(std::string s, const std::string& tmp) {
+  const std::string token = "{tmp}";
+  for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + tmp.size()))
+    s.replace(at, token.size(), tmp);
+  return s;
 }
 
 Result<std::string> resolve_executable(const std::string& name) {

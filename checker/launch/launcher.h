@@ -14,8 +14,8 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
-#include "launch/reaper.h"
 #include "model/observation.h"
+#include "observe/reaper.h"
 
 namespace dc {
 
@@ -53,6 +53,9 @@ struct LaunchPlan {
 // The plan every check uses: SIGUSR2 blocked, SIGRTMIN+3 ignored, umask 047,
 // a fresh random canary value.
 LaunchPlan default_plan(std::vector<std::string> argv, std::string tmp_dir);
+
+// Replaces every "{tmp}" in s with the launch's temp directory.
+std::string expand_tmp(std::string s, const std::string& tmp);
 
 // One running launch. Destroying it closes the pty master (the terminal hangs
 // up) and the descriptors; processes are cleaned up by cleanup.h, not here.

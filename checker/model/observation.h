@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "profiles/profile.h"
+
 namespace dc {
 
 // How a process ended, as waitid() told it.
@@ -205,7 +207,7 @@ struct ProbeFacts {
 };
 
 struct Observation {
-  std::string profile = "sysv";  // "sysv" or "systemd"
+  ProfileId profile = ProfileId::Sysv;
   bool attach = false;           // --attach: nothing planted, nothing probed
   bool notify_required = false;  // --notify
   double start_timeout_s = 10, stop_timeout_s = 5;

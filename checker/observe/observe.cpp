@@ -14,7 +14,7 @@
 #include <cstring>
 
 #include "common/unique_fd.h"
-#include "launch/process_tree.h"
+#include "observe/process_tree.h"
 
 namespace dc::observe {
 namespace {

@@ -17,12 +17,13 @@
 #include <random>
 #include <set>
 
-#include "check/settle.h"
 #include "launch/cleanup.h"
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
+#include "observe/settle.h"
+#include "profiles/profile.h"
 
 namespace dc {
 namespace {
@@ -47,16 +48,16 @@ std::vector<Tracked> track(const std::vector<pid_t>& pids) {
   return out;
 }
 
-// The check's --timeout bounds every wait (CheckOptions::deadline_ms): each
+// The check's --timeout bounds every wait (ProbeContext::deadline_ms): each
 // probe waits until min(its own bound, the check's deadline). A probe whose
 // wait the check's deadline cut short did not measure what its rule asks,
 // so the rule is `error`, never a pass or a fail read off a cut wait.
-double within_check(double own_deadline_ms, const CheckOptions& opt) {
-  return std::min(own_deadline_ms, opt.deadline_ms);
+double within_check(double own_deadline_ms, const ProbeContext& ctx) {
+  return std::min(own_deadline_ms, ctx.deadline_ms);
 }
 
-bool out_of_time(const CheckOptions& opt) {
-  return Reaper::get().now_ms() >= opt.deadline_ms;
+bool out_of_time(const ProbeContext& ctx) {
+  return Reaper::get().now_ms() >= ctx.deadline_ms;
 }
 
 std::string seconds_text(double s) {
@@ -67,8 +68,8 @@ std::string seconds_text(double s) {
 
 // The reason of a probe that the check's --timeout cut (started) or kept
 // from running (not started).
-std::string cut_by_timeout(const CheckOptions& opt, bool started) {
-  return "the check's --timeout (" + seconds_text(opt.timeout_s) + " s) ran out " +
+std::string cut_by_timeout(const ProbeContext& ctx, bool started) {
+  return "the check's --timeout (" + seconds_text(ctx.timeout_s) + " s) ran out " +
          (started ? "during this probe" : "before this probe") + ", so it was not measured";
 }
 
@@ -220,7 +221,7 @@ double first_ready_ms(const Observation& o) {
 
 // --- terminal hang-up -------------------------------------------------------
 
-void probe_hangup(Launch& launch, const CheckOptions& opt, Observation& o) {
+void probe_hangup(Launch& launch, const ProbeContext& ctx, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   HangupProbe& p = o.probes.hangup;
@@ -237,10 +238,10 @@ void probe_hangup(Launch& launch, const CheckOptions& opt, Observation& o) {
   if (launch.holder_pidfd.valid())
     holder.push_back({o.launch.holder_pid, std::move(launch.holder_pidfd)});
   const double own_bound = reaper.now_ms() + o.stop_timeout_s * 1000;
-  const double bound = within_check(own_bound, opt);
+  const double bound = within_check(own_bound, ctx);
   wait_exits(holder, bound);
-  if (!ts.empty() && await_rest(ts, SIGHUP, bound) < 0 && own_bound > bound && out_of_time(opt))
-    p.error = cut_by_timeout(opt, true);
+  if (!ts.empty() && await_rest(ts, SIGHUP, bound) < 0 && own_bound > bound && out_of_time(ctx))
+    p.error = cut_by_timeout(ctx, true);
   p.died = deaths(ts, &launch);
   p.ms = reaper.now_ms() - t0;
 }
@@ -281,7 +282,7 @@ class PidfileWatch {
   UniqueFd fd_;
 };
 
-void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
+void probe_second_instance(const LaunchPlan& first, const ProbeContext& ctx, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   SecondInstanceProbe& p = o.probes.second;
@@ -305,7 +306,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     return;
   }
   Launch& second = *launched;
-  second.wait_exit(within_check(reaper.now_ms() + opt.start_timeout_s * 1000, opt));
+  second.wait_exit(within_check(reaper.now_ms() + ctx.start_timeout_s * 1000, ctx));
   p.launched_exit = second.facts.launched_exit;
   reaper.reap_now();
   const pid_t holder = second.facts.holder_pid;
@@ -322,8 +323,8 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   // still changing state (on their way out, a signal pending) is extended up
   // to the start timeout: only processes at rest are a second daemon. The
   // whole check's --timeout caps both.
-  const double own_bound = t0 + opt.start_timeout_s * 1000;
-  const double start_bound = within_check(own_bound, opt);
+  const double own_bound = t0 + ctx.start_timeout_s * 1000;
+  const double start_bound = within_check(own_bound, ctx);
   const double deadline =
       std::min(reaper.now_ms() + std::max(4 * first_ready_ms(o), 500.0), start_bound);
   // A known pidfile that comes to name one of them ends that wait at once: a
@@ -352,8 +353,8 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   p.left_behind = newcomers();
   // Still running when the check's deadline (not the start bound) ended the
   // wait: a refusing instance may still have been on its way out.
-  if ((!p.left_behind.empty() || !second.exited()) && own_bound > start_bound && out_of_time(opt))
-    p.error = cut_by_timeout(opt, true);
+  if ((!p.left_behind.empty() || !second.exited()) && own_bound > start_bound && out_of_time(ctx))
+    p.error = cut_by_timeout(ctx, true);
   for (pid_t pid : p.left_behind)
     if (auto e = read_proc_entry(pid)) p.left_behind_comm.push_back(e->comm);
   for (auto& f : firsts) p.first_alive = p.first_alive && pidfd_alive(f.fd.get());
@@ -378,7 +379,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
 
 // --- SIGHUP and SIGTERM -----------------------------------------------------
 
-void probe_sighup(Launch* launch, const CheckOptions& opt, Observation& o) {
+void probe_sighup(Launch* launch, const ProbeContext& ctx, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   SignalProbe& p = o.probes.sighup;
@@ -390,15 +391,15 @@ void probe_sighup(Launch* launch, const CheckOptions& opt, Observation& o) {
   // again, re-exec and respawned workers included), never on a short window;
   // and SIGTERM then meets a daemon that is not in the middle of a reload.
   const double own_bound = t0 + o.stop_timeout_s * 1000;
-  const double rest = await_rest(ts, SIGHUP, within_check(own_bound, opt));
+  const double rest = await_rest(ts, SIGHUP, within_check(own_bound, ctx));
   if (rest >= 0) p.settled_ms = rest - t0;
-  if (rest < 0 && own_bound > opt.deadline_ms && out_of_time(opt))
-    p.error = cut_by_timeout(opt, true);
+  if (rest < 0 && own_bound > ctx.deadline_ms && out_of_time(ctx))
+    p.error = cut_by_timeout(ctx, true);
   p.died = deaths(ts, launch);
   p.ms = reaper.now_ms() - t0;
 }
 
-void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
+void probe_sigterm(Launch* launch, const ProbeContext& ctx, Observation& o,
                    NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
@@ -413,14 +414,14 @@ void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
   }
   std::vector<pid_t> keep{o.launch.holder_pid};
   for (auto& t : ts) send_signal(t.fd.get(), SIGTERM);
-  const double own_bound = t0 + opt.stop_timeout_s * 1000;
-  wait_exits(ts, within_check(own_bound, opt));
+  const double own_bound = t0 + ctx.stop_timeout_s * 1000;
+  wait_exits(ts, within_check(own_bound, ctx));
   std::vector<pid_t> alive;
   for (auto& t : ts)
     if (pidfd_alive(t.fd.get())) alive.push_back(t.pid);
   // Alive at the check's deadline, before the stop timeout: not measured.
-  if (!alive.empty() && own_bound > opt.deadline_ms && out_of_time(opt))
-    p.error = cut_by_timeout(opt, true);
+  if (!alive.empty() && own_bound > ctx.deadline_ms && out_of_time(ctx))
+    p.error = cut_by_timeout(ctx, true);
   else
     p.killed_at_bound = alive;
   p.all_exited = alive.empty();
@@ -435,10 +436,10 @@ void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
   // Children the daemon started may be on their way out: wait until they
   // are gone or at rest (bounded by the stop timeout), then judge.
   auto rest = track(live_descendants(keep));
-  const double rest_bound = reaper.now_ms() + opt.stop_timeout_s * 1000;
-  if (!rest.empty() && await_rest(rest, SIGTERM, within_check(rest_bound, opt)) < 0 &&
-      rest_bound > opt.deadline_ms && out_of_time(opt) && p.error.empty())
-    p.error = cut_by_timeout(opt, true);
+  const double rest_bound = reaper.now_ms() + ctx.stop_timeout_s * 1000;
+  if (!rest.empty() && await_rest(rest, SIGTERM, within_check(rest_bound, ctx)) < 0 &&
+      rest_bound > ctx.deadline_ms && out_of_time(ctx) && p.error.empty())
+    p.error = cut_by_timeout(ctx, true);
   for (auto& t : rest) {
     if (pidfd_alive(t.fd.get())) {
       p.left_behind.push_back(t.pid);
@@ -498,7 +499,7 @@ struct RaceRun {
   std::set<pid_t> dead;  // orphans dead by the decision, zombies below the stand-in
 };
 
-void start_trial(RaceRun& run, const LaunchPlan& first, const CheckOptions& opt, int cpu,
+void start_trial(RaceRun& run, const LaunchPlan& first, const ProbeContext& ctx, int cpu,
                  bool realtime) {
   run.t0 = Reaper::get().now_ms();
   run.reaped_at_start = Reaper::get().reaped().size();
@@ -509,7 +510,7 @@ void start_trial(RaceRun& run, const LaunchPlan& first, const CheckOptions& opt,
   }
   const std::string& tmpl = run.dir->path();
   std::vector<std::string> argv;
-  for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmpl));
+  for (const auto& a : ctx.command) argv.push_back(expand_tmp(a, tmpl));
   LaunchPlan plan = default_plan(argv, tmpl);
   plan.target_leads_session = true;
   plan.stand_in_stays = true;
@@ -546,20 +547,20 @@ bool wait_trial_exit(Launch& launch, pid_t stand_in, double deadline_ms) {
 
 // Waits for the trial's start-up as for the first launch's, then reads what
 // is below its stand-in: a live process is a daemon that survived.
-void decide_trial(RaceRun& run, const CheckOptions& opt, const Observation& o, bool alone) {
+void decide_trial(RaceRun& run, const ProbeContext& ctx, const Observation& o, bool alone) {
   if (!run.launch) return;
   Launch& launch = *run.launch;
   // The pidfile ends a trial's start-up only if it named the first
   // launch's daemon; else the trial settles on the quiet window.
   std::optional<std::string> pidfile;
-  if (opt.pidfile && !o.launch.settle_timed_out)
-    pidfile = expand_tmp(*opt.pidfile, run.dir->path());
-  double deadline = run.t0 + opt.start_timeout_s * 1000;
+  if (ctx.pidfile && !o.launch.settle_timed_out)
+    pidfile = expand_tmp(*ctx.pidfile, run.dir->path());
+  double deadline = run.t0 + ctx.start_timeout_s * 1000;
   if (o.launch.settle_timed_out)
-    deadline = run.t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
-  deadline = std::min(deadline, opt.deadline_ms);
+    deadline = run.t0 + std::clamp(4 * first_ready_ms(o), 500.0, ctx.start_timeout_s * 1000);
+  deadline = std::min(deadline, ctx.deadline_ms);
   if (wait_trial_exit(launch, run.stand_in, deadline))
-    settle(pidfile, 0, opt.settle_ms, deadline, run.stand_in);
+    settle(pidfile, 0, ctx.settle_ms, deadline, run.stand_in);
   run.trial.launched_exit = launch.facts.launched_exit;
   Reaper& reaper = Reaper::get();
   reaper.reap_now();
@@ -586,12 +587,12 @@ void decide_trial(RaceRun& run, const CheckOptions& opt, const Observation& o, b
 // is ended before this returns, each trial's pty closed after that and its
 // folder removed last.
 std::vector<RaceTrial> run_trials(const std::vector<int>& cpus, bool realtime,
-                                  const LaunchPlan& first, const CheckOptions& opt,
+                                  const LaunchPlan& first, const ProbeContext& ctx,
                                   const Observation& o) {
   Reaper& reaper = Reaper::get();
   std::vector<RaceRun> runs(cpus.size());
-  for (size_t k = 0; k < cpus.size(); ++k) start_trial(runs[k], first, opt, cpus[k], realtime);
-  for (auto& run : runs) decide_trial(run, opt, o, runs.size() == 1);
+  for (size_t k = 0; k < cpus.size(); ++k) start_trial(runs[k], first, ctx, cpus[k], realtime);
+  for (auto& run : runs) decide_trial(run, ctx, o, runs.size() == 1);
   const size_t reaped_before = runs.empty() ? reaper.reaped().size() : runs[0].reaped_at_start;
   // The stand-ins first (they ignore the polite signals), so the dead they
   // held are re-parented and reaped; then what the trials started.
@@ -610,11 +611,10 @@ std::vector<RaceTrial> run_trials(const std::vector<int>& cpus, bool realtime,
   return out;
 }
 
-void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
-  Reaper& reaper = Reaper::get();
+void probe_race(const LaunchPlan& first, const ProbeContext& ctx, Observation& o) {
   RaceProbe& p = o.probes.race;
   if (!p.skipped.empty()) return;  // decided by the check (run_phases)
-  if (opt.race_trials <= 0) {
+  if (ctx.race_trials <= 0) {
     p.skipped = "--race-trials 0";
     return;
   }
@@ -647,33 +647,33 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
   auto cpu_of = [&](int i) {
     return cpus.empty() ? -1 : cpus[static_cast<size_t>(i) % cpus.size()];
   };
-  for (int i = 0; i < opt.race_trials;) {
+  for (int i = 0; i < ctx.race_trials;) {
     // Trials not run, or cut short, leave the race unmeasured (a failed
     // trial ended the loop before: its outcome stands).
-    if (out_of_time(opt)) {
-      p.error = cut_by_timeout(opt, true) + " (" + std::to_string(p.trials.size()) + " of " +
-                std::to_string(opt.race_trials) + " trials were run)";
+    if (out_of_time(ctx)) {
+      p.error = cut_by_timeout(ctx, true) + " (" + std::to_string(p.trials.size()) + " of " +
+                std::to_string(ctx.race_trials) + " trials were run)";
       break;
     }
-    const size_t n = std::min(side_by_side, static_cast<size_t>(opt.race_trials - i));
+    const size_t n = std::min(side_by_side, static_cast<size_t>(ctx.race_trials - i));
     std::vector<int> cpu_list;
     for (size_t k = 0; k < n; ++k) cpu_list.push_back(cpu_of(i++));
-    std::vector<RaceTrial> wave = run_trials(cpu_list, realtime, first, opt, o);
+    std::vector<RaceTrial> wave = run_trials(cpu_list, realtime, first, ctx, o);
     // A wave that ran into the check's deadline may have been cut short: of
     // it, only a failed trial counts (its daemon died whatever came after).
-    const bool cut = out_of_time(opt);
+    const bool cut = out_of_time(ctx);
     bool failed = false;
     for (size_t k = 0; k < wave.size(); ++k) {
       const bool met_another = !wave[k].daemon_survived || !wave[k].launched_exit;
-      if (!cut && met_another && wave.size() > 1 && !out_of_time(opt))
-        wave[k] = std::move(run_trials({cpu_list[k]}, realtime, first, opt, o).front());
+      if (!cut && met_another && wave.size() > 1 && !out_of_time(ctx))
+        wave[k] = std::move(run_trials({cpu_list[k]}, realtime, first, ctx, o).front());
       if (cut && wave[k].daemon_survived) continue;
       failed = failed || !wave[k].daemon_survived;
       p.trials.push_back(std::move(wave[k]));
     }
     if (!failed && cut) {
-      p.error = cut_by_timeout(opt, true) + " (" + std::to_string(p.trials.size()) + " of " +
-                std::to_string(opt.race_trials) + " trials were run)";
+      p.error = cut_by_timeout(ctx, true) + " (" + std::to_string(p.trials.size()) + " of " +
+                std::to_string(ctx.race_trials) + " trials were run)";
       break;
     }
     if (failed) break;  // one failed trial fails the rule: the rest cannot change it
@@ -742,7 +742,7 @@ void NotifyListener::drain(ForegroundProbe& p, pid_t launched_pid) {
   }
 }
 
-void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& opt, Observation& o,
+void run_foreground(Launch& launch, NotifyListener& notify, const ProbeContext& ctx, Observation& o,
                     double deadline_ms) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
@@ -761,7 +761,7 @@ void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& 
   p.alive_at_end = !p.exit;
   p.waited_ms = reaper.now_ms() - t0;
   // A service that forked: let what it left settle before it is observed.
-  if (p.exit) settle(std::nullopt, launch.facts.holder_pid, opt.settle_ms, deadline_ms);
+  if (p.exit) settle(std::nullopt, launch.facts.holder_pid, ctx.settle_ms, deadline_ms);
   o.phase_ms["settle"] = reaper.now_ms() - t0;
 }
 
@@ -806,7 +806,7 @@ std::optional<PidfileFacts> moved_pidfile(const Observation& o, const std::strin
 // observed as the first launch's were. What the previous launch left is ended
 // first (its daemon is gone; its holder and strays would be counted as this
 // launch's). Error when it cannot be started.
-Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOptions& opt,
+Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const ProbeContext& ctx,
                                           const Observation& o, int n) {
   Reaper& reaper = Reaper::get();
   kill_all_descendants(200);
@@ -816,11 +816,11 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
   if (!s->dir) return Error{std::string("cannot create a temporary directory: ") + strerror(errno)};
   const std::string& tmp = s->dir->path();
   std::vector<std::string> argv;
-  for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmp));
+  for (const auto& a : ctx.command) argv.push_back(expand_tmp(a, tmp));
   s->own_plan = default_plan(argv, tmp);
   s->own_plan->exec_path = first.exec_path;
-  const bool systemd = o.profile == "systemd";
-  if (systemd) {
+  const bool foreground = profile(o.profile).launch == LaunchKind::Foreground;
+  if (foreground) {
     auto listener = NotifyListener::open(tmp);
     if (!listener) return listener.error();
     s->own_notify = std::move(*listener);
@@ -838,20 +838,20 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
   s->view.daemons.clear();
   s->view.pidfile = moved_pidfile(o, tmp);
   std::optional<std::string> pidfile;
-  if (opt.pidfile) pidfile = expand_tmp(*opt.pidfile, tmp);
-  const double deadline = within_check(t0 + opt.start_timeout_s * 1000, opt);
-  if (systemd)
-    run_foreground(l, *s->notify, opt, s->view, deadline);
+  if (ctx.pidfile) pidfile = expand_tmp(*ctx.pidfile, tmp);
+  const double deadline = within_check(t0 + ctx.start_timeout_s * 1000, ctx);
+  if (foreground)
+    run_foreground(l, *s->notify, ctx, s->view, deadline);
   else if (l.wait_exit(deadline))
-    settle(pidfile, l.facts.holder_pid, opt.settle_ms, deadline);
+    settle(pidfile, l.facts.holder_pid, ctx.settle_ms, deadline);
   l.facts.ready_ms = reaper.now_ms() - t0;
   s->view.launch = l.facts;
   std::vector<DaemonPick> picks;
-  if (systemd && !l.exited())
+  if (foreground && !l.exited())
     picks.push_back({l.facts.launched_pid, "the launched process (foreground service)"});
   else
     picks = pick_daemons(pidfile, l.facts,
-                         std::min(opt.deadline_ms, reaper.now_ms() + kSurvivorSettleMs));
+                         std::min(ctx.deadline_ms, reaper.now_ms() + kSurvivorSettleMs));
   for (const auto& pick : picks) {
     DaemonFacts d = observe::observe_daemon(pick.pid, s->plan->canary_value);
     d.why = pick.why + " (relaunch " + std::to_string(n) + ")";
@@ -864,9 +864,9 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
 // earlier probe ended it.
 class LiveProbes {
  public:
-  LiveProbes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& o,
+  LiveProbes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx, Observation& o,
              NotifyListener* notify)
-      : first_plan_(plan), opt_(opt), o_(o) {
+      : first_plan_(plan), ctx_(ctx), o_(o) {
     cur_ = std::make_unique<Subject>();
     cur_->launch = &launch;
     cur_->plan = &plan;
@@ -889,8 +889,8 @@ class LiveProbes {
   // *skipped (no relaunch left a daemon) or *error (none could be started, or
   // the check's --timeout ran out first or during the relaunch).
   bool ensure_live(std::string* skipped, std::string* error) {
-    if (out_of_time(opt_)) {
-      *error = cut_by_timeout(opt_, false);
+    if (out_of_time(ctx_)) {
+      *error = cut_by_timeout(ctx_, false);
       return false;
     }
     cur_->view.daemons = live_daemons(cur_->view);
@@ -899,15 +899,15 @@ class LiveProbes {
       *skipped = lost_ + "; no relaunch is left to measure on";
       return false;
     }
-    auto next = relaunch(first_plan_, opt_, o_, cur_->relaunch + 1);
+    auto next = relaunch(first_plan_, ctx_, o_, cur_->relaunch + 1);
     if (!next) {
       *error =
           lost_ + ", and the relaunch to measure on could not be started: " + next.error().message;
       return false;
     }
     cur_ = std::move(*next);
-    if (out_of_time(opt_)) {
-      *error = cut_by_timeout(opt_, false) + " (it ran out while relaunching the target)";
+    if (out_of_time(ctx_)) {
+      *error = cut_by_timeout(ctx_, false) + " (it ran out while relaunching the target)";
       return false;
     }
     if (cur_->view.daemons.empty()) {
@@ -922,7 +922,7 @@ class LiveProbes {
 
  private:
   const LaunchPlan& first_plan_;
-  const CheckOptions& opt_;
+  const ProbeContext& ctx_;
   Observation& o_;
   std::unique_ptr<Subject> cur_;
   std::string lost_ = "the daemon did not survive the earlier probes";
@@ -930,7 +930,7 @@ class LiveProbes {
 
 }  // namespace
 
-void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& o,
+void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx, Observation& o,
                 NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
   auto timed = [&](const char* phase, auto&& fn) {
@@ -938,51 +938,53 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
     fn();
     o.phase_ms[phase] = reaper.now_ms() - t;
   };
-  const bool sysv = o.profile != "systemd";
+  const Profile& prof = profile(o.profile);
   if (o.daemons.empty()) {
     for (auto* s : {&o.probes.hangup.skipped, &o.probes.second.skipped, &o.probes.sighup.skipped,
                     &o.probes.sigterm.skipped})
       *s = "no daemon survived startup";
   } else {
-    if (sysv) timed("hangup", [&] { probe_hangup(launch, opt, o); });
-    LiveProbes live(launch, plan, opt, o, notify);
+    if (prof.runs(ProbeStep::Hangup)) timed("hangup", [&] { probe_hangup(launch, ctx, o); });
+    LiveProbes live(launch, plan, ctx, o, notify);
     live.lost_it("the daemon died when the terminal hung up");
-    if (sysv) {
+    if (prof.runs(ProbeStep::SecondInstance)) {
       timed("second_instance", [&] {
         SecondInstanceProbe& p = o.probes.second;
         if (!live.ensure_live(&p.skipped, &p.error)) return;
         Subject& s = live.cur();
-        probe_second_instance(*s.plan, opt, s.view);
+        probe_second_instance(*s.plan, ctx, s.view);
         p = s.view.probes.second;
         p.relaunch = s.relaunch;
         live.lost_it("the second launch ended the first daemon");
       });
     }
-    timed("sighup", [&] {
-      SignalProbe& p = o.probes.sighup;
-      if (!live.ensure_live(&p.skipped, &p.error)) return;
-      Subject& s = live.cur();
-      probe_sighup(s.launch, opt, s.view);
-      p = s.view.probes.sighup;
-      p.relaunch = s.relaunch;
-      live.lost_it("the daemon died of SIGHUP");
-    });
-    timed("sigterm", [&] {
-      SignalProbe& p = o.probes.sigterm;
-      if (!live.ensure_live(&p.skipped, &p.error)) return;
-      Subject& s = live.cur();
-      probe_sigterm(s.launch, opt, s.view, s.notify);
-      p = s.view.probes.sigterm;
-      p.relaunch = s.relaunch;
-      // The foreground facts are the first launch's; a relaunch's own are not judged.
-      if (s.relaunch == 0) o.probes.foreground = s.view.probes.foreground;
-    });
+    if (prof.runs(ProbeStep::Sighup))
+      timed("sighup", [&] {
+        SignalProbe& p = o.probes.sighup;
+        if (!live.ensure_live(&p.skipped, &p.error)) return;
+        Subject& s = live.cur();
+        probe_sighup(s.launch, ctx, s.view);
+        p = s.view.probes.sighup;
+        p.relaunch = s.relaunch;
+        live.lost_it("the daemon died of SIGHUP");
+      });
+    if (prof.runs(ProbeStep::Sigterm))
+      timed("sigterm", [&] {
+        SignalProbe& p = o.probes.sigterm;
+        if (!live.ensure_live(&p.skipped, &p.error)) return;
+        Subject& s = live.cur();
+        probe_sigterm(s.launch, ctx, s.view, s.notify);
+        p = s.view.probes.sigterm;
+        p.relaunch = s.relaunch;
+        // The foreground facts are the first launch's; a relaunch's own are not judged.
+        if (s.relaunch == 0) o.probes.foreground = s.view.probes.foreground;
+      });
   }
-  if (sysv) {
+  if (prof.runs(ProbeStep::RaceTrials)) {
     timed("race_trials", [&] {
-      if (opt.race_trials > 0 && !out_of_time(opt))
+      if (ctx.race_trials > 0 && !out_of_time(ctx))
         kill_all_descendants(200);  // every trial starts from nothing
-      probe_race(plan, opt, o);
+      probe_race(plan, ctx, o);
     });
   }
 }

@@ -1,8 +1,8 @@
 // Builds the JSON scorecard from the Observation and the Judgement.
 #include "report/scorecard.h"
 
+#include "common/signals.h"
 #include "common/text.h"
-#include "observe/proc_parse.h"
 #include "rules/facts.h"
 
 namespace dc {
@@ -12,7 +12,7 @@ using nlohmann::json;
 
 json names(const std::vector<int>& sigs) {
   json a = json::array();
-  for (int s : sigs) a.push_back(observe::signal_name(s));
+  for (int s : sigs) a.push_back(signal_name(s));
   return a;
 }
 
@@ -216,11 +216,11 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
   return json{
       {"schema", kScorecardSchema},
       {"tool", {{"name", "daemoncheck"}, {"version", DAEMONCHECK_VERSION}}},
-      {"target", {{"argv", meta.command}, {"profile", o.profile}}},
+      {"target", {{"argv", meta.command}, {"profile", std::string(profile(o.profile).name)}}},
       {"started_at", meta.started_at},
       {"duration_ms", meta.duration_ms},
       {"options",
-       {{"profile", o.profile},
+       {{"profile", std::string(profile(o.profile).name)},
         {"pidfile", meta.pidfile_option.empty() ? json(nullptr) : json(meta.pidfile_option)},
         {"start_timeout_s", o.start_timeout_s},
         {"stop_timeout_s", o.stop_timeout_s},

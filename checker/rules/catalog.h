@@ -12,6 +12,7 @@
 
 #include "model/observation.h"
 #include "model/rule.h"
+#include "profiles/profile.h"
 
 namespace dc {
 
@@ -45,7 +46,12 @@ struct RuleDoc {
   const char* fix_shell = "";
 };
 
-enum Profile : unsigned { kSysv = 1, kSystemd = 2, kBoth = 3 };
+// RuleDef::profiles: the profiles a rule judges (Profile::rule_bit).
+enum ProfileBits : unsigned {
+  kSysv = profile_bit(ProfileId::Sysv),
+  kSystemd = profile_bit(ProfileId::Systemd),
+  kBoth = kSysv | kSystemd,
+};
 
 // Written with designated initializers, naming only the fields a rule sets.
 struct RuleDef {

@@ -76,9 +76,9 @@ void one_line(std::string& s) {
 
 Judgement judge(const Observation& obs, std::vector<Waiver> waivers, bool strict) {
   Judgement j;
-  const unsigned profile = obs.profile == "systemd" ? kSystemd : kSysv;
+  const unsigned judged = profile(obs.profile).rule_bit;
   for (const auto& rule : catalog()) {
-    if (!(rule.profiles & profile)) continue;
+    if (!(rule.profiles & judged)) continue;
     RuleResult r = evaluate_rule(rule, obs);
     one_line(r.message);
     if (r.status == Status::Fail || r.status == Status::Error) {

@@ -2,6 +2,7 @@
 // a lock on it, so a second instance and `stop` can trust it.
 #include <algorithm>
 
+#include "parse/proc_parse.h"
 #include "rules/catalog.h"
 #include "rules/facts.h"
 

@@ -214,9 +214,9 @@ Verdict race_free_startup(const Observation& o) {
     std::map<std::string, bool> seen;
     for (const auto& d : t.deaths) {
       if (!d.signal) continue;
-      auto& c = causes[observe::signal_name(*d.signal)];
-      if (!seen[observe::signal_name(*d.signal)]) c.first++;
-      seen[observe::signal_name(*d.signal)] = true;
+      auto& c = causes[signal_name(*d.signal)];
+      if (!seen[signal_name(*d.signal)]) c.first++;
+      seen[signal_name(*d.signal)] = true;
       c.second.push_back(d.pid);
     }
   }

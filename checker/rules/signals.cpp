@@ -11,14 +11,14 @@ namespace {
 std::vector<std::string> still_set(uint64_t mask, const std::vector<int>& planted) {
   std::vector<std::string> out;
   for (int s : planted)
-    if (s >= 1 && s <= 64 && (mask >> (s - 1)) & 1U) out.push_back(observe::signal_name(s));
+    if (s >= 1 && s <= 64 && (mask >> (s - 1)) & 1U) out.push_back(signal_name(s));
   return out;
 }
 
 std::vector<std::string> names(const std::vector<int>& sigs) {
   std::vector<std::string> out;
   out.reserve(sigs.size());
-  for (int s : sigs) out.push_back(observe::signal_name(s));
+  for (int s : sigs) out.push_back(signal_name(s));
   return out;
 }
 

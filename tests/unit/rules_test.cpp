@@ -468,7 +468,7 @@ TEST(RaceFreeStartup, TrialsThatCouldNotStartAreAnErrorNotASetsidFailure) {
 
 TEST(StaysInForeground, FailsWhenLaunchedProcessExited) {
   Observation o = good();
-  o.profile = "systemd";
+  o.profile = ProfileId::Systemd;
   o.probes.foreground.ran = true;
   EXPECT_EQ(status("stays-in-foreground", o), Status::Pass);
   o.probes.foreground.exit = o.launch.launched_exit;
@@ -477,7 +477,7 @@ TEST(StaysInForeground, FailsWhenLaunchedProcessExited) {
 
 TEST(SdNotifyReady, RequiredWithNotify) {
   Observation o = good();
-  o.profile = "systemd";
+  o.profile = ProfileId::Systemd;
   o.probes.foreground.ran = true;
   auto r = run("sd-notify-ready", o);
   EXPECT_EQ(r.status, Status::Fail);
@@ -528,7 +528,7 @@ TEST(Judge, WaiverTurnsFailureIntoWaivedAndUnusedWaiversAreMarked) {
 
 TEST(Judge, SystemdProfileRunsOnlyItsRules) {
   Observation o = good();
-  o.profile = "systemd";
+  o.profile = ProfileId::Systemd;
   Judgement j = judge(o, {}, false);
   std::set<std::string> ids;
   for (const auto& r : j.results) ids.insert(r.id);

@@ -1,5 +1,5 @@
 // See settle.h.
-#include "check/settle.h"
+#include "observe/settle.h"
 
 #include <dirent.h>
 #include <sys/inotify.h>
@@ -10,10 +10,9 @@
 #include <map>
 
 #include "common/unique_fd.h"
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
-#include "launch/signal_guard.h"
 #include "observe/observe.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
 
 namespace dc {
 namespace {

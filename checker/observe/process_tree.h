@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/unique_fd.h"
+
 namespace dc {
 
 struct ProcEntry {
@@ -38,5 +40,13 @@ std::optional<pid_t> live_thread_of(pid_t pid);
 // rather than in the middle of work such as a signal handler or an exec.
 // False when pid is gone or unreadable.
 bool all_threads_waiting(pid_t pid);
+
+// pidfd_open() on a process that is, at the moment of opening, a descendant
+// of this process. Returns an invalid fd when it is not (or no longer) one.
+// The only way the checker names a process it will wait for or signal.
+UniqueFd open_descendant_pidfd(pid_t pid);
+
+// True while the process behind the pidfd has not exited.
+bool pidfd_alive(int pidfd);
 
 }  // namespace dc

@@ -1,14 +1,16 @@
 // Reads /proc/[pid]/stat for every process to find the checker's descendants.
-#include "launch/process_tree.h"
+#include "observe/process_tree.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <map>
 
-#include "observe/proc_parse.h"
+#include "parse/proc_parse.h"
 
 namespace dc {
 namespace {
@@ -129,6 +131,22 @@ std::vector<ProcEntry> descendants_of(pid_t root) {
     }
   }
   return out;
+}
+
+UniqueFd open_descendant_pidfd(pid_t pid) {
+  if (pid <= 1) return UniqueFd();
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd.valid()) return UniqueFd();
+  // The pidfd pins one process. Check ancestry after opening, then check that
+  // the pinned process is still alive: a live process keeps its pid, so the
+  // /proc read in between was of that same process.
+  if (!is_live_descendant(pid, ::getpid()) || !pidfd_alive(fd.get())) return UniqueFd();
+  return fd;
+}
+
+bool pidfd_alive(int pidfd) {
+  pollfd p{pidfd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
 }
 
 bool is_live_descendant(pid_t pid, pid_t root) {
