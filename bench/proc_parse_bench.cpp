@@ -1,4 +1,4 @@
-// Microbenchmarks of the /proc parsers (checker/observe/proc_parse.h) on the
+// Microbenchmarks of the /proc parsers (checker/parse/proc_parse.h) on the
 // text the kernel really shows: every input is read from /proc once, before
 // the benchmarks run. /proc/locks is often nearly empty on a quiet machine, so
 // a second input repeats its real lines (or a typical line) to 200 lines, the
@@ -12,7 +12,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "observe/proc_parse.h"
+#include "common/signals.h"
+#include "parse/proc_parse.h"
 
 namespace {
 
@@ -130,8 +131,7 @@ void BM_signals_in_mask_and_names(benchmark::State& st) {
   auto status = dc::observe::parse_status(in().status);
   uint64_t mask = status ? (status->sig_cgt | status->sig_ign | 0x8000000000000001ULL) : ~0ULL;
   for (auto _ : st) {
-    for (int s : dc::observe::signals_in_mask(mask))
-      benchmark::DoNotOptimize(dc::observe::signal_name(s));
+    for (int s : dc::signals_in_mask(mask)) benchmark::DoNotOptimize(dc::signal_name(s));
   }
 }
 BENCHMARK(BM_signals_in_mask_and_names);

@@ -13,10 +13,11 @@
 #include "check/check.h"
 #include "cli/options.h"
 #include "cli/output.h"
+#include "common/signals.h"
 #include "launch/cleanup.h"
 #include "launch/isolation.h"
-#include "launch/reaper.h"
-#include "observe/proc_parse.h"
+#include "observe/reaper.h"
+#include "parse/proc_parse.h"
 #include "report/markdown.h"
 #include "report/render.h"
 #include "report/scorecard.h"
@@ -153,6 +154,9 @@ int run_main(int argc, char** argv) {
   dc::sweep_stale_temp_dirs();
   if (o.isolate && !o.check.attach)
     cli.options.check.isolation = dc::enter_isolation(kMaxProcesses);
+  // Without a PID namespace (--no-isolation, or the kernel refused one), a
+  // keeper ends what the target left should the checker be killed.
+  if (!o.check.attach && !cli.options.check.isolation.pid_namespace) dc::enter_keeper();
   dc::ignore_unused_signals();
   auto reaper = dc::Reaper::install();
   if (!reaper) return fail_to_run(reaper.error().message());
@@ -164,7 +168,7 @@ int run_main(int argc, char** argv) {
     // run_check's teardown has already stopped and reaped everything.
     std::fprintf(stderr,
                  "daemoncheck: interrupted by %s; every process the check started was stopped\n",
-                 dc::observe::signal_name(i.signo).c_str());
+                 dc::signal_name(i.signo).c_str());
     return 128 + i.signo;
   }
   if (!run) return fail_to_run(run.error().message());

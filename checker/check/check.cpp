@@ -15,14 +15,16 @@
 #include <ctime>
 #include <map>
 
-#include "check/settle.h"
+#include "common/signals.h"
 #include "launch/isolation.h"
 #include "launch/launcher.h"
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
+#include "observe/settle.h"
 #include "probe/probes.h"
+#include "profiles/profile.h"
 #include "sys/fileio.h"
 
 namespace dc {
@@ -54,32 +56,22 @@ std::string iso_now() {
 }
 
 // Cleans up on every way out of run_check(), exceptions included.
-// An interrupted checker gives the target less time to exit.
+// An interrupted checker, or one whose --timeout ran out, gives the target
+// less time to exit.
 class Teardown {
  public:
-  ~Teardown() { finish(); }
-  CleanupReport finish() {
+  ~Teardown() { finish(false); }
+  CleanupReport finish(bool hurry) {
     if (done_) return {};
     done_ = true;
     Reaper& reaper = Reaper::get();
     reaper.stop_interrupts();
-    return kill_all_descendants(reaper.interrupted_by() ? 200 : 1000);
+    return kill_all_descendants(hurry || reaper.interrupted_by() ? 200 : 1000);
   }
 
  private:
   bool done_ = false;
 };
-
-}  // namespace
-
-std::string expand_tmp(std::string s, const std::string& tmp) {
-  const std::string token = "{tmp}";
-  for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + tmp.size()))
-    s.replace(at, token.size(), tmp);
-  return s;
-}
-
-namespace {
 
 // A script whose interpreter (its #! line) does not exist fails exec() with
 // ENOENT, which names the script. Say which interpreter is missing, and why
@@ -131,7 +123,7 @@ void note_ignored_signals(const std::vector<Reaper::SignalFrom>& sent, Observati
     if (count++ == 0) first = sender;
   }
   for (const auto& [signo, c] : by_signal)
-    o.notes.push_back("the target sent the checker " + observe::signal_name(signo) + " " +
+    o.notes.push_back("the target sent the checker " + signal_name(signo) + " " +
                       std::to_string(c.first) + (c.first == 1 ? " time" : " times") +
                       " (first from pid " + std::to_string(c.second) + "); it was ignored");
 }
@@ -180,6 +172,20 @@ void wait_launched_exit(Launch& launch, double deadline_ms) {
   }
 }
 
+// What the probes read of the options.
+ProbeContext probe_context(const CheckOptions& opt) {
+  ProbeContext ctx;
+  ctx.command = opt.command;
+  ctx.pidfile = opt.pidfile;
+  ctx.start_timeout_s = opt.start_timeout_s;
+  ctx.stop_timeout_s = opt.stop_timeout_s;
+  ctx.timeout_s = opt.timeout_s;
+  ctx.deadline_ms = opt.deadline_ms;
+  ctx.settle_ms = opt.settle_ms;
+  ctx.race_trials = opt.race_trials;
+  return ctx;
+}
+
 // Everything between making the temp directory and cleaning up.
 std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp, Observation& o) {
   Reaper& reaper = Reaper::get();
@@ -197,9 +203,10 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
 
   LaunchPlan plan = default_plan(argv, tmp);
   plan.exec_path = *exe;
-  const bool systemd = opt.profile == "systemd";
+  const Profile& prof = profile(opt.profile);
+  const bool foreground = prof.launch == LaunchKind::Foreground;
   std::optional<NotifyListener> notify;
-  if (systemd) {
+  if (foreground) {
     auto n = NotifyListener::open(tmp);
     if (!n) return n.error();
     notify = std::move(*n);
@@ -211,8 +218,8 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   o.phase_ms["launch"] = reaper.now_ms() - t0;
 
   const double start_deadline = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
-  if (systemd) {
-    run_foreground(launch, *notify, opt, o, start_deadline);
+  if (foreground) {
+    run_foreground(launch, *notify, probe_context(opt), o, start_deadline);
   } else {
     double ts = reaper.now_ms();
     wait_launched_exit(launch, start_deadline);
@@ -229,7 +236,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   double tobs = reaper.now_ms();
   o.launch = launch.facts;
   std::vector<DaemonPick> picks;
-  if (systemd && !launch.exited())
+  if (foreground && !launch.exited())
     picks.push_back({launch.facts.launched_pid, "the launched process (foreground service)"});
   else
     picks = pick_daemons(pidfile, launch.facts,
@@ -244,7 +251,7 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   }
   if (pidfile) {
     o.pidfile = PidfileFacts{*pidfile, "option", observe::read_pidfile(*pidfile)};
-  } else if (!systemd) {
+  } else if (prof.discovers_pidfile) {
     std::vector<std::string> places{tmp, "/run", "/var/run", "/tmp"};
     for (const auto& d : o.daemons) {
       if (!d.cwd.empty() && d.cwd != "/") places.push_back(d.cwd);
@@ -266,15 +273,19 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   // A launched process that never exited stays alive in every launch as
   // session leader too: the trials could only wait out the start timeout and
   // pass, so they are not run.
-  if (!systemd && !launch.exited())
+  if (prof.runs(ProbeStep::RaceTrials) && !launch.exited() &&
+      !launch.facts.exit_wait_cut_by_timeout_s)
     o.probes.race.skipped = "the launched process never exited, so no launch can race its exit";
   if (opt.probes && reaper.now_ms() >= opt.deadline_ms) {
-    const std::string why = "the check's --timeout ran out before this probe";
-    for (auto* s : {&o.probes.hangup.skipped, &o.probes.second.skipped, &o.probes.sighup.skipped,
-                    &o.probes.sigterm.skipped, &o.probes.race.skipped})
-      *s = why;
+    // Not measured: `error`, never a skip (a skip would let the verdict pass).
+    const std::string why = "the check's --timeout (" + seconds_text(opt.timeout_s) +
+                            " s) ran out before this probe, so it was not measured";
+    for (auto* e : {&o.probes.hangup.error, &o.probes.second.error, &o.probes.sighup.error,
+                    &o.probes.sigterm.error})
+      *e = why;
+    if (o.probes.race.skipped.empty() && opt.race_trials > 0) o.probes.race.error = why;
   } else if (opt.probes) {
-    run_probes(launch, plan, opt, o, notify ? &*notify : nullptr);
+    run_probes(launch, plan, probe_context(opt), o, notify ? &*notify : nullptr);
   }
   o.launch.launched_exit = launch.facts.launched_exit;
   o.launch.terminal_output = launch.pty_master.tail();
@@ -331,6 +342,7 @@ Result<CheckRun> run_check(const CheckOptions& options) {
   o.cgroup = opt.isolation.cgroup;
   o.pids_max = opt.isolation.pids_max;
   o.isolation_note = opt.isolation.note;
+  o.private_dirs = opt.isolation.private_dirs;
 
   if (opt.attach) {
     double ta = reaper.now_ms();
@@ -348,7 +360,7 @@ Result<CheckRun> run_check(const CheckOptions& options) {
   if (tc >= opt.deadline_ms)
     o.notes.push_back("the check's --timeout (" + seconds_text(opt.timeout_s) +
                       " s) ran out: what was still running was ended");
-  run.cleanup = teardown.finish();
+  run.cleanup = teardown.finish(tc >= opt.deadline_ms);
   o.phase_ms["cleanup"] = reaper.now_ms() - tc;
   note_ignored_signals(reaper.ignored_signals(), o);
   if (failed) return *failed;

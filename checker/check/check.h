@@ -18,7 +18,7 @@ namespace dc {
 
 struct CheckOptions {
   std::vector<std::string> command;  // may hold {tmp}
-  std::string profile = "sysv";
+  ProfileId profile = ProfileId::Sysv;
   std::optional<std::string> pidfile;  // may hold {tmp}
   double start_timeout_s = 10;
   double stop_timeout_s = 5;
@@ -49,8 +49,5 @@ struct CheckRun {
 // executed, no pty, no /proc. Interrupted propagates to the caller after
 // everything was cleaned up.
 Result<CheckRun> run_check(const CheckOptions& opt);
-
-// Replaces every "{tmp}" in s.
-std::string expand_tmp(std::string s, const std::string& tmp);
 
 }  // namespace dc

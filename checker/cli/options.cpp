@@ -11,11 +11,19 @@
 
 #include "cli/waivers.h"
 #include "common/text.h"
+#include "profiles/profile.h"
 #include "report/explain.h"
 #include "rules/catalog.h"
 
 namespace dc {
 namespace {
+
+// The names --profile takes, from the profiles' descriptors.
+std::vector<std::string> known_profiles() {
+  std::vector<std::string> out;
+  for (const Profile* p : all_profiles()) out.emplace_back(p->name);
+  return out;
+}
 
 std::optional<unsigned> parse_unsigned(const std::string& s, int base = 10) {
   unsigned v = 0;
@@ -152,61 +160,48 @@ ParsedCli parse_suite(int argc, char** argv) {
   return r;
 }
 
-}  // namespace
+// What the main command line holds before it is checked: the values CLI11
+// binds that parse_cli turns into CliOptions once the parse succeeded.
+struct RawCli {
+  std::string profile = "sysv";
+  std::string attach;
+  bool no_isolation = false;
+  std::string umask;
+  std::vector<std::string> waives;
+  std::string waivers_file;
+  std::string json_path, junit_path, sarif_path, html_path, markdown_path;
+  std::string color = "auto";
+  bool list_rules = false;
+  std::string explain;
+  std::vector<std::string> rest;  // arguments with no "--" before them
+};
 
-bool use_color(ColorMode mode, int fd) {
-  if (mode != ColorMode::Auto) return mode == ColorMode::Always;
-  const char* no_color = std::getenv("NO_COLOR");
-  if (no_color && *no_color) return false;
-  const char* term = std::getenv("TERM");
-  if (term && std::string_view(term) == "dumb") return false;
-  return ::isatty(fd) == 1;
-}
-
-ParsedCli parse_cli(int argc, char** argv) {
-  if (argc >= 2 && std::string_view(argv[1]) == "render") return parse_render(argc, argv);
-  if (argc >= 2 && std::string_view(argv[1]) == "suite") return parse_suite(argc, argv);
-
-  ParsedCli r;
-  CliOptions& o = r.options;
-  CheckOptions& c = o.check;
-
-  // Everything after "--" is the target's, untouched by option parsing.
+// Everything after "--" is the target's, untouched by option parsing: it goes
+// to `command`, and what is left comes back reversed, as CLI11 wants it.
+std::vector<std::string> take_command(int argc, char** argv, std::vector<std::string>& command) {
   std::vector<std::string> args;
-  for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);  // CLI11 wants them reversed
+  for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);
   for (size_t k = args.size(); k-- > 0;) {
     if (args[k] == "--") {
-      for (size_t m = k; m-- > 0;) c.command.push_back(args[m]);
+      for (size_t m = k; m-- > 0;) command.push_back(args[m]);
       args.erase(args.begin(), args.begin() + static_cast<long>(k) + 1);
       break;
     }
   }
+  return args;
+}
 
-  CLI::App app{
-      "daemoncheck: launches a program the way a messy interactive shell would, catches "
-      "the daemon it becomes, and scores how well it daemonized.",
-      "daemoncheck"};
-  app.formatter(std::make_shared<UsageFormatter>(
-      "\nUsage: daemoncheck [OPTIONS] -- CMD [ARGS...]\n"
-      "       daemoncheck [OPTIONS] --attach PID\n"
-      "       daemoncheck render SCORECARD.json [--format FORMAT] [-o PATH]\n"
-      "       daemoncheck suite [--jobs N] [--set KEY=VALUE]... FILE...\n"
-      "       daemoncheck --list-rules | --explain RULE\n"));
-  app.footer(
-      "Exit status: 0 pass, 1 fail, 2 usage error, 3 the check could not be run.\n"
-      "See daemoncheck(1), and daemoncheck --explain RULE for any rule.");
-  app.set_version_flag("--version", std::string("daemoncheck ") + DAEMONCHECK_VERSION);
-  constexpr const char* kCheck = "Check";
-  constexpr const char* kExpect = "Expectations";
-  constexpr const char* kVerdict = "Verdict";
-  constexpr const char* kReports = "Reports";
-  constexpr const char* kRules = "Rules";
+constexpr const char* kCheck = "Check";
+constexpr const char* kExpect = "Expectations";
+constexpr const char* kVerdict = "Verdict";
+constexpr const char* kReports = "Reports";
+constexpr const char* kRules = "Rules";
 
-  std::string profile = "sysv";
-  app.add_option("--profile", profile,
+void add_check_options(CLI::App& app, CheckOptions& c, RawCli& raw) {
+  app.add_option("--profile", raw.profile,
                  "sysv (a self-forking daemon) or systemd (a foreground service)")
       ->type_name("NAME")
-      ->check(CLI::IsMember({"sysv", "systemd"}))
+      ->check(CLI::IsMember(known_profiles()))
       ->default_str("sysv")
       ->group(kCheck);
   app.add_option("--pidfile", c.pidfile, "the daemon's pidfile ({tmp} is the run's temp directory)")
@@ -214,8 +209,7 @@ ParsedCli parse_cli(int argc, char** argv) {
       ->group(kCheck);
   app.add_flag("--notify", c.notify, "systemd profile: READY=1 on NOTIFY_SOCKET is required")
       ->group(kCheck);
-  std::string attach_text;
-  app.add_option("--attach", attach_text,
+  app.add_option("--attach", raw.attach,
                  "observe an already running daemon (no command after --): read-only rules only")
       ->type_name("PID")
       ->group(kCheck);
@@ -233,7 +227,7 @@ ParsedCli parse_cli(int argc, char** argv) {
       ->group(kCheck);
   app.add_option("--timeout", c.timeout_s,
                  "seconds the whole check may take; what is still running then is ended and "
-                 "the probes not yet run are skipped")
+                 "what was not measured is error")
       ->type_name("S")
       ->check(CLI::PositiveNumber)
       ->default_str("60")
@@ -244,8 +238,7 @@ ParsedCli parse_cli(int argc, char** argv) {
       ->check(CLI::Range(1.0, 60000.0))
       ->default_str("30")
       ->group(kCheck);
-  bool no_isolation = false;
-  app.add_flag("--no-isolation", no_isolation,
+  app.add_flag("--no-isolation", raw.no_isolation,
                "do not run the target in its own PID namespace and pids cgroup (by default "
                "nothing survives even a SIGKILL of daemoncheck)")
       ->group(kCheck);
@@ -255,13 +248,14 @@ ParsedCli parse_cli(int argc, char** argv) {
       ->check(CLI::Range(0, 100))
       ->default_str("5")
       ->group(kCheck);
+}
 
+void add_expectation_options(CLI::App& app, CheckOptions& c, RawCli& raw) {
   app.add_option("--expect-cwd", c.expect_cwd,
                  "the working directory the daemon should have (default /)")
       ->type_name("DIR")
       ->group(kExpect);
-  std::string umask_text;
-  app.add_option("--expect-umask", umask_text, "the umask (octal) the daemon should have")
+  app.add_option("--expect-umask", raw.umask, "the umask (octal) the daemon should have")
       ->type_name("OCTAL")
       ->group(kExpect);
   app.add_option("--expect-user", c.expect_user, "user name or uid the daemon should run as")
@@ -274,61 +268,217 @@ ParsedCli parse_cli(int argc, char** argv) {
                  "the root directory (chroot) the daemon should have")
       ->type_name("DIR")
       ->group(kExpect);
+}
 
-  std::vector<std::string> waives;
-  app.add_option("--waive", waives,
+void add_verdict_options(CLI::App& app, CliOptions& o, RawCli& raw) {
+  app.add_option("--waive", raw.waives,
                  "report a failure of rule ID as waived, with the reason (repeatable)")
       ->type_name("ID=REASON")
       ->group(kVerdict);
-  std::string waivers_file;
-  app.add_option("--waivers", waivers_file,
+  app.add_option("--waivers", raw.waivers_file,
                  "waivers from FILE: one 'RULE-ID reason' a line, # comments")
       ->type_name("FILE")
       ->group(kVerdict);
   app.add_flag("--strict", o.strict, "recommended rules gate the verdict too")->group(kVerdict);
+}
 
+void add_report_options(CLI::App& app, CliOptions& o, RawCli& raw) {
   app.add_option("--report-dir", o.report_dir, "folder for the scorecard")
       ->type_name("DIR")
       ->default_str("reports")
       ->group(kReports);
-  std::string json_path, junit_path, sarif_path, html_path, markdown_path;
-  app.add_option("--json", json_path, "also write the scorecard to PATH (- for stdout)")
+  app.add_option("--json", raw.json_path, "also write the scorecard to PATH (- for stdout)")
       ->type_name("PATH")
       ->group(kReports);
-  app.add_option("--junit", junit_path, "write JUnit XML to PATH (- for stdout)")
+  app.add_option("--junit", raw.junit_path, "write JUnit XML to PATH (- for stdout)")
       ->type_name("PATH")
       ->group(kReports);
-  app.add_option("--sarif", sarif_path, "write SARIF 2.1.0 to PATH (- for stdout)")
+  app.add_option("--sarif", raw.sarif_path, "write SARIF 2.1.0 to PATH (- for stdout)")
       ->type_name("PATH")
       ->group(kReports);
-  app.add_option("--html", html_path, "write a self-contained HTML page to PATH (- for stdout)")
+  app.add_option("--html", raw.html_path, "write a self-contained HTML page to PATH (- for stdout)")
       ->type_name("PATH")
       ->group(kReports);
-  app.add_option("--markdown", markdown_path,
+  app.add_option("--markdown", raw.markdown_path,
                  "write Markdown to PATH (- for stdout); $GITHUB_STEP_SUMMARY also gets it")
       ->type_name("PATH")
       ->group(kReports);
-  std::string color = "auto";
-  app.add_option("--color", color,
+  app.add_option("--color", raw.color,
                  "colour the summary: auto (on a terminal, unless NO_COLOR), always, never")
       ->type_name("WHEN")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->default_str("auto")
       ->group(kReports);
   app.add_flag("--quiet,-q", o.quiet, "print no summary")->group(kReports);
+}
 
-  bool list_rules = false;
-  app.add_flag("--list-rules", list_rules, "list every rule: id, severity, profile, seed step")
+void add_rule_options(CLI::App& app, RawCli& raw) {
+  app.add_flag("--list-rules", raw.list_rules, "list every rule: id, severity, profile, seed step")
       ->group(kRules);
-  std::string explain;
-  app.add_option("--explain", explain,
+  app.add_option("--explain", raw.explain,
                  "what RULE checks, why it matters, how it is observed, and its fix in C, Python "
                  "and shell")
       ->type_name("RULE")
       ->group(kRules);
+}
 
-  std::vector<std::string> rest;
-  app.add_option("command", rest, "the program to check and its arguments (after --)");
+void describe_main(CLI::App& app) {
+  app.formatter(std::make_shared<UsageFormatter>(
+      "\nUsage: daemoncheck [OPTIONS] -- CMD [ARGS...]\n"
+      "       daemoncheck [OPTIONS] --attach PID\n"
+      "       daemoncheck render SCORECARD.json [--format FORMAT] [-o PATH]\n"
+      "       daemoncheck suite [--jobs N] [--set KEY=VALUE]... FILE...\n"
+      "       daemoncheck --list-rules | --explain RULE\n"));
+  app.footer(
+      "Exit status: 0 pass, 1 fail, 2 usage error, 3 the check could not be run.\n"
+      "See daemoncheck(1), and daemoncheck --explain RULE for any rule.");
+  app.set_version_flag("--version", std::string("daemoncheck ") + DAEMONCHECK_VERSION);
+}
+
+// A usage error, if any, from each step that checks what was parsed.
+using Problem = std::optional<std::string>;
+
+// The command after --, the arguments before it, or --attach PID: one of them.
+Problem resolve_target(const CLI::App& app, RawCli& raw, CheckOptions& c) {
+  for (const auto& x : app.remaining()) raw.rest.push_back(x);
+  if (c.command.empty())
+    c.command = raw.rest;
+  else if (!raw.rest.empty())
+    return "unexpected argument before --: " + raw.rest.front();
+  if (!raw.attach.empty() || app.count("--attach")) {
+    auto pid = parse_unsigned(raw.attach);
+    if (!pid || *pid < 2 || *pid > 0x3fffffff)
+      return "--attach: not the pid of a daemon: '" + raw.attach + "'";
+    if (!c.command.empty())
+      return "--attach checks a daemon that is already running: give no command after --";
+    c.attach = static_cast<pid_t>(*pid);
+  } else if (c.command.empty()) {
+    return "no command to check: daemoncheck [OPTIONS] -- CMD [ARGS...]";
+  }
+  c.profile = *profile_named(raw.profile);
+  if (c.notify && profile(c.profile).launch != LaunchKind::Foreground)
+    return "--notify needs --profile systemd";
+  return std::nullopt;
+}
+
+// --expect-umask, and --expect-user/--expect-group as names or numbers (a
+// user's name also gives its group when no --expect-group says otherwise).
+Problem resolve_expectations(const RawCli& raw, CheckOptions& c) {
+  if (!raw.umask.empty()) {
+    auto m = parse_unsigned(raw.umask, 8);
+    if (!m || *m > 0777) return "--expect-umask: not an octal umask: " + raw.umask;
+    c.expect_umask = *m;
+  }
+  if (c.expect_user) {
+    if (auto uid = parse_unsigned(*c.expect_user)) {
+      c.expect_uid = *uid;
+    } else if (const passwd* pw = ::getpwnam(c.expect_user->c_str())) {
+      c.expect_uid = pw->pw_uid;
+      if (!c.expect_group) c.expect_gid = pw->pw_gid;
+    } else {
+      return "--expect-user: no such user: " + *c.expect_user;
+    }
+  }
+  if (c.expect_group) {
+    if (auto gid = parse_unsigned(*c.expect_group)) {
+      c.expect_gid = *gid;
+    } else if (const group* gr = ::getgrnam(c.expect_group->c_str())) {
+      c.expect_gid = gr->gr_gid;
+    } else {
+      return "--expect-group: no such group: " + *c.expect_group;
+    }
+  }
+  return std::nullopt;
+}
+
+// Waivers: the file's first, then --waive; one waiver per rule.
+Problem resolve_waivers(bool file_given, const RawCli& raw, std::vector<Waiver>& waivers) {
+  if (file_given) {
+    auto from_file = read_waivers_file(raw.waivers_file);
+    if (!from_file) return from_file.error().message();
+    waivers = std::move(*from_file);
+  }
+  for (const auto& w : raw.waives) {
+    auto eq = w.find('=');
+    std::string id = w.substr(0, eq);
+    std::string reason = eq == std::string::npos ? "" : w.substr(eq + 1);
+    if (!find_rule(id))
+      return "--waive: unknown rule id '" + escape_bytes(id.substr(0, 40), '\'') +
+             "' (did you mean '" + closest_rule(id) + "'?)";
+    if (reason.empty()) return "--waive " + id + ": give a reason, as ID=REASON";
+    for (const auto& earlier : waivers) {
+      if (earlier.id == id)
+        return "--waive " + id + ": the rule is waived already" +
+               (file_given ? " (by --waivers or an earlier --waive)" : "");
+    }
+    waivers.push_back({id, reason, false});
+  }
+  return std::nullopt;
+}
+
+// Reports: each path once, at most one on stdout.
+Problem resolve_reports(const CLI::App& app, const RawCli& raw, CliOptions& o) {
+  const std::pair<Format, const std::string*> wanted[] = {{Format::Json, &raw.json_path},
+                                                          {Format::Junit, &raw.junit_path},
+                                                          {Format::Sarif, &raw.sarif_path},
+                                                          {Format::Html, &raw.html_path},
+                                                          {Format::Markdown, &raw.markdown_path}};
+  int on_stdout = 0;
+  for (const auto& [format, path] : wanted) {
+    const std::string flag = std::string("--") + format_name(format);
+    if (!app.count(flag)) continue;
+    if (path->empty()) return flag + ": give a path, or - for stdout";
+    if (*path == "-" && ++on_stdout > 1) return "only one report can go to stdout (-)";
+    for (const auto& [other, other_path] : o.reports) {
+      if (*path != "-" && other_path == *path)
+        return flag + " " + *path + ": --" + format_name(other) + " writes there already";
+    }
+    o.reports.push_back({format, *path});
+  }
+  return std::nullopt;
+}
+
+// --list-rules and --explain print and end the run.
+std::optional<ParsedCli> rule_commands(const CLI::App& app, const RawCli& raw) {
+  if (raw.list_rules) return print_and_exit(render_rule_list());
+  if (!app.count("--explain")) return std::nullopt;
+  if (const RuleDef* rule = find_rule(raw.explain))
+    return print_and_exit(render_explanation(*rule));
+  return usage_error("--explain: unknown rule '" + raw.explain + "' (did you mean '" +
+                     closest_rule(raw.explain) + "'? see --list-rules)");
+}
+
+}  // namespace
+
+bool use_color(ColorMode mode, int fd) {
+  if (mode != ColorMode::Auto) return mode == ColorMode::Always;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::string_view(term) == "dumb") return false;
+  return ::isatty(fd) == 1;
+}
+
+ParsedCli parse_cli(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "render") return parse_render(argc, argv);
+  if (argc >= 2 && std::string_view(argv[1]) == "suite") return parse_suite(argc, argv);
+
+  ParsedCli r;
+  CliOptions& o = r.options;
+  RawCli raw;
+  std::vector<std::string> args = take_command(argc, argv, o.check.command);
+
+  CLI::App app{
+      "daemoncheck: launches a program the way a messy interactive shell would, catches "
+      "the daemon it becomes, and scores how well it daemonized.",
+      "daemoncheck"};
+  describe_main(app);
+  add_check_options(app, o.check, raw);
+  add_expectation_options(app, o.check, raw);
+  add_verdict_options(app, o, raw);
+  add_report_options(app, o, raw);
+  add_rule_options(app, raw);
+  app.add_option("command", raw.rest, "the program to check and its arguments (after --)");
   app.prefix_command(true);
 
   try {
@@ -340,102 +490,15 @@ ParsedCli parse_cli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return usage_error(stderr_line(e.what()));
   }
-
-  // Commands that need no run.
-  if (list_rules) return print_and_exit(render_rule_list());
-  if (app.count("--explain")) {
-    if (const RuleDef* rule = find_rule(explain)) return print_and_exit(render_explanation(*rule));
-    return usage_error("--explain: unknown rule '" + explain + "' (did you mean '" +
-                       closest_rule(explain) + "'? see --list-rules)");
-  }
-
-  for (const auto& x : app.remaining()) rest.push_back(x);
-  if (c.command.empty())
-    c.command = rest;
-  else if (!rest.empty())
-    return usage_error("unexpected argument before --: " + rest.front());
-  if (!attach_text.empty() || app.count("--attach")) {
-    auto pid = parse_unsigned(attach_text);
-    if (!pid || *pid < 2 || *pid > 0x3fffffff)
-      return usage_error("--attach: not the pid of a daemon: '" + attach_text + "'");
-    if (!c.command.empty())
-      return usage_error(
-          "--attach checks a daemon that is already running: give no command after --");
-    c.attach = static_cast<pid_t>(*pid);
-  } else if (c.command.empty()) {
-    return usage_error("no command to check: daemoncheck [OPTIONS] -- CMD [ARGS...]");
-  }
-  c.profile = profile;
-  if (c.notify && profile != "systemd") return usage_error("--notify needs --profile systemd");
-
-  if (!umask_text.empty()) {
-    auto m = parse_unsigned(umask_text, 8);
-    if (!m || *m > 0777) return usage_error("--expect-umask: not an octal umask: " + umask_text);
-    c.expect_umask = *m;
-  }
-  if (c.expect_user) {
-    if (auto uid = parse_unsigned(*c.expect_user)) {
-      c.expect_uid = *uid;
-    } else if (const passwd* pw = ::getpwnam(c.expect_user->c_str())) {
-      c.expect_uid = pw->pw_uid;
-      if (!c.expect_group) c.expect_gid = pw->pw_gid;
-    } else {
-      return usage_error("--expect-user: no such user: " + *c.expect_user);
-    }
-  }
-  if (c.expect_group) {
-    if (auto gid = parse_unsigned(*c.expect_group)) {
-      c.expect_gid = *gid;
-    } else if (const group* gr = ::getgrnam(c.expect_group->c_str())) {
-      c.expect_gid = gr->gr_gid;
-    } else {
-      return usage_error("--expect-group: no such group: " + *c.expect_group);
-    }
-  }
-
-  // Waivers: the file's first, then --waive; one waiver per rule.
-  if (app.count("--waivers")) {
-    auto from_file = read_waivers_file(waivers_file);
-    if (!from_file) return usage_error(from_file.error().message());
-    o.waivers = std::move(*from_file);
-  }
-  for (const auto& w : waives) {
-    auto eq = w.find('=');
-    std::string id = w.substr(0, eq);
-    std::string reason = eq == std::string::npos ? "" : w.substr(eq + 1);
-    if (!find_rule(id))
-      return usage_error("--waive: unknown rule id '" + escape_bytes(id.substr(0, 40), '\'') +
-                         "' (did you mean '" + closest_rule(id) + "'?)");
-    if (reason.empty()) return usage_error("--waive " + id + ": give a reason, as ID=REASON");
-    for (const auto& earlier : o.waivers) {
-      if (earlier.id == id)
-        return usage_error("--waive " + id + ": the rule is waived already" +
-                           (app.count("--waivers") ? " (by --waivers or an earlier --waive)" : ""));
-    }
-    o.waivers.push_back({id, reason, false});
-  }
-
-  // Reports: each path once, at most one on stdout.
-  const std::pair<Format, std::string*> wanted[] = {{Format::Json, &json_path},
-                                                    {Format::Junit, &junit_path},
-                                                    {Format::Sarif, &sarif_path},
-                                                    {Format::Html, &html_path},
-                                                    {Format::Markdown, &markdown_path}};
-  int on_stdout = 0;
-  for (const auto& [format, path] : wanted) {
-    const std::string flag = std::string("--") + format_name(format);
-    if (!app.count(flag)) continue;
-    if (path->empty()) return usage_error(flag + ": give a path, or - for stdout");
-    if (*path == "-" && ++on_stdout > 1) return usage_error("only one report can go to stdout (-)");
-    for (const auto& [other, other_path] : o.reports) {
-      if (*path != "-" && other_path == *path)
-        return usage_error(flag + " " + *path + ": --" + format_name(other) +
-                           " writes there already");
-    }
-    o.reports.push_back({format, *path});
-  }
-  o.color = color_mode(color);
-  o.isolate = !no_isolation;
+  if (auto done = rule_commands(app, raw)) return *done;
+  // Checked in this order; the first problem found is the one reported.
+  Problem problem = resolve_target(app, raw, o.check);
+  if (!problem) problem = resolve_expectations(raw, o.check);
+  if (!problem) problem = resolve_waivers(app.count("--waivers") > 0, raw, o.waivers);
+  if (!problem) problem = resolve_reports(app, raw, o);
+  if (problem) return usage_error(*problem);
+  o.color = color_mode(raw.color);
+  o.isolate = !raw.no_isolation;
   return r;
 }
 

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "cli/manifest.h"
 #include "cli/output.h"
 #include "launch/cleanup.h"
 #include "sys/path.h"
@@ -41,65 +42,19 @@ struct Target {
   std::string verdict;
 };
 
-std::string substitute(std::string s, const std::map<std::string, std::string>& vars) {
-  for (const auto& [k, v] : vars) {
-    const std::string token = "{" + k + "}";
-    for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + v.size()))
-      s.replace(at, token.size(), v);
-  }
-  return s;
-}
-
-// {SOURCE}, absolute: the target runs in its own temp directory.
-std::string absolute_folder_of(const std::string& path) {
-  std::error_code ec;
-  auto abs = std::filesystem::absolute(path, ec);
-  return ec ? sys::folder_of(path) : abs.lexically_normal().parent_path().string();
-}
-
-// "fail|pass" accepts either: a rule that depends on a race the target does
-// not control.
-bool one_of(const std::string& have, std::string_view alternatives) {
-  for (;;) {
-    size_t bar = alternatives.find('|');
-    if (alternatives.substr(0, bar) == have) return true;
-    if (bar == std::string_view::npos) return false;
-    alternatives.remove_prefix(bar + 1);
-  }
-}
-
 // Reads the targets of one manifest file; an error names the file.
 bool load(const std::string& file, const SuiteOptions& opt, std::vector<Target>& out,
           std::string* err) {
-  std::ifstream in(file);
-  if (!in) {
-    *err = file + ": " + std::strerror(errno);
-    return false;
-  }
-  json doc = json::parse(in, nullptr, false);
-  if (doc.is_discarded()) {
-    *err = file + ": not valid JSON";
-    return false;
-  }
-  json list = doc.is_array() ? doc : doc.contains("targets") ? doc["targets"] : json::array({doc});
-  auto vars = opt.vars;
-  vars["TMP"] = "{tmp}";
-  vars["SOURCE"] = absolute_folder_of(file);
-  for (size_t i = 0; i < list.size(); ++i) {
-    const json& t = list[i];
-    if (!t.is_object() || !t.contains("command") || !t["command"].is_array() ||
-        t["command"].empty()) {
-      *err = file + ": target " + std::to_string(i) + " has no \"command\" array";
-      return false;
-    }
+  std::vector<manifest::Target> read;
+  if (!manifest::read(file, {.tokens = opt.vars}, read, *err)) return false;
+  for (auto& m : read) {
     Target x;
     x.file = file;
-    x.name = t.value("name", sys::folder_of(file) + "#" + std::to_string(i));
-    for (const auto& o : t.value("options", json::array()))
-      x.argv.push_back(substitute(o.get<std::string>(), vars));
+    x.name = std::move(m.name);
+    x.argv = std::move(m.options);
     x.argv.push_back("--");
-    for (const auto& c : t["command"]) x.argv.push_back(substitute(c.get<std::string>(), vars));
-    if (t.contains("expect")) x.expect = t["expect"];
+    x.argv.insert(x.argv.end(), m.command.begin(), m.command.end());
+    x.expect = std::move(m.expect);
     out.push_back(std::move(x));
   }
   return true;
@@ -143,26 +98,22 @@ void judge_target(Target& t) {
   }
   t.verdict = sc["summary"].value("verdict", "");
   if (t.expect.is_null()) return;
-  std::map<std::string, std::string> got;
-  for (const auto& r : sc["rules"]) got[r["id"]] = r["status"];
+  // The listed rules first, in the manifest's (sorted) order, then the others.
+  const auto checks = manifest::check_rules(sc["rules"], t.expect);
   for (const auto& [id, want] : t.expect.items()) {
-    auto it = got.find(id);
-    std::string have = it == got.end() ? "absent" : it->second;
-    const std::string wanted = want.is_string() ? want.get<std::string>() : want.dump();
-    if (!one_of(have, wanted)) {
+    for (const auto& c : checks) {
+      if (c.rule != id || c.ok) continue;
       std::string mismatch = id;
-      mismatch.append(": expected ").append(wanted).append(", got ").append(have);
+      mismatch.append(": expected ").append(c.expected).append(", got ").append(c.got);
       t.mismatches.push_back(std::move(mismatch));
     }
   }
-  for (const auto& r : sc["rules"]) {
-    std::string id = r["id"], st = r["status"];
-    if (!t.expect.contains(id) && st != "pass" && st != "skip") {
-      std::string mismatch = id;
-      mismatch.append(": expected pass or skip, got ").append(st);
-      mismatch.append(" (").append(r.value("message", "")).append(")");
-      t.mismatches.push_back(std::move(mismatch));
-    }
+  for (const auto& c : checks) {
+    if (c.listed || c.ok) continue;
+    std::string mismatch = c.rule;
+    mismatch.append(": expected pass or skip, got ").append(c.got);
+    mismatch.append(" (").append(c.message).append(")");
+    t.mismatches.push_back(std::move(mismatch));
   }
 }
 

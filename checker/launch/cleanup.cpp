@@ -19,10 +19,10 @@
 #include <string_view>
 
 #include "launch/isolation.h"
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
 #include "launch/signal_guard.h"
 #include "launch/tracked.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
 #include "sys/fd.h"
 #include "sys/fileio.h"
 #include "sys/path.h"

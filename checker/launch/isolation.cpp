@@ -18,13 +18,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "launch/cleanup.h"
-#include "launch/process_tree.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
-#include "observe/proc_parse.h"
+#include "observe/process_tree.h"
+#include "parse/proc_parse.h"
 #include "sys/fd.h"
 #include "sys/fileio.h"
 #include "sys/proc.h"
@@ -159,9 +161,109 @@ std::string make_pids_cgroup(long pids_max, std::string* note) {
   return "";
 }
 
+// The keeper's children once the checker is gone: what the target left.
+std::vector<pid_t> own_children() {
+  std::vector<pid_t> out;
+  const std::string me = std::to_string(::getpid());
+  auto text = sys::read_file(sys::proc_path(::getpid(), "task/" + me + "/children"));
+  if (!text) return out;
+  const char* p = text->data();
+  const char* end = p + text->size();
+  while (p < end) {
+    pid_t pid = 0;
+    auto [next, ec] = std::from_chars(p, end, pid);
+    if (ec == std::errc() && pid > 1) out.push_back(pid);
+    p = next + (next < end ? 1 : 0);
+    if (ec != std::errc()) break;
+  }
+  return out;
+}
+
+// Kills and reaps every child of the keeper until none is left on two looks
+// in a row (what a killed process started is re-parented here meanwhile),
+// bounded by 10 s. Each is stopped before it is killed, so it forks no more.
+void end_orphans() {
+  const double give_up = monotonic_ms() + 10000;
+  for (int quiet = 0; quiet < 2 && monotonic_ms() < give_up;) {
+    bool reaped = false;
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) reaped = true;
+    auto kids = own_children();
+    if (kids.empty()) {
+      quiet = reaped ? 0 : quiet + 1;
+      ::usleep(1000);
+      continue;
+    }
+    quiet = 0;
+    std::vector<UniqueFd> fds;
+    for (pid_t pid : kids) fds.emplace_back(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    for (auto& fd : fds) send_signal(fd.get(), SIGSTOP);
+    for (auto& fd : fds) send_signal(fd.get(), SIGKILL);
+    for (pid_t pid : kids) ::waitpid(pid, nullptr, 0);
+  }
+}
+
+// The keeper: waits for the checker, forwarding the interrupting signals;
+// then ends what the checker could not (it was killed), removes its marked
+// temp folders and exits with its status.
+[[noreturn]] void keep(pid_t checker, const sigset_t& set) {
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, checker, 0)));
+  int st = 0;
+  for (;;) {
+    siginfo_t si{};
+    int sig = ::sigwaitinfo(&set, &si);
+    if (sig == SIGCHLD) {
+      // While the checker runs it is the keeper's only child: its own
+      // descendants are re-parented to it, a subreaper too.
+      if (::waitpid(checker, &st, WNOHANG) == checker) break;
+    } else if (sig > 0) {
+      send_signal(fd.get(), sig);
+    }
+  }
+  end_orphans();
+  sweep_stale_temp_dirs();
+  ::_exit(exit_code(st));
+}
+
 }  // namespace
 
-Isolation enter_isolation(long pids_max) {
+void enter_keeper() {
+  const sigset_t set = forwarded_and_chld();
+  sigset_t old;
+  ::sigprocmask(SIG_BLOCK, &set, &old);
+  int go[2];
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0 || ::pipe2(go, O_CLOEXEC) != 0) {
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return;
+  }
+  pid_t checker = ::fork();
+  if (checker < 0) {
+    ::close(go[0]);
+    ::close(go[1]);
+    ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return;
+  }
+  if (checker > 0) {
+    ::close(go[0]);
+    ::signal(SIGPIPE, SIG_IGN);
+    if (::write(go[1], "g", 1) != 1) ::_exit(3);
+    ::close(go[1]);
+    keep(checker, set);
+  }
+  // The checker. Should the keeper die, it tears the check down as on
+  // SIGHUP (the keeper is no descendant: the Reaper takes it for an
+  // interrupt, not for the target's signal). The go byte comes once the
+  // keeper waits; if it died first, the pipe ends and so does the checker.
+  ::close(go[1]);
+  ::prctl(PR_SET_PDEATHSIG, kOuterGone);
+  char byte;
+  if (::read(go[0], &byte, 1) != 1) ::_exit(3);
+  ::close(go[0]);
+  // The interrupting signals stay blocked, as in enter_isolation(): the
+  // Reaper reads them from its signalfd.
+}
+
+Isolation enter_isolation(long pids_max, PrivateStyle style) {
   Isolation iso;
   const sigset_t set = forwarded_and_chld();
   sigset_t old;
@@ -169,7 +271,8 @@ Isolation enter_isolation(long pids_max) {
   if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
     iso.note = std::string("no PID namespace (") + std::strerror(errno) +
                "): cleanup relies on the subreaper, and a checker killed with SIGKILL can leave "
-               "the target's processes behind";
+               "the target's processes behind, and the target may write the host's /run, /tmp, "
+               "/var/tmp and /etc";
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     return iso;
   }
@@ -216,6 +319,10 @@ Isolation enter_isolation(long pids_max) {
                  std::strerror(errno));
     ::_exit(3);
   }
+  // Before any temp folder is made, so that the check's own live there too.
+  PrivateDirs priv = make_host_dirs_private(style);
+  iso.private_dirs = std::move(priv.made);
+  if (!priv.note.empty()) iso.note += priv.note + ". ";
   // The interrupting signals stay blocked: the Reaper reads them from its
   // signalfd (a parent-death signal that came early is still pending there).
   iso.pid_namespace = true;
@@ -237,8 +344,56 @@ std::optional<bool> only_checker_left() {
   return *now <= g_census_baseline;
 }
 
+namespace {
+
+// The checker's own pid in the host's view: the host /proc's "self" link,
+// read through the descriptor kept from before the namespace's /proc was
+// mounted. Read once: it never changes.
+std::optional<pid_t> own_host_pid() {
+  static const std::optional<pid_t> pid = []() -> std::optional<pid_t> {
+    char buf[32];
+    const ssize_t n = ::readlinkat(g_host_proc, "self", buf, sizeof buf);
+    pid_t v = 0;
+    if (n <= 0) return std::nullopt;
+    auto [end, ec] = std::from_chars(buf, buf + n, v);
+    if (ec != std::errc() || end != buf + n || v <= 0) return std::nullopt;
+    return v;
+  }();
+  return pid;
+}
+
+// A pidfd's fdinfo, read through the host's /proc, names the process by its
+// host pid ("Pid:" is given in the namespace of the /proc it is read from):
+// one open and one read where a scan of every host process costs hundreds.
+std::optional<pid_t> host_pid_by_pidfd(pid_t pid) {
+  const auto self = own_host_pid();
+  if (!self) return std::nullopt;
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd.valid()) return std::nullopt;
+  const std::string info = std::to_string(*self) + "/fdinfo/" + std::to_string(pidfd.get());
+  UniqueFd fd(::openat(g_host_proc, info.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return std::nullopt;
+  char buf[512];
+  const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return std::nullopt;
+  const std::string_view text(buf, static_cast<size_t>(n));
+  const size_t at = text.find("\nPid:\t");
+  if (at == std::string_view::npos) return std::nullopt;
+  const char* first = buf + at + 6;
+  pid_t v = 0;
+  auto [end, ec] = std::from_chars(first, buf + n, v);
+  if (ec != std::errc() || v <= 0 || (end != buf + n && *end != '\n')) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
 std::optional<pid_t> host_pid_of(pid_t pid) {
   if (g_host_proc < 0) return std::nullopt;
+  if (pid == ::getpid()) return own_host_pid();
+  if (auto found = host_pid_by_pidfd(pid)) return found;
+  // A kernel whose pidfd fdinfo has no "Pid:" line: look through every
+  // host process for the one whose innermost pid is this one.
   auto pids = sys::numbered_entries_at(g_host_proc, ".");
   if (!pids) return std::nullopt;
   std::string self_ns;

@@ -17,6 +17,9 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "launch/private_dirs.h"
 
 namespace dc {
 
@@ -25,6 +28,7 @@ struct Isolation {
   std::string cgroup;  // the pids cgroup, "" when none
   long pids_max = 0;   // its cap, 0 when none
   std::string note;    // why isolation is partial or absent
+  std::vector<std::string> private_dirs;  // host folders the target cannot write
 };
 
 // Call once, early in main(), before any other process is started. In the
@@ -32,7 +36,8 @@ struct Isolation {
 // becomes the outer waiter (forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT) and
 // exits with the check's status. It returns in the checker, pid 1 of the new
 // namespace, with those signals blocked (the Reaper reads them).
-Isolation enter_isolation(long pids_max);
+// Inside, /run, /tmp, /var/tmp and /etc are made private (private_dirs.h).
+Isolation enter_isolation(long pids_max, PrivateStyle style = PrivateStyle::kOverlay);
 
 // The host pid of a process of the check's namespace (for the scorecard), or
 // nullopt when not isolated or not found.
@@ -42,6 +47,18 @@ std::optional<pid_t> host_pid_of(pid_t pid);
 // exact, counting a process mid-fork and a zombie not yet reaped, which a scan
 // of /proc can miss. nullopt without a joined cgroup.
 std::optional<bool> only_checker_left();
+
+// --no-isolation: daemoncheck forks, and the calling process becomes the
+// keeper, a child subreaper that waits for the checker (forwarding
+// SIGINT/SIGTERM/SIGHUP/SIGQUIT) and does not return. When the checker dies,
+// even of a SIGKILL the target sent it, what the target left is re-parented to
+// the keeper, which kills and reaps it, removes the checker's marked temp
+// folders and exits with the checker's status (128+signal when it was
+// killed). The checker gets SIGHUP should the keeper die first. A root target
+// that finds and kills the keeper as well can still outlive the check: only
+// the PID namespace protects against that. Returns in the checker; returns
+// without forking when the keeper cannot be set up.
+void enter_keeper();
 
 // Sets every catchable signal the checker does not use to SIG_IGN, so that a
 // target signalling its parent (the checker, in the race trials and once

@@ -20,8 +20,9 @@
 #include <random>
 
 #include "common/clock.h"
-#include "launch/reaper.h"
 #include "launch/signal_guard.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
 #include "sys/fileio.h"
 
 extern char** environ;
@@ -155,6 +156,17 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
   ::_exit(127);
 }
 
+// The job's side of the start gate (a pipe): it waits until the holder has
+// told the checker its pid (the holder closes the write end then, or dies),
+// so that a target that kills its parent at once cannot do so before the
+// checker knows which process it launched.
+void wait_at_gate(int gate_r) {
+  char c;
+  while (::read(gate_r, &c, 1) < 0 && errno == EINTR) {
+  }
+  ::close(gate_r);
+}
+
 // The session holder: a shell at its prompt. It leads the pty's session, runs
 // the target as its foreground job, reports the job's exit, takes the terminal
 // back (as a shell does when a foreground job ends), and on hang-up sends
@@ -181,20 +193,26 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
   for (int sig : {SIGCHLD, SIGHUP, SIGTERM}) sigaddset(&waitset, sig);
   ::sigprocmask(SIG_SETMASK, &waitset, nullptr);
 
+  int gate[2];
+  if (::pipe2(gate, O_CLOEXEC) != 0) ::_exit(1);
   pid_t job = ::fork();
   if (job < 0) ::_exit(1);
   if (job == 0) {
     ::close(msg_w);
+    ::close(gate[1]);
     ::setpgid(0, 0);
     ::tcsetpgrp(slave, ::getpid());  // SIGTTOU is ignored here, reset in exec_target
+    wait_at_gate(gate[0]);
     exec_target(plan, env, slave, err_w, planted_file, planted_pipe);
   }
+  ::close(gate[0]);
   ::setpgid(job, job);
   ::close(err_w);
   ::close(planted_file);
   ::close(planted_pipe);
   HolderMsg started{kTargetStarted, job, 0, 0, monotonic_ms()};
   write_record(msg_w, started);
+  ::close(gate[1]);
   for (;;) {
     siginfo_t si{};
     int sig = ::sigwaitinfo(&waitset, &si);
@@ -226,26 +244,38 @@ std::vector<std::string> target_environment(const LaunchPlan& plan) {
                                const std::string& slave_path, int msg_w, int err_w,
                                int planted_file, int planted_pipe) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (plan.stand_in_stays && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) ::_exit(126);
+  int gate[2];
+  if (::pipe2(gate, O_CLOEXEC) != 0) ::_exit(126);
   pid_t job = ::fork();
   if (job < 0) ::_exit(126);
   if (job == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::close(msg_w);
+    ::close(gate[1]);
     if (::setsid() < 0) ::_exit(126);
     int slave = ::open(slave_path.c_str(), O_RDWR | O_CLOEXEC);
     if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) != 0) ::_exit(126);
+    wait_at_gate(gate[0]);
     exec_target(plan, env, slave, err_w, planted_file, planted_pipe);
   }
+  ::close(gate[0]);
   ::close(err_w);
   ::close(planted_file);
   ::close(planted_pipe);
   HolderMsg started{kTargetStarted, job, 0, 0, monotonic_ms()};
   write_record(msg_w, started);
+  ::close(gate[1]);
   int st = 0;
   while (::waitpid(job, &st, 0) < 0 && errno == EINTR) {
   }
   HolderMsg exited{kTargetExited, job, st, 0, monotonic_ms()};
   write_record(msg_w, exited);
+  // Orphans that die stay zombies here, for the checker to count and reap
+  // once it kills this process (they are re-parented to it then). Like the
+  // checker, it ignores or blocks every signal a daemon may send its parent,
+  // SIGKILL and SIGSTOP aside.
+  while (plan.stand_in_stays) ::pause();
   ::_exit(0);
 }
 
@@ -273,6 +303,13 @@ LaunchPlan default_plan(std::vector<std::string> argv, std::string tmp_dir) {
   std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
   p.canary_value = std::string("dc-canary-") + buf;
   return p;
+}
+
+std::string expand_tmp(std::string s, const std::string& tmp) {
+  const std::string token = "{tmp}";
+  for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + tmp.size()))
+    s.replace(at, token.size(), tmp);
+  return s;
 }
 
 Result<std::string> resolve_executable(const std::string& name) {
@@ -311,6 +348,7 @@ Result<std::string> resolve_executable(const std::string& name) {
 Result<Launch> start_launch(const LaunchPlan& plan) {
   Reaper& reaper = Reaper::get();
   Launch launch;
+  launch.stand_in_stays = plan.target_leads_session && plan.stand_in_stays;
   LaunchFacts& f = launch.facts;
   f.argv = plan.argv;
   f.tmp_dir = plan.tmp_dir;
@@ -382,6 +420,7 @@ Result<Launch> start_launch(const LaunchPlan& plan) {
     // The session holder, or in the race mode the stand-in parent (not a
     // session holder: holder_pid stays 0).
     if (!plan.target_leads_session) f.holder_pid = child;
+    if (plan.target_leads_session) launch.stand_in_pid = child;
     launch.holder_pidfd = open_descendant_pidfd(child);
     launch.holder_events = std::move(msg_r);
     // The holder's first message names the job.
@@ -446,7 +485,7 @@ bool Launch::wait_exit(double deadline_ms) {
   // The race mode's stand-in exits right after reporting: once it has, only
   // what the target left is still running.
   auto stand_in_gone = [&] {
-    if (facts.holder_pid != 0 || !holder_pidfd.valid()) return true;
+    if (facts.holder_pid != 0 || !holder_pidfd.valid() || stand_in_stays) return true;
     const int fds[] = {holder_pidfd.get()};
     while (pidfd_alive(fds[0]))
       if (reaper.wait(fds, deadline_ms) == Reaper::kTimeout) return false;

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "common/result.h"
-#include "launch/reaper.h"
 #include "model/observation.h"
+#include "observe/reaper.h"
 #include "sys/fd.h"
 
 namespace dc {
@@ -43,11 +43,19 @@ struct LaunchPlan {
   // so that everything this launch started is found below its holder, apart
   // from what other launches start (the second instance).
   bool holder_subreaper = false;
+  // Race mode: the stand-in parent adopts what the target's processes orphan
+  // (a child subreaper) and stays, reaping nothing but the target, until it
+  // is killed: what one trial left, the dead included (zombies), is found
+  // below its stand-in even while other trials run beside it.
+  bool stand_in_stays = false;
 };
 
 // The plan every check uses: SIGUSR2 blocked, SIGRTMIN+3 ignored, umask 047,
 // a fresh random canary value.
 LaunchPlan default_plan(std::vector<std::string> argv, std::string tmp_dir);
+
+// Replaces every "{tmp}" in s with the launch's temp directory.
+std::string expand_tmp(std::string s, const std::string& tmp);
 
 // One running launch. Destroying it closes the pty master (the terminal hangs
 // up) and the descriptors; processes are cleaned up by cleanup.h, not here.
@@ -57,10 +65,12 @@ class Launch {
  public:
   LaunchFacts facts;  // what was planted; exit filled by wait_exit()
   DrainedFd pty_master;
-  UniqueFd holder_pidfd;       // invalid in the race mode
-  UniqueFd target_pidfd;       // may be invalid if it exited very early
-  UniqueFd holder_events;      // holder -> checker messages
-  UniqueFd planted_pipe_peer;  // our end of the planted pipe
+  UniqueFd holder_pidfd;        // invalid in the race mode
+  UniqueFd target_pidfd;        // may be invalid if it exited very early
+  UniqueFd holder_events;       // holder -> checker messages
+  UniqueFd planted_pipe_peer;   // our end of the planted pipe
+  bool stand_in_stays = false;  // the plan's: wait_exit() does not wait for it to go
+  pid_t stand_in_pid = 0;       // race mode: the target's stand-in parent
 
   // Waits (bounded) for the launched process to exit; fills facts.launched_exit.
   // Returns false on timeout.

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
 #include "launch/signal_guard.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
 
 namespace dc {
 

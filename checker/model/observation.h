@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "profiles/profile.h"
+
 namespace dc {
 
 // How a process ended, as waitid() told it.
@@ -130,6 +132,7 @@ struct Expectations {
 struct HangupProbe {
   bool ran = false;
   std::string skipped;
+  std::string error;             // the probe could not be run or finish (the rule is then `error`)
   std::vector<pid_t> reachable;  // daemons still in the job's group or the launch session
   std::vector<ExitInfo> died;    // daemons that died after the hang-up
   double ms = 0;
@@ -175,7 +178,8 @@ struct RaceTrial {
 struct RaceProbe {
   bool ran = false;
   std::string skipped;
-  std::string how;  // how the trials were run (pinned to which CPU)
+  std::string error;  // the trials could not all be run (the rule is then `error`)
+  std::string how;    // how the trials were run (pinned to which CPU)
   std::vector<RaceTrial> trials;
 };
 struct NotifyMessage {
@@ -203,7 +207,7 @@ struct ProbeFacts {
 };
 
 struct Observation {
-  std::string profile = "sysv";  // "sysv" or "systemd"
+  ProfileId profile = ProfileId::Sysv;
   bool attach = false;           // --attach: nothing planted, nothing probed
   bool notify_required = false;  // --notify
   double start_timeout_s = 10, stop_timeout_s = 5;
@@ -219,6 +223,7 @@ struct Observation {
   std::string cgroup;
   long pids_max = 0;
   std::string isolation_note;
+  std::vector<std::string> private_dirs;  // host folders made private to the check
   // What the reader of the scorecard should know about the check itself: a
   // long observation, the --timeout that ended it, signals from the target
   // that the checker ignored.

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +13,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "launch/process_tree.h"
+#include "observe/process_tree.h"
 #include "sys/fd.h"
 #include "sys/fileio.h"
 #include "sys/proc.h"
@@ -45,30 +46,91 @@ std::string unreadable(const Error& e) {
   return Error{.subject = e.subject, .err = e.err}.message();
 }
 
+// /proc/PID/fd, opened once: every descriptor is then read relative to it
+// (readlinkat, fstatat), without a path walk through /proc/PID per entry.
+UniqueFd open_fd_dir(pid_t pid) {
+  return UniqueFd(::open(proc(pid, "fd").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
+
+// The descriptor numbers in an open /proc/PID/fd, ascending, read with large
+// getdents64 batches. Each entry's name is kept next to its number for the
+// *at() calls.
+struct FdEntry {
+  int fd;
+  char name[12];
+};
+std::vector<FdEntry> fd_entries(int dir) {
+  std::vector<FdEntry> out;
+  alignas(8) static thread_local char buf[1 << 16];
+  for (;;) {
+    const long n = ::syscall(SYS_getdents64, dir, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long at = 0; at < n;) {
+      struct Dirent64 {
+        ino64_t d_ino;
+        off64_t d_off;
+        unsigned short d_reclen;
+        unsigned char d_type;
+        char d_name[];
+      };
+      const auto* e = reinterpret_cast<const Dirent64*>(buf + at);
+      at += e->d_reclen;
+      const char* name = e->d_name;
+      const size_t len = std::strlen(name);
+      FdEntry f{};
+      auto [p, ec] = std::from_chars(name, name + len, f.fd);
+      if (ec != std::errc() || p != name + len || len >= sizeof f.name) continue;
+      std::memcpy(f.name, name, len + 1);
+      out.push_back(f);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const FdEntry& a, const FdEntry& b) { return a.fd < b.fd; });
+  return out;
+}
+
+void stat_into(const struct stat& st, FdFact& f) {
+  f.stat_ok = true;
+  f.dev = st.st_dev;
+  f.ino = st.st_ino;
+  f.rdev = st.st_rdev;
+  f.mode = st.st_mode;
+}
+
+// Every descriptor of pid: its number, where it points (readlink) and what
+// it is (stat of the open file). Two system calls per descriptor, linear.
 std::vector<FdFact> read_fds(pid_t pid, std::vector<std::string>& errors) {
   std::vector<FdFact> out;
-  const std::string dir = proc(pid, "fd");
-  auto fds = sys::numbered_entries(dir);
-  if (!fds) {
-    errors.push_back(unreadable(fds.error()));
+  UniqueFd dir = open_fd_dir(pid);
+  if (!dir.valid()) {
+    errors.push_back(errtext(proc(pid, "fd")));
     return out;
   }
-  for (int fd : *fds) {
+  const auto entries = fd_entries(dir.get());
+  out.reserve(entries.size());
+  char buf[4096];
+  for (const FdEntry& e : entries) {
     FdFact f;
-    f.fd = fd;
-    std::string link = dir + "/" + std::to_string(fd);
-    if (auto t = read_link(link)) f.target = *t;
+    f.fd = e.fd;
+    const ssize_t n = ::readlinkat(dir.get(), e.name, buf, sizeof buf);
+    if (n >= 0) f.target.assign(buf, static_cast<size_t>(n));
     struct stat st {};
-    if (::stat(link.c_str(), &st) == 0) {
-      f.stat_ok = true;
-      f.dev = st.st_dev;
-      f.ino = st.st_ino;
-      f.rdev = st.st_rdev;
-      f.mode = st.st_mode;
-    }
+    if (::fstatat(dir.get(), e.name, &st, 0) == 0) stat_into(st, f);
     out.push_back(std::move(f));
   }
-  std::sort(out.begin(), out.end(), [](const FdFact& a, const FdFact& b) { return a.fd < b.fd; });
+  return out;
+}
+
+// The descriptors of pid open on (dev, ino): one fstatat per descriptor, no
+// readlink (the lock lookups need only the identity).
+std::vector<int> fds_on_inode(pid_t pid, unsigned long long dev, unsigned long long ino) {
+  std::vector<int> out;
+  UniqueFd dir = open_fd_dir(pid);
+  if (!dir.valid()) return out;
+  for (const FdEntry& e : fd_entries(dir.get())) {
+    struct stat st {};
+    if (::fstatat(dir.get(), e.name, &st, 0) == 0 && st.st_dev == dev && st.st_ino == ino)
+      out.push_back(e.fd);
+  }
   return out;
 }
 
@@ -220,10 +282,8 @@ std::vector<LockLine> locks_on(unsigned long long dev, unsigned long long ino, p
   }
   std::vector<LockLine> out;
   for (pid_t pid : pids) {
-    std::vector<std::string> unreadable;  // a process that just exited
-    for (const FdFact& f : read_fds(pid, unreadable)) {
-      if (!f.stat_ok || f.dev != dev || f.ino != ino) continue;
-      for (LockLine& l : fd_locks(pid, f.fd)) {
+    for (int fd : fds_on_inode(pid, dev, ino)) {  // none when the process just exited
+      for (LockLine& l : fd_locks(pid, fd)) {
         if (std::any_of(out.begin(), out.end(), [&](const LockLine& o) { return same_lock(o, l); }))
           continue;
         // One numbering for the whole list, as /proc/locks would show it.
@@ -330,12 +390,16 @@ std::string fingerprint(pid_t pid) {
   // The descriptors by number (one getdents pass), and where 0, 1 and 2
   // point: a readlink per descriptor would make every settle scan of a
   // daemon with tens of thousands of descriptors cost seconds.
-  auto listed = sys::numbered_entries(proc(pid, "fd"));
-  std::vector<int> numbers = listed ? std::move(*listed) : std::vector<int>{};
-  std::sort(numbers.begin(), numbers.end());
-  for (int fd : numbers) {
-    fp += "|" + std::to_string(fd);
-    if (fd <= 2) fp += ">" + read_link(proc(pid, "fd/") + std::to_string(fd)).value_or("");
+  UniqueFd dir = open_fd_dir(pid);
+  if (!dir.valid()) return fp;
+  char buf[4096];
+  for (const FdEntry& e : fd_entries(dir.get())) {
+    fp += "|";
+    fp += e.name;
+    if (e.fd > 2) continue;
+    const ssize_t n = ::readlinkat(dir.get(), e.name, buf, sizeof buf);
+    fp += ">";
+    if (n > 0) fp.append(buf, static_cast<size_t>(n));
   }
   return fp;
 }

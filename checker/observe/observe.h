@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/observation.h"
-#include "observe/proc_parse.h"
+#include "parse/proc_parse.h"
 
 namespace dc::observe {
 

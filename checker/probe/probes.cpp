@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,14 +15,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <set>
 
-#include "check/settle.h"
 #include "launch/cleanup.h"
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
 #include "launch/signal_guard.h"
 #include "launch/tracked.h"
 #include "observe/observe.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
+#include "observe/settle.h"
+#include "profiles/profile.h"
 #include "sys/fileio.h"
 #include "sys/proc.h"
 
@@ -33,6 +36,31 @@ namespace {
 // stop (or start) timeout, which a daemon that is at rest sooner never pays.
 constexpr double kFirstLookMs = 0.05;
 constexpr double kLongestLookMs = 2;
+
+// The check's --timeout bounds every wait (ProbeContext::deadline_ms): each
+// probe waits until min(its own bound, the check's deadline). A probe whose
+// wait the check's deadline cut short did not measure what its rule asks,
+// so the rule is `error`, never a pass or a fail read off a cut wait.
+double within_check(double own_deadline_ms, const ProbeContext& ctx) {
+  return std::min(own_deadline_ms, ctx.deadline_ms);
+}
+
+bool out_of_time(const ProbeContext& ctx) {
+  return Reaper::get().now_ms() >= ctx.deadline_ms;
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
+
+// The reason of a probe that the check's --timeout cut (started) or kept
+// from running (not started).
+std::string cut_by_timeout(const ProbeContext& ctx, bool started) {
+  return "the check's --timeout (" + seconds_text(ctx.timeout_s) + " s) ran out " +
+         (started ? "during this probe" : "before this probe") + ", so it was not measured";
+}
 
 std::vector<pid_t> daemon_pids(const Observation& o) {
   std::vector<pid_t> v;
@@ -170,7 +198,7 @@ double first_ready_ms(const Observation& o) {
 
 // --- terminal hang-up -------------------------------------------------------
 
-void probe_hangup(Launch& launch, Observation& o) {
+void probe_hangup(Launch& launch, const ProbeContext& ctx, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   HangupProbe& p = o.probes.hangup;
@@ -186,16 +214,52 @@ void probe_hangup(Launch& launch, Observation& o) {
   std::vector<Tracked> holder;
   if (launch.holder_pidfd.valid())
     holder.push_back({o.launch.holder_pid, std::move(launch.holder_pidfd), {}});
-  const double bound = reaper.now_ms() + o.stop_timeout_s * 1000;
+  const double own_bound = reaper.now_ms() + o.stop_timeout_s * 1000;
+  const double bound = within_check(own_bound, ctx);
   wait_all_exit(holder, bound);
-  if (!ts.empty()) await_rest(ts, SIGHUP, bound);
+  if (!ts.empty() && await_rest(ts, SIGHUP, bound) < 0 && own_bound > bound && out_of_time(ctx))
+    p.error = cut_by_timeout(ctx, true);
   p.died = deaths(ts, &launch);
   p.ms = reaper.now_ms() - t0;
 }
 
 // --- second instance --------------------------------------------------------
 
-void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
+// The pidfile's folder, watched (inotify) from the first look on, so that a
+// write to the pidfile wakes a wait.
+class PidfileWatch {
+ public:
+  explicit PidfileWatch(const std::string* path) : path_(path) {}
+  // Whether the pidfile names one of `pids`; starts the watch on first use.
+  bool names_one_of(const std::vector<pid_t>& pids) {
+    if (!path_) return false;
+    if (!fd_.valid()) {
+      fd_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+      const auto slash = path_->rfind('/');
+      const std::string dir = slash == std::string::npos ? "."
+                              : slash == 0               ? "/"
+                                                         : path_->substr(0, slash);
+      if (fd_.valid() &&
+          ::inotify_add_watch(fd_.get(), dir.c_str(),
+                              IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY) < 0)
+        fd_.reset();
+    }
+    auto pid = observe::pidfile_pid(*path_);
+    return pid && std::find(pids.begin(), pids.end(), *pid) != pids.end();
+  }
+  int fd() const { return fd_.valid() ? fd_.get() : -1; }
+  void drain() {
+    char buf[4096];
+    while (::read(fd_.get(), buf, sizeof buf) > 0) {
+    }
+  }
+
+ private:
+  const std::string* path_;
+  UniqueFd fd_;
+};
+
+void probe_second_instance(const LaunchPlan& first, const ProbeContext& ctx, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   SecondInstanceProbe& p = o.probes.second;
@@ -219,7 +283,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     return;
   }
   Launch& second = *launched;
-  second.wait_exit(std::min(reaper.now_ms() + opt.start_timeout_s * 1000, opt.deadline_ms));
+  second.wait_exit(within_check(reaper.now_ms() + ctx.start_timeout_s * 1000, ctx));
   p.launched_exit = second.facts.launched_exit;
   reaper.reap_now();
   const pid_t holder = second.facts.holder_pid;
@@ -236,11 +300,23 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
   // still changing state (on their way out, a signal pending) is extended up
   // to the start timeout: only processes at rest are a second daemon. The
   // whole check's --timeout caps both.
-  const double start_bound = std::min(t0 + opt.start_timeout_s * 1000, opt.deadline_ms);
+  const double own_bound = t0 + ctx.start_timeout_s * 1000;
+  const double start_bound = within_check(own_bound, ctx);
   const double deadline =
       std::min(reaper.now_ms() + std::max(4 * first_ready_ms(o), 500.0), start_bound);
+  // A known pidfile that comes to name one of them ends that wait at once: a
+  // second daemon took over (and single-instance fails whether or not it
+  // stays). Watched only while some of them live, so that a second launch
+  // that refuses at once pays for no inotify instance.
+  PidfileWatch taken(o.pidfile ? &o.pidfile->path : nullptr);
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
-    wait_all_exit(ts, deadline);
+    if (taken.names_one_of(newcomers())) break;
+    std::vector<int> fds;
+    for (auto& t : ts)
+      if (pidfd_alive(t.fd.get())) fds.push_back(t.fd.get());
+    if (taken.fd() >= 0) fds.push_back(taken.fd());
+    if (reaper.wait(fds, deadline) == static_cast<int>(fds.size()) - 1 && taken.fd() >= 0)
+      taken.drain();
     if (reaper.now_ms() >= deadline) break;
   }
   for (auto ts = track(newcomers()); !ts.empty(); ts = track(newcomers())) {
@@ -252,6 +328,10 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
     if (again == had) break;
   }
   p.left_behind = newcomers();
+  // Still running when the check's deadline (not the start bound) ended the
+  // wait: a refusing instance may still have been on its way out.
+  if ((!p.left_behind.empty() || !second.exited()) && own_bound > start_bound && out_of_time(ctx))
+    p.error = cut_by_timeout(ctx, true);
   for (pid_t pid : p.left_behind)
     if (auto e = read_proc_entry(pid)) p.left_behind_comm.push_back(e->comm);
   for (auto& f : firsts) p.first_alive = p.first_alive && pidfd_alive(f.fd.get());
@@ -276,7 +356,7 @@ void probe_second_instance(const LaunchPlan& first, const CheckOptions& opt, Obs
 
 // --- SIGHUP and SIGTERM -----------------------------------------------------
 
-void probe_sighup(Launch* launch, Observation& o) {
+void probe_sighup(Launch* launch, const ProbeContext& ctx, Observation& o) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   SignalProbe& p = o.probes.sighup;
@@ -287,13 +367,16 @@ void probe_sighup(Launch* launch, Observation& o) {
   // Decided once the daemon has acted on it (died, or reloaded and sleeps
   // again, re-exec and respawned workers included), never on a short window;
   // and SIGTERM then meets a daemon that is not in the middle of a reload.
-  const double rest = await_rest(ts, SIGHUP, t0 + o.stop_timeout_s * 1000);
+  const double own_bound = t0 + o.stop_timeout_s * 1000;
+  const double rest = await_rest(ts, SIGHUP, within_check(own_bound, ctx));
   if (rest >= 0) p.settled_ms = rest - t0;
+  if (rest < 0 && own_bound > ctx.deadline_ms && out_of_time(ctx))
+    p.error = cut_by_timeout(ctx, true);
   p.died = deaths(ts, launch);
   p.ms = reaper.now_ms() - t0;
 }
 
-void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
+void probe_sigterm(Launch* launch, const ProbeContext& ctx, Observation& o,
                    NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
@@ -308,10 +391,17 @@ void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
   }
   std::vector<pid_t> keep{o.launch.holder_pid};
   for (auto& t : ts) send_signal(t.fd.get(), SIGTERM);
-  wait_all_exit(ts, t0 + opt.stop_timeout_s * 1000);
+  const double own_bound = t0 + ctx.stop_timeout_s * 1000;
+  wait_all_exit(ts, within_check(own_bound, ctx));
+  std::vector<pid_t> alive;
   for (auto& t : ts)
-    if (pidfd_alive(t.fd.get())) p.killed_at_bound.push_back(t.pid);
-  p.all_exited = p.killed_at_bound.empty();
+    if (pidfd_alive(t.fd.get())) alive.push_back(t.pid);
+  // Alive at the check's deadline, before the stop timeout: not measured.
+  if (!alive.empty() && own_bound > ctx.deadline_ms && out_of_time(ctx))
+    p.error = cut_by_timeout(ctx, true);
+  else
+    p.killed_at_bound = alive;
+  p.all_exited = alive.empty();
   p.last_exit_ms = reaper.now_ms() - t0;
   if (!p.all_exited) {
     for (auto& t : ts)
@@ -323,7 +413,10 @@ void probe_sigterm(Launch* launch, const CheckOptions& opt, Observation& o,
   // Children the daemon started may be on their way out: wait until they
   // are gone or at rest (bounded by the stop timeout), then judge.
   auto rest = track_live_descendants(keep);
-  if (!rest.empty()) await_rest(rest, SIGTERM, reaper.now_ms() + opt.stop_timeout_s * 1000);
+  const double rest_bound = reaper.now_ms() + ctx.stop_timeout_s * 1000;
+  if (!rest.empty() && await_rest(rest, SIGTERM, within_check(rest_bound, ctx)) < 0 &&
+      rest_bound > ctx.deadline_ms && out_of_time(ctx) && p.error.empty())
+    p.error = cut_by_timeout(ctx, true);
   for (auto& t : rest) {
     if (pidfd_alive(t.fd.get())) {
       p.left_behind.push_back(t.pid);
@@ -370,11 +463,135 @@ std::vector<int> allowed_cpus() {
   return out;
 }
 
-void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o) {
+// One startup-race trial: its folder, its launch (the target leads the pty's
+// session below a stand-in parent that stays), and what it came to.
+struct RaceRun {
+  std::optional<TempDir> dir;
+  std::optional<Launch> launch;
+  pid_t stand_in = 0;
+  double t0 = 0;
+  size_t reaped_at_start = 0;
+  bool lost_stand_in = false;  // killed by what the target started
+  RaceTrial trial;
+  std::set<pid_t> dead;  // orphans dead by the decision, zombies below the stand-in
+};
+
+void start_trial(RaceRun& run, const LaunchPlan& first, const ProbeContext& ctx, int cpu,
+                 bool realtime) {
+  run.t0 = Reaper::get().now_ms();
+  run.reaped_at_start = Reaper::get().reaped().size();
+  if (auto dir = TempDir::make("daemoncheck-race")) run.dir.emplace(std::move(*dir));
+  if (!run.dir) {
+    run.trial.exec_error = std::string("cannot create a temporary directory: ") + strerror(errno);
+    return;
+  }
+  const std::string& tmpl = run.dir->path();
+  std::vector<std::string> argv;
+  for (const auto& a : ctx.command) argv.push_back(expand_tmp(a, tmpl));
+  LaunchPlan plan = default_plan(argv, tmpl);
+  plan.target_leads_session = true;
+  plan.stand_in_stays = true;
+  plan.exec_path = first.exec_path;
+  plan.extra_env = first.extra_env;
+  plan.pin_cpu = cpu;
+  plan.realtime = realtime;
+  auto launched = start_launch(plan);
+  if (!launched) {
+    run.trial.exec_error = launched.error().message();
+    return;
+  }
+  run.launch.emplace(std::move(*launched));
+  run.stand_in = run.launch->stand_in_pid;
+}
+
+// Waits for the stand-in's word that the target exited. A daemon that stops
+// its parent (SIGSTOP, every few ms) can stop the stand-in before it has
+// said so: looks at it start 0.05 ms apart, doubling up to 2 ms, and a
+// stopped stand-in is continued, as the checker continues a stopped holder.
+bool wait_trial_exit(Launch& launch, pid_t stand_in, double deadline_ms) {
   Reaper& reaper = Reaper::get();
+  double look = kFirstLookMs;
+  while (launch.holder_events.valid()) {
+    if (launch.wait_exit(std::min(deadline_ms, reaper.now_ms() + look))) return true;
+    if (reaper.now_ms() >= deadline_ms) return false;
+    auto e = read_proc_entry(stand_in);
+    if (e && (e->state == 'T' || e->state == 't') && launch.holder_pidfd.valid())
+      send_signal(launch.holder_pidfd.get(), SIGCONT);
+    look = std::min(2 * look, kLongestLookMs);
+  }
+  return launch.exited();
+}
+
+// Waits for the trial's start-up as for the first launch's, then reads what
+// is below its stand-in: a live process is a daemon that survived.
+void decide_trial(RaceRun& run, const ProbeContext& ctx, const Observation& o, bool alone) {
+  if (!run.launch) return;
+  Launch& launch = *run.launch;
+  // The pidfile ends a trial's start-up only if it named the first
+  // launch's daemon; else the trial settles on the quiet window.
+  std::optional<std::string> pidfile;
+  if (ctx.pidfile && !o.launch.settle_timed_out)
+    pidfile = expand_tmp(*ctx.pidfile, run.dir->path());
+  double deadline = run.t0 + ctx.start_timeout_s * 1000;
+  if (o.launch.settle_timed_out)
+    deadline = run.t0 + std::clamp(4 * first_ready_ms(o), 500.0, ctx.start_timeout_s * 1000);
+  deadline = std::min(deadline, ctx.deadline_ms);
+  if (wait_trial_exit(launch, run.stand_in, deadline))
+    settle(pidfile, 0, ctx.settle_ms, deadline, run.stand_in);
+  run.trial.launched_exit = launch.facts.launched_exit;
+  Reaper& reaper = Reaper::get();
+  reaper.reap_now();
+  for (const auto& e : descendants_of(run.stand_in)) {
+    if (e.state != 'Z')
+      run.trial.daemon_survived = true;
+    else if (e.ppid == run.stand_in)
+      run.dead.insert(e.pid);
+  }
+  if (!launch.holder_pidfd.valid() || !pidfd_alive(launch.holder_pidfd.get())) {
+    // A daemon that kills its parent killed the stand-in: what it held went
+    // to the checker. Alone, everything below the checker is this trial's.
+    run.lost_stand_in = true;
+    if (alone) {
+      run.trial.daemon_survived = !live_descendants({run.stand_in}).empty();
+      for (size_t k = run.reaped_at_start; k < reaper.reaped().size(); ++k)
+        if (reaper.reaped()[k].pid != run.stand_in) run.dead.insert(reaper.reaped()[k].pid);
+    }
+  }
+  run.trial.ms = Reaper::get().now_ms() - run.t0;
+}
+
+// Runs one trial per CPU in `cpus` side by side; every process they started
+// is ended before this returns, each trial's pty closed after that and its
+// folder removed last.
+std::vector<RaceTrial> run_trials(const std::vector<int>& cpus, bool realtime,
+                                  const LaunchPlan& first, const ProbeContext& ctx,
+                                  const Observation& o) {
+  Reaper& reaper = Reaper::get();
+  std::vector<RaceRun> runs(cpus.size());
+  for (size_t k = 0; k < cpus.size(); ++k) start_trial(runs[k], first, ctx, cpus[k], realtime);
+  for (auto& run : runs) decide_trial(run, ctx, o, runs.size() == 1);
+  const size_t reaped_before = runs.empty() ? reaper.reaped().size() : runs[0].reaped_at_start;
+  // The stand-ins first (they ignore the polite signals), so the dead they
+  // held are re-parented and reaped; then what the trials started.
+  for (auto& run : runs)
+    if (run.launch && run.launch->holder_pidfd.valid())
+      send_signal(run.launch->holder_pidfd.get(), SIGKILL);
+  kill_all_descendants(200);
+  std::vector<RaceTrial> out;
+  for (auto& run : runs) {
+    for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
+      if (run.dead.count(reaper.reaped()[k].pid)) run.trial.deaths.push_back(reaper.reaped()[k]);
+    // Beside another trial, a lost stand-in leaves the trial unattributed.
+    if (run.lost_stand_in && runs.size() > 1) run.trial.daemon_survived = false;
+    out.push_back(std::move(run.trial));
+  }
+  return out;
+}
+
+void probe_race(const LaunchPlan& first, const ProbeContext& ctx, Observation& o) {
   RaceProbe& p = o.probes.race;
   if (!p.skipped.empty()) return;  // decided by the check (run_phases)
-  if (opt.race_trials <= 0) {
+  if (ctx.race_trials <= 0) {
     p.skipped = "--race-trials 0";
     return;
   }
@@ -392,47 +609,50 @@ void probe_race(const LaunchPlan& first, const CheckOptions& opt, Observation& o
             (realtime ? " at real-time priority (SCHED_FIFO, reset on fork)" : "") +
             ", its children inheriting the CPU, so that after fork() the parent runs on and "
             "exits before the child can call setsid()";
-  for (int i = 0; i < opt.race_trials && reaper.now_ms() < opt.deadline_ms; ++i) {
-    double t0 = reaper.now_ms();
-    RaceTrial trial;
-    auto dir = TempDir::make("daemoncheck-race");
-    if (!dir) break;
-    const std::string& tmpl = dir->path();
-    std::vector<std::string> argv;
-    for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmpl));
-    LaunchPlan plan = default_plan(argv, tmpl);
-    plan.target_leads_session = true;
-    plan.exec_path = first.exec_path;
-    plan.extra_env = first.extra_env;
-    if (!cpus.empty()) plan.pin_cpu = cpus[static_cast<size_t>(i) % cpus.size()];
-    plan.realtime = realtime;
-    size_t reaped_before = reaper.reaped().size();
-    {
-      auto launched = start_launch(plan);
-      if (!launched) trial.exec_error = launched.error().message();
-      if (launched) {
-        Launch& launch = *launched;
-        // The pidfile ends a trial's start-up only if it named the first
-        // launch's daemon; else the trial settles on the quiet window.
-        std::optional<std::string> pidfile;
-        if (opt.pidfile && !o.launch.settle_timed_out) pidfile = expand_tmp(*opt.pidfile, tmpl);
-        double deadline = t0 + opt.start_timeout_s * 1000;
-        if (o.launch.settle_timed_out)
-          deadline = t0 + std::clamp(4 * first_ready_ms(o), 500.0, opt.start_timeout_s * 1000);
-        deadline = std::min(deadline, opt.deadline_ms);
-        if (launch.wait_exit(deadline)) settle(pidfile, 0, opt.settle_ms, deadline);
-        trial.launched_exit = launch.facts.launched_exit;
-        trial.daemon_survived = !live_descendants({}).empty();
-        reaper.reap_now();  // the dead are zombies by now: collect how they died
-        for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
-          if (reaper.reaped()[k].signal || reaper.reaped()[k].pid != launch.facts.launched_pid)
-            trial.deaths.push_back(reaper.reaped()[k]);
-      }
-      kill_all_descendants(200);
-    }  // the trial's pty closes here, after its processes are gone
-    trial.ms = reaper.now_ms() - t0;
-    const bool failed = !trial.daemon_survived;
-    p.trials.push_back(std::move(trial));
+  if (cpus.size() > 1)
+    p.how +=
+        "; trials run side by side, one per CPU, and one that failed or never exited beside "
+        "another was run again alone";
+  // Trials run side by side, one per CPU: each target alone at real-time
+  // priority on its own CPU is as adversarial as when it ran alone on the
+  // machine, and the children it forks still wait for it to block or exit.
+  // Trials side by side can meet in what the target keeps outside {tmp} (a
+  // fixed pidfile's lock, a port), so a trial that failed beside another, or
+  // whose target never exited (waiting for a lock a neighbour holds, say),
+  // is run again alone, and that result counts.
+  const size_t side_by_side = std::max<size_t>(1, cpus.size());
+  auto cpu_of = [&](int i) {
+    return cpus.empty() ? -1 : cpus[static_cast<size_t>(i) % cpus.size()];
+  };
+  for (int i = 0; i < ctx.race_trials;) {
+    // Trials not run, or cut short, leave the race unmeasured (a failed
+    // trial ended the loop before: its outcome stands).
+    if (out_of_time(ctx)) {
+      p.error = cut_by_timeout(ctx, true) + " (" + std::to_string(p.trials.size()) + " of " +
+                std::to_string(ctx.race_trials) + " trials were run)";
+      break;
+    }
+    const size_t n = std::min(side_by_side, static_cast<size_t>(ctx.race_trials - i));
+    std::vector<int> cpu_list;
+    for (size_t k = 0; k < n; ++k) cpu_list.push_back(cpu_of(i++));
+    std::vector<RaceTrial> wave = run_trials(cpu_list, realtime, first, ctx, o);
+    // A wave that ran into the check's deadline may have been cut short: of
+    // it, only a failed trial counts (its daemon died whatever came after).
+    const bool cut = out_of_time(ctx);
+    bool failed = false;
+    for (size_t k = 0; k < wave.size(); ++k) {
+      const bool met_another = !wave[k].daemon_survived || !wave[k].launched_exit;
+      if (!cut && met_another && wave.size() > 1 && !out_of_time(ctx))
+        wave[k] = std::move(run_trials({cpu_list[k]}, realtime, first, ctx, o).front());
+      if (cut && wave[k].daemon_survived) continue;
+      failed = failed || !wave[k].daemon_survived;
+      p.trials.push_back(std::move(wave[k]));
+    }
+    if (!failed && cut) {
+      p.error = cut_by_timeout(ctx, true) + " (" + std::to_string(p.trials.size()) + " of " +
+                std::to_string(ctx.race_trials) + " trials were run)";
+      break;
+    }
     if (failed) break;  // one failed trial fails the rule: the rest cannot change it
   }
 }
@@ -499,7 +719,7 @@ void NotifyListener::drain(ForegroundProbe& p, pid_t launched_pid) {
   }
 }
 
-void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& opt, Observation& o,
+void run_foreground(Launch& launch, NotifyListener& notify, const ProbeContext& ctx, Observation& o,
                     double deadline_ms) {
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
@@ -518,7 +738,7 @@ void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& 
   p.alive_at_end = !p.exit;
   p.waited_ms = reaper.now_ms() - t0;
   // A service that forked: let what it left settle before it is observed.
-  if (p.exit) settle(std::nullopt, launch.facts.holder_pid, opt.settle_ms, deadline_ms);
+  if (p.exit) settle(std::nullopt, launch.facts.holder_pid, ctx.settle_ms, deadline_ms);
   o.phase_ms["settle"] = reaper.now_ms() - t0;
 }
 
@@ -563,7 +783,7 @@ std::optional<PidfileFacts> moved_pidfile(const Observation& o, const std::strin
 // observed as the first launch's were. What the previous launch left is ended
 // first (its daemon is gone; its holder and strays would be counted as this
 // launch's). Error when it cannot be started.
-Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOptions& opt,
+Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const ProbeContext& ctx,
                                           const Observation& o, int n) {
   Reaper& reaper = Reaper::get();
   kill_all_descendants(200);
@@ -573,11 +793,11 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
   if (!s->dir) return os_error("cannot create a temporary directory", "");
   const std::string& tmp = s->dir->path();
   std::vector<std::string> argv;
-  for (const auto& a : opt.command) argv.push_back(expand_tmp(a, tmp));
+  for (const auto& a : ctx.command) argv.push_back(expand_tmp(a, tmp));
   s->own_plan = default_plan(argv, tmp);
   s->own_plan->exec_path = first.exec_path;
-  const bool systemd = o.profile == "systemd";
-  if (systemd) {
+  const bool foreground = profile(o.profile).launch == LaunchKind::Foreground;
+  if (foreground) {
     auto listener = NotifyListener::open(tmp);
     if (!listener) return listener.error();
     s->own_notify = std::move(*listener);
@@ -595,20 +815,20 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
   s->view.daemons.clear();
   s->view.pidfile = moved_pidfile(o, tmp);
   std::optional<std::string> pidfile;
-  if (opt.pidfile) pidfile = expand_tmp(*opt.pidfile, tmp);
-  const double deadline = t0 + opt.start_timeout_s * 1000;
-  if (systemd)
-    run_foreground(l, *s->notify, opt, s->view, deadline);
+  if (ctx.pidfile) pidfile = expand_tmp(*ctx.pidfile, tmp);
+  const double deadline = within_check(t0 + ctx.start_timeout_s * 1000, ctx);
+  if (foreground)
+    run_foreground(l, *s->notify, ctx, s->view, deadline);
   else if (l.wait_exit(deadline))
-    settle(pidfile, l.facts.holder_pid, opt.settle_ms, deadline);
+    settle(pidfile, l.facts.holder_pid, ctx.settle_ms, deadline);
   l.facts.ready_ms = reaper.now_ms() - t0;
   s->view.launch = l.facts;
   std::vector<DaemonPick> picks;
-  if (systemd && !l.exited())
+  if (foreground && !l.exited())
     picks.push_back({l.facts.launched_pid, "the launched process (foreground service)"});
   else
     picks = pick_daemons(pidfile, l.facts,
-                         std::min(opt.deadline_ms, reaper.now_ms() + kSurvivorSettleMs));
+                         std::min(ctx.deadline_ms, reaper.now_ms() + kSurvivorSettleMs));
   for (const auto& pick : picks) {
     DaemonFacts d = observe::observe_daemon(pick.pid, s->plan->canary_value);
     d.why = pick.why + " (relaunch " + std::to_string(n) + ")";
@@ -621,9 +841,9 @@ Result<std::unique_ptr<Subject>> relaunch(const LaunchPlan& first, const CheckOp
 // earlier probe ended it.
 class LiveProbes {
  public:
-  LiveProbes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& o,
+  LiveProbes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx, Observation& o,
              NotifyListener* notify)
-      : first_plan_(plan), opt_(opt), o_(o) {
+      : first_plan_(plan), ctx_(ctx), o_(o) {
     cur_ = std::make_unique<Subject>();
     cur_->launch = &launch;
     cur_->plan = &plan;
@@ -643,21 +863,30 @@ class LiveProbes {
   }
 
   // True when `cur` has a live daemon, relaunching if needed; otherwise sets
-  // *skipped (no relaunch left a daemon) or *error (none could be started).
+  // *skipped (no relaunch left a daemon) or *error (none could be started, or
+  // the check's --timeout ran out first or during the relaunch).
   bool ensure_live(std::string* skipped, std::string* error) {
+    if (out_of_time(ctx_)) {
+      *error = cut_by_timeout(ctx_, false);
+      return false;
+    }
     cur_->view.daemons = live_daemons(cur_->view);
     if (!cur_->view.daemons.empty()) return true;
     if (cur_->relaunch >= kMaxRelaunches) {
       *skipped = lost_ + "; no relaunch is left to measure on";
       return false;
     }
-    auto next = relaunch(first_plan_, opt_, o_, cur_->relaunch + 1);
+    auto next = relaunch(first_plan_, ctx_, o_, cur_->relaunch + 1);
     if (!next) {
       *error = lost_ +
                ", and the relaunch to measure on could not be started: " + next.error().message();
       return false;
     }
     cur_ = std::move(*next);
+    if (out_of_time(ctx_)) {
+      *error = cut_by_timeout(ctx_, false) + " (it ran out while relaunching the target)";
+      return false;
+    }
     if (cur_->view.daemons.empty()) {
       *skipped = lost_ + ", and no daemon survived the startup of relaunch " +
                  std::to_string(cur_->relaunch) + " either";
@@ -670,7 +899,7 @@ class LiveProbes {
 
  private:
   const LaunchPlan& first_plan_;
-  const CheckOptions& opt_;
+  const ProbeContext& ctx_;
   Observation& o_;
   std::unique_ptr<Subject> cur_;
   std::string lost_ = "the daemon did not survive the earlier probes";
@@ -678,7 +907,7 @@ class LiveProbes {
 
 }  // namespace
 
-void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& o,
+void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx, Observation& o,
                 NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
   auto timed = [&](const char* phase, auto&& fn) {
@@ -686,50 +915,53 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt,
     fn();
     o.phase_ms[phase] = reaper.now_ms() - t;
   };
-  const bool sysv = o.profile != "systemd";
+  const Profile& prof = profile(o.profile);
   if (o.daemons.empty()) {
     for (auto* s : {&o.probes.hangup.skipped, &o.probes.second.skipped, &o.probes.sighup.skipped,
                     &o.probes.sigterm.skipped})
       *s = "no daemon survived startup";
   } else {
-    if (sysv) timed("hangup", [&] { probe_hangup(launch, o); });
-    LiveProbes live(launch, plan, opt, o, notify);
+    if (prof.runs(ProbeStep::Hangup)) timed("hangup", [&] { probe_hangup(launch, ctx, o); });
+    LiveProbes live(launch, plan, ctx, o, notify);
     live.lost_it("the daemon died when the terminal hung up");
-    if (sysv) {
+    if (prof.runs(ProbeStep::SecondInstance)) {
       timed("second_instance", [&] {
         SecondInstanceProbe& p = o.probes.second;
         if (!live.ensure_live(&p.skipped, &p.error)) return;
         Subject& s = live.cur();
-        probe_second_instance(*s.plan, opt, s.view);
+        probe_second_instance(*s.plan, ctx, s.view);
         p = s.view.probes.second;
         p.relaunch = s.relaunch;
         live.lost_it("the second launch ended the first daemon");
       });
     }
-    timed("sighup", [&] {
-      SignalProbe& p = o.probes.sighup;
-      if (!live.ensure_live(&p.skipped, &p.error)) return;
-      Subject& s = live.cur();
-      probe_sighup(s.launch, s.view);
-      p = s.view.probes.sighup;
-      p.relaunch = s.relaunch;
-      live.lost_it("the daemon died of SIGHUP");
-    });
-    timed("sigterm", [&] {
-      SignalProbe& p = o.probes.sigterm;
-      if (!live.ensure_live(&p.skipped, &p.error)) return;
-      Subject& s = live.cur();
-      probe_sigterm(s.launch, opt, s.view, s.notify);
-      p = s.view.probes.sigterm;
-      p.relaunch = s.relaunch;
-      // The foreground facts are the first launch's; a relaunch's own are not judged.
-      if (s.relaunch == 0) o.probes.foreground = s.view.probes.foreground;
-    });
+    if (prof.runs(ProbeStep::Sighup))
+      timed("sighup", [&] {
+        SignalProbe& p = o.probes.sighup;
+        if (!live.ensure_live(&p.skipped, &p.error)) return;
+        Subject& s = live.cur();
+        probe_sighup(s.launch, ctx, s.view);
+        p = s.view.probes.sighup;
+        p.relaunch = s.relaunch;
+        live.lost_it("the daemon died of SIGHUP");
+      });
+    if (prof.runs(ProbeStep::Sigterm))
+      timed("sigterm", [&] {
+        SignalProbe& p = o.probes.sigterm;
+        if (!live.ensure_live(&p.skipped, &p.error)) return;
+        Subject& s = live.cur();
+        probe_sigterm(s.launch, ctx, s.view, s.notify);
+        p = s.view.probes.sigterm;
+        p.relaunch = s.relaunch;
+        // The foreground facts are the first launch's; a relaunch's own are not judged.
+        if (s.relaunch == 0) o.probes.foreground = s.view.probes.foreground;
+      });
   }
-  if (sysv) {
+  if (prof.runs(ProbeStep::RaceTrials)) {
     timed("race_trials", [&] {
-      if (opt.race_trials > 0) kill_all_descendants(200);  // every trial starts from nothing
-      probe_race(plan, opt, o);
+      if (ctx.race_trials > 0 && !out_of_time(ctx))
+        kill_all_descendants(200);  // every trial starts from nothing
+      probe_race(plan, ctx, o);
     });
   }
 }

@@ -5,16 +5,32 @@
 // Observation::probes; the rules judge them.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "check/check.h"
 #include "common/result.h"
 #include "launch/launcher.h"
 #include "model/observation.h"
 #include "sys/fd.h"
 
 namespace dc {
+
+// What the probes need to know of the check: the target's command and
+// pidfile as given (both may hold {tmp}: each relaunch and race trial has a
+// temp directory of its own), and the bounds of their waits.
+struct ProbeContext {
+  std::vector<std::string> command;
+  std::optional<std::string> pidfile;
+  double start_timeout_s = 10;
+  double stop_timeout_s = 5;
+  double timeout_s = 60;  // the whole check (--timeout), for the notes
+  // When the whole check must end, on the Reaper's clock: every wait of a
+  // launch or a probe stops there.
+  double deadline_ms = 1e300;
+  double settle_ms = 30;  // quiet window when no pidfile is known
+  int race_trials = 5;
+};
 
 // A datagram socket in the run's temp directory, as systemd's NOTIFY_SOCKET.
 // Messages are accepted only from the target and its descendants (the sender's
@@ -34,11 +50,11 @@ class NotifyListener {
 
 // systemd profile: waits until READY=1, the launched process exits, its
 // descendants settle (without --notify), or the start deadline.
-void run_foreground(Launch& launch, NotifyListener& notify, const CheckOptions& opt,
+void run_foreground(Launch& launch, NotifyListener& notify, const ProbeContext& ctx,
                     Observation& obs, double deadline_ms);
 
 // All probes for the profile, in order. Daemons are read from obs.daemons.
-void run_probes(Launch& launch, const LaunchPlan& plan, const CheckOptions& opt, Observation& obs,
+void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx, Observation& obs,
                 NotifyListener* notify);
 
 }  // namespace dc

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "profiles/profile.h"
+
 namespace dc {
 namespace {
 
@@ -60,8 +62,8 @@ std::string severity_meaning(const RuleDef& r) {
 
 std::string profile_names(unsigned profiles) {
   std::string out;
-  if (profiles & kSysv) out += "sysv";
-  if (profiles & kSystemd) out += out.empty() ? "systemd" : ", systemd";
+  for (const Profile* p : all_profiles())
+    if (profiles & p->rule_bit) out += (out.empty() ? "" : ", ") + std::string(p->name);
   return out;
 }
 

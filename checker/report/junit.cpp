@@ -36,6 +36,20 @@ std::string details(const RuleView& r) {
   return s;
 }
 
+// The suite's own output: the notes on the check, then what the target
+// wrote on its terminal.
+std::string suite_output(const ScorecardView& v) {
+  std::string out;
+  if (!v.notes.empty()) {
+    out += "notes:\n";
+    for (const auto& note : v.notes) out += "- " + note + "\n";
+  }
+  if (const std::string said = terminal_text(v.launch.terminal_output); !said.empty())
+    out += std::string(out.empty() ? "" : "\n") + "what the target wrote on its terminal:\n" +
+           said + "\n";
+  return out;
+}
+
 }  // namespace
 
 std::string render_junit(const nlohmann::json& sc) {
@@ -95,6 +109,8 @@ std::string render_junit(const nlohmann::json& sc) {
     out += "      <system-out>" + body + "</system-out>\n";
     out += "    </testcase>\n";
   }
+  if (const std::string said = suite_output(v); !said.empty())
+    out += "    <system-out>" + xml_escape(said) + "</system-out>\n";
   out += "  </testsuite>\n</testsuites>\n";
   return out;
 }

@@ -22,6 +22,20 @@ const char* status_icon(const RuleView& r) {
   return "➖";
 }
 
+// The notes on the check, and what the target wrote on its terminal.
+std::string notes_and_terminal(const ScorecardView& v) {
+  std::string out;
+  if (!v.notes.empty()) {
+    out += "\n### Notes\n\n";
+    for (const auto& note : v.notes) out += "- " + markdown_escape(note) + "\n";
+  }
+  const std::string said = terminal_text(v.launch.terminal_output);
+  if (!said.empty())
+    out += "\n<details><summary>What the target wrote on its terminal</summary>\n\n" +
+           markdown_fence(printable(said), "text") + "\n</details>\n";
+  return out;
+}
+
 }  // namespace
 
 std::string render_markdown(const nlohmann::json& sc) {
@@ -75,7 +89,7 @@ std::string render_markdown(const nlohmann::json& sc) {
              " — " + markdown_escape(w.reason) + "\n";
     }
   }
-  return out;
+  return out + notes_and_terminal(v);
 }
 
 }  // namespace dc

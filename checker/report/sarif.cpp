@@ -132,6 +132,12 @@ json render_sarif(const json& sc) {
                     {"waivers", waivers}}}};
   if (!v.started_at.empty()) invocation["startTimeUtc"] = v.started_at;
   if (!notifications.empty()) invocation["toolConfigurationNotifications"] = notifications;
+  json notes = json::array();
+  for (const auto& note : v.notes)
+    notes.push_back({{"level", "note"}, {"message", {{"text", note}}}});
+  if (!notes.empty()) invocation["toolExecutionNotifications"] = notes;
+  if (const std::string said = terminal_text(v.launch.terminal_output); !said.empty())
+    invocation["properties"]["terminal_output"] = printable(said);
 
   json counts = json::object();
   for (const auto& [k, n] : v.counts) counts[k] = n;

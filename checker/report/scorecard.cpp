@@ -1,8 +1,8 @@
 // Builds the JSON scorecard from the Observation and the Judgement.
 #include "report/scorecard.h"
 
+#include "common/signals.h"
 #include "common/text.h"
-#include "observe/proc_parse.h"
 #include "rules/facts.h"
 
 namespace dc {
@@ -12,7 +12,7 @@ using nlohmann::json;
 
 json names(const std::vector<int>& sigs) {
   json a = json::array();
-  for (int s : sigs) a.push_back(observe::signal_name(s));
+  for (int s : sigs) a.push_back(signal_name(s));
   return a;
 }
 
@@ -93,6 +93,7 @@ json probes_json(const Observation& o) {
                  {"reachable", p.hangup.reachable},
                  {"died", exits(p.hangup.died)},
                  {"ms", p.hangup.ms}};
+  if (!p.hangup.error.empty()) j["hangup"]["error"] = p.hangup.error;
   json second{{"ran", p.second.ran},
               {"skipped", skipped(p.second.ran, p.second.skipped)},
               {"left_behind", p.second.left_behind},
@@ -110,6 +111,7 @@ json probes_json(const Observation& o) {
            {"died", exits(sp->died)},
            {"relaunch", sp->relaunch},
            {"ms", sp->ms}};
+    if (!sp->error.empty()) s["error"] = sp->error;
     if (sp == &p.sighup && sp->settled_ms >= 0) s["settled_ms"] = sp->settled_ms;
     if (sp == &p.sigterm) {
       s["killed_at_bound"] = sp->killed_at_bound;
@@ -130,6 +132,7 @@ json probes_json(const Observation& o) {
                {"skipped", skipped(p.race.ran, p.race.skipped)},
                {"how", p.race.how},
                {"trials", trials}};
+  if (!p.race.error.empty()) j["race"]["error"] = p.race.error;
   if (p.foreground.ran) {
     json msgs = json::array();
     for (const auto& m : p.foreground.notify)
@@ -213,11 +216,11 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
   return json{
       {"schema", kScorecardSchema},
       {"tool", {{"name", "daemoncheck"}, {"version", DAEMONCHECK_VERSION}}},
-      {"target", {{"argv", meta.command}, {"profile", o.profile}}},
+      {"target", {{"argv", meta.command}, {"profile", std::string(profile(o.profile).name)}}},
       {"started_at", meta.started_at},
       {"duration_ms", meta.duration_ms},
       {"options",
-       {{"profile", o.profile},
+       {{"profile", std::string(profile(o.profile).name)},
         {"pidfile", meta.pidfile_option.empty() ? json(nullptr) : json(meta.pidfile_option)},
         {"start_timeout_s", o.start_timeout_s},
         {"stop_timeout_s", o.stop_timeout_s},
@@ -239,6 +242,7 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
        {{"pid_namespace", o.pid_namespace},
         {"cgroup", o.cgroup},
         {"pids_max", o.pids_max},
+        {"private_dirs", o.private_dirs},
         {"note", o.isolation_note}}},
       {"notes", o.notes},
       {"rules", rules},

@@ -22,10 +22,10 @@ const char* status_color(const RuleView& r) {
 
 // When the start failed, the last lines the target wrote on its terminal:
 // what a learner would have seen had they run the command by hand.
-std::string terminal_tail(const nlohmann::json& sc, const ScorecardView& v) {
+std::string terminal_tail(const ScorecardView& v) {
   constexpr size_t kLines = 5;
   const RuleView* start = v.rule("parent-exits");
-  const std::string said = get_string(get(sc, "launch"), "terminal_output");
+  const std::string& said = v.launch.terminal_output;
   if (!start || start->status != "fail" || said.empty()) return "";
   std::vector<std::string> lines;
   size_t at = 0;
@@ -55,12 +55,9 @@ std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
                     (v.argv.empty() ? std::string("attached to a running daemon")
                                     : printable(shell_join(v.argv))) +
                     "\n";
-  const auto& daemons = get(sc, "daemons");
-  if (daemons.is_array()) {
-    for (const auto& d : daemons)
-      out += "  daemon pid " + std::to_string(get_int(d, "pid")) + " (" +
-             printable(get_string(d, "comm")) + "), " + printable(get_string(d, "why")) + "\n";
-  }
+  for (const auto& d : v.daemons)
+    out += "  daemon pid " + std::to_string(d.pid) + " (" + printable(d.comm) + "), " +
+           printable(d.why) + "\n";
 
   for (const auto& r : v.rules) {
     char head[128];
@@ -70,7 +67,8 @@ std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
     if (r.status == "waived") line += " [waived: " + printable(r.waiver) + "]";
     out += paint(status_color(r), line) + "\n";
   }
-  out += terminal_tail(sc, v);
+  out += terminal_tail(v);
+  for (const auto& note : v.notes) out += paint("33", "note: " + printable(note)) + "\n";
   for (const auto& w : v.waivers) {
     if (!w.used) {
       out += paint("33", "unused waiver: " + printable(w.id) + " (\"" + printable(w.reason) +

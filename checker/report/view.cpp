@@ -54,6 +54,115 @@ int ScorecardView::count(std::string_view status) const {
   return 0;
 }
 
+namespace {
+
+const json& array_at(const json& j, std::string_view key) {
+  static const json kEmpty = json::array();
+  const json& v = get(j, key);
+  return v.is_array() ? v : kEmpty;
+}
+
+std::vector<std::string> texts(const json& j) {
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (const auto& x : j) out.push_back(as_text(x));
+  return out;
+}
+
+ExitView read_exit(const json& e) {
+  ExitView x;
+  x.pid = get_int(e, "pid");
+  x.signal = get_string(e, "signal");
+  if (get(e, "exit_status").is_number()) x.exit_status = get_int(e, "exit_status");
+  x.at_ms = get_number(e, "at_ms");
+  return x;
+}
+
+std::vector<FdView> read_fds(const json& fds) {
+  std::vector<FdView> out;
+  for (const auto& f : fds.is_array() ? fds : json::array())
+    out.push_back(
+        {get_int(f, "fd"), get_string(f, "kind"), get_string(f, "path"), get_string(f, "target")});
+  return out;
+}
+
+IdsView read_ids(const json& j) {
+  return {get_int(j, "real"), get_int(j, "effective"), get_int(j, "saved")};
+}
+
+LaunchView read_launch(const json& l) {
+  LaunchView x;
+  x.checker_pid = get_int(l, "checker_pid");
+  x.holder_pid = get_int(l, "holder_pid");
+  x.launched_pid = get_int(l, "launched_pid");
+  x.launch_sid = get_int(l, "launch_sid");
+  x.job_pgid = get_int(l, "job_pgid");
+  x.argv = texts(get(l, "argv"));
+  x.pty = get_string(l, "pty");
+  x.tmp = get_string(l, "tmp");
+  x.umask = get_string(l, "umask");
+  x.canary_name = get_string(get(l, "canary"), "name");
+  x.planted_fds = read_fds(get(l, "planted_fds"));
+  x.blocked_signals = texts(get(l, "blocked_signals"));
+  x.ignored_signals = texts(get(l, "ignored_signals"));
+  if (get(l, "exit").is_object()) x.exit = read_exit(get(l, "exit"));
+  for (const auto& e : array_at(l, "reaped"))
+    if (e.is_object()) x.reaped.push_back(read_exit(e));
+  if (get(l, "ready_ms").is_number()) x.ready_ms = get_number(l, "ready_ms");
+  x.settle_timed_out = get_bool(l, "settle_timed_out");
+  x.terminal_output = get_string(l, "terminal_output");
+  return x;
+}
+
+DaemonView read_daemon(const json& d) {
+  DaemonView x;
+  x.pid = get_int(d, "pid");
+  x.ppid = get_int(d, "ppid");
+  x.pgrp = get_int(d, "pgrp");
+  x.sid = get_int(d, "sid");
+  x.tty_nr = get_int(d, "tty_nr");
+  x.comm = get_string(d, "comm");
+  x.why = get_string(d, "why");
+  x.cwd = get_string(d, "cwd");
+  x.root = get_string(d, "root");
+  x.umask = get_string(d, "umask", "unknown");
+  x.uid = read_ids(get(d, "uid"));
+  x.gid = read_ids(get(d, "gid"));
+  x.descendants = texts(get(d, "descendants"));
+  const json& sig = get(d, "signals");
+  x.blocked_signals = texts(get(get(sig, "blocked"), "signals"));
+  x.ignored_signals = texts(get(get(sig, "ignored"), "signals"));
+  x.caught_signals = texts(get(get(sig, "caught"), "signals"));
+  x.core_soft = as_text(get(get(d, "rlimit_core"), "soft"));
+  x.core_hard = as_text(get(get(d, "rlimit_core"), "hard"));
+  x.fds = read_fds(get(d, "fds"));
+  x.errors = texts(get(d, "errors"));
+  return x;
+}
+
+ProbesView read_probes(const json& p) {
+  ProbesView x;
+  const json& second = get(p, "second_instance");
+  x.second_instance_pid = get_int(get(second, "exit"), "pid");
+  for (const auto& pid : array_at(second, "left_behind"))
+    if (pid.is_number_integer()) x.left_behind.push_back(pid.get<long long>());
+  for (const auto& t : array_at(get(p, "race"), "trials")) {
+    ProbesView::Trial trial;
+    trial.launched_pid = get_int(get(t, "launched_exit"), "pid");
+    for (const auto& e : array_at(t, "deaths")) trial.deaths.push_back(get_int(e, "pid"));
+    x.race_trials.push_back(std::move(trial));
+  }
+  return x;
+}
+
+std::optional<PidfileView> read_pidfile(const json& pf) {
+  if (!pf.is_object()) return std::nullopt;
+  return PidfileView{get_string(pf, "path"), get_string(pf, "found_by"), get_string(pf, "content"),
+                     get_bool(pf, "exists"), texts(get(pf, "locks"))};
+}
+
+}  // namespace
+
 ScorecardView read_view(const json& sc) {
   ScorecardView v;
   v.schema = get_string(sc, "schema");
@@ -103,7 +212,40 @@ ScorecardView read_view(const json& sc) {
   }
   v.verdict = get_string(summary, "verdict", "fail");
   v.exit_status = static_cast<int>(get_int(summary, "exit_status", v.verdict == "pass" ? 0 : 1));
+
+  v.launch = read_launch(get(sc, "launch"));
+  for (const auto& d : array_at(sc, "daemons")) v.daemons.push_back(read_daemon(d));
+  v.pidfile = read_pidfile(get(sc, "pidfile"));
+  v.probes = read_probes(get(sc, "probes"));
+  const json& timings = get(sc, "timings_ms");
+  if (timings.is_object())
+    for (const auto& [k, ms] : timings.items())
+      if (ms.is_number()) v.timings_ms.emplace_back(k, ms.get<double>());
+  v.notes = texts(get(sc, "notes"));
   return v;
+}
+
+std::string ScorecardView::status_for(std::string_view id, long long pid) const {
+  const RuleView* r = rule(id);
+  if (!r) return "";
+  const json& per = get(r->evidence, "daemons");
+  if (per.is_array()) {
+    for (const auto& d : per)
+      if (get_int(d, "pid") == pid) return get_string(d, "status");
+    return "";
+  }
+  const json& judged = get(r->evidence, "pid");
+  return judged.is_number_integer() && judged.get<long long>() != pid ? "" : r->status;
+}
+
+std::string terminal_text(std::string_view recorded) {
+  std::string out;
+  for (size_t i = 0; i < recorded.size(); ++i)
+    if (!(recorded[i] == '\r' && i + 1 < recorded.size() && recorded[i + 1] == '\n'))
+      out += recorded[i];
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ' || out.back() == '\r'))
+    out.pop_back();
+  return out;
 }
 
 std::string unused_waiver_reason(const ScorecardView& v, const WaiverView& w) {

@@ -2,6 +2,7 @@
 #include "rules/catalog.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace dc {
 
@@ -50,6 +51,36 @@ std::string closest_rule(std::string_view id) {
     if (d < best_d) best_d = d, best = r.id;
   }
   return best;
+}
+
+const std::vector<SeedStep>& seed_steps() {
+  static const std::vector<SeedStep> kSteps = {
+      {"1", "Step 1 · Clean the environment"},
+      {"2", "Step 2 · Fork, and let the parent exit"},
+      {"3", "Step 3 · Detach from the session that started it"},
+      {"3a", "Step 3a · Give up the controlling terminal"},
+      {"3b", "Step 3b · Start a new session"},
+      {"4", "Step 4 · Fork again, so no terminal can be acquired"},
+      {"5", "Step 5 · Work in /"},
+      {"6", "Step 6 · Set the daemon's own umask"},
+      {"7", "Step 7 · Close the files the parent left open"},
+      {"8", "Step 8 · Standard streams on /dev/null or a log"},
+      {"There can be only one", "There can be only one · pidfile and lock"},
+      {"signals", "Signals · reload and orderly shutdown"},
+      {"uid/gid", "Dropping privileges · uid and gid"},
+      {"chroot_directory", "python-daemon · chroot_directory"},
+      {"python-daemon prevent_core", "python-daemon · prevent_core"},
+  };
+  return kSteps;
+}
+
+std::string seed_step_title(std::string_view step) {
+  for (const auto& s : seed_steps())
+    if (step == s.step) return s.title;
+  if (step.empty()) return "Other rules";
+  if (std::isdigit(static_cast<unsigned char>(step[0]))) return "Steps " + std::string(step);
+  if (step.starts_with("daemon(7) ")) return "daemon(7) · step " + std::string(step.substr(10));
+  return std::string(step);
 }
 
 }  // namespace dc

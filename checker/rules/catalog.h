@@ -2,7 +2,8 @@
 // its explanation and its check. A check is a pure function of the
 // Observation (and, for per-daemon rules, of one daemon's facts). Rules live
 // in topic files (session.cpp, files.cpp, ...); adding a rule means adding one
-// entry to its topic's list and a test.
+// entry to its topic's list, a test and a case: catalogue_consistency_test
+// then names what else must mention it (the man page, cases/README.md).
 #pragma once
 
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "model/observation.h"
 #include "model/rule.h"
+#include "profiles/profile.h"
 
 namespace dc {
 
@@ -44,8 +46,14 @@ struct RuleDoc {
   const char* fix_shell = "";
 };
 
-enum Profile : unsigned { kSysv = 1, kSystemd = 2, kBoth = 3 };
+// RuleDef::profiles: the profiles a rule judges (Profile::rule_bit).
+enum ProfileBits : unsigned {
+  kSysv = profile_bit(ProfileId::Sysv),
+  kSystemd = profile_bit(ProfileId::Systemd),
+  kBoth = kSysv | kSystemd,
+};
 
+// Written with designated initializers, naming only the fields a rule sets.
 struct RuleDef {
   std::string id;
   std::string title;
@@ -64,6 +72,17 @@ const std::vector<RuleDef>& catalog();
 const RuleDef* find_rule(std::string_view id);
 // The catalogue id closest to `id` (for "did you mean").
 std::string closest_rule(std::string_view id);
+
+// The steps the rules teach, as a learner reads them: the tutorial's and
+// daemon(7)'s numbered steps, then the named ones in the spec's order.
+struct SeedStep {
+  const char* step;   // a RuleDef's seed_step: "3b", "There can be only one", ...
+  const char* title;  // "Step 3b · Start a new session"
+};
+const std::vector<SeedStep>& seed_steps();
+// The title of a seed step, also for the combined ones a rule may name
+// ("2, 3 and daemon(7) 15" -> "Steps 2, 3 and daemon(7) 15").
+std::string seed_step_title(std::string_view step);
 
 // Topic lists, assembled by catalog().
 void add_lifecycle_rules(std::vector<RuleDef>& out);

@@ -9,15 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "common/signals.h"
 #include "common/text.h"
 #include "model/observation.h"
-#include "observe/proc_parse.h"
 
 namespace dc {
 
 inline std::vector<std::string> signal_names(uint64_t mask) {
   std::vector<std::string> out;
-  for (int s : observe::signals_in_mask(mask)) out.push_back(observe::signal_name(s));
+  for (int s : signals_in_mask(mask)) out.push_back(signal_name(s));
   return out;
 }
 
@@ -48,7 +48,7 @@ inline bool refers_to(const FdFact& f, const std::string& pty_path, unsigned lon
 }
 
 inline std::string describe_exit(const ExitInfo& e) {
-  if (e.signal) return "was killed by " + observe::signal_name(*e.signal);
+  if (e.signal) return "was killed by " + signal_name(*e.signal);
   if (e.exit_status) return "exited with status " + std::to_string(*e.exit_status);
   return "ended";
 }
@@ -56,7 +56,7 @@ inline std::string describe_exit(const ExitInfo& e) {
 inline nlohmann::json exit_json(const ExitInfo& e) {
   nlohmann::json j{{"pid", e.pid}, {"at_ms", e.at_ms}};
   if (e.exit_status) j["exit_status"] = *e.exit_status;
-  if (e.signal) j["signal"] = observe::signal_name(*e.signal);
+  if (e.signal) j["signal"] = signal_name(*e.signal);
   return j;
 }
 

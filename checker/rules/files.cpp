@@ -84,80 +84,83 @@ Verdict stdio_detached(const Observation& o, const DaemonFacts& d) {
 
 void add_file_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
-      "inherited-fds-closed",
-      "Inherited descriptors are closed",
-      Severity::Required,
-      "7",
-      kSysv,
-      inherited_fds_closed,
-      nullptr,
-      nullptr,
-      {"None of the descriptors the launcher planted (a regular file and a pipe end, matched by "
-       "device and inode, not by number) is open in the daemon.",
-       "An inherited descriptor keeps a file, a pipe or a socket of the caller open for the "
-       "daemon's whole life: a pipe never reaches end-of-file (the caller's `$(...)` hangs), a "
-       "deleted file's space is never freed, a listening socket stays bound.",
-       "Each /proc/PID/fd/N is stat()ed and compared with the planted descriptors' device and "
-       "inode.",
-       "#define _GNU_SOURCE  /* for close_range(): before the first #include */\n"
-       "if (close_range(3, ~0U, 0) < 0)  /* Linux 5.9, glibc 2.34; else loop over /proc/self/fd "
-       "*/\n"
-       "  err(1, \"close_range\");",
-       "# closes every descriptor but 0-2 and those in files_preserve\n"
-       "with daemon.DaemonContext(detach_process=True, files_preserve=[]):\n"
-       "    main()",
-       "start-stop-daemon --start --background --exec $DAEMON   # closes every descriptor above "
-       "2\n"
-       "# (without --background it closes nothing; busybox's -b only those below its /dev/null)\n"
-       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
+      .id = "inherited-fds-closed",
+      .title = "Inherited descriptors are closed",
+      .severity = Severity::Required,
+      .seed_step = "7",
+      .profiles = kSysv,
+      .per_daemon = inherited_fds_closed,
+      .doc = {
+          .checks = "None of the descriptors the launcher planted (a regular file and a pipe end, "
+                    "matched by device and inode, not by number) is open in the daemon.",
+          .why = "An inherited descriptor keeps a file, a pipe or a socket of the caller open for "
+                 "the daemon's whole life: a pipe never reaches end-of-file (the caller's "
+                 "`$(...)` hangs), a deleted file's space is never freed, a listening socket "
+                 "stays bound.",
+          .how = "Each /proc/PID/fd/N is stat()ed and compared with the planted descriptors' "
+                 "device and inode.",
+          .fix_c = "#define _GNU_SOURCE  /* for close_range(): before the first #include */\n"
+                   "if (close_range(3, ~0U, 0) < 0)  /* Linux 5.9, glibc 2.34; else loop over "
+                   "/proc/self/fd */\n"
+                   "  err(1, \"close_range\");",
+          .fix_python = "# closes every descriptor but 0-2 and those in files_preserve\n"
+                        "with daemon.DaemonContext(detach_process=True, files_preserve=[]):\n"
+                        "    main()",
+          .fix_shell = "start-stop-daemon --start --background --exec $DAEMON   # closes every "
+                       "descriptor above 2\n"
+                       "# (without --background it closes nothing; busybox's -b only those below "
+                       "its /dev/null)\n"
+                       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
-      "stdio-open",
-      "Descriptors 0, 1 and 2 are open",
-      Severity::Required,
-      "8",
-      kBoth,
-      stdio_open,
-      nullptr,
-      nullptr,
-      {"Descriptors 0, 1 and 2 are all open in the daemon.",
-       "open() returns the lowest free number. With 1 closed, the next file the daemon opens "
-       "becomes its stdout, and the first printf or library warning writes into it: a corrupted "
-       "database or config file.",
-       "The entries 0, 1 and 2 of /proc/PID/fd.",
-       "int null = open(\"/dev/null\", O_RDWR);  /* takes the lowest free number */\n"
-       "if (null < 0) err(1, \"/dev/null\");\n"
-       "dup2(null, 0); dup2(null, 1); dup2(null, 2);\n"
-       "if (null > 2) close(null);",
-       "with daemon.DaemonContext(detach_process=True):  # 0-2 on /dev/null by default\n"
-       "    main()",
-       "setsid --fork $DAEMON < /dev/null > /dev/null 2>&1   # never close them: `exec >&-`"}});
+      .id = "stdio-open",
+      .title = "Descriptors 0, 1 and 2 are open",
+      .severity = Severity::Required,
+      .seed_step = "8",
+      .profiles = kBoth,
+      .per_daemon = stdio_open,
+      .doc = {
+          .checks = "Descriptors 0, 1 and 2 are all open in the daemon.",
+          .why = "open() returns the lowest free number. With 1 closed, the next file the daemon "
+                 "opens becomes its stdout, and the first printf or library warning writes into "
+                 "it: a corrupted database or config file.",
+          .how = "The entries 0, 1 and 2 of /proc/PID/fd.",
+          .fix_c = "int null = open(\"/dev/null\", O_RDWR);  /* takes the lowest free number */\n"
+                   "if (null < 0) err(1, \"/dev/null\");\n"
+                   "dup2(null, 0); dup2(null, 1); dup2(null, 2);\n"
+                   "if (null > 2) close(null);",
+          .fix_python = "with daemon.DaemonContext(detach_process=True):  # 0-2 on /dev/null by "
+                        "default\n"
+                        "    main()",
+          .fix_shell = "setsid --fork $DAEMON < /dev/null > /dev/null 2>&1   # never close them: "
+                       "`exec >&-`"}});
   out.push_back(RuleDef{
-      "stdio-detached",
-      "Descriptors 0, 1 and 2 are not on a terminal",
-      Severity::Required,
-      "8",
-      kSysv,
-      stdio_detached,
-      nullptr,
-      nullptr,
-      {"None of descriptors 0, 1, 2 refers to a terminal; each is /dev/null, a file, a pipe or a "
-       "socket.",
-       "While the terminal is open, what the daemon writes lands in the user's session and what "
-       "it reads is the user's typing (a process without a controlling terminal gets no "
-       "SIGTTIN to stop it). Once the terminal hangs up, reads return end of file and writes "
-       "fail with EIO: messages are lost, and a daemon that treats the error as fatal stops.",
-       "Each of /proc/PID/fd/0-2 is stat()ed: a character device of a terminal major, or the "
-       "launch pty, fails.",
-       "int null = open(\"/dev/null\", O_RDWR);\n"
-       "if (null < 0) err(1, \"/dev/null\");\n"
-       "dup2(null, 0); dup2(null, 1); dup2(null, 2);  /* or a log file on 1 and 2 */\n"
-       "if (null > 2) close(null);",
-       "log = open(log_path, 'a+')  # stdin stays on /dev/null\n"
-       "with daemon.DaemonContext(detach_process=True, stdout=log, stderr=log):  # never "
-       "sys.stdout\n"
-       "    main()",
-       "start-stop-daemon --start --background --output $LOGFILE --exec $DAEMON\n"
-       "# or: daemonctl start --stdout $LOGFILE --stderr $LOGFILE --pidfile $PIDFILE -- $DAEMON"}});
+      .id = "stdio-detached",
+      .title = "Descriptors 0, 1 and 2 are not on a terminal",
+      .severity = Severity::Required,
+      .seed_step = "8",
+      .profiles = kSysv,
+      .per_daemon = stdio_detached,
+      .doc = {
+          .checks = "None of descriptors 0, 1, 2 refers to a terminal; each is /dev/null, a file, "
+                    "a pipe or a socket.",
+          .why = "While the terminal is open, what the daemon writes lands in the user's session "
+                 "and what it reads is the user's typing (a process without a controlling "
+                 "terminal gets no SIGTTIN to stop it). Once the terminal hangs up, reads return "
+                 "end of file and writes fail with EIO: messages are lost, and a daemon that "
+                 "treats the error as fatal stops.",
+          .how = "Each of /proc/PID/fd/0-2 is stat()ed: a character device of a terminal major, "
+                 "or the launch pty, fails.",
+          .fix_c = "int null = open(\"/dev/null\", O_RDWR);\n"
+                   "if (null < 0) err(1, \"/dev/null\");\n"
+                   "dup2(null, 0); dup2(null, 1); dup2(null, 2);  /* or a log file on 1 and 2 */\n"
+                   "if (null > 2) close(null);",
+          .fix_python = "log = open(log_path, 'a+')  # stdin stays on /dev/null\n"
+                        "with daemon.DaemonContext(detach_process=True, stdout=log, stderr=log):  "
+                        "# never sys.stdout\n"
+                        "    main()",
+          .fix_shell = "start-stop-daemon --start --background --output $LOGFILE --exec $DAEMON\n"
+                       "# or: daemonctl start --stdout $LOGFILE --stderr $LOGFILE --pidfile "
+                       "$PIDFILE -- $DAEMON"}});
 }
 
 }  // namespace dc

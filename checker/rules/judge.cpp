@@ -72,9 +72,9 @@ RuleResult evaluate_rule(const RuleDef& rule, const Observation& obs) {
 
 Judgement judge(const Observation& obs, std::vector<Waiver> waivers, bool strict) {
   Judgement j;
-  const unsigned profile = obs.profile == "systemd" ? kSystemd : kSysv;
+  const unsigned judged = profile(obs.profile).rule_bit;
   for (const auto& rule : catalog()) {
-    if (!(rule.profiles & profile)) continue;
+    if (!(rule.profiles & judged)) continue;
     RuleResult r = evaluate_rule(rule, obs);
     r.message = one_line(std::move(r.message));
     if (r.status == Status::Fail || r.status == Status::Error) {

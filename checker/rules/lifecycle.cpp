@@ -23,15 +23,21 @@ Verdict parent_exits(const Observation& o) {
                     "started it",
                 ev);
   }
+  if (!l.launched_exit && l.exit_wait_cut_by_timeout_s) {
+    // The check's --timeout ended the wait before the start timeout did:
+    // the process may still have exited in time, so nothing was measured.
+    ev["still_running_after_s"] = *l.exit_wait_cut_by_timeout_s;
+    return error("the launched process (pid " + std::to_string(l.launched_pid) +
+                     ") was still running after " + fixed_s(*l.exit_wait_cut_by_timeout_s) +
+                     " s, when the check's --timeout ran out before the " +
+                     fixed_s(o.start_timeout_s) + " s start timeout, so its exit was not measured",
+                 ev);
+  }
   if (!l.launched_exit) {
-    const double waited_s = l.exit_wait_cut_by_timeout_s.value_or(o.start_timeout_s);
-    ev["still_running_after_s"] = waited_s;
+    ev["still_running_after_s"] = o.start_timeout_s;
     return fail("the launched process (pid " + std::to_string(l.launched_pid) +
-                    ") was still running after " +
-                    (l.exit_wait_cut_by_timeout_s
-                         ? fixed_s(waited_s) + " s, when the check's --timeout ran out"
-                         : "the " + fixed_s(waited_s) + " s start timeout") +
-                    ": fork, and exit in the parent once the child is set up",
+                    ") was still running after the " + fixed_s(o.start_timeout_s) +
+                    " s start timeout: fork, and exit in the parent once the child is set up",
                 ev);
   }
   const ExitInfo& e = *l.launched_exit;
@@ -128,77 +134,89 @@ Verdict ready_before_exit(const Observation& o, const DaemonFacts& d) {
 
 void add_lifecycle_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
-      "parent-exits",
-      "The launched process exits 0 and leaves a daemon",
-      Severity::Required,
-      "2",
-      kSysv,
-      nullptr,
-      parent_exits,
-      nullptr,
-      {"The process the shell started exits with status 0 within the start timeout, and at least "
-       "one process it started keeps running.",
-       "A shell, an init script or a CI step waits for the command to return; its exit status is "
-       "the only way it learns whether the daemon started. A command that never returns blocks "
-       "its caller; one that returns non-zero says the start failed.",
-       "The session holder reports the launched process's wait status; the checker, a child "
-       "subreaper, finds the descendants re-parented to it once the launched process is gone.",
-       "pid_t pid = fork();\n"
-       "if (pid < 0) err(1, \"fork\");\n"
-       "if (pid > 0) _exit(0);  /* better: exit once the daemon is ready, see ready-before-exit */",
-       "with daemon.DaemonContext(detach_process=True):\n    main()",
-       "start-stop-daemon --start --background --make-pidfile --pidfile $PIDFILE --exec $DAEMON\n"
-       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
+      .id = "parent-exits",
+      .title = "The launched process exits 0 and leaves a daemon",
+      .severity = Severity::Required,
+      .seed_step = "2",
+      .profiles = kSysv,
+      .per_run = parent_exits,
+      .doc = {
+          .checks = "The process the shell started exits with status 0 within the start timeout, "
+                    "and at least one process it started keeps running.",
+          .why = "A shell, an init script or a CI step waits for the command to return; its exit "
+                 "status is the only way it learns whether the daemon started. A command that "
+                 "never returns blocks its caller; one that returns non-zero says the start "
+                 "failed.",
+          .how = "The session holder reports the launched process's wait status; the checker, a "
+                 "child subreaper, finds the descendants re-parented to it once the launched "
+                 "process is gone.",
+          .fix_c = "pid_t pid = fork();\n"
+                   "if (pid < 0) err(1, \"fork\");\n"
+                   "if (pid > 0) _exit(0);  /* better: exit once the daemon is ready, see "
+                   "ready-before-exit */",
+          .fix_python = "with daemon.DaemonContext(detach_process=True):\n"
+                        "    main()",
+          .fix_shell = "start-stop-daemon --start --background --make-pidfile --pidfile $PIDFILE "
+                       "--exec $DAEMON\n"
+                       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
-      "ready-before-exit",
-      "The daemon is ready before the launched process exits",
-      Severity::Recommended,
-      "daemon(7) 15",
-      kSysv,
-      ready_before_exit,
-      nullptr,
-      nullptr,
-      {"At the moment the launched process exited, the pidfile existed, held the daemon's pid and "
-       "was locked.",
-       "Whoever started the daemon reads the pidfile as soon as the start command returns "
-       "(systemd's Type=forking does exactly that). A parent that exits first opens a window in "
-       "which the pidfile is missing, empty or wrong, and `status` or `stop` act on nothing.",
-       "When the session holder reports the launched process's exit, the checker reads the "
-       "pidfile and its locks at once, then compares with the daemon it finds afterwards.",
-       "int ready[2];\n"
-       "if (pipe(ready) < 0) err(1, \"pipe\");\n"
-       "pid_t pid = fork();\n"
-       "if (pid < 0) err(1, \"fork\");\n"
-       "if (pid > 0) {  /* the original process: wait for the daemon's word */\n"
-       "  char msg[256];\n"
-       "  close(ready[1]);\n"
-       "  ssize_t n = read(ready[0], msg, sizeof msg);\n"
-       "  if (n == 1 && msg[0] == '\\0') _exit(0);  /* ready */\n"
-       "  if (n > 0) fprintf(stderr, \"%.*s\\n\", (int)n, msg);  /* the daemon's error */\n"
-       "  _exit(1);  /* an error, or end of file: the daemon died */\n"
-       "}\n"
-       "close(ready[0]);\n"
-       "if (setsid() < 0) err(1, \"setsid\");\n"
-       "if ((pid = fork()) < 0) err(1, \"fork\");\n"
-       "if (pid > 0) _exit(0);\n"
-       "/* ... the daemon's setup: pidfile written and locked, stdio on /dev/null ... */\n"
-       "if (write(ready[1], \"\", 1) != 1) _exit(1);  /* ready: the original process exits 0 */\n"
-       "close(ready[1]);",
-       "r, w = os.pipe()\n"
-       "if os.fork() > 0:  # the original process: exit 0 once the daemon is ready\n"
-       "    os.close(w)\n"
-       "    os._exit(0 if os.read(r, 1) == b'\\0' else 1)\n"
-       "os.close(r)\n"
-       "with daemon.DaemonContext(detach_process=True, files_preserve=[w]):\n"
-       "    fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)\n"
-       "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises when already running\n"
-       "    os.ftruncate(fd, 0)\n"
-       "    os.write(fd, b'%d\\n' % os.getpid())\n"
-       "    os.write(w, b'\\0')  # ready: the original process exits 0\n"
-       "    os.close(w)\n"
-       "    main()",
-       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # returns once the pidfile is written and "
-       "locked"}});
+      .id = "ready-before-exit",
+      .title = "The daemon is ready before the launched process exits",
+      .severity = Severity::Recommended,
+      .seed_step = "daemon(7) 15",
+      .profiles = kSysv,
+      .per_daemon = ready_before_exit,
+      .doc = {
+          .checks = "At the moment the launched process exited, the pidfile existed, held the "
+                    "daemon's pid and was locked.",
+          .why = "Whoever started the daemon reads the pidfile as soon as the start command "
+                 "returns (systemd's Type=forking does exactly that). A parent that exits first "
+                 "opens a window in which the pidfile is missing, empty or wrong, and `status` or "
+                 "`stop` act on nothing.",
+          .how = "When the session holder reports the launched process's exit, the checker reads "
+                 "the pidfile and its locks at once, then compares with the daemon it finds "
+                 "afterwards.",
+          .fix_c = "int ready[2];\n"
+                   "if (pipe(ready) < 0) err(1, \"pipe\");\n"
+                   "pid_t pid = fork();\n"
+                   "if (pid < 0) err(1, \"fork\");\n"
+                   "if (pid > 0) {  /* the original process: wait for the daemon's word */\n"
+                   "  char msg[256];\n"
+                   "  close(ready[1]);\n"
+                   "  ssize_t n = read(ready[0], msg, sizeof msg);\n"
+                   "  if (n == 1 && msg[0] == '\\0') _exit(0);  /* ready */\n"
+                   "  if (n > 0) fprintf(stderr, \"%.*s\\n"
+                   "\", (int)n, msg);  /* the daemon's error */\n"
+                   "  _exit(1);  /* an error, or end of file: the daemon died */\n"
+                   "}\n"
+                   "close(ready[0]);\n"
+                   "if (setsid() < 0) err(1, \"setsid\");\n"
+                   "if ((pid = fork()) < 0) err(1, \"fork\");\n"
+                   "if (pid > 0) _exit(0);\n"
+                   "/* ... the daemon's setup: pidfile written and locked, stdio on /dev/null ... "
+                   "*/\n"
+                   "if (write(ready[1], \"\", 1) != 1) _exit(1);  /* ready: the original process "
+                   "exits 0 */\n"
+                   "close(ready[1]);",
+          .fix_python = "r, w = os.pipe()\n"
+                        "if os.fork() > 0:  # the original process: exit 0 once the daemon is "
+                        "ready\n"
+                        "    os.close(w)\n"
+                        "    os._exit(0 if os.read(r, 1) == b'\\0' else 1)\n"
+                        "os.close(r)\n"
+                        "with daemon.DaemonContext(detach_process=True, files_preserve=[w]):\n"
+                        "    fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, "
+                        "0o644)\n"
+                        "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises when "
+                        "already running\n"
+                        "    os.ftruncate(fd, 0)\n"
+                        "    os.write(fd, b'%d\\n"
+                        "' % os.getpid())\n"
+                        "    os.write(w, b'\\0')  # ready: the original process exits 0\n"
+                        "    os.close(w)\n"
+                        "    main()",
+          .fix_shell = "daemonctl start --pidfile $PIDFILE -- $DAEMON   # returns once the "
+                       "pidfile is written and locked"}});
 }
 
 }  // namespace dc

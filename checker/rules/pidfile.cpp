@@ -2,6 +2,7 @@
 // a lock on it, so a second instance and `stop` can trust it.
 #include <algorithm>
 
+#include "parse/proc_parse.h"
 #include "rules/catalog.h"
 #include "rules/facts.h"
 
@@ -78,77 +79,96 @@ Verdict pidfile_locked(const Observation& o, const DaemonFacts& d) {
 
 void add_pidfile_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
-      "pidfile-matches",
-      "The pidfile holds the daemon's pid",
-      Severity::Required,
-      "There can be only one",
-      kSysv,
-      pidfile_matches,
-      nullptr,
-      nullptr,
-      {"The pidfile exists and holds exactly the daemon's pid in decimal (a trailing newline is "
-       "fine).",
-       "`stop`, `status`, logrotate and monitoring signal the pid they read there. A pid written "
-       "by the parent before the last fork names a process that is gone, or, once pids wrap, "
-       "somebody else.",
-       "The file is read without following symbolic links and its content parsed strictly.",
-       "/* in the daemon, after the last fork; lock fd before writing (pidfile-locked) */\n"
-       "int fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\n"
-       "if (fd < 0) err(1, \"%s\", pidfile);\n"
-       "/* truncate first: \"27001\\n\" over a stale \"1234567\" leaves \"27001\\n7\" */\n"
-       "if (ftruncate(fd, 0) < 0 || dprintf(fd, \"%ld\\n\", (long)getpid()) < 0)\n"
-       "  err(1, \"%s\", pidfile);",
-       "# daemon.pidfile.TimeoutPIDLockFile (import daemon.pidfile) writes it too, but\n"
-       "# holds no lock (see pidfile-locked); write it in the daemon, after the forks:\n"
-       "with daemon.DaemonContext(detach_process=True):\n"
-       "    fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)\n"
-       "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises when already running\n"
-       "    os.ftruncate(fd, 0)\n"
-       "    os.write(fd, b'%d\\n' % os.getpid())\n"
-       "    main()",
-       "start-stop-daemon --start --background --make-pidfile --pidfile $PIDFILE --exec $DAEMON\n"
-       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
+      .id = "pidfile-matches",
+      .title = "The pidfile holds the daemon's pid",
+      .severity = Severity::Required,
+      .seed_step = "There can be only one",
+      .profiles = kSysv,
+      .per_daemon = pidfile_matches,
+      .doc = {
+          .checks = "The pidfile exists and holds exactly the daemon's pid in decimal (a trailing "
+                    "newline is fine).",
+          .why = "`stop`, `status`, logrotate and monitoring signal the pid they read there. A "
+                 "pid written by the parent before the last fork names a process that is gone, "
+                 "or, once pids wrap, somebody else.",
+          .how = "The file is read without following symbolic links and its content parsed "
+                 "strictly.",
+          .fix_c = "/* in the daemon, after the last fork; lock fd before writing "
+                   "(pidfile-locked) */\n"
+                   "int fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\n"
+                   "if (fd < 0) err(1, \"%s\", pidfile);\n"
+                   "/* truncate first: \"27001\\n"
+                   "\" over a stale \"1234567\" leaves \"27001\\n"
+                   "7\" */\n"
+                   "if (ftruncate(fd, 0) < 0 || dprintf(fd, \"%ld\\n"
+                   "\", (long)getpid()) < 0)\n"
+                   "  err(1, \"%s\", pidfile);",
+          .fix_python = "# daemon.pidfile.TimeoutPIDLockFile (import daemon.pidfile) writes it "
+                        "too, but\n"
+                        "# holds no lock (see pidfile-locked); write it in the daemon, after the "
+                        "forks:\n"
+                        "with daemon.DaemonContext(detach_process=True):\n"
+                        "    fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, "
+                        "0o644)\n"
+                        "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises when "
+                        "already running\n"
+                        "    os.ftruncate(fd, 0)\n"
+                        "    os.write(fd, b'%d\\n"
+                        "' % os.getpid())\n"
+                        "    main()",
+          .fix_shell = "start-stop-daemon --start --background --make-pidfile --pidfile $PIDFILE "
+                       "--exec $DAEMON\n"
+                       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
-      "pidfile-locked",
-      "The daemon holds a lock on its pidfile",
-      Severity::Required,
-      "There can be only one",
-      kSysv,
-      pidfile_locked,
-      nullptr,
-      nullptr,
-      {"The daemon (or one of its descendants) holds a POSIX, flock or OFD lock on the pidfile's "
-       "inode. A flock or OFD lock taken by a launcher that has exited counts when the daemon "
-       "has the inode open.",
-       "A pid in a file proves nothing: the process may be dead and the pid reused. A lock dies "
-       "with its holder, so a locked pidfile means a live daemon and an unlocked one is stale. "
-       "It is also what makes a second instance refuse to start.",
-       "The lock lines of /proc/PID/fdinfo/FD for every descriptor on the pidfile's inode (device "
-       "and inode) in the daemon and the other started processes; the daemon's descriptors "
-       "from /proc/PID/fd.",
-       "#define _GNU_SOURCE  /* for F_OFD_SETLK: before the first #include */\n"
-       "int fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\n"
-       "if (fd < 0) err(1, \"%s\", pidfile);\n"
-       "struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};  /* the whole file */\n"
-       "if (fcntl(fd, F_OFD_SETLK, &l) < 0) errx(1, \"already running\");\n"
-       "if (ftruncate(fd, 0) < 0 || dprintf(fd, \"%ld\\n\", (long)getpid()) < 0)\n"
-       "  err(1, \"%s\", pidfile);  /* keep fd open: the lock lives as long as it */",
-       "# daemon.pidfile.TimeoutPIDLockFile only creates the file (O_EXCL): it locks nothing.\n"
-       "# Lock a descriptor the daemon keeps. Taken before DaemonContext, the lock must be\n"
-       "# flock (a POSIX lockf lock stays with the process that exits) and the descriptor\n"
-       "# in files_preserve (DaemonContext closes the rest)\n"
-       "fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)\n"
-       "try:\n"
-       "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
-       "except BlockingIOError:\n"
-       "    sys.exit('already running')  # status 1, on the terminal\n"
-       "with daemon.DaemonContext(detach_process=True, files_preserve=[fd]):\n"
-       "    os.ftruncate(fd, 0)\n"
-       "    os.write(fd, b'%d\\n' % os.getpid())\n"
-       "    main()",
-       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # the daemon holds the lock for its life\n"
-       "# `flock -n $PIDFILE.lock $DAEMON` is no fix: it locks another file, and a daemon that\n"
-       "# closes the descriptors it inherited holds no lock once flock(1) has exited"}});
+      .id = "pidfile-locked",
+      .title = "The daemon holds a lock on its pidfile",
+      .severity = Severity::Required,
+      .seed_step = "There can be only one",
+      .profiles = kSysv,
+      .per_daemon = pidfile_locked,
+      .doc = {
+          .checks = "The daemon (or one of its descendants) holds a POSIX, flock or OFD lock on "
+                    "the pidfile's inode. A flock or OFD lock taken by a launcher that has exited "
+                    "counts when the daemon has the inode open.",
+          .why = "A pid in a file proves nothing: the process may be dead and the pid reused. A "
+                 "lock dies with its holder, so a locked pidfile means a live daemon and an "
+                 "unlocked one is stale. It is also what makes a second instance refuse to start.",
+          .how = "The lock lines of /proc/PID/fdinfo/FD for every descriptor on the pidfile's "
+                 "inode (device and inode) in the daemon and the other started processes; the "
+                 "daemon's descriptors from /proc/PID/fd.",
+          .fix_c = "#define _GNU_SOURCE  /* for F_OFD_SETLK: before the first #include */\n"
+                   "int fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\n"
+                   "if (fd < 0) err(1, \"%s\", pidfile);\n"
+                   "struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};  /* the whole "
+                   "file */\n"
+                   "if (fcntl(fd, F_OFD_SETLK, &l) < 0) errx(1, \"already running\");\n"
+                   "if (ftruncate(fd, 0) < 0 || dprintf(fd, \"%ld\\n"
+                   "\", (long)getpid()) < 0)\n"
+                   "  err(1, \"%s\", pidfile);  /* keep fd open: the lock lives as long as it */",
+          .fix_python = "# daemon.pidfile.TimeoutPIDLockFile only creates the file (O_EXCL): it "
+                        "locks nothing.\n"
+                        "# Lock a descriptor the daemon keeps. Taken before DaemonContext, the "
+                        "lock must be\n"
+                        "# flock (a POSIX lockf lock stays with the process that exits) and the "
+                        "descriptor\n"
+                        "# in files_preserve (DaemonContext closes the rest)\n"
+                        "fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, "
+                        "0o644)\n"
+                        "try:\n"
+                        "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+                        "except BlockingIOError:\n"
+                        "    sys.exit('already running')  # status 1, on the terminal\n"
+                        "with daemon.DaemonContext(detach_process=True, files_preserve=[fd]):\n"
+                        "    os.ftruncate(fd, 0)\n"
+                        "    os.write(fd, b'%d\\n"
+                        "' % os.getpid())\n"
+                        "    main()",
+          .fix_shell = "daemonctl start --pidfile $PIDFILE -- $DAEMON   # the daemon holds the "
+                       "lock for its life\n"
+                       "# `flock -n $PIDFILE.lock $DAEMON` is no fix: it locks another file, and "
+                       "a daemon that\n"
+                       "# closes the descriptors it inherited holds no lock once flock(1) has "
+                       "exited"}});
 }
 
 }  // namespace dc

@@ -60,6 +60,7 @@ std::string pids(const std::vector<pid_t>& v, const std::vector<std::string>& co
 
 Verdict survives_hangup(const Observation& o) {
   const HangupProbe& p = o.probes.hangup;
+  if (!p.error.empty()) return error(p.error);
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
   nlohmann::json ev{{"reachable", p.reachable}, {"died", exits_json(p.died)}, {"ms", p.ms}};
   if (!p.died.empty()) {
@@ -197,6 +198,7 @@ Verdict sigterm_cleanup(const Observation& o) {
 
 Verdict race_free_startup(const Observation& o) {
   const RaceProbe& p = o.probes.race;
+  if (!p.error.empty()) return error(p.error);
   if (!p.ran) return skip(p.skipped.empty() ? "--race-trials 0" : p.skipped);
   int survived = 0;
   // Which signal killed a descendant, in how many failed trials, and which pids.
@@ -212,9 +214,9 @@ Verdict race_free_startup(const Observation& o) {
     std::map<std::string, bool> seen;
     for (const auto& d : t.deaths) {
       if (!d.signal) continue;
-      auto& c = causes[observe::signal_name(*d.signal)];
-      if (!seen[observe::signal_name(*d.signal)]) c.first++;
-      seen[observe::signal_name(*d.signal)] = true;
+      auto& c = causes[signal_name(*d.signal)];
+      if (!seen[signal_name(*d.signal)]) c.first++;
+      seen[signal_name(*d.signal)] = true;
       c.second.push_back(d.pid);
     }
   }
@@ -299,285 +301,324 @@ Verdict sd_notify_ready(const Observation& o) {
 
 void add_probe_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
-      "survives-hangup",
-      "The daemon survives the terminal hanging up",
-      Severity::Required,
-      "3",
-      kSysv,
-      nullptr,
-      survives_hangup,
-      nullptr,
-      {"The daemon is alive after the terminal hangs up: the checker closes the pty master and "
-       "the session holder, like a shell, sends SIGHUP to the job's process group and exits.",
-       "This is what happens when the ssh connection drops or the terminal window closes. A "
-       "daemon still in the job's group or session dies with it.",
-       "Probe: the pty master is closed; each daemon's pidfd is watched for a short bound when "
-       "it was reachable.",
-       kReadinessPipeFix,
-       "with daemon.DaemonContext(detach_process=True):  # os.setsid() in a child\n"
-       "    main()",
-       "setsid --fork $DAEMON < /dev/null > /dev/null 2>&1   # nohup only ignores SIGHUP\n"
-       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
+      .id = "survives-hangup",
+      .title = "The daemon survives the terminal hanging up",
+      .severity = Severity::Required,
+      .seed_step = "3",
+      .profiles = kSysv,
+      .per_run = survives_hangup,
+      .doc = {
+          .checks = "The daemon is alive after the terminal hangs up: the checker closes the pty "
+                    "master and the session holder, like a shell, sends SIGHUP to the job's "
+                    "process group and exits.",
+          .why = "This is what happens when the ssh connection drops or the terminal window "
+                 "closes. A daemon still in the job's group or session dies with it.",
+          .how = "Probe: the pty master is closed; each daemon's pidfd is watched for a short "
+                 "bound when it was reachable.",
+          .fix_c = kReadinessPipeFix,
+          .fix_python = "with daemon.DaemonContext(detach_process=True):  # os.setsid() in a "
+                        "child\n"
+                        "    main()",
+          .fix_shell = "setsid --fork $DAEMON < /dev/null > /dev/null 2>&1   # nohup only ignores "
+                       "SIGHUP\n"
+                       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
-      "single-instance",
-      "A second launch starts no second daemon",
-      Severity::Required,
-      "There can be only one",
-      kSysv,
-      nullptr,
-      single_instance,
-      nullptr,
-      {"A second launch of the same command, made while the first daemon runs, leaves no second "
-       "daemon behind, and the first daemon and its pidfile are untouched.",
-       "Two instances fight over the same port, files and pidfile; a failed instance that "
-       "deletes or rewrites the pidfile makes the running daemon unstoppable.",
-       "Probe: the same command under a fresh holder and pty in the same temp directory; its "
-       "process tree is followed until it is gone; the pidfile's content and inode are compared.",
-       "#define _GNU_SOURCE  /* for F_OFD_SETLK: before the first #include */\n"
-       "int fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\n"
-       "if (fd < 0) err(1, \"%s\", pidfile);\n"
-       "struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};\n"
-       "if (fcntl(fd, F_OFD_SETLK, &l) < 0)\n"
-       "  errx(1, \"already running\");  /* never unlink or truncate the pidfile here */\n"
-       "if (ftruncate(fd, 0) < 0 || dprintf(fd, \"%ld\\n\", (long)getpid()) < 0)\n"
-       "  err(1, \"%s\", pidfile);",
-       "with daemon.DaemonContext(detach_process=True):\n"
-       "    fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)\n"
-       "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises: the second one ends here\n"
-       "    os.ftruncate(fd, 0)\n"
-       "    os.write(fd, b'%d\\n' % os.getpid())\n"
-       "    main()",
-       "start-stop-daemon --start --background --make-pidfile --pidfile $PIDFILE --exec $DAEMON\n"
-       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
+      .id = "single-instance",
+      .title = "A second launch starts no second daemon",
+      .severity = Severity::Required,
+      .seed_step = "There can be only one",
+      .profiles = kSysv,
+      .per_run = single_instance,
+      .doc = {
+          .checks = "A second launch of the same command, made while the first daemon runs, "
+                    "leaves no second daemon behind, and the first daemon and its pidfile are "
+                    "untouched.",
+          .why = "Two instances fight over the same port, files and pidfile; a failed instance "
+                 "that deletes or rewrites the pidfile makes the running daemon unstoppable.",
+          .how = "Probe: the same command under a fresh holder and pty in the same temp "
+                 "directory; its process tree is followed until it is gone; the pidfile's content "
+                 "and inode are compared.",
+          .fix_c = "#define _GNU_SOURCE  /* for F_OFD_SETLK: before the first #include */\n"
+                   "int fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\n"
+                   "if (fd < 0) err(1, \"%s\", pidfile);\n"
+                   "struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};\n"
+                   "if (fcntl(fd, F_OFD_SETLK, &l) < 0)\n"
+                   "  errx(1, \"already running\");  /* never unlink or truncate the pidfile here "
+                   "*/\n"
+                   "if (ftruncate(fd, 0) < 0 || dprintf(fd, \"%ld\\n"
+                   "\", (long)getpid()) < 0)\n"
+                   "  err(1, \"%s\", pidfile);",
+          .fix_python = "with daemon.DaemonContext(detach_process=True):\n"
+                        "    fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, "
+                        "0o644)\n"
+                        "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises: the second "
+                        "one ends here\n"
+                        "    os.ftruncate(fd, 0)\n"
+                        "    os.write(fd, b'%d\\n"
+                        "' % os.getpid())\n"
+                        "    main()",
+          .fix_shell = "start-stop-daemon --start --background --make-pidfile --pidfile $PIDFILE "
+                       "--exec $DAEMON\n"
+                       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
-      "second-instance-reports-failure",
-      "A refused second launch exits non-zero",
-      Severity::Recommended,
-      "There can be only one",
-      kSysv,
-      nullptr,
-      second_instance_reports_failure,
-      nullptr,
-      {"The second launch exits with a non-zero status.",
-       "Scripts and init systems read the exit status. A daemon that refuses only after "
-       "daemonizing makes `start` look successful when nothing started.",
-       "Probe: the exit status of the second launch.",
-       "/* the original process waits on ready[0] (see ready-before-exit); the daemon, after\n"
-       "   the forks, locks the pidfile and tells it when that fails. A lock taken before\n"
-       "   fork() must be flock() or F_OFD_SETLK: a POSIX F_SETLK lock is not inherited. */\n"
-       "int fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\n"
-       "struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};\n"
-       "if (fd < 0 || fcntl(fd, F_SETLK, &l) < 0) {\n"
-       "  dprintf(ready[1], \"already running\");  /* the original prints it, exits 1 */\n"
-       "  _exit(1);\n"
-       "}\n"
-       "if (ftruncate(fd, 0) < 0 || dprintf(fd, \"%ld\\n\", (long)getpid()) < 0) _exit(1);",
-       "# flock, not lockf: a POSIX lock is not inherited by DaemonContext's forks\n"
-       "fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)\n"
-       "try:\n"
-       "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
-       "except BlockingIOError:\n"
-       "    sys.exit('already running')  # status 1, before detaching\n"
-       "with daemon.DaemonContext(detach_process=True, files_preserve=[fd]):\n"
-       "    os.ftruncate(fd, 0)\n"
-       "    os.write(fd, b'%d\\n' % os.getpid())\n"
-       "    main()",
-       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # running already: says so, exits 1\n"
-       "# (0 with --lsb, as LSB init scripts expect)"}});
+      .id = "second-instance-reports-failure",
+      .title = "A refused second launch exits non-zero",
+      .severity = Severity::Recommended,
+      .seed_step = "There can be only one",
+      .profiles = kSysv,
+      .per_run = second_instance_reports_failure,
+      .doc = {
+          .checks = "The second launch exits with a non-zero status.",
+          .why = "Scripts and init systems read the exit status. A daemon that refuses only after "
+                 "daemonizing makes `start` look successful when nothing started.",
+          .how = "Probe: the exit status of the second launch.",
+          .fix_c = "/* the original process waits on ready[0] (see ready-before-exit); the "
+                   "daemon, after\n"
+                   "   the forks, locks the pidfile and tells it when that fails. A lock taken "
+                   "before\n"
+                   "   fork() must be flock() or F_OFD_SETLK: a POSIX F_SETLK lock is not "
+                   "inherited. */\n"
+                   "int fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);\n"
+                   "struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};\n"
+                   "if (fd < 0 || fcntl(fd, F_SETLK, &l) < 0) {\n"
+                   "  dprintf(ready[1], \"already running\");  /* the original prints it, exits 1 "
+                   "*/\n"
+                   "  _exit(1);\n"
+                   "}\n"
+                   "if (ftruncate(fd, 0) < 0 || dprintf(fd, \"%ld\\n"
+                   "\", (long)getpid()) < 0) _exit(1);",
+          .fix_python = "# flock, not lockf: a POSIX lock is not inherited by DaemonContext's "
+                        "forks\n"
+                        "fd = os.open(pidfile_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, "
+                        "0o644)\n"
+                        "try:\n"
+                        "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+                        "except BlockingIOError:\n"
+                        "    sys.exit('already running')  # status 1, before detaching\n"
+                        "with daemon.DaemonContext(detach_process=True, files_preserve=[fd]):\n"
+                        "    os.ftruncate(fd, 0)\n"
+                        "    os.write(fd, b'%d\\n"
+                        "' % os.getpid())\n"
+                        "    main()",
+          .fix_shell = "daemonctl start --pidfile $PIDFILE -- $DAEMON   # running already: says "
+                       "so, exits 1\n"
+                       "# (0 with --lsb, as LSB init scripts expect)"}});
   out.push_back(RuleDef{
-      "sighup-handled",
-      "SIGHUP does not kill the daemon",
-      Severity::Info,
-      "signals",
-      kBoth,
-      nullptr,
-      sighup_handled,
-      nullptr,
-      {"After SIGHUP the daemon is still alive.",
-       "By convention SIGHUP tells a daemon to reload its configuration; with the default "
-       "disposition it kills it instead, and `systemctl reload` or logrotate take the service "
-       "down.",
-       "Probe: SIGHUP through the daemon's pidfd, then a short bound on its pidfd.",
-       "#include <poll.h>\n"
-       "#include <sys/signalfd.h>\n"
-       "sigset_t sigs;  /* SIGHUP and SIGTERM become readable on sfd, never a handler */\n"
-       "sigemptyset(&sigs); sigaddset(&sigs, SIGHUP); sigaddset(&sigs, SIGTERM);\n"
-       "if (sigprocmask(SIG_BLOCK, &sigs, NULL) < 0) err(1, \"sigprocmask\");\n"
-       "int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);\n"
-       "if (sfd < 0) err(1, \"signalfd\");\n"
-       "for (;;) {\n"
-       "  struct pollfd p[] = {{.fd = sfd, .events = POLLIN} /* , your sockets */};\n"
-       "  if (poll(p, 1, -1) < 0 && errno != EINTR) err(1, \"poll\");\n"
-       "  struct signalfd_siginfo si;\n"
-       "  if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof si) != sizeof si) continue;\n"
-       "  if (si.ssi_signo == SIGHUP) { /* re-read the configuration */ }\n"
-       "  if (si.ssi_signo == SIGTERM) { unlink(pidfile); exit(0); }\n"
-       "}",
-       "def reload(signum, frame):\n"
-       "    pass  # re-read the configuration here\n"
-       "ctx = daemon.DaemonContext(detach_process=True)\n"
-       "# add to the default map: signal_map={...} would replace it, and SIGTERM would\n"
-       "# then kill the daemon outright and SIGTSTP, SIGTTIN, SIGTTOU no longer be ignored\n"
-       "ctx.signal_map[signal.SIGHUP] = reload\n"
-       "with ctx:\n"
-       "    main()",
-       "reload() { :; }   # re-read the configuration here\n"
-       "trap reload HUP\n"
-       "trap 'kill $!; exit 0' TERM\n"
-       "while :; do sleep 3600 & wait $!; kill $! 2>/dev/null; done\n"
-       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON   # passes SIGHUP on to $DAEMON"}});
+      .id = "sighup-handled",
+      .title = "SIGHUP does not kill the daemon",
+      .severity = Severity::Info,
+      .seed_step = "signals",
+      .profiles = kBoth,
+      .per_run = sighup_handled,
+      .doc = {
+          .checks = "After SIGHUP the daemon is still alive.",
+          .why = "By convention SIGHUP tells a daemon to reload its configuration; with the "
+                 "default disposition it kills it instead, and `systemctl reload` or logrotate "
+                 "take the service down.",
+          .how = "Probe: SIGHUP through the daemon's pidfd, then a short bound on its pidfd.",
+          .fix_c = "#include <poll.h>\n"
+                   "#include <sys/signalfd.h>\n"
+                   "sigset_t sigs;  /* SIGHUP and SIGTERM become readable on sfd, never a handler "
+                   "*/\n"
+                   "sigemptyset(&sigs); sigaddset(&sigs, SIGHUP); sigaddset(&sigs, SIGTERM);\n"
+                   "if (sigprocmask(SIG_BLOCK, &sigs, NULL) < 0) err(1, \"sigprocmask\");\n"
+                   "int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);\n"
+                   "if (sfd < 0) err(1, \"signalfd\");\n"
+                   "for (;;) {\n"
+                   "  struct pollfd p[] = {{.fd = sfd, .events = POLLIN} /* , your sockets */};\n"
+                   "  if (poll(p, 1, -1) < 0 && errno != EINTR) err(1, \"poll\");\n"
+                   "  struct signalfd_siginfo si;\n"
+                   "  if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof si) != sizeof si) "
+                   "continue;\n"
+                   "  if (si.ssi_signo == SIGHUP) { /* re-read the configuration */ }\n"
+                   "  if (si.ssi_signo == SIGTERM) { unlink(pidfile); exit(0); }\n"
+                   "}",
+          .fix_python = "def reload(signum, frame):\n"
+                        "    pass  # re-read the configuration here\n"
+                        "ctx = daemon.DaemonContext(detach_process=True)\n"
+                        "# add to the default map: signal_map={...} would replace it, and SIGTERM "
+                        "would\n"
+                        "# then kill the daemon outright and SIGTSTP, SIGTTIN, SIGTTOU no longer "
+                        "be ignored\n"
+                        "ctx.signal_map[signal.SIGHUP] = reload\n"
+                        "with ctx:\n"
+                        "    main()",
+          .fix_shell = "reload() { :; }   # re-read the configuration here\n"
+                       "trap reload HUP\n"
+                       "trap 'kill $!; exit 0' TERM\n"
+                       "while :; do sleep 3600 & wait $!; kill $! 2>/dev/null; done\n"
+                       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON   # passes SIGHUP on "
+                       "to $DAEMON"}});
   out.push_back(RuleDef{
-      "sigterm-exits",
-      "SIGTERM stops the daemon in time",
-      Severity::Required,
-      "signals",
-      kBoth,
-      nullptr,
-      sigterm_exits,
-      nullptr,
-      {"After SIGTERM the daemon exits within the stop timeout (--stop-timeout, default 5 s).",
-       "SIGTERM is how init systems, `kill` and shutdown ask a daemon to stop; one that ignores "
-       "it is killed with SIGKILL later, with no chance to flush data or remove its pidfile.",
-       "Probe: SIGTERM through the pidfd; the pidfds are polled up to the stop timeout.",
-       "/* not signal(SIGTERM, on_term) setting a flag: glibc's signal() sets SA_RESTART, so a\n"
-       "   daemon blocked in read() never looks at the flag. Use signalfd (or a self-pipe,\n"
-       "   or sigaction() without SA_RESTART) */\n"
-       "#include <poll.h>\n"
-       "#include <sys/signalfd.h>\n"
-       "sigset_t sigs;\n"
-       "sigemptyset(&sigs); sigaddset(&sigs, SIGTERM);\n"
-       "if (sigprocmask(SIG_BLOCK, &sigs, NULL) < 0) err(1, \"sigprocmask\");\n"
-       "int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);\n"
-       "if (sfd < 0) err(1, \"signalfd\");\n"
-       "for (;;) {\n"
-       "  struct pollfd p[] = {{.fd = sfd, .events = POLLIN} /* , your sockets */};\n"
-       "  if (poll(p, 1, -1) < 0 && errno != EINTR) err(1, \"poll\");\n"
-       "  if (p[0].revents & POLLIN) break;  /* SIGTERM */\n"
-       "}\n"
-       "unlink(pidfile);\n"
-       "exit(0);",
-       "with daemon.DaemonContext(detach_process=True):  # SIGTERM raises SystemExit\n"
-       "    main()",
-       "trap 'kill $!; exit 0' TERM\n"
-       "# not `sleep 3600` in the foreground: dash runs a trap only after it ends\n"
-       "while :; do sleep 3600 & wait $!; done"}});
+      .id = "sigterm-exits",
+      .title = "SIGTERM stops the daemon in time",
+      .severity = Severity::Required,
+      .seed_step = "signals",
+      .profiles = kBoth,
+      .per_run = sigterm_exits,
+      .doc = {
+          .checks = "After SIGTERM the daemon exits within the stop timeout (--stop-timeout, "
+                    "default 5 s).",
+          .why = "SIGTERM is how init systems, `kill` and shutdown ask a daemon to stop; one that "
+                 "ignores it is killed with SIGKILL later, with no chance to flush data or remove "
+                 "its pidfile.",
+          .how = "Probe: SIGTERM through the pidfd; the pidfds are polled up to the stop timeout.",
+          .fix_c = "/* not signal(SIGTERM, on_term) setting a flag: glibc's signal() sets "
+                   "SA_RESTART, so a\n"
+                   "   daemon blocked in read() never looks at the flag. Use signalfd (or a "
+                   "self-pipe,\n"
+                   "   or sigaction() without SA_RESTART) */\n"
+                   "#include <poll.h>\n"
+                   "#include <sys/signalfd.h>\n"
+                   "sigset_t sigs;\n"
+                   "sigemptyset(&sigs); sigaddset(&sigs, SIGTERM);\n"
+                   "if (sigprocmask(SIG_BLOCK, &sigs, NULL) < 0) err(1, \"sigprocmask\");\n"
+                   "int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);\n"
+                   "if (sfd < 0) err(1, \"signalfd\");\n"
+                   "for (;;) {\n"
+                   "  struct pollfd p[] = {{.fd = sfd, .events = POLLIN} /* , your sockets */};\n"
+                   "  if (poll(p, 1, -1) < 0 && errno != EINTR) err(1, \"poll\");\n"
+                   "  if (p[0].revents & POLLIN) break;  /* SIGTERM */\n"
+                   "}\n"
+                   "unlink(pidfile);\n"
+                   "exit(0);",
+          .fix_python = "with daemon.DaemonContext(detach_process=True):  # SIGTERM raises "
+                        "SystemExit\n"
+                        "    main()",
+          .fix_shell = "trap 'kill $!; exit 0' TERM\n"
+                       "# not `sleep 3600` in the foreground: dash runs a trap only after it "
+                       "ends\n"
+                       "while :; do sleep 3600 & wait $!; done"}});
   out.push_back(RuleDef{
-      "sigterm-cleanup",
-      "SIGTERM leaves nothing behind",
-      Severity::Recommended,
-      "signals",
-      kBoth,
-      nullptr,
-      sigterm_cleanup,
-      nullptr,
-      {"After the SIGTERM exit the pidfile is gone and no process the daemon started is still "
-       "alive.",
-       "A stale pidfile confuses the next start and `status`; orphaned children keep ports and "
-       "files busy and run unsupervised.",
-       "Probe: the daemon's descendants are listed before SIGTERM and checked after it exits; "
-       "the pidfile is looked up.",
-       "/* on SIGTERM, before exit(): */\n"
-       "if (child > 0) {  /* never kill(0, ...) or kill(-1, ...): a whole group, or everyone */\n"
-       "  kill(child, SIGTERM);\n"
-       "  waitpid(child, NULL, 0);\n"
-       "}\n"
-       "unlink(pidfile);  /* while the lock is still held */",
-       "with daemon.DaemonContext(detach_process=True):\n"
-       "    try:\n"
-       "        main()\n"
-       "    finally:  # SIGTERM raises SystemExit in the daemon: clean up on the way out\n"
-       "        for child in children:\n"
-       "            child.terminate()\n"
-       "            child.wait()\n"
-       "        os.unlink(pidfile_path)",
-       "trap 'kill $child; wait $child; rm -f $PIDFILE; exit 0' TERM\n"
-       "$DAEMON & child=$!\n"
-       "wait $child   # returns as soon as TERM arrives, and the trap runs"}});
+      .id = "sigterm-cleanup",
+      .title = "SIGTERM leaves nothing behind",
+      .severity = Severity::Recommended,
+      .seed_step = "signals",
+      .profiles = kBoth,
+      .per_run = sigterm_cleanup,
+      .doc = {
+          .checks = "After the SIGTERM exit the pidfile is gone and no process the daemon started "
+                    "is still alive.",
+          .why = "A stale pidfile confuses the next start and `status`; orphaned children keep "
+                 "ports and files busy and run unsupervised.",
+          .how = "Probe: the daemon's descendants are listed before SIGTERM and checked after it "
+                 "exits; the pidfile is looked up.",
+          .fix_c = "/* on SIGTERM, before exit(): */\n"
+                   "if (child > 0) {  /* never kill(0, ...) or kill(-1, ...): a whole group, or "
+                   "everyone */\n"
+                   "  kill(child, SIGTERM);\n"
+                   "  waitpid(child, NULL, 0);\n"
+                   "}\n"
+                   "unlink(pidfile);  /* while the lock is still held */",
+          .fix_python = "with daemon.DaemonContext(detach_process=True):\n"
+                        "    try:\n"
+                        "        main()\n"
+                        "    finally:  # SIGTERM raises SystemExit in the daemon: clean up on the "
+                        "way out\n"
+                        "        for child in children:\n"
+                        "            child.terminate()\n"
+                        "            child.wait()\n"
+                        "        os.unlink(pidfile_path)",
+          .fix_shell = "trap 'kill $child; wait $child; rm -f $PIDFILE; exit 0' TERM\n"
+                       "$DAEMON & child=$!\n"
+                       "wait $child   # returns as soon as TERM arrives, and the trap runs"}});
   out.push_back(RuleDef{
-      "race-free-startup",
-      "Startup survives a launch as session leader",
-      Severity::Recommended,
-      "2, 3 and daemon(7) 15",
-      kSysv,
-      nullptr,
-      race_free_startup,
-      nullptr,
-      {"In each of N launches (--race-trials, default 5) in which the target itself leads a "
-       "fresh pty's session, a daemon survives startup.",
-       "Under `ssh -t host cmd`, `script -c` or a CI step with a pty, the command leads the "
-       "terminal's session. When it exits the kernel sends SIGHUP to the terminal's foreground "
-       "group: a child that has not yet called setsid() dies with it. glibc daemon() and every "
-       "'fork, exit, then setsid in the child' daemonizer loses this race.",
-       "Probe: N extra launches, each in its own temp directory, in which the target calls "
-       "setsid() and takes the pty; the checker records which descendants died of which signal.",
-       kReadinessPipeFix,
-       "r, w = os.pipe()\n"
-       "if os.fork() > 0:  # the original process: exit only once the daemon has its session\n"
-       "    os.close(w)\n"
-       "    os._exit(0 if os.read(r, 1) == b'\\0' else 1)\n"
-       "os.close(r)\n"
-       "with daemon.DaemonContext(detach_process=True, files_preserve=[w]):\n"
-       "    os.write(w, b'\\0')  # setsid() is done: the original process may exit\n"
-       "    os.close(w)\n"
-       "    main()",
-       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # waits until the daemon is ready"}});
+      .id = "race-free-startup",
+      .title = "Startup survives a launch as session leader",
+      .severity = Severity::Recommended,
+      .seed_step = "2, 3 and daemon(7) 15",
+      .profiles = kSysv,
+      .per_run = race_free_startup,
+      .doc = {
+          .checks = "In each of N launches (--race-trials, default 5) in which the target itself "
+                    "leads a fresh pty's session, a daemon survives startup.",
+          .why = "Under `ssh -t host cmd`, `script -c` or a CI step with a pty, the command leads "
+                 "the terminal's session. When it exits the kernel sends SIGHUP to the terminal's "
+                 "foreground group: a child that has not yet called setsid() dies with it. glibc "
+                 "daemon() and every 'fork, exit, then setsid in the child' daemonizer loses this "
+                 "race.",
+          .how = "Probe: N extra launches, each in its own temp directory, in which the target "
+                 "calls setsid() and takes the pty; the checker records which descendants died of "
+                 "which signal.",
+          .fix_c = kReadinessPipeFix,
+          .fix_python = "r, w = os.pipe()\n"
+                        "if os.fork() > 0:  # the original process: exit only once the daemon has "
+                        "its session\n"
+                        "    os.close(w)\n"
+                        "    os._exit(0 if os.read(r, 1) == b'\\0' else 1)\n"
+                        "os.close(r)\n"
+                        "with daemon.DaemonContext(detach_process=True, files_preserve=[w]):\n"
+                        "    os.write(w, b'\\0')  # setsid() is done: the original process may "
+                        "exit\n"
+                        "    os.close(w)\n"
+                        "    main()",
+          .fix_shell = "daemonctl start --pidfile $PIDFILE -- $DAEMON   # waits until the daemon "
+                       "is ready"}});
   out.push_back(RuleDef{
-      "stays-in-foreground",
-      "The service stays in the foreground",
-      Severity::Required,
-      "systemd",
-      kSystemd,
-      nullptr,
-      stays_in_foreground,
-      nullptr,
-      {"The launched process itself is still running after startup (it did not fork and exit).",
-       "systemd (Type=simple or notify) supervises the process it started; if that process forks "
-       "and exits, systemd considers the service finished and kills the rest.",
-       "The launched process is watched through its pidfd until READY=1 arrives, the descendants "
-       "settle, or the start timeout.",
-       "/* no fork(), no setsid(), no pidfile: systemd does all of it */",
-       "# no DaemonContext: even with detach_process=False it closes every descriptor\n"
-       "# (a socket passed in LISTEN_FDS too) and sends stdout and stderr to /dev/null\n"
-       "main()",
-       "exec $DAEMON   # no &, no setsid, no start-stop-daemon: systemd watches this process\n"
-       "# in the unit: Type=simple (or notify) and ExecStart=/usr/bin/mydaemon --foreground"}});
+      .id = "stays-in-foreground",
+      .title = "The service stays in the foreground",
+      .severity = Severity::Required,
+      .seed_step = "systemd",
+      .profiles = kSystemd,
+      .per_run = stays_in_foreground,
+      .doc = {
+          .checks = "The launched process itself is still running after startup (it did not fork "
+                    "and exit).",
+          .why = "systemd (Type=simple or notify) supervises the process it started; if that "
+                 "process forks and exits, systemd considers the service finished and kills the "
+                 "rest.",
+          .how = "The launched process is watched through its pidfd until READY=1 arrives, the "
+                 "descendants settle, or the start timeout.",
+          .fix_c = "/* no fork(), no setsid(), no pidfile: systemd does all of it */",
+          .fix_python = "# no DaemonContext: even with detach_process=False it closes every "
+                        "descriptor\n"
+                        "# (a socket passed in LISTEN_FDS too) and sends stdout and stderr to "
+                        "/dev/null\n"
+                        "main()",
+          .fix_shell = "exec $DAEMON   # no &, no setsid, no start-stop-daemon: systemd watches "
+                       "this process\n"
+                       "# in the unit: Type=simple (or notify) and ExecStart=/usr/bin/mydaemon "
+                       "--foreground"}});
   out.push_back(RuleDef{
-      "sd-notify-ready",
-      "The service reports readiness on NOTIFY_SOCKET",
-      Severity::Required,
-      "systemd",
-      kSystemd,
-      nullptr,
-      sd_notify_ready,
-      required_with_notify,
-      {"The process sent READY=1 on NOTIFY_SOCKET within the start timeout.",
-       "With Type=notify, systemd starts the units that depend on the service only when it "
-       "reports READY=1; without it the start times out. By default (NotifyAccess=main) "
-       "systemd accepts the message only from the service's main process, the one it started: "
-       "send it from there, or set NotifyAccess=all in the unit.",
-       "The checker listens on a datagram socket, passes its name in NOTIFY_SOCKET, and reads "
-       "each sender's pid (SO_PASSCRED); it takes READY=1 from the target or any of its "
-       "descendants, which is what NotifyAccess=all accepts.",
-       "/* what sd_notify(0, \"READY=1\") of libsystemd does, once the service can serve */\n"
-       "const char *path = getenv(\"NOTIFY_SOCKET\");\n"
-       "struct sockaddr_un a = {.sun_family = AF_UNIX};\n"
-       "if (path != NULL && strlen(path) < sizeof a.sun_path) {\n"
-       "  strcpy(a.sun_path, path);\n"
-       "  if (a.sun_path[0] == '@') a.sun_path[0] = '\\0';  /* an abstract socket */\n"
-       "  int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);\n"
-       "  socklen_t len = offsetof(struct sockaddr_un, sun_path) + strlen(path);\n"
-       "  if (s < 0 || sendto(s, \"READY=1\", 7, 0, (struct sockaddr *)&a, len) < 0) err(1, "
-       "\"notify\");\n"
-       "  close(s);\n"
-       "}",
-       "addr = os.environ['NOTIFY_SOCKET']  # once the service can serve\n"
-       "if addr.startswith('@'):\n"
-       "    addr = '\\0' + addr[1:]  # an abstract socket\n"
-       "with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:\n"
-       "    s.sendto(b'READY=1', addr)\n"
-       "main()",
-       "systemd-notify --ready   # from its own pid: the unit needs NotifyAccess=all\n"
-       "exec $DAEMON"}});
+      .id = "sd-notify-ready",
+      .title = "The service reports readiness on NOTIFY_SOCKET",
+      .severity = Severity::Required,
+      .seed_step = "systemd",
+      .profiles = kSystemd,
+      .per_run = sd_notify_ready,
+      .severity_for = required_with_notify,
+      .doc = {
+          .checks = "The process sent READY=1 on NOTIFY_SOCKET within the start timeout.",
+          .why = "With Type=notify, systemd starts the units that depend on the service only when "
+                 "it reports READY=1; without it the start times out. By default "
+                 "(NotifyAccess=main) systemd accepts the message only from the service's main "
+                 "process, the one it started: send it from there, or set NotifyAccess=all in the "
+                 "unit.",
+          .how = "The checker listens on a datagram socket, passes its name in NOTIFY_SOCKET, and "
+                 "reads each sender's pid (SO_PASSCRED); it takes READY=1 from the target or any "
+                 "of its descendants, which is what NotifyAccess=all accepts.",
+          .fix_c = "/* what sd_notify(0, \"READY=1\") of libsystemd does, once the service can "
+                   "serve */\n"
+                   "const char *path = getenv(\"NOTIFY_SOCKET\");\n"
+                   "struct sockaddr_un a = {.sun_family = AF_UNIX};\n"
+                   "if (path != NULL && strlen(path) < sizeof a.sun_path) {\n"
+                   "  strcpy(a.sun_path, path);\n"
+                   "  if (a.sun_path[0] == '@') a.sun_path[0] = '\\0';  /* an abstract socket */\n"
+                   "  int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);\n"
+                   "  socklen_t len = offsetof(struct sockaddr_un, sun_path) + strlen(path);\n"
+                   "  if (s < 0 || sendto(s, \"READY=1\", 7, 0, (struct sockaddr *)&a, len) < 0) "
+                   "err(1, \"notify\");\n"
+                   "  close(s);\n"
+                   "}",
+          .fix_python = "addr = os.environ['NOTIFY_SOCKET']  # once the service can serve\n"
+                        "if addr.startswith('@'):\n"
+                        "    addr = '\\0' + addr[1:]  # an abstract socket\n"
+                        "with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:\n"
+                        "    s.sendto(b'READY=1', addr)\n"
+                        "main()",
+          .fix_shell = "systemd-notify --ready   # from its own pid: the unit needs "
+                       "NotifyAccess=all\n"
+                       "exec $DAEMON"}});
 }
 
 }  // namespace dc

@@ -174,144 +174,157 @@ Verdict root_directory(const Observation& o, const DaemonFacts& d) {
 }  // namespace
 
 void add_process_rules(std::vector<RuleDef>& out) {
-  out.push_back(
-      RuleDef{"cwd-root",
-              "The working directory is /",
-              Severity::Required,
-              "5",
-              kSysv,
-              cwd_root,
-              nullptr,
-              nullptr,
-              {"The daemon's working directory is / (or the one given with --expect-cwd).",
-               "A process's working directory keeps its file system busy: while the daemon sits in "
-               "/home/alice or /mnt/usb, that file system cannot be unmounted.",
-               "readlink /proc/PID/cwd.", "if (chdir(\"/\") < 0) err(1, \"chdir\");",
-               "with daemon.DaemonContext(working_directory='/'):  # '/' is the default\n"
-               "    main()",
-               "start-stop-daemon --start --background --chdir / --exec $DAEMON\n"
-               "# or: daemonctl start --chdir / --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
-      "umask-reset",
-      "The umask is the daemon's own",
-      Severity::Required,
-      "6",
-      kSysv,
-      umask_reset,
-      nullptr,
-      nullptr,
-      {"The daemon's umask differs from the unusual one it inherited (or equals --expect-umask).",
-       "The umask filters the mode of every file the daemon creates. Inherited from whoever "
-       "started it, it makes the daemon's files world-writable for one user and unreadable for "
-       "the next.",
-       "The Umask line of /proc/PID/status, against the 047 the launcher set.",
-       "umask(0);  /* or umask(022): the daemon's own choice */",
-       "with daemon.DaemonContext(umask=0o022):  # the default is 0\n"
-       "    main()",
-       "start-stop-daemon --start --background --umask 022 --exec $DAEMON\n"
-       "# or: daemonctl start --umask 022 --pidfile $PIDFILE -- $DAEMON"}});
+      .id = "cwd-root",
+      .title = "The working directory is /",
+      .severity = Severity::Required,
+      .seed_step = "5",
+      .profiles = kSysv,
+      .per_daemon = cwd_root,
+      .doc = {
+          .checks = "The daemon's working directory is / (or the one given with --expect-cwd).",
+          .why = "A process's working directory keeps its file system busy: while the daemon sits "
+                 "in /home/alice or /mnt/usb, that file system cannot be unmounted.",
+          .how = "readlink /proc/PID/cwd.",
+          .fix_c = "if (chdir(\"/\") < 0) err(1, \"chdir\");",
+          .fix_python = "with daemon.DaemonContext(working_directory='/'):  # '/' is the default\n"
+                        "    main()",
+          .fix_shell = "start-stop-daemon --start --background --chdir / --exec $DAEMON\n"
+                       "# or: daemonctl start --chdir / --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
-      "env-sanitized",
-      "The launching shell's environment is not inherited",
-      Severity::Info,
-      "1",
-      kSysv,
-      env_sanitized,
-      nullptr,
-      nullptr,
-      {"The canary variable the launcher added is absent from the daemon's environment.",
-       "A daemon that keeps the caller's environment behaves differently depending on who "
-       "started it (LD_PRELOAD, locale, PATH, proxies) and leaks the caller's secrets to its "
-       "children.",
-       "/proc/PID/environ is the initial environment block. When it no longer reads as KEY=VALUE "
-       "entries (setproctitle rewrote it), the checker searches the daemon's readable memory "
-       "(/proc/PID/maps, /proc/PID/mem) for the canary's value; if it cannot, the rule errors.",
-       "/* first thing in main(): run again with an allow-listed environment. clearenv() is "
-       "not\n   enough: /proc/PID/environ and the memory behind it keep the old block */\n"
-       "if (getenv(\"DAEMON_ENV_CLEAN\") == NULL) {\n"
-       "  char *keep[] = {\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\", \"DAEMON_ENV_CLEAN=1\", NULL};\n"
-       "  execve(\"/proc/self/exe\", argv, keep);\n"
-       "  err(1, \"execve\");\n"
-       "}",
-       "# DaemonContext keeps the environment: first thing, run again with an allow-list\n"
-       "if 'DAEMON_ENV_CLEAN' not in os.environ:\n"
-       "    os.execve(sys.executable, [sys.executable] + sys.argv,\n"
-       "              {'PATH': '/usr/bin:/bin', 'DAEMON_ENV_CLEAN': '1'})\n"
-       "with daemon.DaemonContext(detach_process=True):\n"
-       "    main()",
-       "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin start-stop-daemon --start --background --exec "
-       "$DAEMON\n"
-       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON   # keeps only PATH, LANG, LC_*, TZ"}});
+      .id = "umask-reset",
+      .title = "The umask is the daemon's own",
+      .severity = Severity::Required,
+      .seed_step = "6",
+      .profiles = kSysv,
+      .per_daemon = umask_reset,
+      .doc = {.checks = "The daemon's umask differs from the unusual one it inherited (or equals "
+                        "--expect-umask).",
+              .why =
+                  "The umask filters the mode of every file the daemon creates. Inherited from "
+                  "whoever started it, it makes the daemon's files world-writable for one user and "
+                  "unreadable for the next.",
+              .how = "The Umask line of /proc/PID/status, against the 047 the launcher set.",
+              .fix_c = "umask(0);  /* or umask(022): the daemon's own choice */",
+              .fix_python = "with daemon.DaemonContext(umask=0o022):  # the default is 0\n"
+                            "    main()",
+              .fix_shell = "start-stop-daemon --start --background --umask 022 --exec $DAEMON\n"
+                           "# or: daemonctl start --umask 022 --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
-      "core-dumps-disabled",
-      "Core dumps are disabled",
-      Severity::Info,
-      "python-daemon prevent_core",
-      kSysv,
-      core_dumps_disabled,
-      nullptr,
-      nullptr,
-      {"RLIMIT_CORE of the daemon is 0.",
-       "A daemon's memory holds keys, passwords and other users' data; a core file writes it to "
-       "disk where it outlives the process.",
-       "The \"Max core file size\" line of /proc/PID/limits.",
-       "struct rlimit none = {0, 0};\n"
-       "if (setrlimit(RLIMIT_CORE, &none) < 0) err(1, \"setrlimit\");",
-       "with daemon.DaemonContext(prevent_core=True):  # the default\n"
-       "    main()",
-       "ulimit -c 0\n"
-       "start-stop-daemon --start --background --exec $DAEMON\n"
-       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON   # sets RLIMIT_CORE to 0"}});
+      .id = "env-sanitized",
+      .title = "The launching shell's environment is not inherited",
+      .severity = Severity::Info,
+      .seed_step = "1",
+      .profiles = kSysv,
+      .per_daemon = env_sanitized,
+      .doc = {
+          .checks = "The canary variable the launcher added is absent from the daemon's "
+                    "environment.",
+          .why = "A daemon that keeps the caller's environment behaves differently depending on "
+                 "who started it (LD_PRELOAD, locale, PATH, proxies) and leaks the caller's "
+                 "secrets to its children.",
+          .how = "/proc/PID/environ is the initial environment block. When it no longer reads as "
+                 "KEY=VALUE entries (setproctitle rewrote it), the checker searches the daemon's "
+                 "readable memory (/proc/PID/maps, /proc/PID/mem) for the canary's value; if it "
+                 "cannot, the rule errors.",
+          .fix_c = "/* first thing in main(): run again with an allow-listed environment. "
+                   "clearenv() is not\n"
+                   "   enough: /proc/PID/environ and the memory behind it keep the old block */\n"
+                   "if (getenv(\"DAEMON_ENV_CLEAN\") == NULL) {\n"
+                   "  char *keep[] = {\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\", "
+                   "\"DAEMON_ENV_CLEAN=1\", NULL};\n"
+                   "  execve(\"/proc/self/exe\", argv, keep);\n"
+                   "  err(1, \"execve\");\n"
+                   "}",
+          .fix_python = "# DaemonContext keeps the environment: first thing, run again with an "
+                        "allow-list\n"
+                        "if 'DAEMON_ENV_CLEAN' not in os.environ:\n"
+                        "    os.execve(sys.executable, [sys.executable] + sys.argv,\n"
+                        "              {'PATH': '/usr/bin:/bin', 'DAEMON_ENV_CLEAN': '1'})\n"
+                        "with daemon.DaemonContext(detach_process=True):\n"
+                        "    main()",
+          .fix_shell = "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin start-stop-daemon --start "
+                       "--background --exec $DAEMON\n"
+                       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON   # keeps only PATH, "
+                       "LANG, LC_*, TZ"}});
   out.push_back(RuleDef{
-      "privileges-dropped",
-      "The daemon runs as the expected user",
-      Severity::Required,
-      "uid/gid",
-      kSysv,
-      privileges_dropped,
-      nullptr,
-      required_if_user,
-      {"With --expect-user (and --expect-group), the daemon's real, effective and saved ids all "
-       "equal the expected ones.",
-       "A daemon that keeps root after it no longer needs it turns every bug into a root "
-       "compromise; a saved uid of 0 lets an attacker switch back.",
-       "The Uid and Gid lines of /proc/PID/status.",
-       "struct passwd *pw = getpwnam(\"nobody\");  /* the daemon's own user */\n"
-       "if (pw == NULL) errx(1, \"no user nobody\");\n"
-       "if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||\n"
-       "    setuid(pw->pw_uid) < 0)  /* the groups first: after setuid() it is too late */\n"
-       "  err(1, \"drop privileges\");",
-       "pw = pwd.getpwnam('nobody')\n"
-       "# initgroups=True makes python-daemon 2.3.2 call os.initgroups() instead of\n"
-       "# os.setgid(): the gid stays 0. Set the groups yourself, then let it setgid/setuid.\n"
-       "os.initgroups(pw.pw_name, pw.pw_gid)\n"
-       "with daemon.DaemonContext(detach_process=True, uid=pw.pw_uid, gid=pw.pw_gid):\n"
-       "    main()",
-       "start-stop-daemon --start --background --chuid nobody:nogroup --exec $DAEMON\n"
-       "# or: daemonctl start --user nobody --group nogroup --pidfile $PIDFILE -- $DAEMON"}});
+      .id = "core-dumps-disabled",
+      .title = "Core dumps are disabled",
+      .severity = Severity::Info,
+      .seed_step = "python-daemon prevent_core",
+      .profiles = kSysv,
+      .per_daemon = core_dumps_disabled,
+      .doc = {.checks = "RLIMIT_CORE of the daemon is 0.",
+              .why = "A daemon's memory holds keys, passwords and other users' data; a core file "
+                     "writes it to disk where it outlives the process.",
+              .how = "The \"Max core file size\" line of /proc/PID/limits.",
+              .fix_c = "struct rlimit none = {0, 0};\n"
+                       "if (setrlimit(RLIMIT_CORE, &none) < 0) err(1, \"setrlimit\");",
+              .fix_python = "with daemon.DaemonContext(prevent_core=True):  # the default\n"
+                            "    main()",
+              .fix_shell =
+                  "ulimit -c 0\n"
+                  "start-stop-daemon --start --background --exec $DAEMON\n"
+                  "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON   # sets RLIMIT_CORE "
+                  "to 0"}});
   out.push_back(RuleDef{
-      "root-directory",
-      "The root directory is the expected one",
-      Severity::Required,
-      "chroot_directory",
-      kSysv,
-      root_directory,
-      nullptr,
-      required_if_root,
-      {"With --expect-root, the daemon's root directory is that directory.",
-       "A chroot confines what a compromised daemon can see of the file system.",
-       "readlink /proc/PID/root.",
-       "/* after opening what the jail lacks (/dev/null, logs, the pidfile) */\n"
-       "if (chroot(jail) < 0 || chdir(\"/\") < 0) err(1, \"chroot %s\", jail);",
-       "# open stdin, stdout, stderr before: DaemonContext chroots first, then opens\n"
-       "# /dev/null, which a bare jail does not have (the daemon dies after its parent exited 0)\n"
-       "null = open(os.devnull, 'w+')\n"
-       "with daemon.DaemonContext(detach_process=True, chroot_directory=jail,\n"
-       "                          stdin=null, stdout=null, stderr=null):\n"
-       "    main()",
-       "start-stop-daemon --start --background --chroot $JAIL --exec $DAEMON   # $DAEMON: a path "
-       "in $JAIL\n"
-       "# or: daemonctl start --chroot $JAIL --pidfile $PIDFILE -- $DAEMON"}});
+      .id = "privileges-dropped",
+      .title = "The daemon runs as the expected user",
+      .severity = Severity::Required,
+      .seed_step = "uid/gid",
+      .profiles = kSysv,
+      .per_daemon = privileges_dropped,
+      .severity_for = required_if_user,
+      .doc = {
+          .checks = "With --expect-user (and --expect-group), the daemon's real, effective and "
+                    "saved ids all equal the expected ones.",
+          .why = "A daemon that keeps root after it no longer needs it turns every bug into a "
+                 "root compromise; a saved uid of 0 lets an attacker switch back.",
+          .how = "The Uid and Gid lines of /proc/PID/status.",
+          .fix_c = "struct passwd *pw = getpwnam(\"nobody\");  /* the daemon's own user */\n"
+                   "if (pw == NULL) errx(1, \"no user nobody\");\n"
+                   "if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||\n"
+                   "    setuid(pw->pw_uid) < 0)  /* the groups first: after setuid() it is too "
+                   "late */\n"
+                   "  err(1, \"drop privileges\");",
+          .fix_python = "pw = pwd.getpwnam('nobody')\n"
+                        "# initgroups=True makes python-daemon 2.3.2 call os.initgroups() instead "
+                        "of\n"
+                        "# os.setgid(): the gid stays 0. Set the groups yourself, then let it "
+                        "setgid/setuid.\n"
+                        "os.initgroups(pw.pw_name, pw.pw_gid)\n"
+                        "with daemon.DaemonContext(detach_process=True, uid=pw.pw_uid, "
+                        "gid=pw.pw_gid):\n"
+                        "    main()",
+          .fix_shell = "start-stop-daemon --start --background --chuid nobody:nogroup --exec "
+                       "$DAEMON\n"
+                       "# or: daemonctl start --user nobody --group nogroup --pidfile $PIDFILE -- "
+                       "$DAEMON"}});
+  out.push_back(RuleDef{
+      .id = "root-directory",
+      .title = "The root directory is the expected one",
+      .severity = Severity::Required,
+      .seed_step = "chroot_directory",
+      .profiles = kSysv,
+      .per_daemon = root_directory,
+      .severity_for = required_if_root,
+      .doc = {
+          .checks = "With --expect-root, the daemon's root directory is that directory.",
+          .why = "A chroot confines what a compromised daemon can see of the file system.",
+          .how = "readlink /proc/PID/root.",
+          .fix_c = "/* after opening what the jail lacks (/dev/null, logs, the pidfile) */\n"
+                   "if (chroot(jail) < 0 || chdir(\"/\") < 0) err(1, \"chroot %s\", jail);",
+          .fix_python = "# open stdin, stdout, stderr before: DaemonContext chroots first, then "
+                        "opens\n"
+                        "# /dev/null, which a bare jail does not have (the daemon dies after its "
+                        "parent exited 0)\n"
+                        "null = open(os.devnull, 'w+')\n"
+                        "with daemon.DaemonContext(detach_process=True, chroot_directory=jail,\n"
+                        "                          stdin=null, stdout=null, stderr=null):\n"
+                        "    main()",
+          .fix_shell = "start-stop-daemon --start --background --chroot $JAIL --exec $DAEMON   # "
+                       "$DAEMON: a path in $JAIL\n"
+                       "# or: daemonctl start --chroot $JAIL --pidfile $PIDFILE -- $DAEMON"}});
 }
 
 }  // namespace dc

@@ -73,94 +73,101 @@ Verdict double_fork(const Observation& o, const DaemonFacts& d) {
 
 void add_session_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
-      "new-session",
-      "The daemon runs in a session of its own",
-      Severity::Required,
-      "3b",
-      kSysv,
-      new_session,
-      nullptr,
-      nullptr,
-      {"The daemon's session id differs from the session it was launched in.",
-       "The launch session belongs to a terminal and a shell. While the daemon stays in it, the "
-       "shell's job control, the terminal's hang-up and the end of the login session all reach "
-       "it.",
-       "The checker compares the sid field of /proc/PID/stat with the session the holder "
-       "created.",
-       "pid_t pid = fork();\n"
-       "if (pid < 0) err(1, \"fork\");\n"
-       "if (pid > 0) _exit(0);  /* the child is no process-group leader: setsid() can succeed */\n"
-       "if (setsid() < 0) err(1, \"setsid\");",
-       "# say detach_process=True: left out, DaemonContext neither forks nor calls setsid()\n"
-       "# when its parent is pid 1 or its stdin is a socket\n"
-       "with daemon.DaemonContext(detach_process=True):  # fork, os.setsid(), fork\n"
-       "    main()",
-       "setsid --fork $DAEMON\n"
-       "# or: start-stop-daemon --start --background --exec $DAEMON\n"
-       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
+      .id = "new-session",
+      .title = "The daemon runs in a session of its own",
+      .severity = Severity::Required,
+      .seed_step = "3b",
+      .profiles = kSysv,
+      .per_daemon = new_session,
+      .doc = {
+          .checks = "The daemon's session id differs from the session it was launched in.",
+          .why = "The launch session belongs to a terminal and a shell. While the daemon stays in "
+                 "it, the shell's job control, the terminal's hang-up and the end of the login "
+                 "session all reach it.",
+          .how = "The checker compares the sid field of /proc/PID/stat with the session the "
+                 "holder created.",
+          .fix_c = "pid_t pid = fork();\n"
+                   "if (pid < 0) err(1, \"fork\");\n"
+                   "if (pid > 0) _exit(0);  /* the child is no process-group leader: setsid() can "
+                   "succeed */\n"
+                   "if (setsid() < 0) err(1, \"setsid\");",
+          .fix_python = "# say detach_process=True: left out, DaemonContext neither forks nor "
+                        "calls setsid()\n"
+                        "# when its parent is pid 1 or its stdin is a socket\n"
+                        "with daemon.DaemonContext(detach_process=True):  # fork, os.setsid(), "
+                        "fork\n"
+                        "    main()",
+          .fix_shell = "setsid --fork $DAEMON\n"
+                       "# or: start-stop-daemon --start --background --exec $DAEMON\n"
+                       "# or: daemonctl start --pidfile $PIDFILE -- $DAEMON"}});
   out.push_back(RuleDef{
-      "no-controlling-tty",
-      "The daemon has no controlling terminal",
-      Severity::Required,
-      "3a",
-      kSysv,
-      no_controlling_tty,
-      nullptr,
-      nullptr,
-      {"The daemon has no controlling terminal (tty_nr is 0) and none of its descriptors refers "
-       "to the terminal it was launched from.",
-       "While the terminal is the daemon's controlling terminal, the daemon belongs to the "
-       "terminal's session: when the terminal hangs up (the ssh connection drops) the kernel "
-       "sends SIGHUP to the session leader and to the foreground process group, the shell "
-       "passes it on to its jobs, and a background job that reads the terminal is stopped by "
-       "SIGTTIN (one that writes, by SIGTTOU once `stty tostop` is set). A descriptor on the "
-       "terminal draws no signal by itself, "
-       "but what the daemon reads is the user's typing, what it writes lands in the user's "
-       "session, and after the hang-up reads return end of file and writes fail with EIO.",
-       "tty_nr from /proc/PID/stat, and each /proc/PID/fd/N compared with the launch pty by "
-       "device number.",
-       "pid_t pid = fork();\n"
-       "if (pid < 0) err(1, \"fork\");\n"
-       "if (pid > 0) _exit(0);\n"
-       "if (setsid() < 0) err(1, \"setsid\");  /* EPERM in a process-group leader: fork first */\n"
-       "int null = open(\"/dev/null\", O_RDWR);\n"
-       "if (null < 0) err(1, \"/dev/null\");\n"
-       "dup2(null, 0); dup2(null, 1); dup2(null, 2);\n"
-       "if (null > 2) close(null);",
-       "# setsid(), and stdin, stdout, stderr on /dev/null (the defaults)\n"
-       "with daemon.DaemonContext(detach_process=True):\n"
-       "    main()",
-       "start-stop-daemon --start --background --exec $DAEMON   # setsid(), 0-2 on /dev/null\n"
-       "# or: setsid --fork $DAEMON < /dev/null > /dev/null 2>&1"}});
+      .id = "no-controlling-tty",
+      .title = "The daemon has no controlling terminal",
+      .severity = Severity::Required,
+      .seed_step = "3a",
+      .profiles = kSysv,
+      .per_daemon = no_controlling_tty,
+      .doc = {
+          .checks = "The daemon has no controlling terminal (tty_nr is 0) and none of its "
+                    "descriptors refers to the terminal it was launched from.",
+          .why = "While the terminal is the daemon's controlling terminal, the daemon belongs to "
+                 "the terminal's session: when the terminal hangs up (the ssh connection drops) "
+                 "the kernel sends SIGHUP to the session leader and to the foreground process "
+                 "group, the shell passes it on to its jobs, and a background job that reads the "
+                 "terminal is stopped by SIGTTIN (one that writes, by SIGTTOU once `stty tostop` "
+                 "is set). A descriptor on the terminal draws no signal by itself, but what the "
+                 "daemon reads is the user's typing, what it writes lands in the user's session, "
+                 "and after the hang-up reads return end of file and writes fail with EIO.",
+          .how = "tty_nr from /proc/PID/stat, and each /proc/PID/fd/N compared with the launch "
+                 "pty by device number.",
+          .fix_c = "pid_t pid = fork();\n"
+                   "if (pid < 0) err(1, \"fork\");\n"
+                   "if (pid > 0) _exit(0);\n"
+                   "if (setsid() < 0) err(1, \"setsid\");  /* EPERM in a process-group leader: "
+                   "fork first */\n"
+                   "int null = open(\"/dev/null\", O_RDWR);\n"
+                   "if (null < 0) err(1, \"/dev/null\");\n"
+                   "dup2(null, 0); dup2(null, 1); dup2(null, 2);\n"
+                   "if (null > 2) close(null);",
+          .fix_python = "# setsid(), and stdin, stdout, stderr on /dev/null (the defaults)\n"
+                        "with daemon.DaemonContext(detach_process=True):\n"
+                        "    main()",
+          .fix_shell = "start-stop-daemon --start --background --exec $DAEMON   # setsid(), 0-2 "
+                       "on /dev/null\n"
+                       "# or: setsid --fork $DAEMON < /dev/null > /dev/null 2>&1"}});
   out.push_back(RuleDef{
-      "double-fork",
-      "The daemon is not a session leader",
-      Severity::Recommended,
-      "4",
-      kSysv,
-      double_fork,
-      nullptr,
-      nullptr,
-      {"The daemon runs in a session of its own making (new-session passes) and is not that "
-       "session's leader: its pid differs from its session id. A daemon still in the launch "
-       "session fails too.",
-       "A session leader without a controlling terminal acquires one when it opens a terminal "
-       "device without O_NOCTTY (a console, a serial port, a pty): System V did it and Linux "
-       "does it too. Forking once more after setsid() and letting the leader exit leaves a "
-       "daemon that is no session leader, so no open() can give it a terminal again.",
-       "pid and sid from /proc/PID/stat.",
-       "pid_t pid = fork();\n"
-       "if (pid < 0) err(1, \"fork\");\n"
-       "if (pid > 0) _exit(0);\n"
-       "if (setsid() < 0) err(1, \"setsid\");\n"
-       "if ((pid = fork()) < 0) err(1, \"fork\");\n"
-       "if (pid > 0) _exit(0);  /* the session leader exits; the grandchild is the daemon */",
-       "# say detach_process=True: left out, DaemonContext neither forks nor calls setsid()\n"
-       "# when its parent is pid 1 or its stdin is a socket\n"
-       "with daemon.DaemonContext(detach_process=True):  # fork, os.setsid(), fork\n"
-       "    main()",
-       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # setsid --fork alone forks only once\n"
-       "# or: start-stop-daemon --start --background --exec $DAEMON"}});
+      .id = "double-fork",
+      .title = "The daemon is not a session leader",
+      .severity = Severity::Recommended,
+      .seed_step = "4",
+      .profiles = kSysv,
+      .per_daemon = double_fork,
+      .doc = {
+          .checks = "The daemon runs in a session of its own making (new-session passes) and is "
+                    "not that session's leader: its pid differs from its session id. A daemon "
+                    "still in the launch session fails too.",
+          .why = "A session leader without a controlling terminal acquires one when it opens a "
+                 "terminal device without O_NOCTTY (a console, a serial port, a pty): System V "
+                 "did it and Linux does it too. Forking once more after setsid() and letting the "
+                 "leader exit leaves a daemon that is no session leader, so no open() can give it "
+                 "a terminal again.",
+          .how = "pid and sid from /proc/PID/stat.",
+          .fix_c = "pid_t pid = fork();\n"
+                   "if (pid < 0) err(1, \"fork\");\n"
+                   "if (pid > 0) _exit(0);\n"
+                   "if (setsid() < 0) err(1, \"setsid\");\n"
+                   "if ((pid = fork()) < 0) err(1, \"fork\");\n"
+                   "if (pid > 0) _exit(0);  /* the session leader exits; the grandchild is the "
+                   "daemon */",
+          .fix_python = "# say detach_process=True: left out, DaemonContext neither forks nor "
+                        "calls setsid()\n"
+                        "# when its parent is pid 1 or its stdin is a socket\n"
+                        "with daemon.DaemonContext(detach_process=True):  # fork, os.setsid(), "
+                        "fork\n"
+                        "    main()",
+          .fix_shell = "daemonctl start --pidfile $PIDFILE -- $DAEMON   # setsid --fork alone "
+                       "forks only once\n"
+                       "# or: start-stop-daemon --start --background --exec $DAEMON"}});
 }
 
 }  // namespace dc

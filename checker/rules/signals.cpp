@@ -11,14 +11,14 @@ namespace {
 std::vector<std::string> still_set(uint64_t mask, const std::vector<int>& planted) {
   std::vector<std::string> out;
   for (int s : planted)
-    if (s >= 1 && s <= 64 && (mask >> (s - 1)) & 1U) out.push_back(observe::signal_name(s));
+    if (s >= 1 && s <= 64 && (mask >> (s - 1)) & 1U) out.push_back(signal_name(s));
   return out;
 }
 
 std::vector<std::string> names(const std::vector<int>& sigs) {
   std::vector<std::string> out;
   out.reserve(sigs.size());
-  for (int s : sigs) out.push_back(observe::signal_name(s));
+  for (int s : sigs) out.push_back(signal_name(s));
   return out;
 }
 
@@ -57,59 +57,67 @@ Verdict signal_dispositions_reset(const Observation& o, const DaemonFacts& d) {
 }  // namespace
 
 void add_signal_rules(std::vector<RuleDef>& out) {
-  out.push_back(
-      RuleDef{"signal-mask-reset",
-              "The inherited signal mask is cleared",
-              Severity::Recommended,
-              "daemon(7) 3",
-              kSysv,
-              signal_mask_reset,
-              nullptr,
-              nullptr,
-              {"No signal the launcher blocked is still blocked in the daemon.",
-               "The signal mask survives fork() and exec(). A daemon started from a program that "
-               "blocked SIGTERM or SIGHUP never receives them: it cannot be stopped or reloaded.",
-               "The SigBlk mask of /proc/PID/status, against the signals the launcher blocked "
-               "(SIGUSR2).",
-               "sigset_t none;\n"
-               "sigemptyset(&none);\n"
-               "if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) err(1, \"sigprocmask\");",
-               "with daemon.DaemonContext(detach_process=True):\n"
-               "    # DaemonContext leaves the mask as it was inherited\n"
-               "    signal.pthread_sigmask(signal.SIG_SETMASK, [])\n"
-               "    main()",
-               "daemonctl start --pidfile $PIDFILE -- $DAEMON   # clears the signal mask\n"
-               "# A shell has no command that unblocks a signal: dash clears the mask for a\n"
-               "# foreground external command but not for exec, & or $(...); bash never does."}});
   out.push_back(RuleDef{
-      "signal-dispositions-reset",
-      "Inherited ignored signals are reset",
-      Severity::Recommended,
-      "daemon(7) 2",
-      kSysv,
-      signal_dispositions_reset,
-      nullptr,
-      nullptr,
-      {"No signal the launcher set to SIG_IGN is still ignored in the daemon.",
-       "An ignored disposition survives exec(). `nohup` ignores SIGHUP, some shells ignore "
-       "SIGINT or SIGQUIT for background jobs: the daemon then silently loses signals it was "
-       "meant to act on.",
-       "The SigIgn mask of /proc/PID/status, against the signals the launcher ignored "
-       "(SIGRTMIN+3).",
-       "for (int s = 1; s < NSIG; s++)  /* before installing your own handlers */\n"
-       "  if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);  /* 32, 33: glibc's, EINVAL */",
-       "# before DaemonContext, whose signal_map ignores SIGTSTP, SIGTTIN and SIGTTOU;\n"
-       "# CPython ignores SIGPIPE and SIGXFSZ on purpose (errors instead of death): keep them\n"
-       "for s in signal.valid_signals():\n"
-       "    if s not in (signal.SIGPIPE, signal.SIGXFSZ) and signal.getsignal(s) == "
-       "signal.SIG_IGN:\n"
-       "        signal.signal(s, signal.SIG_DFL)\n"
-       "with daemon.DaemonContext(detach_process=True):\n"
-       "    main()",
-       "daemonctl start --pidfile $PIDFILE -- $DAEMON   # resets every disposition to SIG_DFL\n"
-       "# A shell cannot: a signal ignored when a non-interactive shell started stays ignored\n"
-       "# for it and for every command it runs, and `trap - SIGNAL` does not change that\n"
-       "# (dash and bash alike). Use such a tool, or reset the signals in the program."}});
+      .id = "signal-mask-reset",
+      .title = "The inherited signal mask is cleared",
+      .severity = Severity::Recommended,
+      .seed_step = "daemon(7) 3",
+      .profiles = kSysv,
+      .per_daemon = signal_mask_reset,
+      .doc = {
+          .checks = "No signal the launcher blocked is still blocked in the daemon.",
+          .why = "The signal mask survives fork() and exec(). A daemon started from a program "
+                 "that blocked SIGTERM or SIGHUP never receives them: it cannot be stopped or "
+                 "reloaded.",
+          .how = "The SigBlk mask of /proc/PID/status, against the signals the launcher blocked "
+                 "(SIGUSR2).",
+          .fix_c = "sigset_t none;\n"
+                   "sigemptyset(&none);\n"
+                   "if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) err(1, \"sigprocmask\");",
+          .fix_python = "with daemon.DaemonContext(detach_process=True):\n"
+                        "    # DaemonContext leaves the mask as it was inherited\n"
+                        "    signal.pthread_sigmask(signal.SIG_SETMASK, [])\n"
+                        "    main()",
+          .fix_shell = "daemonctl start --pidfile $PIDFILE -- $DAEMON   # clears the signal mask\n"
+                       "# A shell has no command that unblocks a signal: dash clears the mask for "
+                       "a\n"
+                       "# foreground external command but not for exec, & or $(...); bash never "
+                       "does."}});
+  out.push_back(RuleDef{
+      .id = "signal-dispositions-reset",
+      .title = "Inherited ignored signals are reset",
+      .severity = Severity::Recommended,
+      .seed_step = "daemon(7) 2",
+      .profiles = kSysv,
+      .per_daemon = signal_dispositions_reset,
+      .doc = {
+          .checks = "No signal the launcher set to SIG_IGN is still ignored in the daemon.",
+          .why = "An ignored disposition survives exec(). `nohup` ignores SIGHUP, some shells "
+                 "ignore SIGINT or SIGQUIT for background jobs: the daemon then silently loses "
+                 "signals it was meant to act on.",
+          .how = "The SigIgn mask of /proc/PID/status, against the signals the launcher ignored "
+                 "(SIGRTMIN+3).",
+          .fix_c = "for (int s = 1; s < NSIG; s++)  /* before installing your own handlers */\n"
+                   "  if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);  /* 32, 33: glibc's, "
+                   "EINVAL */",
+          .fix_python = "# before DaemonContext, whose signal_map ignores SIGTSTP, SIGTTIN and "
+                        "SIGTTOU;\n"
+                        "# CPython ignores SIGPIPE and SIGXFSZ on purpose (errors instead of "
+                        "death): keep them\n"
+                        "for s in signal.valid_signals():\n"
+                        "    if s not in (signal.SIGPIPE, signal.SIGXFSZ) and signal.getsignal(s) "
+                        "== signal.SIG_IGN:\n"
+                        "        signal.signal(s, signal.SIG_DFL)\n"
+                        "with daemon.DaemonContext(detach_process=True):\n"
+                        "    main()",
+          .fix_shell = "daemonctl start --pidfile $PIDFILE -- $DAEMON   # resets every "
+                       "disposition to SIG_DFL\n"
+                       "# A shell cannot: a signal ignored when a non-interactive shell started "
+                       "stays ignored\n"
+                       "# for it and for every command it runs, and `trap - SIGNAL` does not "
+                       "change that\n"
+                       "# (dash and bash alike). Use such a tool, or reset the signals in the "
+                       "program."}});
 }
 
 }  // namespace dc

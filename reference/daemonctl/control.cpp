@@ -37,11 +37,24 @@ int privilege_status(const Error& error) {
   return error.err == EACCES || error.err == EPERM ? 4 : 1;
 }
 
-// A starting daemon locks its pidfile a moment before it writes its pid, and
-// a stale pidfile is emptied, locked, while it is removed: wait for a pid or
-// for the lock to go (inotify, bounded by `deadline`). The folder is watched,
-// not the file: the name may meanwhile be unlinked and created again.
-Result<PidfileState> wait_for_pid(const std::string& path, Clock::time_point deadline) {
+// How long `status` and `stop` wait for a lock that belongs to no daemon to
+// change: a start claiming the file or writing its pid, a stop removing a
+// stale file. Each takes microseconds; this is a bound on a loaded machine.
+constexpr std::chrono::seconds kBriefLockWait{5};
+
+// True when two readings of the pidfile agree: same file, lock and text.
+bool same_reading(const PidfileState& a, const PidfileState& b) {
+  return a.exists == b.exists && a.dev == b.dev && a.ino == b.ino && a.locked == b.locked &&
+         a.content == b.content;
+}
+
+// A lock that no daemon holds is brief: a start claims the file, empties it,
+// locks it whole and writes its pid; a stop claims a stale file and removes
+// it. Wait until the pidfile reads differently from `seen` (inotify, bounded
+// by `deadline`). The folder is watched, not the file: the name may meanwhile
+// be unlinked and created again.
+Result<PidfileState> wait_for_change(const std::string& path, const PidfileState& seen,
+                                     Clock::time_point deadline) {
   const std::filesystem::path fs_path(path);
   const std::string dir = fs_path.has_parent_path() ? fs_path.parent_path().string() : ".";
   UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
@@ -51,12 +64,14 @@ Result<PidfileState> wait_for_pid(const std::string& path, Clock::time_point dea
     return daemonize::os_error("watch pidfile folder", dir);
   }
   for (;;) {
-    auto state = daemonize::inspect_pidfile(path);  // after the watch: no write is missed
-    if (!state || state->pid || !state->locked) return state;
+    auto state = daemonize::inspect_pidfile(path);  // after the watch: no change is missed
+    if (!state || !same_reading(*state, seen)) return state;
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd event{watch.get(), POLLIN, 0};
     if (left.count() <= 0 || ::poll(&event, 1, static_cast<int>(left.count())) == 0) {
-      return Error{"read pidfile", path, 0, "locked, but no pid was written to it"};
+      return Error{"read pidfile", path, 0,
+                   seen.pid ? "locked, but no process we may inspect holds its lock"
+                            : "locked, but no pid was written to it"};
     }
     char drain[4096];
     while (::read(watch.get(), drain, sizeof drain) > 0) {
@@ -92,12 +107,19 @@ void remove_if_stale(const std::string& pidfile) {
 // recycled under our signal. The pid the file names when it holds the lock
 // (the supervisor, not its keeper); otherwise every holder whose parent is not
 // one too: an --exec command's children that inherited the lock, the keeper
-// of a supervisor that was killed. Never a process the file merely names.
+// of a supervisor that was killed. Never a process the file merely names, and
+// never one that merely claims it (a start or a stop at work, see
+// Pidfile::acquire): only the whole-file lock a daemon holds counts.
+//
+// Empty unless the pidfile still reads as `state` once they are pinned: the
+// holders of some other file, or of this one after `state` was read (a stop
+// that removed a stale file `state` named, a start that emptied it), are not
+// the daemon `state` describes.
 struct Target {
   pid_t pid;
   UniqueFd pidfd;
 };
-Result<std::vector<Target>> daemon_processes(const PidfileState& state) {
+Result<std::vector<Target>> daemon_processes(const std::string& path, const PidfileState& state) {
   const auto pin = [&](pid_t pid) -> Result<std::optional<Target>> {
     if (pid <= 1) return std::optional<Target>();  // never a group, never init
     UniqueFd pidfd(::pidfd_open(pid, 0));
@@ -111,16 +133,19 @@ Result<std::vector<Target>> daemon_processes(const PidfileState& state) {
     auto named = pin(*state.pid);
     if (!named) return named.error();
     if (*named) targets.push_back(std::move(**named));
-    if (!targets.empty()) return targets;
   }
-  const std::vector<pid_t> holders = daemonize::lock_holders(state.dev, state.ino);
-  for (const pid_t pid : holders) {
-    const pid_t parent = daemonize::parent_of(pid);
-    if (std::find(holders.begin(), holders.end(), parent) != holders.end()) continue;
-    auto holder = pin(pid);
-    if (!holder) return holder.error();
-    if (*holder) targets.push_back(std::move(**holder));
+  if (targets.empty()) {
+    const std::vector<pid_t> holders = daemonize::lock_holders(state.dev, state.ino);
+    for (const pid_t pid : holders) {
+      const pid_t parent = daemonize::parent_of(pid);
+      if (std::find(holders.begin(), holders.end(), parent) != holders.end()) continue;
+      auto holder = pin(pid);
+      if (!holder) return holder.error();
+      if (*holder) targets.push_back(std::move(**holder));
+    }
   }
+  auto again = daemonize::inspect_pidfile(path);
+  if (!again || !same_reading(*again, state)) targets.clear();
   return targets;
 }
 
@@ -157,8 +182,9 @@ Outcome terminate(std::vector<Target>& targets, Clock::time_point deadline,
   return {0, "stopped (" + who + ", SIGKILL: still running " + waited + " after SIGTERM)", false};
 }
 
-// One reading of the pidfile and its lock; nullopt when the lock was let go
-// while we looked for its holder (the daemon was exiting): read it again.
+// One reading of the pidfile and its lock; nullopt when it changed while we
+// looked (the daemon was exiting, a start or a stale file's removal was under
+// way): read it again.
 std::optional<Outcome> read_status(const std::string& pidfile) {
   auto state = daemonize::inspect_pidfile(pidfile);
   if (!state) return failure(4, "unknown: " + state.error().message());
@@ -173,13 +199,21 @@ std::optional<Outcome> read_status(const std::string& pidfile) {
     const std::string pid = state->pid ? " (pid " + std::to_string(*state->pid) + ")" : "";
     return Outcome{1, "dead, but pidfile " + pidfile + " remains" + pid, false};
   }
-  if (!state->pid) return Outcome{0, "running (starting: its pid is not written yet)", false};
-  const std::string named = "pid " + std::to_string(*state->pid);
-  auto daemon = daemon_processes(*state);
-  if (daemon && daemon->empty()) return std::nullopt;
-  if (!daemon || daemon->front().pid == *state->pid) {
-    return Outcome{0, "running (" + named + ")", false};  // or we may not look closer
+  const Outcome starting{0, "running (starting: its pid is not written yet)", false};
+  auto daemon = state->pid ? daemon_processes(pidfile, *state) : std::vector<Target>();
+  if (!daemon) {  // we may not look closer: the lock says it
+    return Outcome{0, "running (pid " + std::to_string(*state->pid) + ")", false};
   }
+  if (daemon->empty()) {
+    // No daemon holds the lock in this reading: a start (until it wrote its
+    // pid) or a stop removing a stale file holds it, for a moment.
+    auto changed = wait_for_change(pidfile, *state, Clock::now() + kBriefLockWait);
+    if (changed) return std::nullopt;
+    if (!state->pid) return starting;  // a slow start
+    return failure(4, "unknown: " + changed.error().message());
+  }
+  const std::string named = "pid " + std::to_string(*state->pid);
+  if (daemon->front().pid == *state->pid) return Outcome{0, "running (" + named + ")", false};
   // The named process is gone (or never was the daemon), but what holds the
   // lock runs on: an --exec command's child, a killed supervisor's keeper.
   return Outcome{0,
@@ -191,7 +225,7 @@ std::optional<Outcome> read_status(const std::string& pidfile) {
 }  // namespace
 
 Outcome status(const std::string& pidfile) {
-  for (int round = 0; round < 8; ++round) {
+  for (int round = 0; round < 16; ++round) {
     if (auto outcome = read_status(pidfile)) return *outcome;
   }
   return failure(4, "unknown: the lock on " + pidfile + " keeps changing hands");
@@ -202,11 +236,9 @@ Outcome stop(const std::string& pidfile, std::chrono::milliseconds timeout) {
   std::optional<Outcome> stopped;
   // Until the lock is free: a daemon's holders may leave others behind (an
   // --exec command's children), and a concurrent stop may beat us to it.
-  for (int round = 0; round < 8; ++round) {
+  for (int round = 0; round < 16; ++round) {
     auto state = daemonize::inspect_pidfile(pidfile);
     if (!state) return failure(4, state.error().message());  // unknown: not a regular file, ...
-    if (state->locked && !state->pid) state = wait_for_pid(pidfile, deadline);
-    if (!state) return failure(privilege_status(state.error()), state.error().message());
     if (!state->exists) return stopped.value_or(Outcome{0, "not running", false});
     if (!state->locked) {
       remove_if_stale(pidfile);
@@ -215,14 +247,21 @@ Outcome stop(const std::string& pidfile, std::chrono::milliseconds timeout) {
           0, "not running (removed stale pidfile " + pidfile + "; its pid was not signalled)",
           false});
     }
-    auto targets = daemon_processes(*state);
+    auto targets = state->pid ? daemon_processes(pidfile, *state) : std::vector<Target>();
     if (!targets) return failure(privilege_status(targets.error()), targets.error().message());
-    if (targets->empty()) continue;  // the lock was let go while we looked
-    // The first round stops the daemon; later ones, what it left holding the
-    // lock (a killed supervisor's keeper, which is ending the command's tree
-    // right now): each gets its own --timeout before SIGKILL.
-    const auto outcome =
-        terminate(*targets, round == 0 ? deadline : Clock::now() + timeout, timeout);
+    if (targets->empty()) {
+      // No daemon holds the lock in this reading: a start that has not
+      // written its pid yet, a concurrent stop removing a stale file, or the
+      // lock let go while we looked. None of them is signalled; wait for it.
+      auto changed =
+          wait_for_change(pidfile, *state, std::max(deadline, Clock::now() + kBriefLockWait));
+      if (!changed) return failure(privilege_status(changed.error()), changed.error().message());
+      continue;
+    }
+    // The first signalled round stops the daemon; later ones, what it left
+    // holding the lock (a killed supervisor's keeper, which is ending the
+    // command's tree right now): each gets its own --timeout before SIGKILL.
+    const auto outcome = terminate(*targets, stopped ? Clock::now() + timeout : deadline, timeout);
     if (outcome.status != 0) return outcome;
     if (!stopped) stopped = outcome;
   }

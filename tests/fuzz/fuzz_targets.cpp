@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "cli/waivers.h"
-#include "observe/proc_parse.h"
+#include "common/signals.h"
+#include "parse/proc_parse.h"
 #include "unit/environment_file.h"
 #include "unit/exec_line.h"
 #include "unit/service_config.h"

@@ -3,7 +3,8 @@
  * shell it ran under, or the checker when it leads the session), then
  * daemonizes; the daemon signals its parent (the process it was re-parented
  * to) when ready and every 20 ms after.
- *   hostile_signal_parent usr1|term|kill|stop [launched|daemon|both]        */
+ * With "daemon-once" the daemon signals its parent once, when ready.
+ *   hostile_signal_parent usr1|term|kill|stop [launched|daemon|daemon-once|both] */
 #include "hostile_common.h"
 
 static int parse_signal(const char* name) {
@@ -22,10 +23,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   hostile_self_destruct();
-  if (strcmp(who, "daemon") != 0) kill(getppid(), sig);
+  if (strncmp(who, "daemon", 6) != 0) kill(getppid(), sig);
   int ready;
   hostile_daemonize(&ready);
   hostile_ready(ready);
+  if (strcmp(who, "daemon-once") == 0) {
+    kill(getppid(), sig);
+    hostile_wait_for_ever();
+  }
   for (;;) {
     if (strcmp(who, "launched") != 0 && getppid() > 0) kill(getppid(), sig);
     usleep(20000);

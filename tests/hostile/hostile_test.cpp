@@ -21,15 +21,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "checker_run.h"
+#include "proc_children.h"
+#include "temp_dir.h"
 
 namespace dc::test {
 namespace {
@@ -50,36 +54,15 @@ std::string slurp(const std::string& path) {
   return out;
 }
 
-// Processes whose parent is this test (all that daemoncheck leaves behind end
-// up here: the test is a child subreaper once run_checker has run).
-std::vector<int> my_live_children() {
-  std::vector<int> out;
-  const int me = ::getpid();
-  if (DIR* d = ::opendir("/proc")) {
-    while (dirent* e = ::readdir(d)) {
-      int pid = std::atoi(e->d_name);
-      if (pid <= 0) continue;
-      std::string text = slurp("/proc/" + std::string(e->d_name) + "/stat");
-      auto close = text.rfind(')');
-      if (close == std::string::npos || close + 2 >= text.size()) continue;
-      std::istringstream rest(text.substr(close + 2));
-      char state = 0;
-      int ppid = 0;
-      rest >> state >> ppid;
-      if (ppid == me && state != 'Z') out.push_back(pid);
-    }
-    ::closedir(d);
-  }
-  return out;
-}
-
 // The harness SIGKILLs what it found left behind; what those processes had
 // started is re-parented here afterwards. End all of it (they are all our
 // own children), for up to 5 s, and reap. Returns how many were killed.
 int sweep_children() {
   int killed = 0;
   for (int round = 0; round < 500; ++round) {
-    auto left = my_live_children();
+    // All that daemoncheck leaves behind ends up here: the test is a child
+    // subreaper once run_checker has run.
+    auto left = live_children();
     int st = 0;
     while (::waitpid(-1, &st, WNOHANG) > 0) {
     }
@@ -151,9 +134,8 @@ std::string start_time_of(int pid) {
 class Hostile : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/dc-hostile-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    root_dir_.emplace("dc-hostile", TempDir::kOutsideCheck);
+    root_ = root_dir_->path();
     tmp_ = root_ + "/tmp";
     reports_ = root_ + "/reports";
     ASSERT_EQ(::mkdir(tmp_.c_str(), 0755), 0);
@@ -202,6 +184,7 @@ class Hostile : public ::testing::Test {
     return s;
   }
 
+  std::optional<TempDir> root_dir_;
   std::string root_, tmp_, reports_;
   std::set<std::string> slash_before_;
   double wall_ms_ = 0;
@@ -338,6 +321,44 @@ TEST_F(Hostile, PidfileSymlinkToEtcPasswdIsNeverFollowed) {
       << r.message("pidfile-matches");
   EXPECT_EQ(r.status("pidfile-locked"), "fail") << r.message("pidfile-locked");
   EXPECT_EQ(r.out.find("root:x:0:0"), std::string::npos) << "the scorecard quotes /etc/passwd";
+}
+
+// A target that writes /run, /tmp, /var/tmp and /etc writes the check's own
+// private layers: the host's folders never change, while the target itself
+// reads back what it wrote (the checker finds the daemon by its /run pidfile)
+// and still runs from a folder of the host's /tmp. (Every other test of this
+// file keeps TMPDIR in the build tree, outside the private folders, to watch
+// the check's temp folders on the host.)
+TEST_F(Hostile, HostRunTmpVarTmpAndEtcAreNeverWritten) {
+  const std::string tag = "dc-test-" + std::to_string(::getpid());
+  const std::string pidfile = "/run/" + tag + ".pid";
+  const std::vector<std::string> written = {pidfile, "/tmp/" + tag, "/var/tmp/" + tag,
+                                            "/etc/" + tag + ".conf"};
+  char host_tmp[] = "/tmp/dc-private-XXXXXX";
+  ASSERT_NE(::mkdtemp(host_tmp), nullptr);
+  const std::string prog = std::string(host_tmp) + "/daemon.sh";
+  {
+    std::ofstream script(prog);
+    script << "#!/bin/sh\n";
+    for (size_t i = 1; i < written.size(); ++i) script << "echo planted > " << written[i] << "\n";
+    script << "exec setsid -f /bin/sh -c 'echo $$ > " << pidfile << "; exec sleep 1000'\n";
+  }
+  ASSERT_EQ(::chmod(prog.c_str(), 0755), 0);
+  for (const auto& path : written) ASSERT_NE(::access(path.c_str(), F_OK), 0) << path;
+  const auto passwd = FileSnapshot::of("/etc/passwd");
+  auto r = check({"--race-trials", "0", "--start-timeout", "5", "--pidfile", pidfile, "--", prog});
+  expect_clean(r);
+  for (const auto& path : written)
+    EXPECT_NE(::access(path.c_str(), F_OK), 0) << path << " was written on the host";
+  EXPECT_TRUE(FileSnapshot::of("/etc/passwd") == passwd);
+  ASSERT_TRUE(r.scorecard.is_object());
+  EXPECT_EQ(r.scorecard["pidfile"]["exists"], true) << r.out;
+  EXPECT_EQ(r.status("pidfile-matches"), "pass") << r.message("pidfile-matches");
+  const auto& made = r.scorecard["isolation"]["private_dirs"];
+  for (const char* dir : {"/run", "/tmp", "/var/tmp", "/etc"})
+    EXPECT_NE(std::find(made.begin(), made.end(), dir), made.end()) << dir << " " << made;
+  std::error_code ec;
+  std::filesystem::remove_all(host_tmp, ec);
 }
 
 TEST_F(Hostile, PidfileNamingPid1NeverSignalsPid1) {
@@ -615,6 +636,40 @@ TEST_F(Hostile, TwentyHostileEndingsLeaveNothing) {
   EXPECT_EQ(reports, 0) << "checks of a target that signals its parent without a scorecard";
 }
 
+// --no-isolation: the checker can be killed (no PID namespace keeps the
+// target's signals away), by the target or by the user. Ten times each: a
+// daemon that SIGKILLs its parent (the checker) once, when ready (one that
+// kept killing its parent would kill the keeper next, the limit the manual
+// names), and a SIGKILL of
+// daemoncheck at a random moment. The keeper ends what is left: no process,
+// temp folder or cgroup remains.
+TEST_F(Hostile, KilledCheckerWithoutIsolationLeavesNothing) {
+  int processes = 0, temp = 0;
+  std::vector<int> checkers;
+  unsigned seed = static_cast<unsigned>(::getpid());
+  for (int i = 0; i < 10; ++i) {
+    auto r =
+        check({"--no-isolation", "--race-trials", "1", "--start-timeout", "2", "--stop-timeout",
+               "1", "--", hostile("hostile_signal_parent"), "kill", "daemon-once"});
+    EXPECT_EQ(r.exit_status, 128 + SIGKILL) << "the checker was killed: " << r.err;
+    processes += static_cast<int>(r.left_behind.size()) + sweep_children();
+    checkers.push_back(r.pid);
+    temp += count_entries(tmp_);
+    const int delay_ms = static_cast<int>(::rand_r(&seed) % 400);
+    auto k = run_checker_interrupted(
+        {"--no-isolation", "--report-dir", reports_, "--race-trials", "1", "--start-timeout", "2",
+         "--", fixture_path(), "--pidfile", "{tmp}/d.pid"},
+        tmp_, ".daemoncheck-owner", SIGKILL, delay_ms);
+    processes += static_cast<int>(k.left_behind.size()) + sweep_children();
+    checkers.push_back(k.pid);
+    temp += count_entries(tmp_);
+  }
+  EXPECT_EQ(processes, 0) << "processes left";
+  EXPECT_EQ(temp, 0) << "temp folders left";
+  EXPECT_EQ(cgroups_of(checkers), 0) << "cgroups left";
+  EXPECT_EQ(mounts_under(tmp_), 0) << "mounts left";
+}
+
 // A pidfile naming the checker's own session holder: the holder is never
 // judged as the daemon, and the run is not slowed down by it.
 TEST_F(Hostile, PidfileNamingTheSessionHolderIsNotTheDaemon) {
@@ -700,17 +755,64 @@ TEST_F(Hostile, SessionHolderKilledByTheTargetIsReportedAsSuch) {
 }
 
 // A target that never exits: the whole check ends by --timeout, and the
-// scorecard says so.
+// scorecard says so. Its exit was not measured (the start timeout is longer):
+// parent-exits is `error`, and so is every probe that could not run.
 TEST_F(Hostile, TargetThatNeverExitsEndsByTheTimeout) {
   auto r = check({"--timeout", "3", "--start-timeout", "10", "--stop-timeout", "1", "--",
                   "/bin/sleep", "1000"});
   expect_clean(r);
-  EXPECT_EQ(r.status("parent-exits"), "fail") << r.message("parent-exits");
+  EXPECT_EQ(r.exit_status, 1) << rule_summary(r);
+  EXPECT_EQ(r.status("parent-exits"), "error") << r.message("parent-exits");
   EXPECT_NE(r.message("parent-exits").find("--timeout"), std::string::npos)
       << r.message("parent-exits");
   EXPECT_LT(wall_ms_, 8000) << rule_summary(r);
   EXPECT_NE(r.scorecard["notes"].dump().find("--timeout"), std::string::npos)
       << r.scorecard["notes"].dump();
+}
+
+// Every rule the check's --timeout kept from being measured is `error` with
+// the reason; the check ends within --timeout and a small cleanup margin.
+void expect_cut_by_timeout(const CheckerRun& r, const std::vector<std::string>& rules,
+                           double wall_ms, double timeout_s) {
+  ASSERT_TRUE(r.scorecard.is_object()) << "exit " << r.exit_status << ": " << r.err;
+  EXPECT_EQ(r.exit_status, 1) << "a required rule is error: the verdict fails";
+  for (const auto& id : rules) {
+    EXPECT_EQ(r.status(id), "error") << id << ": " << r.message(id);
+    EXPECT_NE(r.message(id).find("--timeout"), std::string::npos) << id << ": " << r.message(id);
+  }
+  EXPECT_LT(wall_ms, timeout_s * 1000 + 5000) << r.scorecard["timings_ms"].dump();
+  EXPECT_NE(r.scorecard["notes"].dump().find("--timeout"), std::string::npos)
+      << r.scorecard["notes"].dump();
+}
+
+// The launched process never exits and ignores SIGTERM, SIGINT and SIGHUP.
+TEST_F(Hostile, TargetThatNeverExitsAndIgnoresSigtermEndsByTheTimeout) {
+  auto r = check({"--timeout", "3", "--start-timeout", "30", "--stop-timeout", "30", "--",
+                  hostile("hostile_ignore_term"), "stay"});
+  expect_clean(r);
+  expect_cut_by_timeout(r, {"parent-exits", "sigterm-exits", "race-free-startup"}, wall_ms_, 3);
+}
+
+// A daemon that ignores SIGTERM and SIGHUP: the SIGTERM probe's own bound
+// (30 s) is longer than the check; the check's --timeout ends it.
+TEST_F(Hostile, SigtermProbeLongerThanTheCheckEndsByTheTimeout) {
+  auto r = check({"--timeout", "4", "--start-timeout", "30", "--stop-timeout", "30",
+                  "--race-trials", "3", "--", hostile("hostile_ignore_term")});
+  expect_clean(r);
+  expect_cut_by_timeout(r, {"sigterm-exits", "sigterm-cleanup", "race-free-startup"}, wall_ms_, 4);
+}
+
+// The same daemon, whose second launch hangs: the second-instance probe's
+// own bound (the 30 s start timeout) is cut, and the probes after it never run.
+TEST_F(Hostile, HangingSecondInstanceEndsByTheTimeout) {
+  auto r =
+      check({"--timeout", "3", "--start-timeout", "30", "--stop-timeout", "30", "--race-trials",
+             "3", "--", hostile("hostile_ignore_term"), "hang-second", "{tmp}/lock"});
+  expect_clean(r);
+  expect_cut_by_timeout(r,
+                        {"single-instance", "second-instance-reports-failure", "sighup-handled",
+                         "sigterm-exits", "sigterm-cleanup", "race-free-startup"},
+                        wall_ms_, 3);
 }
 
 // Ten daemons with 5,000 descriptors each: every one is observed (the cost

@@ -1,5 +1,6 @@
 // Integration tests of the whole checker: real daemons, real ptys, real /proc.
 // Each test also requires that nothing the check started is left running.
+#include <sched.h>
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <fstream>
 
 #include "checker_run.h"
+#include "temp_dir.h"
 
 namespace dc::test {
 namespace {
@@ -109,6 +111,20 @@ TEST(Check, UnlockedPidfileFailsPidfileLocked) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// A second instance that takes over the pidfile is a second daemon as soon as
+// the pidfile names it: the probe does not wait out the 500 ms (at least)
+// that a refusing instance gets to exit.
+TEST(Check, SecondDaemonTakingThePidfileEndsTheSecondInstanceProbe) {
+  auto r = run_checker(fixture({"--no-lock"}, true, {"--race-trials", "0"}));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("single-instance"), "fail") << r.message("single-instance");
+  EXPECT_NE(r.message("single-instance").find("left another daemon running"), std::string::npos)
+      << r.message("single-instance");
+  EXPECT_LT(r.scorecard["timings_ms"]["second_instance"].get<double>(), 450)
+      << r.scorecard["timings_ms"].dump();
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Check, InheritedUmaskFailsUmaskReset) {
   auto r = run_checker(fixture({"--no-umask"}));
   expect_statuses(r, {{"umask-reset", "fail"}});
@@ -156,16 +172,14 @@ TEST(Check, RelativeCommandPathIsResolvedBeforeLaunch) {
 // An interpreter that does not exist makes exec() fail after the checks on
 // the file itself: still exit 3 with one line, no report.
 TEST(Check, ExecFailureIsReportedAsCannotRun) {
-  char tmpl[] = "/tmp/dc-exec-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string script = std::string(tmpl) + "/s";
+  TempDir tmp("dc-exec");
+  std::string script = tmp / "s";
   std::ofstream(script) << "#!/nonexistent/interpreter\n";
   ::chmod(script.c_str(), 0755);
   auto r = run_checker({"--", script});
   EXPECT_EQ(r.exit_status, 3);
   EXPECT_NE(r.err.find("cannot execute"), std::string::npos) << r.err;
   EXPECT_TRUE(r.left_behind.empty());
-  std::filesystem::remove_all(tmpl);
 }
 
 TEST(Check, ExpectCwdAcceptsTmpToken) {
@@ -178,9 +192,8 @@ class Interrupt : public ::testing::TestWithParam<int> {};
 // SIGINT or SIGTERM while a probe waits on a daemon that ignores SIGTERM:
 // every process is stopped, no report and no temp folder is left.
 TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
-  char tmpl[] = "/tmp/dc-interrupt-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string tmp = tmpl, reports = tmp + "/reports", temps = tmp + "/t";
+  TempDir tmp("dc-interrupt", TempDir::kOutsideCheck);
+  std::string reports = tmp / "reports", temps = tmp / "t";
   ::mkdir(reports.c_str(), 0755);
   ::mkdir(temps.c_str(), 0755);
   auto r = run_checker_interrupted(
@@ -192,18 +205,14 @@ TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
   EXPECT_TRUE(r.left_behind.empty()) << r.left_behind.size() << " processes left";
   EXPECT_EQ(count_entries(reports), 0) << "a report was written";
   EXPECT_EQ(count_entries(temps), 0) << "a temp folder was left";
-  ::rmdir(reports.c_str());
-  ::rmdir(temps.c_str());
-  ::rmdir(tmp.c_str());
 }
 INSTANTIATE_TEST_SUITE_P(Signals, Interrupt, ::testing::Values(SIGINT, SIGTERM));
 
 // SIGKILL cannot be caught: the PID namespace takes every process of the
 // check with it, and the next run sweeps the temp folder the killed one left.
 TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
-  char tmpl[] = "/tmp/dc-sigkill-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string tmp = tmpl, reports = tmp + "/reports", temps = tmp + "/t";
+  TempDir tmp("dc-sigkill", TempDir::kOutsideCheck);
+  std::string reports = tmp / "reports", temps = tmp / "t";
   ::mkdir(reports.c_str(), 0755);
   ::mkdir(temps.c_str(), 0755);
   auto r = run_checker_interrupted(
@@ -218,7 +227,6 @@ TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
   EXPECT_EQ(count_entries(temps), 0) << "the killed run's temp folder is still there";
   const std::string cgroup = "/sys/fs/cgroup/pids/daemoncheck-" + std::to_string(r.pid);
   EXPECT_FALSE(std::filesystem::exists(cgroup)) << cgroup;
-  std::filesystem::remove_all(tmp);
 }
 
 TEST(Isolation, ScorecardSaysHowTheCheckWasIsolated) {
@@ -227,7 +235,12 @@ TEST(Isolation, ScorecardSaysHowTheCheckWasIsolated) {
   const auto& iso = r.scorecard["isolation"];
   if (::geteuid() == 0) {
     EXPECT_TRUE(iso["pid_namespace"].get<bool>()) << iso.dump();
-    EXPECT_TRUE(r.scorecard["daemons"][0].contains("host_pid"));
+    ASSERT_TRUE(r.scorecard["daemons"][0].contains("host_pid"));
+    // The host's pid of a process in the check's namespace is another number
+    // (the namespace counts from 1), and a real one.
+    const auto host = r.scorecard["daemons"][0]["host_pid"].get<long>();
+    EXPECT_GT(host, 1);
+    EXPECT_NE(host, r.scorecard["daemons"][0]["pid"].get<long>());
   }
   auto off = run_checker(fixture({}, true, {"--race-trials", "0", "--no-isolation"}));
   EXPECT_FALSE(off.scorecard["isolation"]["pid_namespace"].get<bool>());
@@ -235,9 +248,8 @@ TEST(Isolation, ScorecardSaysHowTheCheckWasIsolated) {
 }
 
 TEST(Suite, RunsEveryManifestAndComparesExpectations) {
-  char tmpl[] = "/tmp/dc-suite-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
+  TempDir tmp("dc-suite");
+  const std::string& dir = tmp.path();
   nlohmann::json good = {{"name", "good"},
                          {"command", {"{FIXTURE}", "--pidfile", "{TMP}/d.pid"}},
                          {"options", {"--pidfile", "{TMP}/d.pid", "--race-trials", "1"}},
@@ -265,7 +277,6 @@ TEST(Suite, RunsEveryManifestAndComparesExpectations) {
   EXPECT_NE(bad.out.find("cwd-root: expected pass or skip, got fail"), std::string::npos)
       << bad.out;
   EXPECT_TRUE(ok.left_behind.empty() && bad.left_behind.empty());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
@@ -354,6 +365,40 @@ TEST(Probes, ParentExitingBeforeSetsidLosesTheRace) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// With two CPUs or more the trials run side by side, one per CPU: a start-up
+// that sleeps 0.5 s costs two trials about 0.5 s, not 1 s. Each trial's
+// daemon is still found below its own trial.
+TEST(Probes, RaceTrialsRunSideBySide) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) < 2)
+    GTEST_SKIP() << "one CPU: the trials run one after the other";
+  auto r = run_checker({"--race-trials", "2", "--", "/bin/sh", "-c",
+                        "sleep 0.5; exec " + fixture_path() + " --pidfile {tmp}/d.pid"});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("race-free-startup"), "pass") << r.message("race-free-startup");
+  const auto& race = r.scorecard["probes"]["race"];
+  ASSERT_EQ(race["trials"].size(), 2u) << race.dump();
+  EXPECT_NE(race.value("how", "").find("side by side"), std::string::npos) << race.dump();
+  EXPECT_LT(r.scorecard["timings_ms"]["race_trials"].get<double>(), 900) << race.dump();
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// Trials side by side meet in what the target keeps outside {tmp}: here one
+// pidfile, locked, for every launch. The trial refused beside another is run
+// again alone, so a daemon that wins the race still passes.
+TEST(Probes, RaceTrialsSharingALockStillPass) {
+  char tmpl[] = "/tmp/dc-race-lock-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string pidfile = std::string(tmpl) + "/d.pid";
+  auto r = run_checker({"--race-trials", "2", "--pidfile", pidfile, "--", fixture_path(),
+                        "--pidfile", pidfile});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("race-free-startup"), "pass") << r.message("race-free-startup");
+  EXPECT_TRUE(r.left_behind.empty());
+  std::filesystem::remove_all(tmpl);
+}
+
 // glibc daemon(0, 0): the launch must not kill it (the target is never the
 // session leader), and it is judged for what it does and does not do.
 TEST(Probes, GlibcDaemonIsFoundEveryTimeAndLosesTheRace) {
@@ -437,9 +482,8 @@ TEST(Attach, ObservesWithoutSignalling) {
 // The lock of an attached daemon is read from that daemon's descriptors (it
 // is not a descendant of the checker).
 TEST(Attach, SeesTheLockTheDaemonHolds) {
-  char tmpl[] = "/tmp/dc-attach-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string pidfile = std::string(tmpl) + "/d.pid";
+  TempDir tmp("dc-attach");
+  const std::string pidfile = tmp / "d.pid";
   int ready[2];
   ASSERT_EQ(::pipe(ready), 0);
   pid_t pid = ::fork();
@@ -462,7 +506,6 @@ TEST(Attach, SeesTheLockTheDaemonHolds) {
   int st = 0;
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &st, 0);
-  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace

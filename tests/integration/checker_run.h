@@ -35,6 +35,7 @@ CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::str
 // Entries left in a directory (temp folders, reports).
 int count_entries(const std::string& dir);
 
+
 // Build-tree paths, from compile definitions.
 std::string checker_path();
 std::string fixture_path();

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "checker_run.h"
+#include "temp_dir.h"
 
 namespace dc::test {
 namespace {
@@ -29,16 +30,6 @@ std::vector<std::string> fixture(std::vector<std::string> flags,
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
-
-// A folder of its own, removed with everything in it.
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    char tmpl[] = "/tmp/dc-verdicts-XXXXXX";
-    path = ::mkdtemp(tmpl) ? tmpl : "";
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path); }
-};
 
 // --- double-fork ------------------------------------------------------------
 
@@ -195,9 +186,9 @@ TEST(SingleInstance, WorkersForkedMeanwhileAreNotASecondInstance) {
 // --- a probe that cannot run is an error, never a pass ------------------------
 
 TEST(CannotRun, DeletedBinaryMakesSingleInstanceAnError) {
-  ScratchDir dir;
-  ASSERT_FALSE(dir.path.empty());
-  const std::string copy = dir.path + "/self-deleting";
+  TempDir dir("dc-verdicts");
+  ASSERT_FALSE(dir.path().empty());
+  const std::string copy = dir.path() + "/self-deleting";
   std::filesystem::copy_file(fixture_path(), copy);
   ::chmod(copy.c_str(), 0755);
   auto r = run_checker({"--race-trials", "2", "--pidfile", "{tmp}/d.pid", "--", copy, "--pidfile",
@@ -250,17 +241,17 @@ TEST(RaceTrials, ARacyDaemonizerFailsEveryCheck) {
 // cannot be executed, so each check ends right after it has looked at the
 // folder, and many of them look at once.
 TEST(Suite, ParallelChecksShareANewReportFolder) {
-  ScratchDir dir;
-  ASSERT_FALSE(dir.path.empty());
+  TempDir dir("dc-verdicts");
+  ASSERT_FALSE(dir.path().empty());
   nlohmann::json targets = nlohmann::json::array();
   for (int i = 0; i < 16; ++i)
     targets.push_back({{"name", "t" + std::to_string(i)}, {"command", {"/nonexistent/daemon"}}});
-  std::ofstream(dir.path + "/m.json") << targets.dump();
+  std::ofstream(dir.path() + "/m.json") << targets.dump();
   int raced = 0;
   for (int run = 0; run < 25; ++run) {
-    const std::string reports = dir.path + "/new-" + std::to_string(run);
+    const std::string reports = dir.path() + "/new-" + std::to_string(run);
     auto r = run_checker({"suite", "--jobs", "16", "--report-dir", reports, "--json", "-",
-                          "--quiet", dir.path + "/m.json"},
+                          "--quiet", dir.path() + "/m.json"},
                          true);
     ASSERT_TRUE(r.scorecard.is_object()) << r.out << r.err;
     for (const auto& t : r.scorecard["targets"]) {

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -193,6 +194,147 @@ TEST_F(Daemonctl, ConcurrentStopsAllSucceed) {
     for (Finished& stopped : stops) stopping.emplace_back([&] { stopped = stop(); });
     for (std::thread& thread : stopping) thread.join();
     for (const Finished& stopped : stops) EXPECT_EQ(0, stopped.status) << stopped.err;
+    EXPECT_EQ(3, status().status);
+  }
+}
+
+// A process that holds the pidfile's lock the way another daemonctl command
+// holds it for a moment: a claim on a file that still names a dead daemon (a
+// stop about to remove it, a start about to empty it), or, with `whole`, the
+// whole lock on an emptied file (a start that has not written its pid yet, a
+// stop about to unlink it). It lets go when told, removing the file as the
+// stop would, and exits 0; a signal that kills it shows in its wait status.
+class BriefLocker {
+ public:
+  BriefLocker(const std::string& path, bool whole) {
+    int ready[2], go[2];
+    EXPECT_EQ(0, ::pipe2(ready, O_CLOEXEC));
+    EXPECT_EQ(0, ::pipe2(go, O_CLOEXEC));
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(ready[0]);
+      ::close(go[1]);  // or it would never read EOF
+      hold(path, whole, ready[1], go[0]);
+    }
+    ::close(ready[1]);
+    ::close(go[0]);
+    go_ = go[1];
+    char byte = 0;
+    while (::read(ready[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::close(ready[0]);
+    EXPECT_EQ('L', byte) << "the locker could not lock " << path;
+  }
+  BriefLocker(const BriefLocker&) = delete;
+  BriefLocker& operator=(const BriefLocker&) = delete;
+  ~BriefLocker() {
+    if (go_ >= 0) (void)finish();
+  }
+  pid_t pid() const { return pid_; }
+  // Lets go, and returns its wait status.
+  int finish() {
+    ::close(go_);
+    go_ = -1;
+    int wstatus = -1;
+    while (::waitpid(pid_, &wstatus, 0) < 0 && errno == EINTR) {
+    }
+    return wstatus;
+  }
+
+ private:
+  [[noreturn]] static void hold(const std::string& path, bool whole, int ready, int go) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = daemonize::kClaimOffset;
+    if (fd < 0 || ::fcntl(fd, F_OFD_SETLK, &lock) != 0) ::_exit(2);
+    lock.l_start = 0;
+    if (whole && (::ftruncate(fd, 0) != 0 || ::fcntl(fd, F_OFD_SETLK, &lock) != 0)) ::_exit(2);
+    (void)!::write(ready, "L", 1);
+    char byte;
+    while (::read(go, &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::unlink(path.c_str());
+    ::_exit(0);
+  }
+
+  pid_t pid_ = -1;
+  int go_ = -1;
+};
+
+// A pid that names no process: one of ours that was reaped.
+pid_t dead_pid() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  ::waitpid(pid, nullptr, 0);
+  return pid;
+}
+
+// How long a stop or status that would signal or name the brief locker gets
+// to do so before the locker lets go; not a wait anything depends on.
+constexpr auto kWrongMoveWindow = 300ms;
+
+TEST_F(Daemonctl, AStopNeverSignalsAnotherDaemonctlThatHoldsTheLockForAMoment) {
+  for (const bool whole : {false, true}) {
+    reftest::write_file(pidfile, std::to_string(dead_pid()) + "\n");
+    BriefLocker locker(pidfile, whole);
+    Finished stopped;
+    // --timeout 0: the wait for a brief lock is not the wait after SIGTERM.
+    std::thread stopping([&] { stopped = stop({"--timeout", "0"}); });
+    std::this_thread::sleep_for(kWrongMoveWindow);
+    const int locker_status = locker.finish();
+    stopping.join();
+    EXPECT_TRUE(WIFEXITED(locker_status) && WEXITSTATUS(locker_status) == 0)
+        << (whole ? "whole lock" : "claim") << ": the locker was killed by signal "
+        << (WIFSIGNALED(locker_status) ? WTERMSIG(locker_status) : 0) << "; " << stopped.out;
+    EXPECT_EQ(0, stopped.status) << stopped.out << stopped.err;  // not running now: stopped
+    EXPECT_FALSE(has(stopped.out, std::to_string(locker.pid()))) << stopped.out;
+    EXPECT_EQ(3, status().status);
+  }
+}
+
+TEST_F(Daemonctl, StatusNeverNamesAnotherDaemonctlThatHoldsTheLockForAMoment) {
+  for (const bool whole : {false, true}) {
+    reftest::write_file(pidfile, std::to_string(dead_pid()) + "\n");
+    BriefLocker locker(pidfile, whole);
+    Finished queried;
+    std::thread querying([&] { queried = status(); });
+    std::this_thread::sleep_for(kWrongMoveWindow);
+    EXPECT_EQ(0, locker.finish());
+    querying.join();
+    // The locker removed the file: not running, and never "running (its pid)".
+    EXPECT_EQ(3, queried.status) << (whole ? "whole lock: " : "claim: ") << queried.out;
+    EXPECT_FALSE(has(queried.out, std::to_string(locker.pid()))) << queried.out;
+  }
+}
+
+TEST_F(Daemonctl, AStartWaitsOutAStopRemovingAStalePidfile) {
+  // The stop's claim means that nothing runs: start (and restart) must not
+  // say "already running", start nothing, and exit 1 (or 0 with --lsb).
+  reftest::write_file(pidfile, std::to_string(dead_pid()) + "\n");
+  BriefLocker locker(pidfile, false);
+  Finished started;
+  std::thread starting([&] { started = start({"/bin/sleep", "1000"}); });
+  std::this_thread::sleep_for(kWrongMoveWindow);
+  EXPECT_EQ(0, locker.finish());
+  starting.join();
+  EXPECT_EQ(0, started.status) << started.err;
+  EXPECT_EQ(0, status().status);
+  EXPECT_EQ(0, stop().status);
+}
+
+TEST_F(Daemonctl, ManyConcurrentStopsOfAStalePidfileAllSucceed) {
+  // Each removes the file under its lock; none may take another for the daemon.
+  for (int loop = 0; loop < 2 * kLoops; ++loop) {
+    reftest::write_file(pidfile, std::to_string(dead_pid()) + "\n");
+    Finished stops[6];
+    std::vector<std::thread> stopping;
+    for (Finished& stopped : stops) stopping.emplace_back([&] { stopped = stop(); });
+    for (std::thread& thread : stopping) thread.join();
+    for (const Finished& stopped : stops) {
+      EXPECT_EQ(0, stopped.status) << "loop " << loop << ": " << stopped.out << stopped.err;
+    }
     EXPECT_EQ(3, status().status);
   }
 }

@@ -20,6 +20,9 @@ extern "C" {  // glibc 2.36's <sys/pidfd.h> lacks it
 #include <sys/pidfd.h>
 }
 
+#include "proc_children.h"
+#include "process.h"
+
 namespace reftest {
 
 namespace {
@@ -68,19 +71,6 @@ bool wait_on_folder(const std::string& dir, const std::function<bool()>& done,
 
 }  // namespace
 
-TempDir::TempDir() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp != nullptr ? tmp : "/tmp") + "/daemonize-test-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
-  ::chmod(pattern.c_str(), 0755);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 ProcessSweeper::ProcessSweeper() {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 }
@@ -88,82 +78,62 @@ ProcessSweeper::ProcessSweeper() {
 ProcessSweeper::~ProcessSweeper() {
   // Killing a supervisor re-parents its child to us: repeat until none is left.
   for (int round = 0; round < 20; ++round) {
-    const std::vector<pid_t> children = children_of(::getpid());
+    const std::vector<pid_t> children = children_of(::getpid());  // zombies too: reaped here
     if (children.empty()) break;
     for (pid_t child : children) ::kill(child, SIGKILL);
     for (pid_t child : children) ::waitpid(child, nullptr, 0);
   }
 }
 
+namespace {
+
+// The dirty launch's planting, in the child before exec; `leak` is the write
+// end of the pipe it leaks.
+int plant(const Launch& launch, int leak) {
+  ::setpgid(0, 0);  // a job of its own, as a shell starts it
+  if (launch.dirty) {
+    ::umask(047);
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGUSR2);
+    ::sigprocmask(SIG_BLOCK, &blocked, nullptr);
+    ::signal(SIGRTMIN + 3, SIG_IGN);
+    ::dup2(::open("/etc/hostname", O_RDONLY), 20);  // leaked, not close-on-exec
+    ::dup2(leak, 21);
+  }
+  if (!launch.cwd.empty() && ::chdir(launch.cwd.c_str()) != 0) return 126;
+  return 0;
+}
+
+}  // namespace
+
 Finished run(const Launch& launch) {
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
-    throw std::runtime_error("pipe");
   int leak[2];  // the leaked pipe: its write end goes to the target as fd 21
   if (::pipe2(leak, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  std::vector<std::string> env = launch.env;
-  if (launch.dirty) env.push_back(launch.canary);
-  std::vector<char*> argv, envp;
-  for (const std::string& arg : launch.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-  for (const std::string& entry : env) envp.push_back(const_cast<char*>(entry.c_str()));
-  argv.push_back(nullptr);
-  envp.push_back(nullptr);
-
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);  // a job of its own, as a shell starts it
-    const int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    if (launch.dirty) {
-      ::umask(047);
-      sigset_t blocked;
-      sigemptyset(&blocked);
-      sigaddset(&blocked, SIGUSR2);
-      ::sigprocmask(SIG_BLOCK, &blocked, nullptr);
-      ::signal(SIGRTMIN + 3, SIG_IGN);
-      ::dup2(::open("/etc/hostname", O_RDONLY), 20);  // leaked, not close-on-exec
-      ::dup2(leak[1], 21);
-    }
-    if (!launch.cwd.empty() && ::chdir(launch.cwd.c_str()) != 0) ::_exit(126);
-    ::execve(argv[0], argv.data(), envp.data());
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  ::close(err[1]);
   Finished finished;
   struct stat leaked {};
   ::fstat(leak[1], &leaked);
   finished.leaked_pipe = leaked.st_ino;
-  ::close(leak[0]);
-  ::close(leak[1]);
-
-  // Read both until EOF; every holder of the write ends must have let go by
-  // then (a daemon that kept its launcher's stdout would hold us up to the
-  // deadline, and fail its test).
-  const auto deadline = Clock::now() + kTimeout;
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  std::string* sinks[2] = {&finished.out, &finished.err};
-  for (int open_ends = 2; open_ends > 0 && Clock::now() < deadline;) {
-    if (::poll(fds, 2, millis_left(deadline)) <= 0) continue;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buffer[4096];
-      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) sinks[i]->append(buffer, static_cast<size_t>(n));
-      if (n <= 0) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_ends;
-      }
-    }
-  }
-  for (const pollfd& fd : fds) {
-    if (fd.fd >= 0) ::close(fd.fd);
-  }
-  finished.status =
-      reap(pid, std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()) + 1s);
+  std::vector<std::string> env = launch.env;
+  if (launch.dirty) env.push_back(launch.canary);
+  // Both outputs are read until EOF: every holder of the write ends must have
+  // let go by then (a daemon that kept its launcher's stdout would hold us up
+  // to the deadline, and fail its test).
+  const dc::test::Captured ran = dc::test::run_captured({
+      .argv = launch.argv,
+      .env = env,
+      .in_child = [&] { return plant(launch, leak[1]); },
+      .started =
+          [&](pid_t) {
+            ::close(leak[0]);
+            ::close(leak[1]);
+          },
+      .timeout = kTimeout,
+  });
+  if (ran.timed_out) ADD_FAILURE() << launch.argv[0] << " still running after the timeout; killed";
+  finished.status = ran.status;
+  finished.out = ran.out;
+  finished.err = ran.err;
   return finished;
 }
 
@@ -208,16 +178,7 @@ bool wait_for_removal(const std::string& path, std::chrono::milliseconds timeout
 }
 
 std::string read_file(const std::string& path) {
-  // read(2), not an ifstream: libstdc++ throws when a read fails, and reading
-  // /proc/PID/... of a process that just exited fails with ESRCH.
-  std::string content;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  char buffer[4096];
-  for (ssize_t n; fd >= 0 && (n = ::read(fd, buffer, sizeof buffer)) > 0;) {
-    content.append(buffer, static_cast<size_t>(n));
-  }
-  if (fd >= 0) ::close(fd);
-  return content;
+  return dc::test::read_whole(path);
 }
 
 void write_file(const std::string& path, const std::string& content) {
@@ -261,14 +222,7 @@ bool alive(pid_t pid) {
 }
 
 std::vector<pid_t> children_of(pid_t pid) {
-  std::vector<pid_t> children;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const pid_t candidate = std::stoi(name);
-    if (stat_field(candidate, 4) == pid) children.push_back(candidate);
-  }
-  return children;
+  return dc::test::children_of(pid, dc::test::Zombies::Include);
 }
 
 std::optional<pid_t> pid_in(const std::string& pidfile) {

@@ -12,21 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"
+
 namespace reftest {
 
 using namespace std::chrono_literals;
 constexpr auto kTimeout = 20s;  // generous: a loaded 2-core machine runs many tests at once
 
 // A fresh folder under $TMPDIR (or /tmp), removed with everything in it.
-class TempDir {
+class TempDir : public dc::test::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir() : dc::test::TempDir("daemonize-test") {}
 };
 
 // Makes this process a child subreaper, so that daemons, which detach from
@@ -78,6 +74,7 @@ std::string status_field(pid_t pid, const std::string& name);
 long stat_field(pid_t pid, int number);
 std::vector<std::string> environ_of(pid_t pid);
 bool alive(pid_t pid);  // exists and is not a zombie
+// Children of `pid`, zombies included.
 std::vector<pid_t> children_of(pid_t pid);
 // The pid a pidfile holds, or nullopt; never 0 or 1 (kill() would hit a group or init).
 std::optional<pid_t> pid_in(const std::string& pidfile);

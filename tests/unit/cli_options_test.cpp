@@ -101,6 +101,14 @@ TEST(Cli, Waive) {
                      "--waivers /nonexistent: No such file");
 }
 
+TEST(Cli, ProfileIsParsedIntoItsDescriptor) {
+  ParsedCli r = parse({"--profile", "systemd", "--notify", "--", "true"});
+  ASSERT_EQ(r.outcome, ParsedCli::kRun) << r.error;
+  EXPECT_EQ(r.options.check.profile, ProfileId::Systemd);
+  EXPECT_EQ(parse({"--", "true"}).options.check.profile, ProfileId::Sysv);
+  expect_usage_error({"--profile", "bsd", "--", "true"}, "--profile");
+}
+
 TEST(Cli, UsageErrors) {
   expect_usage_error({}, "no command to check");
   expect_usage_error({"--bogus", "--", "true"}, "--bogus");

@@ -1,7 +1,9 @@
 // Tests of the /proc text parsers. The samples marked "real" were read on
 // Linux 6.18 (x86_64, glibc 2.36) while the named state was set up; the rest
 // are hand-made variations and malformed input.
-#include "observe/proc_parse.h"
+#include "parse/proc_parse.h"
+
+#include "common/signals.h"
 
 #include <gtest/gtest.h>
 

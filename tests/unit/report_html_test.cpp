@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 
+#include "report/escape.h"
 #include "report_sample.h"
+#include "rules/catalog.h"
 
 namespace dc {
 namespace {
@@ -115,6 +118,62 @@ TEST(HtmlReport, ToleratesAnEmptyDocument) {
   EXPECT_NO_THROW(render_html(nlohmann::json::object()));
   EXPECT_NO_THROW(
       render_html(nlohmann::json::parse(R"({"launch": [], "daemons": {}, "timings_ms": 3})")));
+}
+
+TEST(HtmlReport, ShowsTheNotesAndTheTerminal) {
+  const std::string html = render_html(sample::with_notes_and_terminal(sample::messy_scorecard()));
+  const size_t notes = html.find("<section id=\"notes\">");
+  ASSERT_NE(notes, std::string::npos);
+  EXPECT_NE(html.find("<li>observing 1 daemon(s) took 1200 ms</li>", notes), std::string::npos);
+  EXPECT_NE(html.find("<li>note &lt;script&gt;", notes), std::string::npos);
+  const size_t term = html.find("<section id=\"terminal\">");
+  ASSERT_NE(term, std::string::npos);
+  EXPECT_NE(html.find("<pre class=\"terminal\">starting\n&lt;script&gt;alert", term),
+            std::string::npos);
+  EXPECT_EQ(html.find('\x1b'), std::string::npos);
+  EXPECT_EQ(html.find('\x07'), std::string::npos);
+  EXPECT_EQ(html.find('\r'), std::string::npos);
+  EXPECT_TRUE(sample::valid_utf8(html));
+  const std::string plain = render_html(sample::messy_scorecard());
+  EXPECT_EQ(plain.find("<section id=\"notes\">"), std::string::npos);
+  EXPECT_EQ(plain.find("<section id=\"terminal\">"), std::string::npos);
+}
+
+// The tree marks a daemon's session and terminal as the rules judged them.
+TEST(HtmlReport, SessionChipsFollowTheRuleResults) {
+  nlohmann::json sc = sample::messy_scorecard();
+  const std::string before = render_html(sc);
+  EXPECT_NE(before.find("<span class=\"chip bad\">sid 100 = launch session</span>"),
+            std::string::npos);
+  EXPECT_NE(before.find("<span class=\"chip bad\">controlling tty 34823</span>"),
+            std::string::npos);
+  for (auto& r : sc["rules"])
+    if (r["id"] == "new-session" || r["id"] == "no-controlling-tty") r["status"] = "skip";
+  const std::string after = render_html(sc);
+  EXPECT_NE(after.find("<span class=\"chip \">sid 100 = launch session</span>"), std::string::npos);
+  EXPECT_NE(after.find("<span class=\"chip \">controlling tty 34823</span>"), std::string::npos);
+}
+
+TEST(HtmlReport, StepTitlesComeFromTheCatalogue) {
+  const std::string html = render_html(sample::messy_scorecard());
+  for (const auto& s : seed_steps()) {
+    bool used = false;
+    for (const auto& r : catalog()) used = used || (r.seed_step == s.step && (r.profiles & kSysv));
+    if (used) {
+      EXPECT_NE(html.find("<th colspan=\"4\">" + html_escape(s.title)), std::string::npos)
+          << s.step;
+    }
+  }
+}
+
+// The style sheet is report/html/style.css, embedded whole.
+TEST(HtmlReport, EmbedsTheStyleSheet) {
+  std::ifstream in(DC_HTML_STYLE_CSS);
+  ASSERT_TRUE(in) << DC_HTML_STYLE_CSS;
+  const std::string css{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_GT(css.size(), 1000u);
+  EXPECT_NE(render_html(sample::messy_scorecard()).find("<style>\n" + css + "</style>"),
+            std::string::npos);
 }
 
 }  // namespace

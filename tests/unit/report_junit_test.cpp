@@ -72,5 +72,27 @@ TEST(JunitReport, APassingRunHasNoFailures) {
   EXPECT_NE(xml.find("<property name=\"verdict\" value=\"pass\"/>"), std::string::npos);
 }
 
+// The suite's system-out carries the notes on the check and what the target
+// wrote on its terminal, as valid XML text.
+TEST(JunitReport, SystemOutHasTheNotesAndTheTerminal) {
+  const std::string xml = render_junit(sample::with_notes_and_terminal(sample::messy_scorecard()));
+  const size_t at = xml.rfind("\n    <system-out>");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_LT(xml.rfind("</testcase>"), at) << "after the testcases, as the schema wants";
+  const std::string out = xml.substr(at, xml.find("</system-out>", at) - at);
+  EXPECT_NE(out.find("notes:\n- observing 1 daemon(s) took 1200 ms\n- note &lt;script&gt;"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("what the target wrote on its terminal:\nstarting\n&lt;script&gt;"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(xml.find('\r'), std::string::npos);
+  EXPECT_EQ(xml.find('\x07'), std::string::npos);
+  EXPECT_EQ(xml.find('\x1b'), std::string::npos);
+  EXPECT_TRUE(sample::valid_utf8(xml));
+  EXPECT_EQ(render_junit(sample::messy_scorecard()).find("\n    <system-out>"), std::string::npos)
+      << "nothing to say, no suite output";
+}
+
 }  // namespace
 }  // namespace dc

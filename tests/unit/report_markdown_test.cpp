@@ -76,5 +76,24 @@ TEST(MarkdownReport, HostileStringsAreInert) {
   EXPECT_TRUE(sample::valid_utf8(md));
 }
 
+TEST(MarkdownReport, ShowsTheNotesAndTheTerminal) {
+  const std::string md =
+      render_markdown(sample::with_notes_and_terminal(sample::messy_scorecard()));
+  EXPECT_NE(md.find("### Notes\n\n- observing 1 daemon(s) took 1200 ms\n- note &lt;script\\>"),
+            std::string::npos)
+      << md;
+  const size_t term = md.find("<summary>What the target wrote on its terminal</summary>");
+  ASSERT_NE(term, std::string::npos);
+  EXPECT_NE(md.find("```text\nstarting\n<script>alert", term), std::string::npos) << md;
+  EXPECT_EQ(outside_fences(md).find("<script>"), std::string::npos);
+  EXPECT_EQ(md.find('\x1b'), std::string::npos);
+  EXPECT_EQ(md.find('\x07'), std::string::npos);
+  EXPECT_EQ(md.find('\r'), std::string::npos);
+  EXPECT_TRUE(sample::valid_utf8(md));
+  const std::string plain = render_markdown(sample::messy_scorecard());
+  EXPECT_EQ(plain.find("### Notes"), std::string::npos);
+  EXPECT_EQ(plain.find("on its terminal"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dc

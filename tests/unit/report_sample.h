@@ -96,6 +96,14 @@ inline nlohmann::json passing_scorecard() {
   return sc;
 }
 
+// `sc` with notes on the check and terminal output, both holding hostile
+// strings: every format must show them, inert.
+inline nlohmann::json with_notes_and_terminal(nlohmann::json sc) {
+  sc["notes"] = {"observing 1 daemon(s) took 1200 ms", "note " + kHostile};
+  sc["launch"]["terminal_output"] = "starting\r\n" + kHostile + "\r\nlast \x07line\r\n";
+  return sc;
+}
+
 // Whether s is valid UTF-8 (what every report must be).
 inline bool valid_utf8(const std::string& s) {
   for (size_t i = 0; i < s.size();) {

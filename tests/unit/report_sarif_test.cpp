@@ -85,5 +85,24 @@ TEST(SarifReport, PathsBecomeUriReferences) {
       "./my%20daemon%251");
 }
 
+// Notes are the invocation's execution notifications; the terminal output is
+// one of its properties, printable.
+TEST(SarifReport, TheInvocationCarriesTheNotesAndTheTerminal) {
+  const json log = render_sarif(sample::with_notes_and_terminal(sample::messy_scorecard()));
+  const json& inv = log["runs"][0]["invocations"][0];
+  ASSERT_EQ(inv["toolExecutionNotifications"].size(), 2u);
+  EXPECT_EQ(inv["toolExecutionNotifications"][0]["message"]["text"],
+            "observing 1 daemon(s) took 1200 ms");
+  EXPECT_EQ(inv["toolExecutionNotifications"][0]["level"], "note");
+  const std::string said = inv["properties"]["terminal_output"];
+  EXPECT_TRUE(said.starts_with("starting\n<script>alert")) << said;
+  EXPECT_EQ(said.find('\x1b'), std::string::npos);
+  EXPECT_EQ(said.find('\r'), std::string::npos);
+  EXPECT_TRUE(sample::valid_utf8(said));
+  const json plain = render_sarif(sample::messy_scorecard())["runs"][0]["invocations"][0];
+  EXPECT_FALSE(plain.contains("toolExecutionNotifications"));
+  EXPECT_FALSE(plain["properties"].contains("terminal_output"));
+}
+
 }  // namespace
 }  // namespace dc

@@ -107,5 +107,15 @@ TEST(TextReport, AFailedStartShowsTheTerminalsLastLines) {
       << text;
 }
 
+TEST(TextReport, ShowsTheNotesBeforeTheVerdict) {
+  const std::string text = render_text(sample::with_notes_and_terminal(sample::messy_scorecard()));
+  const size_t note = text.find("note: observing 1 daemon(s) took 1200 ms\n");
+  ASSERT_NE(note, std::string::npos) << text;
+  EXPECT_LT(note, text.find("verdict: "));
+  EXPECT_NE(text.find("note: note <script>"), std::string::npos);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_TRUE(sample::valid_utf8(text));
+}
+
 }  // namespace
 }  // namespace dc

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"
+
 namespace dc::unit {
 namespace {
 
@@ -29,28 +31,16 @@ Parsed parse(std::string_view text) {
   return p;
 }
 
-// A temporary folder removed with everything in it.
-class TempDir {
+// A temporary folder (removed with everything in it) to write units into.
+class UnitDir : public test::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "dc-unit-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+  UnitDir() : TempDir("dc-unit") {}
   fs::path write(const fs::path& relative, std::string_view text) const {
-    fs::create_directories((path_ / relative).parent_path());
-    std::ofstream(path_ / relative, std::ios::binary) << text;
-    return path_ / relative;
+    const fs::path file = fs::path(path()) / relative;
+    fs::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << text;
+    return file;
   }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
 };
 
 TEST(UnitSyntax, ReadsSectionsKeysAndStripsWhitespace) {
@@ -249,12 +239,12 @@ TEST(ReadUnit, MissingFileIsAFatalFinding) {
 }
 
 TEST(ReadUnit, NotAServiceIsFatal) {
-  TempDir dir;
+  UnitDir dir;
   EXPECT_TRUE(has_fatal(read_unit(dir.write("x.socket", "[Socket]\n"), std::nullopt).findings));
 }
 
 TEST(ReadUnit, DropInsApplyInLexicalOrderAfterTheUnit) {
-  TempDir dir;
+  UnitDir dir;
   fs::path unit_path = dir.write("d.service", "[Service]\nUser=a\nExecStart=/bin/true\n");
   dir.write("d.service.d/20-b.conf", "[Service]\nUser=c\n");
   dir.write("d.service.d/10-a.conf", "[Service]\nUser=b\n");
@@ -266,12 +256,12 @@ TEST(ReadUnit, DropInsApplyInLexicalOrderAfterTheUnit) {
   std::vector<const Assignment*> users = unit.all("Service", "User");
   ASSERT_EQ(users.size(), 3u);
   EXPECT_EQ(users[1]->value, "b");
-  EXPECT_EQ(users[1]->file, (dir.path() / "d.service.d/10-a.conf").string());
+  EXPECT_EQ(users[1]->file, (fs::path(dir.path()) / "d.service.d/10-a.conf").string());
   EXPECT_EQ(unit.last("Service", "User")->value, "c");
 }
 
 TEST(ReadUnit, InstanceDropInHidesTheTemplatesOfTheSameName) {
-  TempDir dir;
+  UnitDir dir;
   fs::path unit_path = dir.write("t@.service", "[Service]\nExecStart=/bin/echo %i\n");
   dir.write("t@.service.d/a.conf", "[Service]\nUser=template\n");
   dir.write("t@.service.d/b.conf", "[Service]\nGroup=template\n");
@@ -284,7 +274,7 @@ TEST(ReadUnit, InstanceDropInHidesTheTemplatesOfTheSameName) {
 }
 
 TEST(ReadUnit, BrokenDropInIsAFindingAboutThatFile) {
-  TempDir dir;
+  UnitDir dir;
   fs::path unit_path = dir.write("e.service", "[Service]\nExecStart=/bin/true\n");
   fs::path dropin = dir.write("e.service.d/x.conf", "[Service\n");
   UnitFile unit = read_unit(unit_path, std::nullopt);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,9 +32,18 @@ class Pidfile {
   // descriptor is not close-on-exec. A classic POSIX lock (F_SETLK) is not
   // inherited by fork, and is dropped when the process closes *any*
   // descriptor of the file.
+  //
+  // The lock is taken in two steps: first a claim (a lock on kClaimOffset),
+  // which conflicts with a daemon's lock and with every other claim, then,
+  // once the file is empty, the whole file. So a whole-file lock never goes
+  // with a stale pid, and a process that only claims the file (a start, or a
+  // stop removing a stale file, at work for a moment) is never taken for a
+  // daemon (process_holds_lock()). Such a claim is waited out (inotify, 5 s
+  // at most) rather than reported as a running daemon.
   static Result<Pidfile> acquire(const std::string& path);
   // Removes `path` if it is stale (unlocked), taking its lock to do so, as
-  // after a daemon was killed with SIGKILL. Fails when it is locked.
+  // after a daemon was killed with SIGKILL. Fails when it is locked; a file
+  // that is already gone is not created.
   static Result<void> remove_stale(const std::string& path);
 
   Pidfile() = default;
@@ -54,12 +64,19 @@ class Pidfile {
   explicit operator bool() const { return static_cast<bool>(fd_); }
 
  private:
+  // acquire(), with `create` O_CREAT or 0.
+  static Result<Pidfile> lock(const std::string& path, int create);
+
   std::string path_;
   std::string name_;  // the last component, relative to dir_
   UniqueFd dir_;      // the directory, so that removal works after chdir and chroot
   UniqueFd fd_;
   pid_t owner_ = 0;
 };
+
+// Where Pidfile::acquire() claims a pidfile: the last byte a file can have,
+// which no pidfile reaches.
+inline constexpr off_t kClaimOffset = std::numeric_limits<off_t>::max();
 
 // True when `error` says that another process holds the pidfile's lock.
 bool is_already_running(const Error& error);
@@ -78,10 +95,10 @@ Result<PidfileState> inspect_pidfile(const std::string& path);
 // "1234\n" -> 1234. Digits, an optional trailing newline, a value > 0.
 std::optional<pid_t> parse_pid(std::string_view content);
 
-// True when process `pid` holds a lock on the file (dev, ino): the
+// True when process `pid` holds a lock on the whole file (dev, ino): the
 // /proc/PID/fdinfo of one of its descriptors lists it (OFD and flock locks
 // under every descriptor of the open file description, POSIX ones under the
-// one they were taken through).
+// one they were taken through). A claim (see Pidfile::acquire()) does not count.
 // The proof that a locked pidfile's pid is the daemon, and neither a recycled
 // number nor a process that merely opened the file. (/proc/locks will not do:
 // it names the process that took an OFD lock, long gone after a daemon's fork.)

@@ -104,9 +104,4 @@ Result<std::vector<MapRegion>> parse_maps(std::string_view text);
 // that quotes at most the first 40 bytes.
 Result<pid_t> parse_pidfile(std::string_view content);
 
-// "SIGUSR2", "SIGRTMIN+3", ...; numbers without a name print as "SIG<n>".
-std::string signal_name(int signo);
-// The signals (1..64) set in a SigBlk/SigIgn/SigCgt mask.
-std::vector<int> signals_in_mask(uint64_t mask);
-
 }  // namespace dc::observe

@@ -1,12 +1,14 @@
 // Reads /proc/[pid]/stat for every process to find the checker's descendants.
-#include "launch/process_tree.h"
+#include "observe/process_tree.h"
 
+#include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <map>
 
-#include "observe/proc_parse.h"
+#include "parse/proc_parse.h"
 #include "sys/fileio.h"
 #include "sys/proc.h"
 
@@ -94,12 +96,32 @@ std::vector<ProcEntry> descendants_of(pid_t root) {
   return out;
 }
 
-std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
+std::vector<pid_t> live_descendants_of(pid_t root, const std::vector<pid_t>& except) {
   std::vector<pid_t> out;
-  for (const auto& e : descendants_of(::getpid()))
+  for (const auto& e : descendants_of(root))
     if (e.state != 'Z' && std::find(except.begin(), except.end(), e.pid) == except.end())
       out.push_back(e.pid);
   return out;
+}
+
+std::vector<pid_t> live_descendants(const std::vector<pid_t>& except) {
+  return live_descendants_of(::getpid(), except);
+}
+
+UniqueFd open_descendant_pidfd(pid_t pid) {
+  if (pid <= 1) return UniqueFd();
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd.valid()) return UniqueFd();
+  // The pidfd pins one process. Check ancestry after opening, then check that
+  // the pinned process is still alive: a live process keeps its pid, so the
+  // /proc read in between was of that same process.
+  if (!is_live_descendant(pid, ::getpid()) || !pidfd_alive(fd.get())) return UniqueFd();
+  return fd;
+}
+
+bool pidfd_alive(int pidfd) {
+  pollfd p{pidfd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
 }
 
 bool is_live_descendant(pid_t pid, pid_t root) {

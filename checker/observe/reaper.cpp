@@ -1,5 +1,5 @@
 // See reaper.h.
-#include "launch/reaper.h"
+#include "observe/reaper.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "common/clock.h"
-#include "launch/process_tree.h"
+#include "observe/process_tree.h"
 
 namespace dc {
 namespace {

@@ -1,5 +1,5 @@
 // See settle.h.
-#include "check/settle.h"
+#include "observe/settle.h"
 
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -8,10 +8,9 @@
 #include <cstdlib>
 #include <map>
 
-#include "launch/process_tree.h"
-#include "launch/reaper.h"
-#include "launch/signal_guard.h"
 #include "observe/observe.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
 #include "sys/fd.h"
 #include "sys/fileio.h"
 #include "sys/path.h"
@@ -92,9 +91,9 @@ std::map<pid_t, uint64_t> cpu_times(const std::map<pid_t, std::string>& snap) {
   return out;
 }
 
-std::map<pid_t, std::string> snapshot(pid_t holder) {
+std::map<pid_t, std::string> snapshot(pid_t holder, pid_t root) {
   std::map<pid_t, std::string> out;
-  for (const auto& e : descendants_of(::getpid()))
+  for (const auto& e : descendants_of(root))
     if (e.state != 'Z' && e.pid != holder) out[e.pid] = observe::fingerprint(e.pid);
   return out;
 }
@@ -111,8 +110,10 @@ uint64_t cpu_time_ns(pid_t pid) {
   return sum;
 }
 
-bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, double deadline_ms) {
+bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, double deadline_ms,
+            pid_t root) {
   Reaper& reaper = Reaper::get();
+  if (root == 0) root = ::getpid();
   // A pidfile naming the checker's own session holder (or the checker) is
   // written, and wrong: start-up then ends on the quiet window, as without
   // one, rather than waiting for it to name the daemon.
@@ -133,7 +134,7 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
         return settle_state(*pid, deadline_ms);
       // Nobody left to write it: seen twice, so a daemon caught between its
       // parent's exit and its re-parenting is not missed.
-      empty_scans = live_descendants({holder}).empty() ? empty_scans + 1 : 0;
+      empty_scans = live_descendants_of(root, {holder}).empty() ? empty_scans + 1 : 0;
       if (empty_scans >= 2) return true;
       // Without a watch (the folder does not exist yet) re-check every 10 ms.
       const int fds[] = {in.get()};
@@ -149,13 +150,13 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
   // Without a pidfile, start-up ends when the descendants' state has not
   // changed for quiet_ms, or at once when nothing is left alive: seen twice
   // with nothing reaped in between, as in the pidfile branch.
-  auto prev = snapshot(holder);
+  auto prev = snapshot(holder, root);
   auto prev_cpu = cpu_times(prev);
   for (int empty_scans = prev.empty() ? 1 : 0;;) {
     if (empty_scans >= 2) return true;
     double until = std::min(deadline_ms, reaper.now_ms() + (empty_scans ? 0.1 : quiet_ms));
     int r = reaper.wait({}, until);
-    auto cur = snapshot(holder);
+    auto cur = snapshot(holder, root);
     if (!cur.empty()) {
       empty_scans = 0;
     } else {

@@ -4,18 +4,25 @@
 // errors the spec promises. Every run writes its scorecard to the shared
 // scorecards folder, which the scorecard_schema test validates afterwards.
 #include <pty.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
-#include "run_process.h"
+#include "process.h"
+#include "rules/catalog.h"
+#include "temp_dir.h"
 
 namespace dc::test {
 namespace {
@@ -28,22 +35,18 @@ const std::string kScorecards = DC_SCORECARDS;
 const std::string kHere = DC_REPORT_TESTS_DIR;
 const std::vector<std::string> kForgetsSetsid = {"/bin/sh", "-c", "sleep 100 &"};
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "dc-report-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
+using Ran = Captured;
 
- private:
-  std::string path_;
-};
+// Runs a program to its end (killed after 120 s); `env` adds or replaces
+// variables of this process's environment.
+Ran run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {}) {
+  Spawn spawn{.argv = argv, .timeout = std::chrono::seconds(120)};
+  if (!env.empty()) {
+    std::vector<std::pair<std::string, std::optional<std::string>>> changes(env.begin(), env.end());
+    spawn.env = environment_with(changes);
+  }
+  return run_captured(spawn);
+}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -180,6 +183,35 @@ TEST(Reports, RenderGivesTheSameDocumentsAsTheRun) {
   EXPECT_NE(text.out.find("\nverdict: fail ("), std::string::npos);
 }
 
+// Notes and terminal output with markup and control characters: every format
+// shows them, and JUnit and SARIF still validate.
+TEST(Reports, NotesAndTerminalOutputAreInEveryFormat) {
+  TempDir t;
+  Ran r = run(check({"--json", t / "r.json"}, kForgetsSetsid));
+  ASSERT_EQ(r.status, 1) << r.err;
+  json sc = json::parse(slurp(t / "r.json"));
+  sc["notes"] = json::array({"a <b>note</b> & \u001b[31mred"});
+  sc["launch"]["terminal_output"] = "said <i>this</i>\u0007\r\nand \u001b[1mthat\r\n";
+  write(t / "n.json", sc.dump());
+  const std::vector<std::pair<std::string, std::vector<std::string>>> formats = {
+      {"text", {"note: a <b>note</b> & "}},
+      {"junit", {"- a &lt;b&gt;note&lt;/b&gt; &amp; ", "said &lt;i&gt;this&lt;/i&gt;"}},
+      {"sarif", {"\"text\": \"a <b>note</b> & ", "\"terminal_output\": \"said <i>this</i>"}},
+      {"html", {"<li>a &lt;b&gt;note&lt;/b&gt; &amp; ", "said &lt;i&gt;this&lt;/i&gt;"}},
+      {"markdown", {"- a &lt;b\\>note&lt;/b\\> &amp; ", "said <i>this</i>"}}};
+  for (const auto& [format, wanted] : formats) {
+    const std::string out = t / ("n." + format);
+    Ran x = run({kDaemoncheck, "render", t / "n.json", "--format", format, "-o", out});
+    ASSERT_EQ(x.status, 0) << format << ": " << x.err;
+    const std::string doc = slurp(out);
+    for (const auto& w : wanted) EXPECT_NE(doc.find(w), std::string::npos) << format << ": " << w;
+    EXPECT_EQ(doc.find('\x1b'), std::string::npos) << format;
+    EXPECT_EQ(doc.find('\x07'), std::string::npos) << format;
+  }
+  expect_valid_junit(t / "n.junit");
+  expect_valid_sarif(t / "n.sarif");
+}
+
 TEST(Reports, TheExampleDaemonPassesInEveryFormat) {
   const std::string example = DC_EXAMPLE_DAEMON;
   if (example.empty()) GTEST_SKIP() << "no example-daemon in this build";
@@ -282,35 +314,14 @@ TEST(Reports, AttachChecksARunningProcessWithoutACommand) {
 TEST(Cli, ListRulesNamesEveryRuleOfTheSpec) {
   Ran r = run({kDaemoncheck, "--list-rules"});
   ASSERT_EQ(r.status, 0) << r.err;
-  // rules.md's tables: id and severity ("*": it depends on the options).
-  const std::vector<std::pair<std::string, std::string>> spec = {
-      {"parent-exits", "required"},
-      {"ready-before-exit", "recommended"},
-      {"new-session", "required"},
-      {"no-controlling-tty", "required"},
-      {"double-fork", "recommended"},
-      {"survives-hangup", "required"},
-      {"race-free-startup", "recommended"},
-      {"cwd-root", "required"},
-      {"umask-reset", "required"},
-      {"inherited-fds-closed", "required"},
-      {"stdio-open", "required"},
-      {"stdio-detached", "required"},
-      {"signal-mask-reset", "recommended"},
-      {"signal-dispositions-reset", "recommended"},
-      {"env-sanitized", "info"},
-      {"pidfile-matches", "required"},
-      {"pidfile-locked", "required"},
-      {"single-instance", "required"},
-      {"second-instance-reports-failure", "recommended"},
-      {"sigterm-exits", "required"},
-      {"sigterm-cleanup", "recommended"},
-      {"sighup-handled", "info"},
-      {"core-dumps-disabled", "info"},
-      {"privileges-dropped", "required*"},
-      {"root-directory", "required*"},
-      {"stays-in-foreground", "required"},
-      {"sd-notify-ready", "required*"}};
+  // Every rule of the catalogue with its severity ("*": it depends on the
+  // options); which rules there are is checked against the man page by
+  // catalogue_consistency_test.
+  std::vector<std::pair<std::string, std::string>> spec;
+  for (const dc::RuleDef& rule : dc::catalog())
+    spec.emplace_back(rule.id,
+                      std::string(dc::to_string(rule.severity)) + (rule.severity_for ? "*" : ""));
+  ASSERT_FALSE(spec.empty());
   for (const auto& [id, severity] : spec) {
     bool found = false;
     for (const auto& l : lines(r.out)) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sys/fd.h"
+
 namespace dc {
 
 struct ProcEntry {
@@ -19,6 +21,9 @@ struct ProcEntry {
 // Every process whose chain of parents reaches `root` (root itself excluded).
 // Zombies are included with state 'Z'.
 std::vector<ProcEntry> descendants_of(pid_t root);
+
+// The live (non-zombie) descendants of root, but those in `except`.
+std::vector<pid_t> live_descendants_of(pid_t root, const std::vector<pid_t>& except);
 
 // The checker's live (non-zombie) descendants, but those in `except`.
 std::vector<pid_t> live_descendants(const std::vector<pid_t>& except);
@@ -41,5 +46,13 @@ std::optional<pid_t> live_thread_of(pid_t pid);
 // rather than in the middle of work such as a signal handler or an exec.
 // False when pid is gone or unreadable.
 bool all_threads_waiting(pid_t pid);
+
+// pidfd_open() on a process that is, at the moment of opening, a descendant
+// of this process. Returns an invalid fd when it is not (or no longer) one.
+// The only way the checker names a process it will wait for or signal.
+UniqueFd open_descendant_pidfd(pid_t pid);
+
+// True while the process behind the pidfd has not exited.
+bool pidfd_alive(int pidfd);
 
 }  // namespace dc

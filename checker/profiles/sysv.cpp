@@ -1,0 +1,26 @@
+// The sysv profile (the default): a program that daemonizes itself, judged
+// against the seed tutorial's steps and daemon(7)'s SysV list.
+#include "profiles/profile.h"
+
+namespace dc {
+namespace {
+
+constexpr ProbeStep kProbes[] = {ProbeStep::Hangup, ProbeStep::SecondInstance, ProbeStep::Sighup,
+                                 ProbeStep::Sigterm, ProbeStep::RaceTrials};
+
+}  // namespace
+
+const Profile& sysv_profile() {
+  static const Profile p{
+      .id = ProfileId::Sysv,
+      .name = "sysv",
+      .summary = "a self-forking daemon",
+      .launch = LaunchKind::Daemonizing,
+      .probes = kProbes,
+      .discovers_pidfile = true,
+      .rule_bit = profile_bit(ProfileId::Sysv),
+  };
+  return p;
+}
+
+}  // namespace dc
