@@ -69,13 +69,13 @@ std::string report_name(const dc::CheckOptions& check, pid_t started_as) {
 
 // GitHub's job summary is one file that every step appends to, so this is
 // the one report that is appended, not replaced; still never through a
-// symbolic link.
-dc::Result<std::string> append_step_summary(const std::string& path, const std::string& markdown) {
+// symbolic link. It is opened before the check's namespace is entered: there
+// /tmp is private, and a file opened inside it would not be the host's.
+dc::Result<dc::UniqueFd> open_step_summary(const std::string& path) {
   dc::UniqueFd fd(
       ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.valid() || !dc::sys::write_all(fd.get(), markdown + "\n"))
-    return dc::os_error("cannot append to GITHUB_STEP_SUMMARY", path);
-  return path;
+  if (!fd.valid()) return dc::os_error("cannot append to GITHUB_STEP_SUMMARY", path);
+  return fd;
 }
 
 int render_saved(const dc::RenderRequest& req) {
@@ -148,6 +148,13 @@ int run_main(int argc, char** argv) {
     }
     extra_folders.push_back(std::move(*folder));
   }
+  const char* summary_path = std::getenv("GITHUB_STEP_SUMMARY");
+  dc::UniqueFd step_summary;
+  if (summary_path && *summary_path) {
+    auto fd = open_step_summary(summary_path);
+    if (!fd) return fail_to_run(fd.error().message());
+    step_summary = std::move(*fd);
+  }
   // From here on the check runs in its own PID namespace (an attached daemon
   // lives outside it, so --attach stays out).
   const pid_t started_as = ::getpid();
@@ -207,10 +214,10 @@ int run_main(int argc, char** argv) {
     if (!w) return fail_to_run(w.error().message());
     also_written.push_back({dc::format_name(format), path});
   }
-  if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
-    auto w = append_step_summary(summary, dc::render_markdown(sc));
-    if (!w) return fail_to_run(w.error().message());
-  }
+  if (step_summary.valid() &&
+      !dc::sys::write_all(step_summary.get(), dc::render_markdown(sc) + "\n"))
+    return fail_to_run(
+        dc::os_error("cannot append to GITHUB_STEP_SUMMARY", summary_path).message());
 
   if (!to_stdout.empty() && !dc::sys::write_all(STDOUT_FILENO, to_stdout))
     return fail_to_run("cannot write the report to stdout");
