@@ -1,4 +1,4 @@
-// Microbenchmarks of the /proc parsers (checker/observe/proc_parse.h) on the
+// Microbenchmarks of the /proc parsers (checker/parse/proc_parse.h) on the
 // text the kernel really shows: every input is read from /proc once, before
 // the benchmarks run. /proc/locks is often nearly empty on a quiet machine, so
 // a second input repeats its real lines (or a typical line) to 200 lines, the

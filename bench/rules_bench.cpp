@@ -51,7 +51,7 @@ BENCHMARK(BM_judge_three_daemons)->Unit(benchmark::kMicrosecond);
 
 void BM_judge_systemd_profile(benchmark::State& st) {
   dc::Observation o = good();
-  o.profile = ProfileId::Systemd;
+  o.profile = dc::ProfileId::Systemd;
   o.probes.foreground.ran = true;
   o.probes.foreground.alive_at_end = true;
   o.probes.foreground.ready_ms = 2.0;

@@ -89,12 +89,14 @@ bool write_all(int fd, const std::string& data) {
 // GitHub's job summary is one file that every step appends to, so this is
 // the one report that is appended, not replaced; still never through a
 // symbolic link.
-dc::Result<std::string> append_step_summary(const std::string& path, const std::string& markdown) {
+// GITHUB_STEP_SUMMARY, opened for appending before the check starts: inside
+// the check /tmp is private, so a path there must be resolved on the host.
+dc::Result<dc::UniqueFd> open_step_summary(const std::string& path) {
   dc::UniqueFd fd(
       ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.valid() || !write_all(fd.get(), markdown + "\n"))
+  if (!fd.valid())
     return dc::Error{"cannot append to GITHUB_STEP_SUMMARY " + path + ": " + std::strerror(errno)};
-  return path;
+  return fd;
 }
 
 int render_saved(const dc::RenderRequest& req) {
@@ -174,6 +176,13 @@ int run_main(int argc, char** argv) {
     }
     extra_folders.push_back(std::move(*folder));
   }
+  dc::UniqueFd step_summary;
+  const char* summary_path = std::getenv("GITHUB_STEP_SUMMARY");
+  if (summary_path && *summary_path) {
+    auto opened = open_step_summary(summary_path);
+    if (!opened) return fail_to_run(opened.error().message);
+    step_summary = std::move(*opened);
+  }
   // From here on the check runs in its own PID namespace (an attached daemon
   // lives outside it, so --attach stays out).
   const pid_t started_as = ::getpid();
@@ -233,10 +242,9 @@ int run_main(int argc, char** argv) {
     if (!w) return fail_to_run(w.error().message);
     also_written.push_back({dc::format_name(format), path});
   }
-  if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
-    auto w = append_step_summary(summary, dc::render_markdown(sc));
-    if (!w) return fail_to_run(w.error().message);
-  }
+  if (step_summary.valid() && !write_all(step_summary.get(), dc::render_markdown(sc) + "\n"))
+    return fail_to_run(std::string("cannot append to GITHUB_STEP_SUMMARY ") + summary_path + ": " +
+                       std::strerror(errno));
 
   if (!to_stdout.empty() && !write_all(STDOUT_FILENO, to_stdout))
     return fail_to_run("cannot write the report to stdout");

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <memory>
 
-#include "observe/proc_parse.h"
+#include "parse/proc_parse.h"
 
 namespace dc::test {
 

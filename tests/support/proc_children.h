@@ -1,5 +1,5 @@
 // The processes whose parent is a given one, read from /proc with the
-// checker's own parser (observe/proc_parse.h). Tests that make themselves a
+// checker's own parser (parse/proc_parse.h). Tests that make themselves a
 // child subreaper count with it what a daemon or a check left behind.
 #pragma once
 
