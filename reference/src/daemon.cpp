@@ -183,6 +183,29 @@ Result<void> install_stdio(const std::array<UniqueFd, 3>& fds) {
 
 }  // namespace
 
+// The order open() runs its steps, and why it is not daemon(7)'s numbering:
+//   1. ask who started us (INVOCATION_ID, NOTIFY_SOCKET: detach or not) before the
+//      scrub removes the variables that tell;
+//   2. close inherited descriptors (D1, T7), make sure 0-2 are open;
+//   3. reset signal dispositions and mask (D2, D3);
+//   4. scrub the environment (D4, T1), prevent core dumps (PEP 3143);
+//   5. set the umask (D10, T6), take the pidfile lock (D12);
+//   6. open the new stdio, read the user database, hold the handled signals;
+//   7. fork, setsid, fork (D5-D8, T2-T4);
+//   8. in the daemon: write the pid (D12), install stdio (D9, T8), chroot and
+//      chdir (D11, T5), drop privileges (D13), install the signal handlers;
+//   9. the caller reports readiness (D14, D15) with notify_ready().
+// daemon(7) numbers the steps by topic; a program has to run them by what
+// each one needs. Everything that can fail with a message the user must see
+// (the lock of a second instance, a missing log folder, an unknown user)
+// runs before the fork, while the terminal and the exit status still reach
+// the person who started us; the umask comes before the first file is made
+// (D10 before D12); the pidfile is locked before the fork so the lock passes
+// to the daemon, and written after it so that it names the daemon; stdio is
+// opened before chroot hides its paths and before privileges are dropped
+// (D9 and D11 before D13); and the handlers for SIGTERM come last but the
+// signal is blocked from step 6, so a stop sent during start-up waits
+// instead of killing a daemon that has not yet removed its pidfile.
 Result<Daemon> open(const Options& options) {
   Daemon daemon;
   // Who started us decides whether to detach; ask before the scrub removes
