@@ -11,17 +11,29 @@ Verdict parent_exits(const Observation& o) {
   if (o.attach) return skip("attached to a running daemon: its start was not observed");
   const LaunchFacts& l = o.launch;
   nlohmann::json ev{{"launched_pid", l.launched_pid}};
-  if (!l.launched_exit && l.holder_exit && l.holder_exit->at_ms < o.start_timeout_s * 1000) {
-    // The shell it ran under died first (the target signalled its parent):
-    // the wait was not the start timeout, so say what happened instead.
+  // The shell it ran under died first (the target signalled its parent).
+  // Whether the launched process's own exit was still seen depends on timing
+  // (it is re-parented to the checker when the holder dies), so a holder
+  // killed before an exit 0 fails the rule either way. (A launched process
+  // killed too, as by the teardown of a cut check, is judged below.)
+  const bool holder_died_first =
+      l.holder_exit &&
+      (l.launched_exit ? l.launched_exit->exit_status == 0 && l.holder_exit->signal &&
+                             l.holder_exit->at_ms <= l.launched_exit->at_ms
+                       : l.holder_exit->at_ms < o.start_timeout_s * 1000);
+  if (holder_died_first) {
     ev["holder_exit"] = exit_json(*l.holder_exit);
-    return fail("the session holder (pid " + std::to_string(l.holder_pid) +
-                    ", the shell the target was started from) " + describe_exit(*l.holder_exit) +
-                    " after " + fixed_ms(l.holder_exit->at_ms) +
-                    " ms, and the launched process (pid " + std::to_string(l.launched_pid) +
-                    ") was not seen to exit: a daemon must not signal or kill the process that "
-                    "started it",
-                ev);
+    if (l.launched_exit) ev["exit"] = exit_json(*l.launched_exit);
+    return fail(
+        "the session holder (pid " + std::to_string(l.holder_pid) +
+            ", the shell the target was started from) " + describe_exit(*l.holder_exit) +
+            " after " + fixed_ms(l.holder_exit->at_ms) + " ms, " +
+            (l.launched_exit
+                 ? "before the launched process (pid " + std::to_string(l.launched_pid) + ") exited"
+                 : "and the launched process (pid " + std::to_string(l.launched_pid) +
+                       ") was not seen to exit") +
+            ": a daemon must not signal or kill the process that started it",
+        ev);
   }
   if (!l.launched_exit && l.exit_wait_cut_by_timeout_s) {
     // The check's --timeout ended the wait before the start timeout did:

@@ -82,6 +82,35 @@ TEST(ParentExits, FailsWhenLaunchedProcessNeverExits) {
   EXPECT_EQ(status("parent-exits", o), Status::Fail);
 }
 
+// A target that kills the shell it was started from fails, whether or not
+// its own exit 0 was still seen (which depends on timing): the verdict must
+// not change with load.
+TEST(ParentExits, SessionHolderKilledBeforeTheExitFailsEitherWay) {
+  Observation o = good();
+  ExitInfo holder;
+  holder.pid = o.launch.holder_pid;
+  holder.signal = SIGKILL;
+  holder.at_ms = o.launch.launched_exit->at_ms - 0.5;
+  o.launch.holder_exit = holder;
+  auto seen = run("parent-exits", o);
+  EXPECT_EQ(seen.status, Status::Fail);
+  EXPECT_NE(seen.message.find("session holder"), std::string::npos) << seen.message;
+  o.launch.launched_exit.reset();
+  auto unseen = run("parent-exits", o);
+  EXPECT_EQ(unseen.status, Status::Fail);
+  EXPECT_NE(unseen.message.find("session holder"), std::string::npos) << unseen.message;
+}
+
+TEST(ParentExits, SessionHolderEndingAfterTheExitIsNoFault) {
+  Observation o = good();
+  ExitInfo holder;
+  holder.pid = o.launch.holder_pid;
+  holder.signal = SIGKILL;
+  holder.at_ms = o.launch.launched_exit->at_ms + 5;
+  o.launch.holder_exit = holder;
+  EXPECT_EQ(status("parent-exits", o), Status::Pass);
+}
+
 TEST(ParentExits, FailsOnNonZeroExit) {
   Observation o = good();
   o.launch.launched_exit->exit_status = 1;
