@@ -1,7 +1,7 @@
 // Integration tests of the whole checker: real daemons, real ptys, real /proc.
 // Each test also requires that nothing the check started is left running.
-#include <sched.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -112,16 +112,22 @@ TEST(Check, UnlockedPidfileFailsPidfileLocked) {
 }
 
 // A second instance that takes over the pidfile is a second daemon as soon as
-// the pidfile names it: the probe does not wait out the 500 ms (at least)
-// that a refusing instance gets to exit.
+// the pidfile names it: the probe ends on that change instead of waiting out
+// the 500 ms (at least) that a refusing instance gets to exit.
 TEST(Check, SecondDaemonTakingThePidfileEndsTheSecondInstanceProbe) {
   auto r = run_checker(fixture({"--no-lock"}, true, {"--race-trials", "0"}));
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
   EXPECT_EQ(r.status("single-instance"), "fail") << r.message("single-instance");
   EXPECT_NE(r.message("single-instance").find("left another daemon running"), std::string::npos)
       << r.message("single-instance");
-  EXPECT_LT(r.scorecard["timings_ms"]["second_instance"].get<double>(), 450)
-      << r.scorecard["timings_ms"].dump();
+  // What ended the probe: the pidfile now names the second launch's daemon
+  // (the time this saves is measured in bench/, not asserted here).
+  const auto& probe = r.scorecard["probes"]["second_instance"];
+  ASSERT_FALSE(probe["left_behind"].empty()) << probe.dump();
+  EXPECT_NE(
+      probe.value("pidfile_change", "").find(std::to_string(probe["left_behind"][0].get<int>())),
+      std::string::npos)
+      << probe.dump();
   EXPECT_TRUE(r.left_behind.empty());
 }
 
@@ -366,7 +372,8 @@ TEST(Probes, ParentExitingBeforeSetsidLosesTheRace) {
 }
 
 // With two CPUs or more the trials run side by side, one per CPU: a start-up
-// that sleeps 0.5 s costs two trials about 0.5 s, not 1 s. Each trial's
+// that sleeps 0.5 s costs two trials about 0.5 s, not 1 s (the figures are
+// in bench/README.md; here only that they overlap). Each trial's
 // daemon is still found below its own trial.
 TEST(Probes, RaceTrialsRunSideBySide) {
   cpu_set_t set;
@@ -380,7 +387,12 @@ TEST(Probes, RaceTrialsRunSideBySide) {
   const auto& race = r.scorecard["probes"]["race"];
   ASSERT_EQ(race["trials"].size(), 2u) << race.dump();
   EXPECT_NE(race.value("how", "").find("side by side"), std::string::npos) << race.dump();
-  EXPECT_LT(r.scorecard["timings_ms"]["race_trials"].get<double>(), 900) << race.dump();
+  // Side by side, the trials' own times overlap: together they last less
+  // than one after the other would (an ordering, not a time bound).
+  double one_after_the_other = 0;
+  for (const auto& t : race["trials"]) one_after_the_other += t["ms"].get<double>();
+  EXPECT_LT(r.scorecard["timings_ms"]["race_trials"].get<double>(), one_after_the_other)
+      << race.dump();
   EXPECT_TRUE(r.left_behind.empty());
 }
 
@@ -391,8 +403,8 @@ TEST(Probes, RaceTrialsSharingALockStillPass) {
   char tmpl[] = "/tmp/dc-race-lock-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string pidfile = std::string(tmpl) + "/d.pid";
-  auto r = run_checker({"--race-trials", "2", "--pidfile", pidfile, "--", fixture_path(),
-                        "--pidfile", pidfile});
+  auto r = run_checker(
+      {"--race-trials", "2", "--pidfile", pidfile, "--", fixture_path(), "--pidfile", pidfile});
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
   EXPECT_EQ(r.status("race-free-startup"), "pass") << r.message("race-free-startup");
   EXPECT_TRUE(r.left_behind.empty());
