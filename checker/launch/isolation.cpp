@@ -190,7 +190,13 @@ void end_orphans() {
     auto kids = own_children();
     if (kids.empty()) {
       quiet = reaped ? 0 : quiet + 1;
-      ::usleep(1000);
+      // The next look comes when a child changes (SIGCHLD, blocked in the
+      // keeper), or after 1 ms at most: a process re-parented here sends none.
+      sigset_t chld;
+      sigemptyset(&chld);
+      sigaddset(&chld, SIGCHLD);
+      const timespec at_most{0, 1000000};
+      ::sigtimedwait(&chld, nullptr, &at_most);
       continue;
     }
     quiet = 0;
