@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/service.h"
 #include "profiles/profile.h"
 
 namespace dc {
@@ -217,6 +218,9 @@ struct Observation {
   std::vector<DaemonFacts> daemons;
   Expectations expect;
   ProbeFacts probes;
+  // The service profiles (--unit, --profile systemd): the unit and what the
+  // service launch saw. Unset for the other profiles.
+  std::optional<ServiceFacts> service;
   std::map<std::string, double> phase_ms;  // launch, settle, observe, each probe
   // How the check was isolated: pid_namespace, cgroup, pids_max, note.
   bool pid_namespace = false;
