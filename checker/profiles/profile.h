@@ -13,7 +13,8 @@
 
 namespace dc {
 
-enum class ProfileId : unsigned { Sysv, Systemd };
+// Service (--unit) has its enumerator and rule bit ahead of its file.
+enum class ProfileId : unsigned { Sysv, Systemd, Service };
 
 // How the target is started and when its start-up ends.
 enum class LaunchKind {

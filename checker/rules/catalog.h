@@ -51,6 +51,7 @@ enum ProfileBits : unsigned {
   kSysv = profile_bit(ProfileId::Sysv),
   kSystemd = profile_bit(ProfileId::Systemd),
   kBoth = kSysv | kSystemd,
+  kService = profile_bit(ProfileId::Service),
 };
 
 // Written with designated initializers, naming only the fields a rule sets.
