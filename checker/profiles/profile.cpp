@@ -18,6 +18,12 @@ bool Profile::runs(ProbeStep step) const {
   return std::find(probes.begin(), probes.end(), step) != probes.end();
 }
 
+const Phase* Profile::phase(std::string_view key) const {
+  for (const Phase& p : phases)
+    if (p.key == key) return &p;
+  return nullptr;
+}
+
 const Profile& profile(ProfileId id) {
   return *table().at(static_cast<size_t>(id));
 }

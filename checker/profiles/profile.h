@@ -30,12 +30,28 @@ enum class LaunchKind {
 // The active probes (rules.md), in the order they run: destructive ones last.
 enum class ProbeStep { Hangup, SecondInstance, Sighup, Sigterm, RaceTrials };
 
+// A phase of a check as the reports show it: its key in the scorecard's
+// timings_ms, its title, and where the scorecard records what it saw. The
+// reports' phase table follows the profile's list, and a test holds the
+// scorecard schema's `required` lists to the records (profile_schema_test).
+struct Phase {
+  std::string_view key;    // "launch", "sighup", "race_trials", ...
+  std::string_view title;  // "launch", "SIGHUP probe", "race trials", ...
+  // A JSON pointer ("/probes/sighup") that every scorecard of the profile
+  // carries, so the schema requires it for the profile's scorecards: without
+  // a condition or under an `allOf` entry `if` target.profile is the
+  // profile's name; empty when the phase keeps nothing of its own.
+  std::string_view record;
+};
+
 struct Profile {
   ProfileId id;
   std::string_view name;     // as --profile and the scorecard spell it
   std::string_view summary;  // for --help
   LaunchKind launch;
   std::span<const ProbeStep> probes;  // a subsequence of ProbeStep's order
+  // What it reports: the phases a check of it times, in the order they run.
+  std::span<const Phase> phases;
   // Without --pidfile, look for one the daemon holds or wrote.
   bool discovers_pidfile;
   // The profile's bit in RuleDef::profiles: the catalogue rules carrying it
@@ -43,6 +59,8 @@ struct Profile {
   unsigned rule_bit;
 
   bool runs(ProbeStep step) const;
+  // The phase of that key; nullptr when the profile has none.
+  const Phase* phase(std::string_view key) const;
 };
 
 // One per file.

@@ -8,6 +8,16 @@ namespace {
 
 constexpr ProbeStep kProbes[] = {ProbeStep::Sighup, ProbeStep::Sigterm};
 
+// Startup is the wait for READY=1 (or the start timeout).
+constexpr Phase kPhases[] = {
+    {.key = "launch", .title = "launch", .record = "/launch"},
+    {.key = "settle", .title = "startup", .record = ""},
+    {.key = "observe", .title = "read /proc", .record = "/daemons"},
+    {.key = "sighup", .title = "SIGHUP probe", .record = "/probes/sighup"},
+    {.key = "sigterm", .title = "SIGTERM probe", .record = "/probes/sigterm"},
+    {.key = "cleanup", .title = "cleanup", .record = "/cleanup"},
+};
+
 }  // namespace
 
 const Profile& systemd_profile() {
@@ -17,6 +27,7 @@ const Profile& systemd_profile() {
       .summary = "a foreground service",
       .launch = LaunchKind::Foreground,
       .probes = kProbes,
+      .phases = kPhases,
       .discovers_pidfile = false,
       .rule_bit = profile_bit(ProfileId::Systemd),
   };

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 
+#include "profiles/profile.h"
 #include "report/escape.h"
 #include "report_sample.h"
 #include "rules/catalog.h"
@@ -112,6 +113,28 @@ TEST(HtmlReport, NoDaemonIsSaid) {
   nlohmann::json sc = sample::messy_scorecard();
   sc["daemons"] = nlohmann::json::array();
   EXPECT_NE(render_html(sc).find("no daemon survived startup"), std::string::npos);
+}
+
+// The timeline's phases follow the scorecard's profile descriptor: its order
+// and its titles, whatever order timings_ms lists them in; a phase no profile
+// knows comes last under its own key.
+TEST(HtmlReport, TimelinePhasesFollowTheProfile) {
+  for (const Profile* prof : all_profiles()) {
+    nlohmann::json sc = sample::messy_scorecard();
+    sc["target"]["profile"] = std::string(prof->name);
+    sc["timings_ms"] = nlohmann::json::object();
+    sc["timings_ms"]["zz_unknown_phase"] = 1.0;
+    for (const Phase& ph : prof->phases) sc["timings_ms"][std::string(ph.key)] = 2.0;
+    const std::string html = render_html(sc);
+    size_t last = 0;
+    for (const Phase& ph : prof->phases) {
+      const size_t at = html.find("<b>" + std::string(ph.title) + "</b> begins");
+      ASSERT_NE(at, std::string::npos) << prof->name << " " << ph.key;
+      EXPECT_GT(at, last) << prof->name << " " << ph.key;
+      last = at;
+    }
+    EXPECT_GT(html.find("<b>zz_unknown_phase</b> begins"), last) << prof->name;
+  }
 }
 
 TEST(HtmlReport, ToleratesAnEmptyDocument) {

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "profiles/profile.h"
 #include "report/html/sections.h"
 
 namespace dc::html {
@@ -21,46 +22,41 @@ struct Event {
 
 struct Span {
   std::string phase;
+  std::string title;  // text
   double start = 0, ms = 0;
 };
 
-const std::vector<std::string>& phase_order() {
-  static const std::vector<std::string> kOrder = {"launch",  "settle",          "observe",
-                                                  "hangup",  "second_instance", "sighup",
-                                                  "sigterm", "race_trials",     "cleanup"};
-  return kOrder;
+// The scorecard's profile; nullptr for a name this checker does not know.
+const Profile* profile_of(const ScorecardView& v) {
+  auto id = profile_named(v.profile);
+  return id ? &profile(*id) : nullptr;
 }
 
-std::string phase_name(const std::string& p) {
-  static const std::map<std::string, std::string> kNames = {
-      {"launch", "launch"},
-      {"settle", "startup"},
-      {"observe", "read /proc"},
-      {"hangup", "hang-up probe"},
-      {"second_instance", "second instance"},
-      {"sighup", "SIGHUP probe"},
-      {"sigterm", "SIGTERM probe"},
-      {"race_trials", "race trials"},
-      {"cleanup", "cleanup"},
-  };
-  auto it = kNames.find(p);
-  return it == kNames.end() ? p : it->second;
+// The title the profile gives a phase, another profile's for a phase it has
+// not, the key itself for one no profile has.
+std::string phase_name(const Profile* prof, const std::string& key) {
+  if (prof)
+    if (const Phase* p = prof->phase(key)) return std::string(p->title);
+  for (const Profile* other : all_profiles())
+    if (const Phase* p = other->phase(key)) return std::string(p->title);
+  return key;
 }
 
-// The phases end to end, the known ones in the order they run.
-std::vector<Span> phase_spans(const ScorecardView& v) {
+// The phases end to end: the profile's in the order they run, then any other
+// in the scorecard's order.
+std::vector<Span> phase_spans(const ScorecardView& v, const Profile* prof) {
   std::vector<std::pair<std::string, double>> phases;
-  const auto& order = phase_order();
-  for (const auto& p : order)
-    for (const auto& [name, ms] : v.timings_ms)
-      if (name == p) phases.push_back({name, ms});
+  if (prof)
+    for (const Phase& p : prof->phases)
+      for (const auto& [name, ms] : v.timings_ms)
+        if (name == p.key) phases.push_back({name, ms});
   for (const auto& [name, ms] : v.timings_ms)
-    if (std::find(order.begin(), order.end(), name) == order.end()) phases.push_back({name, ms});
+    if (!prof || !prof->phase(name)) phases.push_back({name, ms});
   std::vector<Span> spans;
   double start = 0;
   for (const auto& [p, ms] : phases) {
     const double d = std::isfinite(ms) && ms > 0 ? ms : 0;
-    spans.push_back({p, start, d});
+    spans.push_back({p, phase_name(prof, p), start, d});
     start += d;
   }
   return spans;
@@ -123,7 +119,7 @@ std::string bar(const std::vector<Span>& spans, const std::vector<Event>& events
   for (const auto& s : spans) {
     out += "<div class=\"seg c" + std::to_string(colour++ % 6) +
            "\" style=\"left:" + pct(s.start, total) + ";width:" + pct(s.ms, total) + "\" title=\"" +
-           esc(phase_name(s.phase)) + ": " + esc(human_ms(s.ms)) + "\"></div>";
+           esc(s.title) + ": " + esc(human_ms(s.ms)) + "\"></div>";
   }
   for (const auto& e : events)
     if (e.kind != "phase")
@@ -131,8 +127,8 @@ std::string bar(const std::vector<Span>& spans, const std::vector<Event>& events
   out += "</div><div class=\"legend\">";
   colour = 0;
   for (const auto& s : spans)
-    out += "<span><i class=\"c" + std::to_string(colour++ % 6) + "\"></i>" +
-           esc(phase_name(s.phase)) + " " + esc(human_ms(s.ms)) + "</span>";
+    out += "<span><i class=\"c" + std::to_string(colour++ % 6) + "\"></i>" + esc(s.title) + " " +
+           esc(human_ms(s.ms)) + "</span>";
   return out + "</div>";
 }
 
@@ -151,12 +147,11 @@ std::string event_table(const std::vector<Event>& events) {
 }  // namespace
 
 std::string timeline_section(const ScorecardView& v) {
-  const auto spans = phase_spans(v);
+  const auto spans = phase_spans(v, profile_of(v));
   std::vector<Event> events;
   for (const auto& s : spans)
     events.push_back(
-        {s.start, "<b>" + esc(phase_name(s.phase)) + "</b> begins (" + esc(human_ms(s.ms)) + ")",
-         "phase"});
+        {s.start, "<b>" + esc(s.title) + "</b> begins (" + esc(human_ms(s.ms)) + ")", "phase"});
   const double end = spans.empty() ? 0 : spans.back().start + spans.back().ms;
   const double total = std::max(end, v.duration_ms);
   for (auto& e : process_events(v)) events.push_back(std::move(e));
