@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
+#include "sys/fileio.h"
 #include "sys/path.h"
 
 namespace dc::manifest {
@@ -116,12 +116,12 @@ bool expand(const std::string& text, const Reading& how, std::string& out, std::
 }
 
 bool read(const std::string& file, const Reading& how, std::vector<Target>& out, std::string& err) {
-  std::ifstream in(file);
-  if (!in) {
-    err = file + ": " + std::strerror(errno);
+  const auto text = sys::read_file(file);
+  if (!text) {
+    err = file + ": " + std::strerror(text.error().err);
     return false;
   }
-  json doc = json::parse(in, nullptr, false);
+  json doc = json::parse(*text, nullptr, false);
   if (doc.is_discarded()) {
     err = file + ": not valid JSON";
     return false;

@@ -12,15 +12,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string_view>
 
 #include "cli/manifest.h"
 #include "cli/output.h"
 #include "launch/cleanup.h"
+#include "sys/fileio.h"
 #include "sys/path.h"
 
 namespace dc {
@@ -87,12 +85,12 @@ pid_t start(Target& t, const SuiteOptions& opt, const std::string& dir, size_t i
 }
 
 void judge_target(Target& t) {
-  std::ifstream in(t.scorecard_path);
-  json sc = in ? json::parse(in, nullptr, false) : json();
+  // A scorecard can be large (a daemon with tens of thousands of descriptors).
+  const auto text = sys::read_file(t.scorecard_path, size_t{1} << 30);
+  json sc = text ? json::parse(*text, nullptr, false) : json();
   if (!sc.is_object()) {
-    std::ifstream e(t.err_path);
-    std::string line;
-    std::getline(e, line);
+    const auto err = sys::read_file(t.err_path, 4096);
+    const std::string line = err ? err->substr(0, err->find('\n')) : "";
     t.mismatches.push_back(line.empty() ? "no scorecard" : line);
     return;
   }

@@ -377,18 +377,15 @@ std::optional<pid_t> host_pid_by_pidfd(pid_t pid) {
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd.valid()) return std::nullopt;
   const std::string info = std::to_string(*self) + "/fdinfo/" + std::to_string(pidfd.get());
-  UniqueFd fd(::openat(g_host_proc, info.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return std::nullopt;
-  char buf[512];
-  const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return std::nullopt;
-  const std::string_view text(buf, static_cast<size_t>(n));
-  const size_t at = text.find("\nPid:\t");
-  if (at == std::string_view::npos) return std::nullopt;
-  const char* first = buf + at + 6;
+  const auto text = sys::read_file_at(g_host_proc, info, 4096);
+  if (!text) return std::nullopt;
+  const size_t at = text->find("\nPid:\t");
+  if (at == std::string::npos) return std::nullopt;
+  const char* first = text->data() + at + 6;
+  const char* last = text->data() + text->size();
   pid_t v = 0;
-  auto [end, ec] = std::from_chars(first, buf + n, v);
-  if (ec != std::errc() || v <= 0 || (end != buf + n && *end != '\n')) return std::nullopt;
+  auto [end, ec] = std::from_chars(first, last, v);
+  if (ec != std::errc() || v <= 0 || (end != last && *end != '\n')) return std::nullopt;
   return v;
 }
 

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,40 +51,14 @@ UniqueFd open_fd_dir(pid_t pid) {
   return UniqueFd(::open(proc(pid, "fd").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 }
 
-// The descriptor numbers in an open /proc/PID/fd, ascending, read with large
-// getdents64 batches. Each entry's name is kept next to its number for the
-// *at() calls.
-struct FdEntry {
-  int fd;
-  char name[12];
+// A descriptor's entry name in /proc/PID/fd, for the *at() calls.
+struct FdName {
+  char text[12];
 };
-std::vector<FdEntry> fd_entries(int dir) {
-  std::vector<FdEntry> out;
-  alignas(8) static thread_local char buf[1 << 16];
-  for (;;) {
-    const long n = ::syscall(SYS_getdents64, dir, buf, sizeof buf);
-    if (n <= 0) break;
-    for (long at = 0; at < n;) {
-      struct Dirent64 {
-        ino64_t d_ino;
-        off64_t d_off;
-        unsigned short d_reclen;
-        unsigned char d_type;
-        char d_name[];
-      };
-      const auto* e = reinterpret_cast<const Dirent64*>(buf + at);
-      at += e->d_reclen;
-      const char* name = e->d_name;
-      const size_t len = std::strlen(name);
-      FdEntry f{};
-      auto [p, ec] = std::from_chars(name, name + len, f.fd);
-      if (ec != std::errc() || p != name + len || len >= sizeof f.name) continue;
-      std::memcpy(f.name, name, len + 1);
-      out.push_back(f);
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const FdEntry& a, const FdEntry& b) { return a.fd < b.fd; });
-  return out;
+FdName fd_name(int fd) {
+  FdName n{};
+  std::to_chars(n.text, n.text + sizeof n.text - 1, fd);
+  return n;
 }
 
 void stat_into(const struct stat& st, FdFact& f) {
@@ -105,16 +78,17 @@ std::vector<FdFact> read_fds(pid_t pid, std::vector<std::string>& errors) {
     errors.push_back(errtext(proc(pid, "fd")));
     return out;
   }
-  const auto entries = fd_entries(dir.get());
-  out.reserve(entries.size());
+  const auto fds = sys::numbered_entries_in(dir.get());
+  out.reserve(fds.size());
   char buf[4096];
-  for (const FdEntry& e : entries) {
+  for (int fd : fds) {
     FdFact f;
-    f.fd = e.fd;
-    const ssize_t n = ::readlinkat(dir.get(), e.name, buf, sizeof buf);
+    f.fd = fd;
+    const FdName name = fd_name(fd);
+    const ssize_t n = ::readlinkat(dir.get(), name.text, buf, sizeof buf);
     if (n >= 0) f.target.assign(buf, static_cast<size_t>(n));
     struct stat st {};
-    if (::fstatat(dir.get(), e.name, &st, 0) == 0) stat_into(st, f);
+    if (::fstatat(dir.get(), name.text, &st, 0) == 0) stat_into(st, f);
     out.push_back(std::move(f));
   }
   return out;
@@ -126,10 +100,10 @@ std::vector<int> fds_on_inode(pid_t pid, unsigned long long dev, unsigned long l
   std::vector<int> out;
   UniqueFd dir = open_fd_dir(pid);
   if (!dir.valid()) return out;
-  for (const FdEntry& e : fd_entries(dir.get())) {
+  for (int fd : sys::numbered_entries_in(dir.get())) {
     struct stat st {};
-    if (::fstatat(dir.get(), e.name, &st, 0) == 0 && st.st_dev == dev && st.st_ino == ino)
-      out.push_back(e.fd);
+    if (::fstatat(dir.get(), fd_name(fd).text, &st, 0) == 0 && st.st_dev == dev && st.st_ino == ino)
+      out.push_back(fd);
   }
   return out;
 }
@@ -393,11 +367,12 @@ std::string fingerprint(pid_t pid) {
   UniqueFd dir = open_fd_dir(pid);
   if (!dir.valid()) return fp;
   char buf[4096];
-  for (const FdEntry& e : fd_entries(dir.get())) {
+  for (int fd : sys::numbered_entries_in(dir.get())) {
+    const FdName name = fd_name(fd);
     fp += "|";
-    fp += e.name;
-    if (e.fd > 2) continue;
-    const ssize_t n = ::readlinkat(dir.get(), e.name, buf, sizeof buf);
+    fp += name.text;
+    if (fd > 2) continue;
+    const ssize_t n = ::readlinkat(dir.get(), name.text, buf, sizeof buf);
     fp += ">";
     if (n > 0) fp.append(buf, static_cast<size_t>(n));
   }

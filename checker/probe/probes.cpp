@@ -26,6 +26,7 @@
 #include "observe/settle.h"
 #include "profiles/profile.h"
 #include "sys/fileio.h"
+#include "sys/path.h"
 #include "sys/proc.h"
 
 namespace dc {
@@ -235,12 +236,8 @@ class PidfileWatch {
     if (!path_) return false;
     if (!fd_.valid()) {
       fd_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-      const auto slash = path_->rfind('/');
-      const std::string dir = slash == std::string::npos ? "."
-                              : slash == 0               ? "/"
-                                                         : path_->substr(0, slash);
       if (fd_.valid() &&
-          ::inotify_add_watch(fd_.get(), dir.c_str(),
+          ::inotify_add_watch(fd_.get(), sys::folder_of(*path_).c_str(),
                               IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY) < 0)
         fd_.reset();
     }

@@ -1,11 +1,13 @@
 // The checker's lowest OS layer (checker/sys) and the Error both the checker
 // and the reference library report failures with.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -96,6 +98,31 @@ TEST(SysProc, ListsNumberedEntries) {
   auto none = dc::sys::numbered_entries("/nonexistent");
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().message(), "list /nonexistent: No such file or directory");
+}
+
+// An open /proc/self/fd holding more descriptors than one getdents64 batch
+// returns: every one listed once, ascending, the directory's own included.
+TEST(SysProc, ListsAnOpenDirectoryInBatches) {
+  rlimit lim{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &lim), 0);
+  if (lim.rlim_max < 4096) GTEST_SKIP() << "RLIMIT_NOFILE's hard limit is below 4096";
+  const rlimit was = lim;
+  lim.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lim), 0);
+  std::vector<dc::UniqueFd> held;
+  for (int i = 0; i < 4000; ++i) held.emplace_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(held.back().valid());
+  dc::UniqueFd dir(::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(dir.valid());
+  const std::vector<int> fds = dc::sys::numbered_entries_in(dir.get());
+  EXPECT_TRUE(std::is_sorted(fds.begin(), fds.end()));
+  EXPECT_EQ(std::adjacent_find(fds.begin(), fds.end()), fds.end());
+  for (const auto& h : held) EXPECT_TRUE(std::binary_search(fds.begin(), fds.end(), h.get()));
+  EXPECT_TRUE(std::binary_search(fds.begin(), fds.end(), dir.get()));
+  EXPECT_TRUE(dc::sys::numbered_entries_in(-1).empty());
+  held.clear();
+  dir.reset();
+  ::setrlimit(RLIMIT_NOFILE, &was);
 }
 
 TEST(SysFd, HandlesCloseWhatTheyOwn) {
