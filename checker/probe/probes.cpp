@@ -907,10 +907,10 @@ class LiveProbes {
 void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx, Observation& o,
                 NotifyListener* notify) {
   Reaper& reaper = Reaper::get();
-  auto timed = [&](const char* phase, auto&& fn) {
+  auto timed = [&](ProbeStep step, auto&& fn) {
     double t = reaper.now_ms();
     fn();
-    o.phase_ms[phase] = reaper.now_ms() - t;
+    o.phase_ms[std::string(probe_phase(step).key)] = reaper.now_ms() - t;
   };
   const Profile& prof = profile(o.profile);
   if (o.daemons.empty()) {
@@ -918,11 +918,12 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx,
                     &o.probes.sigterm.skipped})
       *s = "no daemon survived startup";
   } else {
-    if (prof.runs(ProbeStep::Hangup)) timed("hangup", [&] { probe_hangup(launch, ctx, o); });
+    if (prof.runs(ProbeStep::Hangup))
+      timed(ProbeStep::Hangup, [&] { probe_hangup(launch, ctx, o); });
     LiveProbes live(launch, plan, ctx, o, notify);
     live.lost_it("the daemon died when the terminal hung up");
     if (prof.runs(ProbeStep::SecondInstance)) {
-      timed("second_instance", [&] {
+      timed(ProbeStep::SecondInstance, [&] {
         SecondInstanceProbe& p = o.probes.second;
         if (!live.ensure_live(&p.skipped, &p.error)) return;
         Subject& s = live.cur();
@@ -933,7 +934,7 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx,
       });
     }
     if (prof.runs(ProbeStep::Sighup))
-      timed("sighup", [&] {
+      timed(ProbeStep::Sighup, [&] {
         SignalProbe& p = o.probes.sighup;
         if (!live.ensure_live(&p.skipped, &p.error)) return;
         Subject& s = live.cur();
@@ -943,7 +944,7 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx,
         live.lost_it("the daemon died of SIGHUP");
       });
     if (prof.runs(ProbeStep::Sigterm))
-      timed("sigterm", [&] {
+      timed(ProbeStep::Sigterm, [&] {
         SignalProbe& p = o.probes.sigterm;
         if (!live.ensure_live(&p.skipped, &p.error)) return;
         Subject& s = live.cur();
@@ -955,7 +956,7 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx,
       });
   }
   if (prof.runs(ProbeStep::RaceTrials)) {
-    timed("race_trials", [&] {
+    timed(ProbeStep::RaceTrials, [&] {
       if (ctx.race_trials > 0 && !out_of_time(ctx))
         kill_all_descendants(200);  // every trial starts from nothing
       probe_race(plan, ctx, o);

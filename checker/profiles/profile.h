@@ -44,6 +44,39 @@ struct Phase {
   std::string_view record;
 };
 
+// The phases of the profiles so far, for their lists.
+inline constexpr Phase kLaunchPhase{.key = "launch", .title = "launch", .record = "/launch"};
+inline constexpr Phase kStartupPhase{.key = "settle", .title = "startup", .record = ""};
+inline constexpr Phase kObservePhase{.key = "observe", .title = "read /proc", .record = "/daemons"};
+inline constexpr Phase kHangupPhase{
+    .key = "hangup", .title = "hang-up probe", .record = "/probes/hangup"};
+inline constexpr Phase kSecondInstancePhase{
+    .key = "second_instance", .title = "second instance", .record = "/probes/second_instance"};
+inline constexpr Phase kSighupPhase{
+    .key = "sighup", .title = "SIGHUP probe", .record = "/probes/sighup"};
+inline constexpr Phase kSigtermPhase{
+    .key = "sigterm", .title = "SIGTERM probe", .record = "/probes/sigterm"};
+inline constexpr Phase kRaceTrialsPhase{
+    .key = "race_trials", .title = "race trials", .record = "/probes/race"};
+inline constexpr Phase kCleanupPhase{.key = "cleanup", .title = "cleanup", .record = "/cleanup"};
+
+// The phase a probe step is timed as.
+constexpr const Phase& probe_phase(ProbeStep step) {
+  switch (step) {
+    case ProbeStep::Hangup:
+      return kHangupPhase;
+    case ProbeStep::SecondInstance:
+      return kSecondInstancePhase;
+    case ProbeStep::Sighup:
+      return kSighupPhase;
+    case ProbeStep::Sigterm:
+      return kSigtermPhase;
+    case ProbeStep::RaceTrials:
+      break;
+  }
+  return kRaceTrialsPhase;
+}
+
 struct Profile {
   ProfileId id;
   std::string_view name;     // as --profile and the scorecard spell it

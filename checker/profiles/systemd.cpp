@@ -9,14 +9,8 @@ namespace {
 constexpr ProbeStep kProbes[] = {ProbeStep::Sighup, ProbeStep::Sigterm};
 
 // Startup is the wait for READY=1 (or the start timeout).
-constexpr Phase kPhases[] = {
-    {.key = "launch", .title = "launch", .record = "/launch"},
-    {.key = "settle", .title = "startup", .record = ""},
-    {.key = "observe", .title = "read /proc", .record = "/daemons"},
-    {.key = "sighup", .title = "SIGHUP probe", .record = "/probes/sighup"},
-    {.key = "sigterm", .title = "SIGTERM probe", .record = "/probes/sigterm"},
-    {.key = "cleanup", .title = "cleanup", .record = "/cleanup"},
-};
+constexpr Phase kPhases[] = {kLaunchPhase, kStartupPhase, kObservePhase,
+                             kSighupPhase, kSigtermPhase, kCleanupPhase};
 
 }  // namespace
 

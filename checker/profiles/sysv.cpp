@@ -8,17 +8,9 @@ namespace {
 constexpr ProbeStep kProbes[] = {ProbeStep::Hangup, ProbeStep::SecondInstance, ProbeStep::Sighup,
                                  ProbeStep::Sigterm, ProbeStep::RaceTrials};
 
-constexpr Phase kPhases[] = {
-    {.key = "launch", .title = "launch", .record = "/launch"},
-    {.key = "settle", .title = "startup", .record = ""},
-    {.key = "observe", .title = "read /proc", .record = "/daemons"},
-    {.key = "hangup", .title = "hang-up probe", .record = "/probes/hangup"},
-    {.key = "second_instance", .title = "second instance", .record = "/probes/second_instance"},
-    {.key = "sighup", .title = "SIGHUP probe", .record = "/probes/sighup"},
-    {.key = "sigterm", .title = "SIGTERM probe", .record = "/probes/sigterm"},
-    {.key = "race_trials", .title = "race trials", .record = "/probes/race"},
-    {.key = "cleanup", .title = "cleanup", .record = "/cleanup"},
-};
+constexpr Phase kPhases[] = {kLaunchPhase,  kStartupPhase,        kObservePhase,
+                             kHangupPhase,  kSecondInstancePhase, kSighupPhase,
+                             kSigtermPhase, kRaceTrialsPhase,     kCleanupPhase};
 
 }  // namespace
 

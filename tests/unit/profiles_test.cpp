@@ -29,6 +29,23 @@ TEST(Profiles, ProbesRunInTheFixedOrder) {
     EXPECT_TRUE(std::is_sorted(p->probes.begin(), p->probes.end())) << p->name;
 }
 
+// Each probe a profile runs is timed as a phase of its list, and the phases
+// keep the probes' order.
+TEST(Profiles, ReportAPhaseForEachProbeTheyRun) {
+  for (const Profile* p : all_profiles()) {
+    const Phase* last = nullptr;
+    for (ProbeStep s : p->probes) {
+      const Phase* ph = p->phase(probe_phase(s).key);
+      ASSERT_NE(ph, nullptr) << p->name << " " << probe_phase(s).key;
+      EXPECT_EQ(ph->record, probe_phase(s).record);
+      if (last) {
+        EXPECT_LT(last, ph) << p->name;
+      }
+      last = ph;
+    }
+  }
+}
+
 TEST(Profiles, SysvDaemonizesAndRunsEveryProbe) {
   const Profile& p = profile(ProfileId::Sysv);
   EXPECT_EQ(p.launch, LaunchKind::Daemonizing);
