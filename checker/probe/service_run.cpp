@@ -406,8 +406,10 @@ class ServiceRun {
     if (f_.start.result == "success") {
       watchdog();
       reload();
+      sighup();
     } else {
       f_.watchdog.skipped = f_.reload.skipped = "the start did not succeed";
+      o_.probes.sighup.skipped = "the start did not succeed";
     }
     stop();
     drain_notify();
@@ -1121,6 +1123,37 @@ class ServiceRun {
     drain_notify();
     r.main_pid_after = main_alive() ? f_.start.main_pid : 0;
     r.same_main_alive = r.main_pid_after == before;
+  }
+
+  // The sysv profile's SIGHUP probe on the main process (sighup-handled): it
+  // must survive a hang-up. Type=notify-reload's reload signal is judged by
+  // reload-protocol instead.
+  void sighup() {
+    SignalProbe& p = o_.probes.sighup;
+    if (c_.type == ServiceType::notify_reload) {
+      p.skipped = "Type=notify-reload: reload-protocol judges SIGHUP";
+      return;
+    }
+    if (!main_alive()) {
+      p.skipped = "the main process is not running";
+      return;
+    }
+    p.ran = true;
+    p.signal = SIGHUP;
+    const double t = reaper_.now_ms();
+    const double bound = std::min(ctx_.deadline_ms, t + u_.facts.timeout_stop_s * 1000);
+    send_signal(main_fd_.get(), SIGHUP);
+    // At rest again: one quiet window of the service's processes (a
+    // default SIGHUP ends the process at once, before it).
+    const bool settled = settle(std::nullopt, 0, kQuietMs, bound);
+    drain_notify();
+    if (!main_alive()) {
+      if (auto e = wait_exit(f_.start.main_pid, main_fd_.get(), 0, bound)) p.died.push_back(*e);
+    } else if (settled) {
+      p.settled_ms = reaper_.now_ms() - t;
+    }
+    p.all_exited = !p.died.empty();
+    p.ms = reaper_.now_ms() - t;
   }
 
   // systemd's stop: ExecStop=, then KillSignal= to whom KillMode= names,

@@ -207,6 +207,23 @@ TEST(Service, AMissingUnitFileOrTypeDbusIsOneLineAndExitStatus3) {
   EXPECT_EQ(run_command("findmnt -rn -o TARGET,SOURCE,FSTYPE"), mounts_before);
 }
 
+TEST(Service, TheSighupProbeRunsOnTheMainProcess) {
+  CheckerRun kept = check(unit("svc-simple"));
+  ASSERT_TRUE(kept.scorecard.is_object()) << kept.err;
+  const auto& p = kept.scorecard["probes"]["sighup"];
+  EXPECT_TRUE(p["ran"]) << p.dump();
+  EXPECT_TRUE(p["died"].empty()) << p.dump();
+  EXPECT_EQ(kept.scorecard["service"]["stop"]["main_signal"], "SIGTERM");
+  CheckerRun died = check(unit("svc-nohup"));
+  ASSERT_TRUE(died.scorecard.is_object()) << died.err;
+  const auto& q = died.scorecard["probes"]["sighup"];
+  ASSERT_EQ(q["died"].size(), 1u) << q.dump();
+  EXPECT_EQ(q["died"][0]["signal"], "SIGHUP");
+  CheckerRun reload = check(unit("svc-reload"));
+  ASSERT_TRUE(reload.scorecard.is_object()) << reload.err;
+  EXPECT_FALSE(reload.scorecard["probes"]["sighup"]["ran"]);
+}
+
 TEST(Service, NothingMayFollowTheDoubleDashWithUnit) {
   CheckerRun r = check(unit("svc-simple"), {"--", "/bin/true"});
   EXPECT_EQ(r.exit_status, 2);

@@ -97,6 +97,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   report();
+  if (!strcmp(mode, "nohup")) {
+    for (;;) pause(); /* SIGHUP at its default: it ends the process */
+  }
+  /* Every other long-running mode survives SIGHUP (the sighup-handled probe). */
+  struct sigaction sa = {.sa_handler = on_hup};
+  sigaction(SIGHUP, &sa, NULL);
   if (!strcmp(mode, "notify")) notify("READY=1");
   if (!strcmp(mode, "reload")) reload_loop();
   if (!strcmp(mode, "watchdog")) watchdog_loop();
