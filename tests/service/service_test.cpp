@@ -224,6 +224,23 @@ TEST(Service, TheSighupProbeRunsOnTheMainProcess) {
   EXPECT_FALSE(reload.scorecard["probes"]["sighup"]["ran"]);
 }
 
+TEST(Service, AChildsReadyIsRejectedUnderNotifyAccessMainAndItsEnvironmentSeen) {
+  CheckerRun r = check(unit("svc-notify-child"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  ASSERT_GE(s["notify"].size(), 2u) << s["notify"].dump();
+  const auto& first = s["notify"][0];
+  EXPECT_FALSE(first["accepted"]);
+  EXPECT_NE(first["sender"], s["start"]["main_pid"]);
+  EXPECT_NE(first["rejected_why"].get<std::string>().find("reception only permitted for main PID"),
+            std::string::npos);
+  EXPECT_TRUE(s["notify"][1]["accepted"]);
+  EXPECT_EQ(s["start"]["result"], "success");
+  EXPECT_TRUE(s["children_seen"]);
+  ASSERT_EQ(s["children_with_notify_socket"].size(), 1u);
+  EXPECT_EQ(s["children_with_notify_socket"][0], first["sender"]);
+}
+
 TEST(Service, NothingMayFollowTheDoubleDashWithUnit) {
   CheckerRun r = check(unit("svc-simple"), {"--", "/bin/true"});
   EXPECT_EQ(r.exit_status, 2);

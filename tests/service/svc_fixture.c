@@ -104,6 +104,22 @@ int main(int argc, char** argv) {
   struct sigaction sa = {.sa_handler = on_hup};
   sigaction(SIGHUP, &sa, NULL);
   if (!strcmp(mode, "notify")) notify("READY=1");
+  if (!strcmp(mode, "notify-child")) {
+    /* A child that keeps NOTIFY_SOCKET and speaks first: NotifyAccess=main
+     * ignores it; the main process's own READY=1 follows once it has. */
+    int done[2];
+    if (pipe(done) != 0) return 1;
+    if (fork() == 0) {
+      notify("READY=1");
+      close(done[1]);
+      for (;;) pause();
+    }
+    close(done[1]);
+    char c;
+    while (read(done[0], &c, 1) > 0) {
+    }
+    notify("READY=1");
+  }
   if (!strcmp(mode, "reload")) reload_loop();
   if (!strcmp(mode, "watchdog")) watchdog_loop();
   if (!strcmp(mode, "child")) {
