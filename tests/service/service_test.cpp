@@ -241,6 +241,20 @@ TEST(Service, AChildsReadyIsRejectedUnderNotifyAccessMainAndItsEnvironmentSeen) 
   EXPECT_EQ(s["children_with_notify_socket"][0], first["sender"]);
 }
 
+TEST(Service, UserGetsItsEnvironmentAndItsRuntimeDirectoryInTheChecksRun) {
+  struct stat st {};
+  ASSERT_NE(::stat("/run/dc-svc-test", &st), 0) << "the host already has /run/dc-svc-test";
+  CheckerRun r = check(unit("svc-user"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(service(r)["start"]["result"], "success");
+  const auto env = journal_lines(r, "ENV ");
+  for (const char* kv : {"USER=nobody", "LOGNAME=nobody", "RUNTIME_DIRECTORY=/run/dc-svc-test"})
+    EXPECT_NE(std::find(env.begin(), env.end(), kv), env.end()) << kv;
+  ASSERT_EQ(r.scorecard["daemons"].size(), 1u);
+  EXPECT_EQ(r.scorecard["daemons"][0]["uid"]["effective"], 65534);
+  EXPECT_NE(::stat("/run/dc-svc-test", &st), 0) << "RuntimeDirectory= was made in the host's /run";
+}
+
 TEST(Service, NothingMayFollowTheDoubleDashWithUnit) {
   CheckerRun r = check(unit("svc-simple"), {"--", "/bin/true"});
   EXPECT_EQ(r.exit_status, 2);
