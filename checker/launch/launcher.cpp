@@ -483,7 +483,18 @@ namespace {
       perr = ::fcntl(err, F_DUPFD_CLOEXEC, 10);
   if (pin < 0 || pout < 0 || perr < 0) fail(errno);
   if (::dup2(pin, 0) < 0 || ::dup2(pout, 1) < 0 || ::dup2(perr, 2) < 0) fail(errno);
-  close_all_except({0, 1, 2, report_fd});
+  // Planted descriptors: all parked above 10 first, so that placing one
+  // cannot close the source of the next; dup2() makes them inherited.
+  std::vector<int> keep{0, 1, 2, report_fd}, parked;
+  for (const auto& planted : plan.planted) {
+    parked.push_back(::fcntl(planted.second, F_DUPFD_CLOEXEC, 10));
+    if (parked.back() < 0) fail(errno);
+  }
+  for (size_t i = 0; i < parked.size(); ++i) {
+    if (::dup2(parked[i], plan.planted[i].first) < 0) fail(errno);
+    keep.push_back(plan.planted[i].first);
+  }
+  close_all_except(keep);
   if (::setsid() < 0) fail(errno);
   if (plan.stdin_is_tty && ::ioctl(0, TIOCSCTTY, 1) != 0) fail(errno);
   // Without CAP_SYS_RESOURCE (a container) a hard limit above the checker's

@@ -108,6 +108,8 @@ struct ServiceExecPlan {
   // SYSTEMD_EXEC_PID= the process's own pid, added in the child; an entry
   // "WATCHDOG_PID=$$SELF" gets that pid too.
   bool exec_pid_var = false;
+  // --dirty: descriptors planted on top, {number in the process, source}.
+  std::vector<std::pair<int, int>> planted;
 };
 
 struct SpawnedService {

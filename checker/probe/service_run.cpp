@@ -443,7 +443,28 @@ class ServiceRun {
     if (!open_notify()) return std::string("cannot make NOTIFY_SOCKET: ") + std::strerror(errno);
     if (!make_runtime_directories()) return runtime_error_;
     invocation_id_ = random_hex32();
+    if (ctx_.dirty && !plant())
+      return std::string("cannot plant descriptors: ") + std::strerror(errno);
     return "";
+  }
+
+  // --dirty: the sysv launch's two leaked descriptors (a regular file at 3,
+  // a pipe's read end at 9), recorded as the sysv launch records them.
+  bool plant() {
+    const std::string path = ctx_.tmp + "/.daemoncheck-inherited";
+    planted_file_.reset(
+        ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    int pp[2];
+    if (!planted_file_.valid() || ::pipe2(pp, O_CLOEXEC) != 0) return false;
+    planted_pipe_.reset(pp[0]);
+    planted_peer_.reset(pp[1]);
+    struct stat st {};
+    if (::fstat(planted_file_.get(), &st) == 0)
+      o_.launch.planted_fds.push_back(PlantedFd{3, "file", path, st.st_dev, st.st_ino});
+    if (::fstat(planted_pipe_.get(), &st) == 0)
+      o_.launch.planted_fds.push_back(
+          PlantedFd{9, "pipe", "pipe:[" + std::to_string(st.st_ino) + "]", st.st_dev, st.st_ino});
+    return true;
   }
 
   bool wants_tty() const {
@@ -615,6 +636,7 @@ class ServiceRun {
                         ? pty_slave_.get()
                         : -1;
     plan.stdin_is_tty = plan.stdin_fd >= 0;
+    if (ctx_.dirty) plan.planted = {{3, planted_file_.get()}, {9, planted_pipe_.get()}};
     plan.stdout_fd = stdio_fd(c_.standard_output, plan.stdin_fd, opened);
     plan.stderr_fd = stdio_fd(c_.standard_error, plan.stdout_fd, opened);
     if (c_.standard_error.kind == "inherit") plan.stderr_fd = plan.stdout_fd;
@@ -1256,6 +1278,7 @@ class ServiceRun {
   std::string invocation_id_;
   std::vector<std::string> runtime_dirs_;
   std::string runtime_error_;
+  UniqueFd planted_file_, planted_pipe_, planted_peer_;
   SpawnedService exec_;
   std::optional<SpawnedService> pending_;
   UniqueFd main_fd_;

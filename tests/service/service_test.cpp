@@ -255,6 +255,23 @@ TEST(Service, UserGetsItsEnvironmentAndItsRuntimeDirectoryInTheChecksRun) {
   EXPECT_NE(::stat("/run/dc-svc-test", &st), 0) << "RuntimeDirectory= was made in the host's /run";
 }
 
+TEST(Service, DirtyAddsATerminalAndPlantedDescriptors) {
+  CheckerRun clean = check(unit("svc-simple"));
+  ASSERT_TRUE(clean.scorecard.is_object()) << clean.err;
+  ASSERT_EQ(clean.scorecard["daemons"].size(), 1u);
+  EXPECT_EQ(clean.scorecard["daemons"][0]["fds"].size(), 3u);  // nothing above 2
+  EXPECT_EQ(clean.scorecard["daemons"][0]["tty_nr"], 0);
+  CheckerRun r = check(unit("svc-simple"), {"--dirty"});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  ASSERT_EQ(r.scorecard["daemons"].size(), 1u);
+  const auto& d = r.scorecard["daemons"][0];
+  EXPECT_NE(d["tty_nr"], 0);
+  std::set<int> fds;
+  for (const auto& f : d["fds"]) fds.insert(f["fd"].get<int>());
+  EXPECT_EQ(fds, (std::set<int>{0, 1, 2, 3, 9}));
+  EXPECT_EQ(r.scorecard["launch"]["planted_fds"].size(), 2u);
+}
+
 TEST(Service, NothingMayFollowTheDoubleDashWithUnit) {
   CheckerRun r = check(unit("svc-simple"), {"--", "/bin/true"});
   EXPECT_EQ(r.exit_status, 2);
