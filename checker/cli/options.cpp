@@ -221,8 +221,8 @@ void add_check_options(CLI::App& app, CheckOptions& c, RawCli& raw) {
       ->default_str("2000000")
       ->group(kCheck);
   app.add_flag("--dirty", c.dirty,
-               "--unit: start the service with a terminal on stdin as well, as when started by "
-               "hand")
+               "--unit: start the service with a shell's leftovers on top (a terminal on "
+               "stdin, umask 047, leaked descriptors 3 and 9), as when started by hand")
       ->group(kCheck);
   app.add_option("--pidfile", c.pidfile, "the daemon's pidfile ({tmp} is the run's temp directory)")
       ->type_name("PATH")

@@ -48,6 +48,8 @@ constexpr const char* kSystemdPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 constexpr size_t kEnvironmentFileLimit = 1 << 20;
 // The quiet window that tells the service's processes are at rest (settle.h).
 constexpr double kQuietMs = 30;
+// --dirty: the sysv launch's odd umask (launcher.h's default plan).
+constexpr unsigned kDirtyUmask = 047;
 
 // --- reading the unit -------------------------------------------------------
 
@@ -621,7 +623,7 @@ class ServiceRun {
     plan.exec_pid_var = true;
     plan.cwd = c_.working_directory.path == "~" ? u_.home : c_.working_directory.path;
     plan.cwd_optional = c_.working_directory.optional;
-    plan.umask = c_.umask;
+    plan.umask = ctx_.dirty ? kDirtyUmask : c_.umask;  // as a shell would leave it
     plan.uid = u_.uid;
     plan.gid = u_.gid;
     plan.groups.assign(u_.groups.begin(), u_.groups.end());
@@ -1063,7 +1065,7 @@ class ServiceRun {
     o_.launch.tmp_dir = ctx_.tmp;
     o_.launch.checker_pid = ::getpid();
     o_.launch.launched_pid = f_.start.exec_pid;
-    o_.launch.umask = c_.umask;
+    o_.launch.umask = ctx_.dirty ? kDirtyUmask : c_.umask;
     if (!f_.start.main_alive_at_end) return;
     const pid_t main = f_.start.main_pid;
     DaemonFacts d = observe::observe_daemon(main, "");

@@ -270,6 +270,8 @@ TEST(Service, DirtyAddsATerminalAndPlantedDescriptors) {
   for (const auto& f : d["fds"]) fds.insert(f["fd"].get<int>());
   EXPECT_EQ(fds, (std::set<int>{0, 1, 2, 3, 9}));
   EXPECT_EQ(r.scorecard["launch"]["planted_fds"].size(), 2u);
+  EXPECT_EQ(d["umask"], "0047");
+  EXPECT_EQ(clean.scorecard["daemons"][0]["umask"], "0022");
 }
 
 TEST(Service, NothingMayFollowTheDoubleDashWithUnit) {
