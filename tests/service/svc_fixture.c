@@ -40,10 +40,16 @@ static void on_hup(int sig) {
 static void reload_loop(void) {
   struct sigaction sa = {.sa_handler = on_hup};
   sigaction(SIGHUP, &sa, NULL);
+  /* SIGHUP stays blocked but inside sigsuspend(), so that one sent right
+   * after READY=1 is never lost between the check and the wait. */
+  sigset_t hup_set, waiting;
+  sigemptyset(&hup_set);
+  sigaddset(&hup_set, SIGHUP);
+  sigprocmask(SIG_BLOCK, &hup_set, &waiting);
+  sigdelset(&waiting, SIGHUP);
   notify("READY=1");
   for (;;) {
-    pause();
-    if (!hup) continue;
+    while (!hup) sigsuspend(&waiting);
     hup = 0;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
