@@ -34,7 +34,10 @@ bool unit_valid(const UnitFacts& u) {
 // (an attached check), an invalid unit (never started), a start the launch
 // could not run. std::nullopt: go on.
 std::optional<Verdict> not_judged(const Observation& o, bool needs_start = true) {
-  if (o.attach) return skip("attached to a running service: its start was not observed");
+  // The unit alone (unit-file-valid, stdin-not-tty) is judged even when the
+  // start was not observed.
+  if (o.attach && needs_start)
+    return skip("attached to a running service: its start was not observed");
   if (!o.service) return skip("the service launch did not run");
   const ServiceFacts& s = *o.service;
   if (!unit_valid(s.unit)) return skip("the unit is not valid (see unit-file-valid): not started");
