@@ -150,6 +150,51 @@ json probes_json(const Observation& o) {
 
 }  // namespace
 
+// The scorecard's `unit` object (service.md): the file, its drop-ins, the
+// settings the check used, what it does not simulate, and every notify
+// message with its sender and time.
+json unit_json(const ServiceFacts& s) {
+  const UnitFacts& u = s.unit;
+  json settings = json::object();
+  for (const auto& [key, value] : u.settings) settings[key] = value;
+  json notify = json::array();
+  for (const auto& m : s.notify) {
+    json x{{"at_ms", m.at_ms}, {"sender", m.sender}, {"text", m.text}, {"accepted", m.accepted}};
+    if (!m.rejected_why.empty()) x["rejected_why"] = m.rejected_why;
+    notify.push_back(std::move(x));
+  }
+  return json{{"file", u.file},       {"dropins", u.dropins},
+              {"made_up", u.made_up}, {"name", u.name},
+              {"type", u.type},       {"findings", u.findings},
+              {"settings", settings}, {"not_simulated", u.not_simulated},
+              {"notify", notify}};
+}
+
+// The scorecard's `service` object: every Exec* command as run, and how
+// start-up ended.
+json service_json(const ServiceFacts& s) {
+  json execs = json::array();
+  for (const auto& e : s.execs) {
+    json x{{"kind", e.kind},
+           {"argv", e.argv},
+           {"pid", e.pid},
+           {"started_ms", e.started_ms},
+           {"ended_ms", e.ended_ms},
+           {"timed_out", e.timed_out},
+           {"ignore_failure", e.ignore_failure}};
+    if (e.exit_status) x["exit_status"] = *e.exit_status;
+    if (e.signal) x["signal"] = signal_name(*e.signal);
+    if (!e.exec_error.empty()) x["exec_error"] = e.exec_error;
+    execs.push_back(std::move(x));
+  }
+  json start{{"result", s.start.result},
+             {"ended_ms", s.start.ended_ms},
+             {"main_pid", s.start.main_pid},
+             {"main_pid_source", s.start.main_pid_source}};
+  if (s.start.ready_ms) start["ready_ms"] = *s.start.ready_ms;
+  return json{{"execs", execs}, {"start", start}, {"journal", s.journal}};
+}
+
 json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& meta) {
   const LaunchFacts& l = o.launch;
   json planted = json::array();
@@ -213,44 +258,48 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
 
   json counts = json::object();
   for (const auto& [k, v] : jd.counts) counts[k] = v;
-  return json{
-      {"schema", kScorecardSchema},
-      {"tool", {{"name", "daemoncheck"}, {"version", DAEMONCHECK_VERSION}}},
-      {"target", {{"argv", meta.command}, {"profile", std::string(profile(o.profile).name)}}},
-      {"started_at", meta.started_at},
-      {"duration_ms", meta.duration_ms},
-      {"options",
-       {{"profile", std::string(profile(o.profile).name)},
-        {"pidfile", meta.pidfile_option.empty() ? json(nullptr) : json(meta.pidfile_option)},
-        {"start_timeout_s", o.start_timeout_s},
-        {"stop_timeout_s", o.stop_timeout_s},
-        {"race_trials", o.race_trials},
-        {"notify", o.notify_required},
-        {"strict", meta.strict},
-        {"expect", expect}}},
-      {"launch", launch},
-      {"daemons", daemons},
-      {"pidfile", pidfile},
-      {"probes", probes_json(o)},
-      {"cleanup",
-       {{"terminated", meta.cleanup_terminated},
-        {"killed", meta.cleanup_killed},
-        {"names", meta.cleanup_comms},
-        {"ms", meta.cleanup_ms}}},
-      {"timings_ms", o.phase_ms},
-      {"isolation",
-       {{"pid_namespace", o.pid_namespace},
-        {"cgroup", o.cgroup},
-        {"pids_max", o.pids_max},
-        {"private_dirs", o.private_dirs},
-        {"note", o.isolation_note}}},
-      {"notes", o.notes},
-      {"rules", rules},
-      {"waivers", waivers},
-      {"summary",
-       {{"counts", counts},
-        {"verdict", jd.pass ? "pass" : "fail"},
-        {"exit_status", jd.exit_status}}}};
+  json card{{"schema", kScorecardSchema},
+            {"tool", {{"name", "daemoncheck"}, {"version", DAEMONCHECK_VERSION}}},
+            {"target", {{"argv", meta.command}, {"profile", std::string(profile(o.profile).name)}}},
+            {"started_at", meta.started_at},
+            {"duration_ms", meta.duration_ms},
+            {"options",
+             {{"profile", std::string(profile(o.profile).name)},
+              {"pidfile", meta.pidfile_option.empty() ? json(nullptr) : json(meta.pidfile_option)},
+              {"start_timeout_s", o.start_timeout_s},
+              {"stop_timeout_s", o.stop_timeout_s},
+              {"race_trials", o.race_trials},
+              {"notify", o.notify_required},
+              {"strict", meta.strict},
+              {"expect", expect}}},
+            {"launch", launch},
+            {"daemons", daemons},
+            {"pidfile", pidfile},
+            {"probes", probes_json(o)},
+            {"cleanup",
+             {{"terminated", meta.cleanup_terminated},
+              {"killed", meta.cleanup_killed},
+              {"names", meta.cleanup_comms},
+              {"ms", meta.cleanup_ms}}},
+            {"timings_ms", o.phase_ms},
+            {"isolation",
+             {{"pid_namespace", o.pid_namespace},
+              {"cgroup", o.cgroup},
+              {"pids_max", o.pids_max},
+              {"private_dirs", o.private_dirs},
+              {"note", o.isolation_note}}},
+            {"notes", o.notes},
+            {"rules", rules},
+            {"waivers", waivers},
+            {"summary",
+             {{"counts", counts},
+              {"verdict", jd.pass ? "pass" : "fail"},
+              {"exit_status", jd.exit_status}}}};
+  if (o.service) {
+    card["unit"] = unit_json(*o.service);
+    card["service"] = service_json(*o.service);
+  }
+  return card;
 }
 
 }  // namespace dc
