@@ -430,7 +430,10 @@ TEST(StopCompletes, FailsWhenTheMainProcessNeededSigkill) {
   RuleResult r = run("stop-completes", o);
   EXPECT_EQ(r.status, Status::Fail);
   EXPECT_TRUE(says(r, "result timeout")) << r.message;
-  EXPECT_EQ(status("clean-exit-status", o), Status::Skip);
+  RuleResult c = run("clean-exit-status", o);
+  EXPECT_EQ(c.status, Status::Fail);
+  EXPECT_TRUE(says(c, "SIGKILLed")) << c.message;
+  EXPECT_EQ(status("no-leftover-processes", o), Status::Fail);
   o.service->stop = ServiceStop{};
   o.service->stop.skipped = "the main process died during start-up";
   EXPECT_EQ(status("stop-completes", o), Status::Skip);
