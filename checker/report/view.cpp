@@ -170,7 +170,11 @@ std::optional<UnitView> read_unit(const json& unit, const json& service) {
   u.made_up = get_bool(unit, "made_up");
   u.dropins = texts(get(unit, "dropins"));
   u.not_simulated = texts(get(unit, "not_simulated"));
-  for (const auto& m : array_at(unit, "notify")) {
+  // The notify messages are the service's (svc-run's scorecard); an older
+  // document kept them in the unit.
+  const json& notify =
+      get(service, "notify").is_array() ? get(service, "notify") : get(unit, "notify");
+  for (const auto& m : notify.is_array() ? notify : json::array()) {
     u.notify.push_back({get_number(m, "at_ms"), get_int(m, "sender"), get_string(m, "text"),
                         get_string(m, "rejected_why"), get_bool(m, "accepted")});
   }
