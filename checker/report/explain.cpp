@@ -83,7 +83,8 @@ std::string render_rule_list() {
   if (starred) {
     out +=
         "\n* required when the option the rule checks is given (--expect-user or "
-        "--expect-group,\n  --expect-root, --notify); info otherwise.\n";
+        "--expect-group,\n  --expect-root, --notify), or for main-pid-known when the unit says "
+        "Type=forking;\n  info otherwise.\n";
   }
   out += "\nExplain a rule with: daemoncheck --explain RULE\n";
   return out;
@@ -92,7 +93,10 @@ std::string render_rule_list() {
 std::string render_explanation(const RuleDef& r) {
   std::string out = r.id + ": " + r.title + "\n";
   out += "severity " + std::string(to_string(r.severity)) +
-         (r.severity_for ? " when the option it checks is given, info otherwise" : "") +
+         (r.severity_for ? r.id == "main-pid-known"
+                               ? " for Type=forking, info otherwise"
+                               : " when the option it checks is given, info otherwise"
+                         : "") +
          ", profile " + profile_names(r.profiles) + ", seed step " + r.seed_step + "\n";
   out += wrap(severity_meaning(r), 78, "");
   const RuleDoc& d = r.doc;

@@ -65,5 +65,13 @@ TEST(Explanation, ProseIsWrappedAndCodeIsNot) {
             std::string::npos);
 }
 
+TEST(Explanation, MainPidKnownIsRequiredForForkingNotForAnOption) {
+  const std::string text = render_explanation(*find_rule("main-pid-known"));
+  EXPECT_NE(text.find("severity required for Type=forking, info otherwise"), std::string::npos)
+      << text;
+  EXPECT_NE(render_rule_list().find("main-pid-known when the unit says Type=forking"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace dc
