@@ -93,5 +93,6 @@ void add_file_rules(std::vector<RuleDef>& out);
 void add_signal_rules(std::vector<RuleDef>& out);
 void add_pidfile_rules(std::vector<RuleDef>& out);
 void add_probe_rules(std::vector<RuleDef>& out);
+void add_service_rules(std::vector<RuleDef>& out);
 
 }  // namespace dc

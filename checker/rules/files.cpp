@@ -116,7 +116,7 @@ void add_file_rules(std::vector<RuleDef>& out) {
       .title = "Descriptors 0, 1 and 2 are open",
       .severity = Severity::Required,
       .seed_step = "8",
-      .profiles = kBoth,
+      .profiles = kBoth | kService,
       .per_daemon = stdio_open,
       .doc = {
           .checks = "Descriptors 0, 1 and 2 are all open in the daemon.",

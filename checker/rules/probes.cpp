@@ -128,6 +128,10 @@ Verdict second_instance_reports_failure(const Observation& o) {
 }
 
 Verdict sighup_handled(const Observation& o) {
+  // systemd sends a notify-reload service its ReloadSignal= and waits for
+  // RELOADING=1: that protocol is reload-protocol's to judge.
+  if (o.service && o.service->unit.type == "notify-reload")
+    return skip("Type=notify-reload: reload-protocol judges the reload signal");
   const SignalProbe& p = o.probes.sighup;
   if (!p.error.empty()) return error(p.error);
   if (!p.ran) return skip(p.skipped.empty() ? kNoDaemon : p.skipped);
@@ -408,7 +412,7 @@ void add_probe_rules(std::vector<RuleDef>& out) {
       .title = "SIGHUP does not kill the daemon",
       .severity = Severity::Info,
       .seed_step = "signals",
-      .profiles = kBoth,
+      .profiles = kBoth | kService,
       .per_run = sighup_handled,
       .doc = {
           .checks = "After SIGHUP the daemon is still alive.",

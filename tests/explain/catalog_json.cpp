@@ -15,6 +15,7 @@ int main() {
                      {"title", r.title},
                      {"sysv", (r.profiles & dc::kSysv) != 0},
                      {"systemd", (r.profiles & dc::kSystemd) != 0},
+                     {"service", (r.profiles & dc::kService) != 0},
                      {"checks", d.checks},
                      {"why", d.why},
                      {"how", d.how},

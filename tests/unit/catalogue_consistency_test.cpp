@@ -114,9 +114,12 @@ TEST(CatalogueConsistency, ManPageDescribesEveryRuleWithItsSeverityStepAndProfil
         << rule.id << ": the man page says (" << paren << "), the catalogue "
         << to_string(rule.severity) << (rule.severity_for ? " depending on the options" : "")
         << ", seed step " << rule.seed_step;
-    // Listed under the first profile it belongs to; the systemd section
-    // names the shared ones in a sentence.
-    const std::string want = (rule.profiles & kSysv) ? "Profile sysv" : "Profile systemd";
+    // Listed under the first profile it belongs to (the service rules under
+    // the service profile, which is where they come from); the systemd
+    // section names the shared ones in a sentence.
+    const std::string want = (rule.profiles & kSysv)      ? "Profile sysv"
+                             : (rule.profiles & kService) ? "Profile service"
+                                                          : "Profile systemd";
     EXPECT_EQ(section, want) << rule.id;
   }
   for (const auto& [id, entry] : entries)
@@ -134,7 +137,7 @@ TEST(CatalogueConsistency, ManPageNamesTheRulesSharedByBothProfiles) {
     named.insert(m->str());
   std::set<std::string> shared;
   for (const RuleDef& rule : catalog())
-    if (rule.profiles == kBoth) shared.insert(rule.id);
+    if ((rule.profiles & kBoth) == kBoth) shared.insert(rule.id);
   EXPECT_EQ(named, shared);
 }
 
