@@ -53,8 +53,9 @@ void ensure_stdio_open() {
 // The name carries the pid daemoncheck was started with (inside its PID
 // namespace every checker is pid 1), so concurrent runs never share a name.
 std::string report_name(const dc::CheckOptions& check, pid_t started_as) {
-  std::string base = check.command.empty() ? "attach-" + std::to_string(check.attach.value_or(0))
-                                           : check.command.front();
+  std::string base = check.unit              ? *check.unit
+                     : check.command.empty() ? "attach-" + std::to_string(check.attach.value_or(0))
+                                             : check.command.front();
   base = dc::sys::base_of(base);
   for (char& ch : base)
     if (!isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') ch = '_';
@@ -158,9 +159,16 @@ int run_main(int argc, char** argv) {
   // From here on the check runs in its own PID namespace (an attached daemon
   // lives outside it, so --attach stays out).
   const pid_t started_as = ::getpid();
+  // The unit is read while the host's /tmp is in view; the service then gets
+  // a fresh /run, /tmp and /var/tmp, as systemd gives a unit.
+  const bool service = o.check.profile == dc::ProfileId::Service;
+  if (service)
+    if (auto failed = dc::load_service_unit(cli.options.check))
+      return fail_to_run(failed->message());
   dc::sweep_stale_temp_dirs();
   if (o.isolate && !o.check.attach)
-    cli.options.check.isolation = dc::enter_isolation(kMaxProcesses);
+    cli.options.check.isolation = dc::enter_isolation(
+        kMaxProcesses, service ? dc::PrivateStyle::kFresh : dc::PrivateStyle::kOverlay);
   // Without a PID namespace (--no-isolation, or the kernel refused one), a
   // keeper ends what the target left should the checker be killed.
   if (!o.check.attach && !cli.options.check.isolation.pid_namespace) dc::enter_keeper();

@@ -318,7 +318,45 @@ std::optional<Error> run_attached(const CheckOptions& opt, Observation& o) {
   return std::nullopt;
 }
 
+// The service profile: the unit's own start, watchdog, reload and stop
+// (probe/service_run.h), then the SIGHUP probe is not run on it: the unit's
+// facts are the service rules' only input besides the main process.
+std::optional<Error> run_service_phases(const CheckOptions& opt, const std::string& tmp,
+                                        Observation& o) {
+  Reaper& reaper = Reaper::get();
+  const double t0 = reaper.now_ms();
+  ServiceContext ctx;
+  ctx.tmp = tmp;
+  ctx.deadline_ms = opt.deadline_ms;
+  ctx.dirty = opt.dirty;
+  ctx.private_run =
+      std::count(opt.isolation.private_dirs.begin(), opt.isolation.private_dirs.end(), "/run") > 0;
+  if (!ctx.private_run && opt.loaded_unit->launchable)
+    o.notes.push_back(
+        "/run, /tmp and /var/tmp are not private to this check: the service wrote the host's");
+  run_service(*opt.loaded_unit, ctx, o);
+  o.phase_ms["service"] = reaper.now_ms() - t0;
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<Error> load_service_unit(CheckOptions& opt) {
+  ServiceRequest rq;
+  rq.unit_path = opt.unit.value_or("");
+  rq.instance = opt.instance;
+  rq.watchdog_cap_usec = opt.watchdog_usec;
+  rq.start_timeout_s = opt.start_timeout_s;
+  rq.stop_timeout_s = opt.stop_timeout_s;
+  if (!opt.unit) {
+    rq.made_up_command = opt.command;
+    rq.made_up_notify = opt.notify;
+  }
+  auto loaded = load_unit(rq);
+  if (!loaded) return loaded.error();
+  opt.loaded_unit = std::make_shared<const LoadedUnit>(std::move(*loaded));
+  return std::nullopt;
+}
 
 Result<CheckRun> run_check(const CheckOptions& options) {
   Reaper& reaper = Reaper::get();
@@ -355,7 +393,8 @@ Result<CheckRun> run_check(const CheckOptions& options) {
   auto tmp = TempDir::make("daemoncheck");
   if (!tmp) return os_error("cannot create a temporary directory", "");
   Teardown teardown;  // declared after tmp: processes end before their folder goes
-  auto failed = run_phases(opt, tmp->path(), o);
+  auto failed =
+      opt.loaded_unit ? run_service_phases(opt, tmp->path(), o) : run_phases(opt, tmp->path(), o);
   double tc = reaper.now_ms();
   if (tc >= opt.deadline_ms)
     o.notes.push_back("the check's --timeout (" + seconds_text(opt.timeout_s) +

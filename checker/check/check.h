@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "launch/cleanup.h"
 #include "launch/isolation.h"
 #include "model/observation.h"
+#include "probe/service_run.h"
 
 namespace dc {
 
@@ -36,6 +39,14 @@ struct CheckOptions {
   std::optional<std::string> expect_user, expect_group;  // as given
   std::optional<unsigned> expect_uid, expect_gid;        // resolved
   Isolation isolation;  // what enter_isolation() achieved, for the scorecard
+  // The service profile (--unit): the unit file, a template's instance,
+  // the cap on WATCHDOG_USEC (--watchdog-usec), --dirty; and the unit as
+  // load_service_unit() read it.
+  std::optional<std::string> unit;
+  std::optional<std::string> instance;
+  uint64_t watchdog_usec = 2'000'000;
+  bool dirty = false;
+  std::shared_ptr<const LoadedUnit> loaded_unit;
 };
 
 struct CheckRun {
@@ -44,6 +55,11 @@ struct CheckRun {
   std::string started_at;  // ISO 8601, UTC
   double duration_ms = 0;
 };
+
+// The service profile: reads and resolves the unit into opt.loaded_unit.
+// Call before enter_isolation(), while the host's /tmp is still in view. An
+// Error (a missing or unreadable unit file, Type=dbus) is exit status 3.
+std::optional<Error> load_service_unit(CheckOptions& opt);
 
 // Error is "the check could not be run" (exit status 3): the target cannot be
 // executed, no pty, no /proc. Interrupted propagates to the caller after

@@ -199,10 +199,30 @@ constexpr const char* kRules = "Rules";
 
 void add_check_options(CLI::App& app, CheckOptions& c, RawCli& raw) {
   app.add_option("--profile", raw.profile,
-                 "sysv (a self-forking daemon) or systemd (a foreground service)")
+                 "sysv (a self-forking daemon), systemd (a foreground service) or service "
+                 "(set by --unit)")
       ->type_name("NAME")
       ->check(CLI::IsMember(known_profiles()))
       ->default_str("sysv")
+      ->group(kCheck);
+  app.add_option("--unit", c.unit,
+                 "check a systemd service: run the program as systemd would for the unit file "
+                 "PATH (NAME.service; nothing follows --)")
+      ->type_name("PATH")
+      ->group(kCheck);
+  app.add_option("--instance", c.instance, "--unit: the instance of a template unit (foo@.service)")
+      ->type_name("I")
+      ->group(kCheck);
+  app.add_option("--watchdog-usec", c.watchdog_usec,
+                 "--unit: WATCHDOG_USEC is at most this (microseconds), so that a WatchdogSec= "
+                 "of minutes is checked in seconds")
+      ->type_name("N")
+      ->check(CLI::Range(uint64_t{1000}, uint64_t{3'600'000'000}))
+      ->default_str("2000000")
+      ->group(kCheck);
+  app.add_flag("--dirty", c.dirty,
+               "--unit: start the service with a terminal on stdin as well, as when started by "
+               "hand")
       ->group(kCheck);
   app.add_option("--pidfile", c.pidfile, "the daemon's pidfile ({tmp} is the run's temp directory)")
       ->type_name("PATH")
@@ -325,6 +345,7 @@ void add_rule_options(CLI::App& app, RawCli& raw) {
 void describe_main(CLI::App& app) {
   app.formatter(std::make_shared<UsageFormatter>(
       "\nUsage: daemoncheck [OPTIONS] -- CMD [ARGS...]\n"
+      "       daemoncheck [OPTIONS] --unit PATH/NAME.service\n"
       "       daemoncheck [OPTIONS] --attach PID\n"
       "       daemoncheck render SCORECARD.json [--format FORMAT] [-o PATH]\n"
       "       daemoncheck suite [--jobs N] [--set KEY=VALUE]... FILE...\n"
@@ -338,9 +359,31 @@ void describe_main(CLI::App& app) {
 // A usage error, if any, from each step that checks what was parsed.
 using Problem = std::optional<std::string>;
 
+// --unit selects the service profile; its command is the unit's ExecStart=.
+Problem resolve_unit(const CLI::App& app, const RawCli& raw, CheckOptions& c) {
+  if (!c.unit) {
+    if (raw.profile == "service") return "--profile service needs --unit PATH";
+    for (const char* flag : {"--instance", "--dirty"})
+      if (app.count(flag)) return std::string(flag) + " needs --unit PATH";
+    return std::nullopt;
+  }
+  if (c.unit->empty()) return "--unit: give the path of a unit file";
+  if (!c.command.empty() || !raw.rest.empty())
+    return "--unit: the unit gives the command (ExecStart=); give nothing after --";
+  if (app.count("--attach")) return "--unit and --attach: give one of them";
+  if (app.count("--profile") && raw.profile != "service")
+    return "--unit checks the service profile; --profile " + raw.profile + " does not go with it";
+  if (c.notify) return "--notify is for --profile systemd; a unit says Type=notify itself";
+  if (c.pidfile) return "--pidfile is for the sysv profile; a unit says PIDFile= itself";
+  c.profile = ProfileId::Service;
+  return std::nullopt;
+}
+
 // The command after --, the arguments before it, or --attach PID: one of them.
 Problem resolve_target(const CLI::App& app, RawCli& raw, CheckOptions& c) {
   for (const auto& x : app.remaining()) raw.rest.push_back(x);
+  if (auto problem = resolve_unit(app, raw, c)) return problem;
+  if (c.unit) return std::nullopt;
   if (c.command.empty())
     c.command = raw.rest;
   else if (!raw.rest.empty())

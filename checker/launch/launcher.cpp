@@ -3,6 +3,7 @@
 #include "launch/launcher.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -460,6 +461,106 @@ Result<Launch> start_launch(const LaunchPlan& plan) {
   // target opened it before exec), so a hang-up seen from here on is real.
   launch.pty_master.start_draining();
   return launch;
+}
+
+namespace {
+
+// The child's side of spawn_service(): every step exec_child() takes, in its
+// order (stdio, session, limits, credentials, umask, directory, signals).
+[[noreturn]] void exec_service(const ServiceExecPlan& plan, int err_w) {
+  int report_fd = ::fcntl(err_w, F_DUPFD_CLOEXEC, 10);
+  auto fail = [&](int err) {
+    write_record(report_fd, err);
+    ::_exit(203);  // systemd's EXIT_EXEC
+  };
+  if (report_fd < 0) ::_exit(203);
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  int in = plan.stdin_fd >= 0 ? plan.stdin_fd : null.get();
+  int out = plan.stdout_fd >= 0 ? plan.stdout_fd : null.get();
+  int err = plan.stderr_fd >= 0 ? plan.stderr_fd : null.get();
+  // Parked above 2 first, so that dup2() onto 0, 1, 2 cannot close a source.
+  int pin = ::fcntl(in, F_DUPFD_CLOEXEC, 10), pout = ::fcntl(out, F_DUPFD_CLOEXEC, 10),
+      perr = ::fcntl(err, F_DUPFD_CLOEXEC, 10);
+  if (pin < 0 || pout < 0 || perr < 0) fail(errno);
+  if (::dup2(pin, 0) < 0 || ::dup2(pout, 1) < 0 || ::dup2(perr, 2) < 0) fail(errno);
+  close_all_except({0, 1, 2, report_fd});
+  if (::setsid() < 0) fail(errno);
+  if (plan.stdin_is_tty && ::ioctl(0, TIOCSCTTY, 1) != 0) fail(errno);
+  // Without CAP_SYS_RESOURCE (a container) a hard limit above the checker's
+  // cannot be set: the checker's hard limit bounds it then.
+  auto set_limit = [&](int resource, rlimit want) {
+    if (::setrlimit(resource, &want) == 0) return;
+    rlimit have{};
+    if (errno != EPERM || ::getrlimit(resource, &have) != 0) fail(errno);
+    want.rlim_max = std::min(want.rlim_max, have.rlim_max);
+    want.rlim_cur = std::min(want.rlim_cur, want.rlim_max);
+    if (::setrlimit(resource, &want) != 0) fail(errno);
+  };
+  set_limit(RLIMIT_NOFILE, plan.nofile);
+  if (plan.core) set_limit(RLIMIT_CORE, *plan.core);
+  if (plan.uid) {
+    if (::setgroups(plan.groups.size(), plan.groups.data()) != 0) fail(errno);
+    if (plan.gid && ::setresgid(*plan.gid, *plan.gid, *plan.gid) != 0) fail(errno);
+    if (::setresuid(*plan.uid, *plan.uid, *plan.uid) != 0) fail(errno);
+  } else if (plan.gid && ::setresgid(*plan.gid, *plan.gid, *plan.gid) != 0) {
+    fail(errno);
+  }
+  ::umask(plan.umask);
+  if (::chdir(plan.cwd.c_str()) != 0) {
+    if (!plan.cwd_optional) fail(errno);  // systemd: 200/CHDIR; said as the exec error here
+    if (::chdir("/") != 0) fail(errno);
+  }
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  std::vector<char*> argv, envp;
+  for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  // Only known after fork: the process's own pid (no allocation here).
+  static char exec_pid[40], watchdog_pid[40];
+  std::snprintf(exec_pid, sizeof exec_pid, "SYSTEMD_EXEC_PID=%d", static_cast<int>(::getpid()));
+  std::snprintf(watchdog_pid, sizeof watchdog_pid, "WATCHDOG_PID=%d", static_cast<int>(::getpid()));
+  for (const auto& kv : plan.env)
+    envp.push_back(kv == "WATCHDOG_PID=$$SELF" ? watchdog_pid : const_cast<char*>(kv.c_str()));
+  if (plan.exec_pid_var) envp.push_back(exec_pid);
+  envp.push_back(nullptr);
+  ::execve(plan.exec_path.c_str(), argv.data(), envp.data());
+  fail(errno);
+  ::_exit(203);
+}
+
+}  // namespace
+
+Result<SpawnedService> spawn_service(const ServiceExecPlan& plan, double deadline_ms) {
+  Reaper& reaper = Reaper::get();
+  int ep[2];
+  if (::pipe2(ep, O_CLOEXEC) != 0) return os_error("pipe", "");
+  UniqueFd err_r(ep[0]), err_w(ep[1]);
+  SpawnedService s;
+  s.started_ms = reaper.now_ms();
+  pid_t child = ::fork();
+  if (child < 0) return os_error("fork", "");
+  if (child == 0) {
+    err_r.reset();
+    exec_service(plan, err_w.get());
+  }
+  err_w.reset();
+  s.pid = child;
+  s.pidfd = open_descendant_pidfd(child);
+  // EOF on the error pipe: exec succeeded; an int: why it failed.
+  const int fds[] = {err_r.get()};
+  for (;;) {
+    const int r = reaper.wait(fds, deadline_ms);
+    if (r == Reaper::kTimeout) break;
+    if (r != 0) continue;
+    int err = 0;
+    if (::read(err_r.get(), &err, sizeof err) == static_cast<ssize_t>(sizeof err))
+      s.exec_error = std::string(std::strerror(err));
+    break;
+  }
+  return s;
 }
 
 void Launch::poll_holder() {

@@ -5,6 +5,7 @@
 // pty's session, as under `ssh -t host cmd`.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -83,6 +84,42 @@ class Launch {
 // Starts the launch. Errors (pty, fork, exec) come back as an Error; an exec
 // failure is the step "cannot execute" with exec's errno.
 Result<Launch> start_launch(const LaunchPlan& plan);
+
+// The clean launch of one Exec*= command, as systemd's exec_child() does it
+// (service.md's table): forked by the checker, which is PID 1 of the check's
+// namespace, so the process's parent is pid 1 as under systemd; a session of
+// its own; exactly `env`; stdio on the given descriptors; credentials,
+// working directory, umask and limits from the unit; every signal default and
+// unblocked; no descriptor above 2.
+struct ServiceExecPlan {
+  std::string exec_path;  // absolute
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // "KEY=VALUE", exactly what the process gets
+  std::string cwd = "/";
+  bool cwd_optional = false;  // "-" prefix: a missing directory falls back to /
+  unsigned umask = 0022;
+  std::optional<uid_t> uid;  // unset: stays root (the checker's own)
+  std::optional<gid_t> gid;
+  std::vector<gid_t> groups;  // supplementary groups (with uid: set, else left)
+  rlimit nofile{1024, 524288};
+  std::optional<rlimit> core;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: /dev/null
+  bool stdin_is_tty = false;                          // stdin_fd becomes the controlling terminal
+  // SYSTEMD_EXEC_PID= the process's own pid, added in the child; an entry
+  // "WATCHDOG_PID=$$SELF" gets that pid too.
+  bool exec_pid_var = false;
+};
+
+struct SpawnedService {
+  pid_t pid = 0;
+  UniqueFd pidfd;
+  double started_ms = 0;   // Reaper clock, at fork
+  std::string exec_error;  // set when the process could not exec (it then exits 203)
+};
+
+// Starts one command and returns once it has exec'd or failed to (the error
+// pipe closes on exec): event-driven, bounded by deadline_ms.
+Result<SpawnedService> spawn_service(const ServiceExecPlan& plan, double deadline_ms);
 
 // Resolves argv[0] like execvp would, to an absolute path (the target starts
 // in another directory); Error when it is missing or not executable, so that a

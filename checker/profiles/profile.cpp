@@ -7,8 +7,9 @@
 namespace dc {
 namespace {
 
-const std::array<const Profile*, 2>& table() {
-  static const std::array<const Profile*, 2> all{&sysv_profile(), &systemd_profile()};
+const std::array<const Profile*, 3>& table() {
+  static const std::array<const Profile*, 3> all{&sysv_profile(), &systemd_profile(),
+                                                 &service_profile()};
   return all;
 }
 

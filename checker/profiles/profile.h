@@ -13,7 +13,6 @@
 
 namespace dc {
 
-// Service (--unit) has its enumerator and rule bit ahead of its file.
 enum class ProfileId : unsigned { Sysv, Systemd, Service };
 
 // How the target is started and when its start-up ends.
@@ -25,6 +24,9 @@ enum class LaunchKind {
   // The same dirty start with a NOTIFY_SOCKET, staying in the foreground:
   // start-up ends at READY=1, at its exit, or at the start timeout.
   Foreground,
+  // As systemd starts a unit (service.md): a clean launch as a child of PID 1
+  // of the check's namespace; start-up ends as the unit's Type= says.
+  Service,
 };
 
 // The active probes (rules.md), in the order they run: destructive ones last.
@@ -48,6 +50,7 @@ struct Profile {
 // One per file.
 const Profile& sysv_profile();
 const Profile& systemd_profile();
+const Profile& service_profile();
 
 const Profile& profile(ProfileId id);
 // The profile --profile NAME asks for; nullopt for an unknown name.

@@ -148,9 +148,154 @@ json probes_json(const Observation& o) {
   return j;
 }
 
-}  // namespace
+json optional_int(const std::optional<int>& v) {
+  return v ? json(*v) : json(nullptr);
+}
 
-json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& meta) {
+// The scorecard's `unit` object: the file, its drop-ins, what the check
+// resolved and used, what it does not simulate, and the findings.
+json unit_json(const UnitFacts& u) {
+  json settings = json::array();
+  for (const auto& [k, v] : u.settings) settings.push_back({{"key", k}, {"value", v}});
+  return json{{"file", u.made_up ? json(nullptr) : json(u.file)},
+              {"made_up", u.made_up},
+              {"name", u.name},
+              {"dropins", u.dropins},
+              {"findings", u.findings},
+              {"fatal", u.fatal},
+              {"unresolved", u.unresolved},
+              {"exec_start",
+               {{"count", u.exec_start_count},
+                {"program", u.exec_start_program},
+                {"absolute", u.exec_start_absolute},
+                {"exists", u.exec_start_exists},
+                {"executable", u.exec_start_executable}}},
+              {"type", u.type},
+              {"type_was_idle", u.type_was_idle},
+              {"notify_access", u.notify_access},
+              {"kill_mode", u.kill_mode},
+              {"kill_signal", signal_name(u.kill_signal)},
+              {"reload_signal", signal_name(u.reload_signal)},
+              {"send_sigkill", u.send_sigkill},
+              {"timeout_start_s", u.timeout_start_s},
+              {"timeout_stop_s", u.timeout_stop_s},
+              {"watchdog_usec", u.watchdog_usec},
+              {"watchdog_usec_used", u.watchdog_usec_used},
+              {"pid_file", u.pid_file ? json(*u.pid_file) : json(nullptr)},
+              {"guess_main_pid", u.guess_main_pid},
+              {"success_exit_status", u.success_exit_status},
+              {"success_signals", names(u.success_signals)},
+              {"standard_input", u.standard_input},
+              {"standard_output", u.standard_output},
+              {"standard_error", u.standard_error},
+              {"settings", settings},
+              {"not_simulated", u.not_simulated}};
+}
+
+json exec_json(const ExecRun& e) {
+  json j{{"kind", e.kind},
+         {"argv", e.argv},
+         {"ignore_failure", e.ignore_failure},
+         {"pid", e.pid},
+         {"started_ms", e.started_ms},
+         {"ended_ms", e.ended_ms < 0 ? json(nullptr) : json(e.ended_ms)},
+         {"exit_status", optional_int(e.exit_status)},
+         {"signal", e.signal ? json(signal_name(*e.signal)) : json(nullptr)},
+         {"timed_out", e.timed_out}};
+  if (!e.exec_error.empty()) j["exec_error"] = e.exec_error;
+  return j;
+}
+
+json step_state(bool ran, const std::string& skipped, const std::string& error) {
+  json j{{"ran", ran}};
+  if (!skipped.empty()) j["skipped"] = skipped;
+  if (!error.empty()) j["error"] = error;
+  return j;
+}
+
+json start_json(const ServiceStart& s) {
+  json mainpid_sent = json::array();
+  for (const auto& [pid, valid] : s.mainpid_sent)
+    mainpid_sent.push_back({{"pid", pid}, {"in_service", valid}});
+  auto opt_text = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
+  auto opt_pid = [](const std::optional<pid_t>& v) { return v ? json(*v) : json(nullptr); };
+  json j = step_state(s.ran, "", s.error);
+  j.update({{"result", s.result},
+            {"ended_ms", s.ended_ms},
+            {"exec_pid", s.exec_pid},
+            {"exec_exit_status", optional_int(s.exec_exit_status)},
+            {"exec_signal", s.exec_signal ? json(signal_name(*s.exec_signal)) : json(nullptr)},
+            {"exec_ended_ms", s.exec_ended_ms < 0 ? json(nullptr) : json(s.exec_ended_ms)},
+            {"main_pid", s.main_pid},
+            {"main_pid_source", s.main_pid_source},
+            {"main_alive_at_end", s.main_alive_at_end},
+            {"survivors", s.survivors},
+            {"survivors_comm", s.survivors_comm},
+            {"ready_ms", s.ready_ms ? json(*s.ready_ms) : json(nullptr)},
+            {"mainpid_sent", mainpid_sent},
+            {"sig_cgt_at_ready", signal_set(s.sig_cgt_at_ready)},
+            {"pidfile",
+             {{"at_first_exit", opt_text(s.pidfile_at_first_exit)},
+              {"pid_at_first_exit", opt_pid(s.pidfile_pid_at_first_exit)},
+              {"at_end", opt_text(s.pidfile_at_end)},
+              {"pid_at_end", opt_pid(s.pidfile_pid_at_end)},
+              {"foreign_symlink", s.pidfile_foreign_symlink},
+              {"uid", s.pidfile_uid},
+              {"pid_in_service", s.pidfile_pid_in_service},
+              {"seen_ms", s.pidfile_seen_ms < 0 ? json(nullptr) : json(s.pidfile_seen_ms)}}}});
+  return j;
+}
+
+// The scorecard's `service` object: every Exec* command, every notify
+// message with its sender and time, and what start, watchdog, reload and
+// stop did.
+json service_json(const ServiceFacts& f) {
+  json execs = json::array();
+  for (const auto& e : f.execs) execs.push_back(exec_json(e));
+  json notify = json::array();
+  for (const auto& m : f.notify) {
+    json x{{"at_ms", m.at_ms}, {"sender", m.sender}, {"text", m.text}, {"accepted", m.accepted}};
+    if (!m.rejected_why.empty()) x["rejected_why"] = m.rejected_why;
+    notify.push_back(x);
+  }
+  const ServiceReload& r = f.reload;
+  json reload = step_state(r.ran, r.skipped, r.error);
+  reload.update({{"how", r.how},
+                 {"signal", r.signal ? json(signal_name(r.signal)) : json(nullptr)},
+                 {"signal_ms", r.signal_ms < 0 ? json(nullptr) : json(r.signal_ms)},
+                 {"signal_monotonic_usec", r.signal_monotonic_usec},
+                 {"reloading_ms", r.reloading_ms ? json(*r.reloading_ms) : json(nullptr)},
+                 {"monotonic_usec", r.monotonic_usec ? json(*r.monotonic_usec) : json(nullptr)},
+                 {"ready_ms", r.ready_ms ? json(*r.ready_ms) : json(nullptr)},
+                 {"same_main_alive", r.same_main_alive},
+                 {"main_pid_after", r.main_pid_after}});
+  const ServiceWatchdog& w = f.watchdog;
+  json watchdog = step_state(w.ran, w.skipped, w.error);
+  watchdog.update({{"usec", w.usec}, {"from_ms", w.from_ms}, {"pings_ms", w.pings_ms}});
+  const ServiceStop& st = f.stop;
+  json stop = step_state(st.ran, st.skipped, st.error);
+  stop.update({{"signal", signal_name(st.signal)},
+               {"signal_ms", st.signal_ms < 0 ? json(nullptr) : json(st.signal_ms)},
+               {"main_exit_status", optional_int(st.main_exit_status)},
+               {"main_signal", st.main_signal ? json(signal_name(*st.main_signal)) : json(nullptr)},
+               {"main_ended_ms", st.main_ended_ms < 0 ? json(nullptr) : json(st.main_ended_ms)},
+               {"sigkilled", st.sigkilled},
+               {"sigkilled_comm", st.sigkilled_comm},
+               {"left_running", st.left_running},
+               {"left_running_comm", st.left_running_comm},
+               {"stopping_sent", st.stopping_sent}});
+  return json{{"execs", execs},
+              {"notify", notify},
+              {"start", start_json(f.start)},
+              {"watchdog", watchdog},
+              {"reload", reload},
+              {"stop", stop},
+              {"children_seen", f.children_seen},
+              {"children_with_notify_socket", f.children_with_notify_socket},
+              {"journal", f.journal}};
+}
+
+json base_scorecard(const Observation& o, const Judgement& jd, const RunMeta& meta) {
   const LaunchFacts& l = o.launch;
   json planted = json::array();
   for (const auto& p : l.planted_fds)
@@ -251,6 +396,17 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
        {{"counts", counts},
         {"verdict", jd.pass ? "pass" : "fail"},
         {"exit_status", jd.exit_status}}}};
+}
+
+}  // namespace
+
+json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& meta) {
+  json card = base_scorecard(o, jd, meta);
+  if (o.service) {
+    card["unit"] = unit_json(o.service->unit);
+    card["service"] = service_json(*o.service);
+  }
+  return card;
 }
 
 }  // namespace dc

@@ -11,7 +11,7 @@ namespace dc {
 namespace {
 
 TEST(Profiles, NamesRoundTrip) {
-  ASSERT_EQ(all_profiles().size(), 2u);
+  ASSERT_EQ(all_profiles().size(), 3u);
   for (const Profile* p : all_profiles()) {
     EXPECT_EQ(&profile(p->id), p);
     EXPECT_EQ(profile_named(p->name), p->id);
@@ -21,7 +21,8 @@ TEST(Profiles, NamesRoundTrip) {
   EXPECT_FALSE(profile_named("SysV"));
   EXPECT_FALSE(profile_named(""));
   EXPECT_FALSE(profile_named("container"));  // planned, not yet a profile
-  EXPECT_EQ(profile_name_list(), "sysv|systemd");
+  EXPECT_EQ(profile_named("service"), ProfileId::Service);
+  EXPECT_EQ(profile_name_list(), "sysv|systemd|service");
 }
 
 TEST(Profiles, ProbesRunInTheFixedOrder) {
@@ -49,8 +50,20 @@ TEST(Profiles, SystemdStaysInTheForegroundWithSignalProbesOnly) {
   EXPECT_FALSE(p.runs(ProbeStep::RaceTrials));
 }
 
+TEST(Profiles, ServiceRunsTheUnitWithTheSighupProbeOnly) {
+  const Profile& p = profile(ProfileId::Service);
+  EXPECT_EQ(p.name, "service");
+  EXPECT_EQ(p.launch, LaunchKind::Service);
+  EXPECT_FALSE(p.discovers_pidfile);
+  EXPECT_TRUE(p.runs(ProbeStep::Sighup));
+  for (ProbeStep s :
+       {ProbeStep::Hangup, ProbeStep::SecondInstance, ProbeStep::Sigterm, ProbeStep::RaceTrials})
+    EXPECT_FALSE(p.runs(s));
+}
+
 TEST(Profiles, EachHasItsOwnRuleBit) {
   EXPECT_NE(profile(ProfileId::Sysv).rule_bit, profile(ProfileId::Systemd).rule_bit);
+  EXPECT_NE(profile(ProfileId::Service).rule_bit, profile(ProfileId::Systemd).rule_bit);
   for (const Profile* p : all_profiles()) EXPECT_EQ(p->rule_bit, profile_bit(p->id));
 }
 

@@ -1,0 +1,1240 @@
+// See service_run.h. The order is systemd's for one start of a unit:
+// ExecStartPre=, ExecStart=, the start job's end by Type=, ExecStartPost=;
+// then what the check adds: the main process observed, the watchdog
+// counted, a reload, and the stop as KillMode= says.
+#include "probe/service_run.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <random>
+
+#include "common/signals.h"
+#include "common/text.h"
+#include "launch/launcher.h"
+#include "launch/signal_guard.h"
+#include "launch/tracked.h"
+#include "observe/observe.h"
+#include "observe/process_tree.h"
+#include "observe/reaper.h"
+#include "observe/settle.h"
+#include "parse/proc_parse.h"
+#include "sys/fileio.h"
+#include "unit/environment_file.h"
+#include "unit/unit_file.h"
+
+extern char** environ;
+
+namespace dc {
+namespace {
+
+using unit::ServiceType;
+
+constexpr const char* kSystemdPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin";
+constexpr size_t kEnvironmentFileLimit = 1 << 20;
+// The quiet window that tells the service's processes are at rest (settle.h).
+constexpr double kQuietMs = 30;
+
+// --- reading the unit -------------------------------------------------------
+
+unit::SpecifierHost specifier_host() {
+  unit::SpecifierHost h;
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) == 0) h.hostname = name;
+  auto first_line = [](const char* path) {
+    auto t = sys::read_file(path, 128);
+    std::string s = t ? *t : "";
+    return s.substr(0, s.find('\n'));
+  };
+  h.machine_id = first_line("/etc/machine-id");
+  std::string boot = first_line("/proc/sys/kernel/random/boot_id");
+  boot.erase(std::remove(boot.begin(), boot.end(), '-'), boot.end());
+  h.boot_id = boot;
+  utsname u{};
+  if (::uname(&u) == 0) h.kernel_release = u.release;
+  return h;
+}
+
+// A word of a made-up ExecStart=, quoted so that the unit reader gives it back
+// unchanged: specifiers, variables, quotes and backslashes escaped.
+std::string quote_word(const std::string& w) {
+  std::string out = "\"";
+  for (char c : w) {
+    if (c == '%')
+      out += "%%";
+    else if (c == '$')
+      out += "$$";
+    else if (c == '"' || c == '\\')
+      out += std::string("\\") + c;
+    else
+      out += c;
+  }
+  return out + "\"";
+}
+
+Result<unit::UnitFile> read_made_up(const ServiceRequest& rq) {
+  unit::UnitFile u;
+  u.name = *unit::split_unit_name("daemoncheck-made-up.service");
+  std::string text = "[Service]\nType=";
+  text += rq.made_up_notify ? "notify" : "simple";
+  text += "\nNotifyAccess=main\nExecStart=";
+  for (size_t i = 0; i < rq.made_up_command.size(); ++i)
+    text += (i ? " " : "") + quote_word(rq.made_up_command[i]);
+  text += "\n";
+  unit::parse_unit_text(text, "", u.assignments, u.findings);
+  return u;
+}
+
+Result<unit::UnitFile> read_given(const ServiceRequest& rq) {
+  struct stat st {};
+  if (::stat(rq.unit_path.c_str(), &st) != 0)
+    return Error{"cannot read the unit", rq.unit_path, errno, {}};
+  if (S_ISDIR(st.st_mode)) return Error{"cannot read the unit", rq.unit_path, 0, "is a directory"};
+  UniqueFd fd(::open(rq.unit_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Error{"cannot read the unit", rq.unit_path, errno, {}};
+  return unit::read_unit(rq.unit_path, rq.instance);
+}
+
+// The program of ExecStart=, as systemd finds it: absolute, or a bare name
+// looked up in its fixed search path.
+void find_program(const unit::ExecCommand& cmd, LoadedUnit& u) {
+  UnitFacts& f = u.facts;
+  f.exec_start_absolute = cmd.path.starts_with('/');
+  std::string found = cmd.path;
+  if (cmd.needs_search() && cmd.path.find('/') == std::string::npos) {
+    std::string_view dirs = unit::kExecSearchPath;
+    while (!dirs.empty()) {
+      const size_t colon = dirs.find(':');
+      std::string candidate = std::string(dirs.substr(0, colon)) + "/" + cmd.path;
+      if (::access(candidate.c_str(), F_OK) == 0) {
+        found = candidate;
+        break;
+      }
+      dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    }
+  }
+  struct stat st {};
+  f.exec_start_program = found;
+  f.exec_start_exists = found.starts_with('/') && ::stat(found.c_str(), &st) == 0;
+  f.exec_start_executable =
+      f.exec_start_exists && !S_ISDIR(st.st_mode) && ::access(found.c_str(), X_OK) == 0;
+  if (found.starts_with('/')) u.program = found;
+  const std::string where = f.file.empty() ? "ExecStart=" : f.file + ": ExecStart=";
+  if (!found.starts_with('/'))
+    f.findings.push_back(where + ": the program '" + unit::excerpt(cmd.path) +
+                         "' is neither absolute nor found in systemd's search path");
+  else if (!f.exec_start_exists)
+    f.findings.push_back(where + ": the program " + found + " does not exist");
+  else if (!f.exec_start_executable)
+    f.findings.push_back(where + ": the program " + found + " is not executable");
+}
+
+void lookup_credentials(LoadedUnit& u) {
+  const unit::ServiceConfig& c = u.config;
+  if (!c.user.empty()) {
+    const passwd* pw = ::getpwnam(c.user.c_str());
+    if (!pw && std::all_of(c.user.begin(), c.user.end(), ::isdigit))
+      pw = ::getpwuid(static_cast<uid_t>(std::stoul(c.user)));
+    if (!pw) {
+      u.facts.unresolved.push_back("User=" + c.user + ": no such user");
+    } else {
+      u.uid = pw->pw_uid;
+      u.gid = pw->pw_gid;
+      u.home = pw->pw_dir;
+      u.shell = pw->pw_shell;
+    }
+  }
+  auto group_of = [&](const std::string& name) -> std::optional<unsigned> {
+    const group* gr = ::getgrnam(name.c_str());
+    if (!gr && !name.empty() && std::all_of(name.begin(), name.end(), ::isdigit))
+      gr = ::getgrgid(static_cast<gid_t>(std::stoul(name)));
+    if (gr) return gr->gr_gid;
+    return std::nullopt;
+  };
+  if (!c.group.empty()) {
+    if (auto g = group_of(c.group))
+      u.gid = *g;
+    else
+      u.facts.unresolved.push_back("Group=" + c.group + ": no such group");
+  }
+  for (const auto& name : c.supplementary_groups) {
+    if (auto g = group_of(name))
+      u.groups.push_back(*g);
+    else
+      u.facts.unresolved.push_back("SupplementaryGroups=" + name + ": no such group");
+  }
+  if (u.uid && u.gid && c.supplementary_groups.empty()) {
+    // systemd gives a User= its groups from /etc/group (initgroups).
+    int n = 64;
+    std::vector<gid_t> gs(static_cast<size_t>(n));
+    if (::getgrouplist(c.user.c_str(), *u.gid, gs.data(), &n) >= 0)
+      u.groups.assign(gs.begin(), gs.begin() + n);
+  }
+  if (u.home.empty()) {
+    u.home = "/root";
+    u.shell = "/bin/sh";
+  }
+}
+
+void read_environment_files(LoadedUnit& u) {
+  for (const auto& ef : u.config.environment_files) {
+    auto text = unit::read_text_file(ef.path, kEnvironmentFileLimit);
+    if (!text) {
+      if (!ef.optional) u.missing_environment_files.push_back(ef.path);
+      continue;
+    }
+    auto parsed = unit::parse_environment_file(*text, ef.path);
+    for (auto& kv : parsed.assignments) u.file_environment.push_back(std::move(kv));
+    for (const auto& finding : parsed.findings) u.facts.findings.push_back(describe(finding));
+  }
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    const size_t eq = kv.find('=');
+    if (eq != std::string_view::npos)
+      u.manager_environment.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep = " ") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::string command_text(const unit::ExecCommand& c) {
+  std::string out = c.ignore_failure ? "-" : "";
+  return out + join(c.argv);
+}
+
+std::string usec_text(uint64_t usec) {
+  if (usec == unit::kInfinity) return "infinity";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%gs", static_cast<double>(usec) / 1e6);
+  return buf;
+}
+
+// The resolved settings, as text, for the scorecard.
+void record_settings(const LoadedUnit& u, UnitFacts& f) {
+  const unit::ServiceConfig& c = u.config;
+  auto add = [&](std::string k, std::string v) {
+    f.settings.emplace_back(std::move(k), std::move(v));
+  };
+  add("Type", f.type);
+  for (const auto* list :
+       {&c.exec_start_pre, &c.exec_start, &c.exec_start_post, &c.exec_reload, &c.exec_stop}) {
+    const char* key = list == &c.exec_start_pre    ? "ExecStartPre"
+                      : list == &c.exec_start      ? "ExecStart"
+                      : list == &c.exec_start_post ? "ExecStartPost"
+                      : list == &c.exec_reload     ? "ExecReload"
+                                                   : "ExecStop";
+    for (const auto& cmd : *list) add(key, command_text(cmd));
+  }
+  if (c.pid_file) add("PIDFile", *c.pid_file);
+  add("NotifyAccess", f.notify_access);
+  add("KillMode", f.kill_mode);
+  add("KillSignal", signal_name(c.kill_signal));
+  add("SendSIGKILL", c.send_sigkill ? "yes" : "no");
+  add("TimeoutStartSec", usec_text(c.timeout_start_usec));
+  add("TimeoutStopSec", usec_text(c.timeout_stop_usec));
+  if (c.watchdog_usec) add("WatchdogSec", usec_text(c.watchdog_usec));
+  add("User", c.user.empty() ? "root" : c.user);
+  add("Group", c.group.empty() ? (c.user.empty() ? "root" : "(the user's)") : c.group);
+  if (!c.supplementary_groups.empty()) add("SupplementaryGroups", join(c.supplementary_groups));
+  add("WorkingDirectory", (c.working_directory.optional ? "-" : "") + c.working_directory.path);
+  if (!c.root_directory.empty()) add("RootDirectory", c.root_directory);
+  add("UMask", octal(c.umask));
+  std::vector<std::string> env;
+  for (const auto& [k, v] : c.environment) env.push_back(k + "=" + v);
+  if (!env.empty()) add("Environment", join(env));
+  for (const auto& ef : c.environment_files)
+    add("EnvironmentFile", (ef.optional ? "-" : "") + ef.path);
+  if (!c.pass_environment.empty()) add("PassEnvironment", join(c.pass_environment));
+  if (!c.unset_environment.empty()) add("UnsetEnvironment", join(c.unset_environment));
+  add("LimitNOFILE",
+      std::to_string(c.limit_nofile.soft) + ":" + std::to_string(c.limit_nofile.hard));
+  if (c.limit_core)
+    add("LimitCORE", std::to_string(c.limit_core->soft) + ":" + std::to_string(c.limit_core->hard));
+  add("StandardInput", f.standard_input);
+  add("StandardOutput", f.standard_output);
+  add("StandardError", f.standard_error);
+  if (!c.runtime_directory.empty()) add("RuntimeDirectory", join(c.runtime_directory));
+  add("GuessMainPID", c.guess_main_pid ? "yes" : "no");
+  if (c.type == ServiceType::notify_reload) add("ReloadSignal", signal_name(c.reload_signal));
+}
+
+std::string stdio_text(const unit::Stdio& s) {
+  return s.path.empty() ? s.kind : s.kind + ":" + s.path;
+}
+
+void fill_facts(LoadedUnit& u, const unit::UnitFile& file, const ServiceRequest& rq) {
+  const unit::ServiceConfig& c = u.config;
+  UnitFacts& f = u.facts;
+  f.made_up = rq.unit_path.empty();
+  f.file = rq.unit_path;
+  for (const auto& d : file.dropins) f.dropins.push_back(d.string());
+  f.name = file.name.full;
+  for (const auto& finding : c.findings) f.findings.push_back(unit::describe(finding));
+  f.fatal = unit::has_fatal(c.findings);
+  f.exec_start_count = static_cast<int>(c.exec_start.size());
+  f.type = std::string(unit::type_name(c.type));
+  f.type_was_idle = c.type_was_idle;
+  f.notify_access = std::string(unit::notify_access_name(c.notify_access));
+  f.kill_mode = std::string(unit::kill_mode_name(c.kill_mode));
+  f.kill_signal = c.kill_signal;
+  f.reload_signal = c.reload_signal;
+  f.send_sigkill = c.send_sigkill;
+  auto seconds = [](uint64_t usec, double cap) {
+    return usec == unit::kInfinity ? cap : std::min(cap, static_cast<double>(usec) / 1e6);
+  };
+  f.timeout_start_s = seconds(c.timeout_start_usec, rq.start_timeout_s);
+  f.timeout_stop_s = seconds(c.timeout_stop_usec, rq.stop_timeout_s);
+  f.watchdog_usec = c.watchdog_usec;
+  f.watchdog_usec_used = c.watchdog_usec ? std::min(c.watchdog_usec, rq.watchdog_cap_usec) : 0;
+  f.pid_file = c.pid_file;
+  f.guess_main_pid = c.guess_main_pid;
+  f.success_exit_status = c.success_exit_status;
+  f.success_signals = c.success_signals;
+  f.standard_input = stdio_text(c.standard_input);
+  f.standard_output = stdio_text(c.standard_output);
+  f.standard_error = stdio_text(c.standard_error);
+  f.has_exec_reload = !c.exec_reload.empty();
+  f.has_exec_stop = !c.exec_stop.empty();
+  f.not_simulated = c.not_simulated;
+}
+
+}  // namespace
+
+Result<LoadedUnit> load_unit(const ServiceRequest& rq) {
+  auto file = rq.unit_path.empty() ? read_made_up(rq) : read_given(rq);
+  if (!file) return file.error();
+  auto config = unit::resolve_service(*file, specifier_host());
+  if (!config)
+    return Error{"cannot check the unit", rq.unit_path.empty() ? "" : rq.unit_path, 0,
+                 config.error().message()};
+  LoadedUnit u;
+  u.config = std::move(*config);
+  fill_facts(u, *file, rq);
+  if (!u.config.exec_start.empty()) find_program(u.config.exec_start.front(), u);
+  lookup_credentials(u);
+  read_environment_files(u);
+  record_settings(u, u.facts);
+  if (!u.facts.unresolved.empty() || !u.facts.exec_start_executable) u.facts.fatal = true;
+  u.launchable = !u.facts.fatal && u.facts.exec_start_count >= 1;
+  return u;
+}
+
+// --- running the service ----------------------------------------------------
+
+namespace {
+
+std::string random_hex32() {
+  std::random_device rd;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  return buf;
+}
+
+uint64_t monotonic_usec() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
+// A notify message as the scorecard shows it: printable, newlines as "\n".
+std::string printable(std::string_view text) {
+  return escape_bytes(text.substr(0, 512), '\\');
+}
+
+std::optional<uint64_t> sig_cgt_of(pid_t pid) {
+  auto text = sys::read_file("/proc/" + std::to_string(pid) + "/status", 8192);
+  if (!text) return std::nullopt;
+  auto st = observe::parse_status(*text);
+  if (!st) return std::nullopt;
+  return st->sig_cgt;
+}
+
+bool environ_has(pid_t pid, std::string_view key) {
+  auto text = sys::read_file("/proc/" + std::to_string(pid) + "/environ", 1 << 20);
+  if (!text) return false;
+  size_t start = 0;
+  while (start < text->size()) {
+    size_t end = text->find('\0', start);
+    if (end == std::string::npos) end = text->size();
+    std::string_view kv(text->data() + start, end - start);
+    if (kv.starts_with(key) && kv.size() > key.size() && kv[key.size()] == '=') return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+class ServiceRun {
+ public:
+  ServiceRun(const LoadedUnit& u, const ServiceContext& ctx, Observation& o)
+      : u_(u), c_(u.config), ctx_(ctx), o_(o), f_(o.service.emplace()), reaper_(Reaper::get()) {
+    f_.unit = u.facts;
+    t0_ = reaper_.now_ms();
+  }
+
+  void run() {
+    if (!u_.launchable) {
+      f_.start.error = "";
+      return;
+    }
+    if (auto e = prepare(); !e.empty()) {
+      f_.start.error = e;
+      return;
+    }
+    f_.start.ran = true;
+    start();
+    f_.start.ended_ms = rel(reaper_.now_ms());
+    record_survivors();
+    observe_main();
+    if (f_.start.result == "success") {
+      watchdog();
+      reload();
+    } else {
+      f_.watchdog.skipped = f_.reload.skipped = "the start did not succeed";
+    }
+    stop();
+    drain_notify();
+    f_.journal = journal_.tail();
+  }
+
+ private:
+  double rel(double ms) const { return ms - t0_; }
+  double start_deadline() const {
+    return std::min(ctx_.deadline_ms, start_t_ + u_.facts.timeout_start_s * 1000);
+  }
+  bool notify_type() const {
+    return c_.type == ServiceType::notify || c_.type == ServiceType::notify_reload;
+  }
+
+  // The journal's stand-in, NOTIFY_SOCKET, RuntimeDirectory=, the base
+  // environment. "" on success, else why the start cannot be run.
+  std::string prepare() {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      return std::string("socketpair: ") + std::strerror(errno);
+    journal_.reset(sv[0]);
+    service_stream_.reset(sv[1]);
+    ::shutdown(sv[0], SHUT_WR);
+    ::fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    journal_.start_draining();
+    struct stat st {};
+    if (::fstat(sv[1], &st) == 0)
+      journal_stream_ = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    if (!open_tty()) return std::string("cannot open a pseudo-terminal: ") + std::strerror(errno);
+    if (!open_notify()) return std::string("cannot make NOTIFY_SOCKET: ") + std::strerror(errno);
+    if (!make_runtime_directories()) return runtime_error_;
+    invocation_id_ = random_hex32();
+    return "";
+  }
+
+  bool wants_tty() const {
+    for (const auto* s : {&c_.standard_input, &c_.standard_output, &c_.standard_error})
+      if (s->kind.starts_with("tty")) return true;
+    return ctx_.dirty;
+  }
+
+  bool open_tty() {
+    if (!wants_tty()) return true;
+    pty_master_.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!pty_master_.valid() || ::grantpt(pty_master_.get()) != 0 ||
+        ::unlockpt(pty_master_.get()) != 0)
+      return false;
+    char name[128];
+    if (::ptsname_r(pty_master_.get(), name, sizeof name) != 0) return false;
+    pty_slave_.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!pty_slave_.valid()) return false;
+    pty_master_.start_draining();
+    return true;
+  }
+
+  bool open_notify() {
+    const bool wanted = notify_type() || c_.notify_access != unit::NotifyAccess::none;
+    if (!wanted) return true;
+    notify_path_ = ctx_.tmp + "/notify";
+    notify_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!notify_.valid()) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (notify_path_.size() >= sizeof addr.sun_path) {
+      errno = ENAMETOOLONG;
+      return false;
+    }
+    std::memcpy(addr.sun_path, notify_path_.c_str(), notify_path_.size() + 1);
+    if (::bind(notify_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return false;
+    ::chmod(notify_path_.c_str(), 0777);
+    int on = 1;
+    ::setsockopt(notify_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+    return true;
+  }
+
+  // RuntimeDirectory= under the check's private /run, owned by User=.
+  bool make_runtime_directories() {
+    for (const auto& name : c_.runtime_directory) {
+      const std::string path = "/run/" + name;
+      std::string partial = "/run";
+      size_t at = 0;
+      while (at != std::string::npos) {
+        const size_t slash = name.find('/', at);
+        partial += "/" + name.substr(at, slash == std::string::npos ? slash : slash - at);
+        if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
+          runtime_error_ =
+              "RuntimeDirectory=" + name + ": mkdir " + partial + ": " + std::strerror(errno);
+          return false;
+        }
+        at = slash == std::string::npos ? slash : slash + 1;
+      }
+      if (u_.uid && ::chown(path.c_str(), *u_.uid, u_.gid.value_or(0)) != 0) {
+        runtime_error_ = "RuntimeDirectory=" + name + ": chown: " + std::strerror(errno);
+        return false;
+      }
+      runtime_dirs_.push_back(path);
+    }
+    return true;
+  }
+
+  // systemd's environment for one command (exec_child's order): its own
+  // variables, then Environment=, EnvironmentFile=, PassEnvironment=, less
+  // UnsetEnvironment=. SYSTEMD_EXEC_PID and WATCHDOG_PID name the process itself.
+  std::vector<std::pair<std::string, std::string>> environment(bool main) const {
+    std::vector<std::pair<std::string, std::string>> env;
+    auto set = [&](const std::string& k, const std::string& v) {
+      for (auto& kv : env)
+        if (kv.first == k) {
+          kv.second = v;
+          return;
+        }
+      env.emplace_back(k, v);
+    };
+    set("PATH", kSystemdPath);
+    std::string lang = "C.UTF-8";
+    for (const auto& [k, v] : u_.manager_environment)
+      if (k == "LANG" && !v.empty()) lang = v;
+    set("LANG", lang);
+    set("INVOCATION_ID", invocation_id_);
+    if (c_.standard_output.kind.starts_with("journal") ||
+        c_.standard_error.kind.starts_with("journal") ||
+        (c_.standard_error.kind == "inherit" && c_.standard_output.kind.starts_with("journal")))
+      set("JOURNAL_STREAM", journal_stream_);
+    if (!notify_path_.empty()) set("NOTIFY_SOCKET", notify_path_);
+    if (main && f_.unit.watchdog_usec_used) {
+      set("WATCHDOG_USEC", std::to_string(f_.unit.watchdog_usec_used));
+      set("WATCHDOG_PID", "$$SELF");
+    }
+    if (!main && f_.start.main_pid > 0) set("MAINPID", std::to_string(f_.start.main_pid));
+    if (!c_.user.empty()) {
+      const passwd* pw = u_.uid ? ::getpwuid(*u_.uid) : nullptr;
+      const std::string user = pw ? pw->pw_name : c_.user;
+      set("USER", user);
+      set("LOGNAME", user);
+      set("HOME", u_.home);
+      set("SHELL", u_.shell);
+    }
+    if (!runtime_dirs_.empty()) set("RUNTIME_DIRECTORY", join(runtime_dirs_, ":"));
+    for (const auto& [k, v] : c_.environment) set(k, v);
+    for (const auto& [k, v] : u_.file_environment) set(k, v);
+    for (const auto& name : c_.pass_environment)
+      for (const auto& [k, v] : u_.manager_environment)
+        if (k == name) set(k, v);
+    for (const auto& unset : c_.unset_environment) {
+      const size_t eq = unset.find('=');
+      std::erase_if(env, [&](const auto& kv) {
+        return eq == std::string::npos ? kv.first == unset : kv.first + "=" + kv.second == unset;
+      });
+    }
+    return env;
+  }
+
+  int stdio_fd(const unit::Stdio& s, int fallback, std::vector<UniqueFd>& opened) const {
+    if (s.kind == "null") return -1;
+    if (s.kind.starts_with("tty")) return pty_slave_.get();
+    if (s.kind == "inherit") return fallback;
+    if (s.kind == "file" || s.kind == "append" || s.kind == "truncate") {
+      const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |
+                        (s.kind == "append"     ? O_APPEND
+                         : s.kind == "truncate" ? O_TRUNC
+                                                : 0);
+      opened.emplace_back(::open(s.path.c_str(), flags, 0644));
+      return opened.back().get();
+    }
+    return service_stream_.get();  // journal, kmsg, syslog, journal+console, ...
+  }
+
+  // Runs one command line: fork and exec as systemd would.
+  ExecRun& spawn(const std::string& kind, const unit::ExecCommand& cmd, bool main,
+                 std::optional<SpawnedService>* out = nullptr) {
+    ExecRun& run = f_.execs.emplace_back();
+    run.kind = kind;
+    run.ignore_failure = cmd.ignore_failure;
+    auto env = environment(main);
+    std::map<std::string, std::string> env_map(env.begin(), env.end());
+    run.argv = unit::expand_argv(cmd, env_map);
+    ServiceExecPlan plan;
+    plan.argv = run.argv;
+    plan.exec_path = cmd.path.starts_with('/') ? cmd.path : (main ? u_.program : cmd.path);
+    if (!plan.exec_path.starts_with('/')) {
+      run.exec_error = "the program is not an absolute path";
+      run.exit_status = 203;
+      run.ended_ms = rel(reaper_.now_ms());
+      return run;
+    }
+    for (auto& [k, v] : env) plan.env.push_back(k + "=" + v);
+    plan.exec_pid_var = true;
+    plan.cwd = c_.working_directory.path == "~" ? u_.home : c_.working_directory.path;
+    plan.cwd_optional = c_.working_directory.optional;
+    plan.umask = c_.umask;
+    plan.uid = u_.uid;
+    plan.gid = u_.gid;
+    plan.groups.assign(u_.groups.begin(), u_.groups.end());
+    auto lim = [](uint64_t v) {
+      return v == unit::kInfinity ? RLIM_INFINITY : static_cast<rlim_t>(v);
+    };
+    plan.nofile = {lim(c_.limit_nofile.soft), lim(c_.limit_nofile.hard)};
+    if (c_.limit_core) plan.core = rlimit{lim(c_.limit_core->soft), lim(c_.limit_core->hard)};
+    std::vector<UniqueFd> opened;
+    plan.stdin_fd = c_.standard_input.kind.starts_with("tty") ||
+                            (ctx_.dirty && c_.standard_input.kind == "null")
+                        ? pty_slave_.get()
+                        : -1;
+    plan.stdin_is_tty = plan.stdin_fd >= 0;
+    plan.stdout_fd = stdio_fd(c_.standard_output, plan.stdin_fd, opened);
+    plan.stderr_fd = stdio_fd(c_.standard_error, plan.stdout_fd, opened);
+    if (c_.standard_error.kind == "inherit") plan.stderr_fd = plan.stdout_fd;
+    auto spawned = spawn_service(plan, ctx_.deadline_ms);
+    if (!spawned) {
+      run.exec_error = spawned.error().message();
+      run.ended_ms = rel(reaper_.now_ms());
+      return run;
+    }
+    run.pid = spawned->pid;
+    run.started_ms = rel(spawned->started_ms);
+    run.exec_error = spawned->exec_error;
+    if (out)
+      *out = std::move(*spawned);
+    else
+      pending_ = std::move(*spawned);
+    return run;
+  }
+
+  // The exit of a process the checker reaps (its child, or an orphan
+  // re-parented to it, PID 1), or a process it does not reap (then only that
+  // it ended). Bounded by deadline; nullopt when still running.
+  std::optional<ExitInfo> wait_exit(pid_t pid, int pidfd, double since_ms, double deadline) {
+    auto reaped = [&]() -> std::optional<ExitInfo> {
+      reaper_.reap_now();
+      const auto& all = reaper_.reaped();
+      for (auto it = all.rbegin(); it != all.rend(); ++it)
+        if (it->pid == pid && it->at_ms >= since_ms) return *it;
+      return std::nullopt;
+    };
+    for (;;) {
+      drain_notify();
+      if (auto e = reaped()) return e;
+      const bool gone = pidfd >= 0 ? !pidfd_alive(pidfd) : !read_proc_entry(pid);
+      if (gone) {
+        if (auto e = reaped()) return e;
+        ExitInfo e;  // not the checker's to reap: only that it ended
+        e.pid = pid;
+        e.at_ms = reaper_.now_ms();
+        return e;
+      }
+      const int fds[] = {pidfd, notify_.get()};
+      if (reaper_.wait(fds, deadline) == Reaper::kTimeout) return std::nullopt;
+    }
+  }
+
+  // Runs a control command (ExecStartPre=, ExecStartPost=, ExecReload=,
+  // ExecStop=) to its end, bounded; true when it succeeded or "-" says its
+  // failure does not count.
+  bool run_control(const std::string& kind, const unit::ExecCommand& cmd, double deadline) {
+    std::optional<SpawnedService> sp;
+    ExecRun& run = spawn(kind, cmd, false, &sp);
+    const size_t index = static_cast<size_t>(&run - f_.execs.data());
+    if (!sp) return cmd.ignore_failure;
+    auto e = wait_exit(sp->pid, sp->pidfd.get(), sp->started_ms, deadline);
+    ExecRun& r = f_.execs[index];
+    if (!e) {
+      r.timed_out = true;
+      send_signal(sp->pidfd.get(), SIGKILL);
+      wait_exit(sp->pid, sp->pidfd.get(), sp->started_ms, reaper_.now_ms() + 1000);
+      return false;
+    }
+    r.exit_status = e->exit_status;
+    r.signal = e->signal;
+    r.ended_ms = rel(e->at_ms);
+    const bool ok = r.exec_error.empty() && e->exit_status && *e->exit_status == 0;
+    return ok || cmd.ignore_failure;
+  }
+
+  // --- notify -------------------------------------------------------------
+
+  bool in_service(pid_t pid) const { return pid > 1 && is_live_descendant(pid, ::getpid()); }
+
+  // NotifyAccess= as systemd's service_notify_message_authorized() says it.
+  std::string refusal(pid_t sender) const {
+    const pid_t main = f_.start.main_pid;
+    switch (c_.notify_access) {
+      case unit::NotifyAccess::none:
+        return "Got notification message from PID " + std::to_string(sender) +
+               ", but reception is disabled";
+      case unit::NotifyAccess::main:
+        if (sender == main) return "";
+        if (main <= 0)
+          return "Got notification message from PID " + std::to_string(sender) +
+                 ", but reception only permitted for main PID which is currently not known";
+        return "Got notification message from PID " + std::to_string(sender) +
+               ", but reception only permitted for main PID " + std::to_string(main);
+      case unit::NotifyAccess::exec:
+        if (sender == main || sender == control_pid_) return "";
+        return "Got notification message from PID " + std::to_string(sender) +
+               ", but reception only permitted for main PID and control PID";
+      case unit::NotifyAccess::all:
+        if (in_service(sender)) return "";
+        return "Got notification message from PID " + std::to_string(sender) +
+               ", but reception only permitted for processes of the unit";
+    }
+    return "";
+  }
+
+  void drain_notify() {
+    if (!notify_.valid()) return;
+    for (;;) {
+      char buf[4096];
+      alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * 16)];
+      iovec iov{buf, sizeof buf};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = ctrl;
+      msg.msg_controllen = sizeof ctrl;
+      const ssize_t n = ::recvmsg(notify_.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+      if (n < 0) return;
+      pid_t sender = 0;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+          ucred cred{};
+          std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+          sender = cred.pid;
+        } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+          // FDSTORE= is not simulated: the descriptors are closed.
+          const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+          for (size_t i = 0; i < count; ++i) {
+            int fd = -1;
+            std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            ::close(fd);
+          }
+        }
+      }
+      take_message(sender, std::string_view(buf, static_cast<size_t>(n)));
+    }
+  }
+
+  void take_message(pid_t sender, std::string_view text) {
+    ServiceNotify& m = f_.notify.emplace_back();
+    const double now = reaper_.now_ms();
+    m.at_ms = rel(now);
+    m.sender = sender;
+    m.text = printable(text);
+    if (sender <= 0) {
+      m.rejected_why = "Cannot find unit for notify message of PID 0 (no credentials)";
+      return;
+    }
+    m.rejected_why = refusal(sender);
+    m.accepted = m.rejected_why.empty();
+    if (!m.accepted) return;
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      assignment(text.substr(start, end - start), now);
+      start = end + 1;
+    }
+  }
+
+  void assignment(std::string_view line, double now) {
+    if (line == "READY=1") {
+      if (!f_.start.ready_ms) {
+        f_.start.ready_ms = rel(now);
+        if (auto cgt = sig_cgt_of(f_.start.main_pid)) f_.start.sig_cgt_at_ready = *cgt;
+      }
+      if (reload_running_ && !f_.reload.ready_ms && f_.reload.reloading_ms)
+        f_.reload.ready_ms = rel(now);
+    } else if (line == "RELOADING=1") {
+      if (reload_running_ && !f_.reload.reloading_ms) f_.reload.reloading_ms = rel(now);
+      reloading_now_ = true;
+    } else if (line.starts_with("MONOTONIC_USEC=")) {
+      uint64_t v = 0;
+      const std::string_view digits = line.substr(15);
+      if (!digits.empty() && std::all_of(digits.begin(), digits.end(), ::isdigit)) {
+        v = std::stoull(std::string(digits));
+        if (reload_running_ && !f_.reload.monotonic_usec) f_.reload.monotonic_usec = v;
+      }
+    } else if (line == "STOPPING=1") {
+      f_.stop.stopping_sent = true;
+    } else if (line == "WATCHDOG=1") {
+      f_.watchdog.pings_ms.push_back(rel(now));
+    } else if (line.starts_with("MAINPID=")) {
+      const std::string digits(line.substr(8));
+      pid_t pid = 0;
+      if (!digits.empty() && digits.size() < 10 &&
+          std::all_of(digits.begin(), digits.end(), ::isdigit))
+        pid = static_cast<pid_t>(std::stol(digits));
+      const bool valid = pid > 1 && in_service(pid);
+      f_.start.mainpid_sent.emplace_back(pid, valid);
+      if (valid) {
+        f_.start.main_pid = pid;
+        f_.start.main_pid_source = "MAINPID=";
+        main_fd_ = open_descendant_pidfd(pid);
+        main_since_ = 0;
+      }
+    }
+  }
+
+  // --- start ----------------------------------------------------------------
+
+  void fail(const std::string& result) {
+    if (f_.start.result.empty()) f_.start.result = result;
+  }
+
+  // How the ExecStart process's end reads as a start result.
+  static std::string result_of(const ExitInfo& e) { return e.signal ? "signal" : "exit-code"; }
+
+  bool clean_exit(const ExitInfo& e) const {
+    if (e.exit_status) {
+      return *e.exit_status == 0 || std::count(c_.success_exit_status.begin(),
+                                               c_.success_exit_status.end(), *e.exit_status) > 0;
+    }
+    return false;
+  }
+
+  void start() {
+    start_t_ = reaper_.now_ms();
+    for (const auto& missing : u_.missing_environment_files) {
+      (void)missing;
+      fail("resources");
+      return;
+    }
+    for (const auto& cmd : c_.exec_start_pre) {
+      if (!run_control("ExecStartPre", cmd, start_deadline())) {
+        fail(f_.execs.back().timed_out ? "timeout" : "exit-code");
+        return;
+      }
+    }
+    if (c_.type == ServiceType::oneshot) return start_oneshot();
+    std::optional<SpawnedService> sp;
+    ExecRun& run = spawn("ExecStart", c_.exec_start.front(), true, &sp);
+    const size_t index = static_cast<size_t>(&run - f_.execs.data());
+    if (!sp || !f_.execs[index].exec_error.empty()) {
+      f_.start.exec_pid = f_.execs[index].pid;
+      if (sp)
+        finish_exec(index, wait_exit(sp->pid, sp->pidfd.get(), sp->started_ms, start_deadline()));
+      fail("exit-code");
+      return;
+    }
+    exec_ = std::move(*sp);
+    f_.start.exec_pid = exec_.pid;
+    if (c_.type != ServiceType::forking) {
+      f_.start.main_pid = exec_.pid;
+      f_.start.main_pid_source = "exec";
+      main_fd_ = open_descendant_pidfd(exec_.pid);
+      main_since_ = exec_.started_ms;
+    }
+    control_pid_ = exec_.pid;  // NotifyAccess=exec: the ExecStart process
+    if (c_.type == ServiceType::forking)
+      start_forking(index);
+    else if (notify_type())
+      start_notify(index);
+    else
+      start_simple(index);
+    if (!f_.start.result.empty()) return;
+    for (const auto& cmd : c_.exec_start_post) {
+      if (!run_control("ExecStartPost", cmd, start_deadline())) {
+        fail(f_.execs.back().timed_out ? "timeout" : "exit-code");
+        return;
+      }
+    }
+    f_.start.result = "success";
+  }
+
+  void finish_exec(size_t index, const std::optional<ExitInfo>& e) {
+    if (!e) return;
+    ExecRun& r = f_.execs[index];
+    r.exit_status = e->exit_status;
+    r.signal = e->signal;
+    r.ended_ms = rel(e->at_ms);
+    if (r.pid == f_.start.exec_pid) {
+      f_.start.exec_exit_status = e->exit_status;
+      f_.start.exec_signal = e->signal;
+      f_.start.exec_ended_ms = rel(e->at_ms);
+    }
+  }
+
+  // simple, exec, idle: the start job is over once the process runs; the
+  // check watches on until the service's processes are at rest (or the
+  // process exits), so that a program that forks and exits is seen doing it.
+  void start_simple(size_t index) {
+    const double deadline = start_deadline();
+    settle(std::nullopt, 0, kQuietMs, deadline);
+    drain_notify();
+    reaper_.reap_now();
+    if (!pidfd_alive(exec_.pidfd.get()))
+      finish_exec(index, wait_exit(exec_.pid, exec_.pidfd.get(), exec_.started_ms, deadline));
+    if (f_.start.exec_ended_ms >= 0) {
+      // systemd: the main process is gone; a clean exit deactivates the
+      // unit, anything else fails it. The start job itself succeeded.
+      f_.start.main_pid = 0;
+    }
+  }
+
+  void start_notify(size_t index) {
+    const double deadline = start_deadline();
+    while (!f_.start.ready_ms) {
+      auto e = wait_main_or_notify(deadline);
+      if (e) {
+        finish_exec(index, e);
+        fail(clean_exit(*e) ? "protocol" : result_of(*e));
+        return;
+      }
+      if (reaper_.now_ms() >= deadline) break;
+    }
+    if (!f_.start.ready_ms) fail("timeout");
+  }
+
+  // Waits for one event: a notify message (returns nullopt) or the main
+  // process's end (returns it), bounded by deadline.
+  std::optional<ExitInfo> wait_main_or_notify(double deadline) {
+    const int fds[] = {notify_.get(), main_fd_.get()};
+    const int r = reaper_.wait(fds, deadline);
+    drain_notify();
+    if (r == 1 || (main_fd_.valid() && !pidfd_alive(main_fd_.get())))
+      return wait_exit(f_.start.main_pid, main_fd_.get(), main_since_, deadline);
+    return std::nullopt;
+  }
+
+  std::optional<pid_t> read_pidfile_pid(std::optional<std::string>* content) {
+    auto st = observe::read_pidfile(*c_.pid_file);
+    if (!st.exists) return std::nullopt;
+    if (content) *content = st.content;
+    return st.pid;
+  }
+
+  void start_forking(size_t index) {
+    const double deadline = start_deadline();
+    auto e = wait_exit(exec_.pid, exec_.pidfd.get(), exec_.started_ms, deadline);
+    if (!e) return fail("timeout");
+    finish_exec(index, e);
+    if (c_.pid_file) {
+      std::optional<std::string> content;
+      f_.start.pidfile_pid_at_first_exit = read_pidfile_pid(&content);
+      f_.start.pidfile_at_first_exit = content;
+    }
+    if (!e->exit_status || *e->exit_status != 0) return fail(result_of(*e));
+    if (c_.pid_file) {
+      // systemd waits for a late pidfile with inotify, up to the start timeout.
+      settle(*c_.pid_file, 0, kQuietMs, deadline);
+      pidfile_facts();
+      if (f_.start.pidfile_pid_at_end && in_service(*f_.start.pidfile_pid_at_end) &&
+          !f_.start.pidfile_foreign_symlink) {
+        f_.start.main_pid = *f_.start.pidfile_pid_at_end;
+        f_.start.main_pid_source = "pidfile";
+        f_.start.pidfile_seen_ms = rel(reaper_.now_ms());
+      } else {
+        return fail(reaper_.now_ms() >= deadline ? "timeout" : "protocol");
+      }
+    } else {
+      settle(std::nullopt, 0, kQuietMs, deadline);
+      if (!c_.guess_main_pid) return;
+      std::vector<pid_t> direct;
+      for (const auto& p : descendants_of(::getpid()))
+        if (p.state != 'Z' && p.ppid == ::getpid()) direct.push_back(p.pid);
+      if (direct.size() == 1) {
+        f_.start.main_pid = direct.front();
+        f_.start.main_pid_source = "guess";
+      }
+    }
+    if (f_.start.main_pid > 0) {
+      main_fd_ = open_descendant_pidfd(f_.start.main_pid);
+      main_since_ = 0;
+    }
+  }
+
+  // The pidfile as systemd would take it when start-up ends: its content,
+  // whether it is reached through a symlink not owned by root, its owner.
+  void pidfile_facts() {
+    const std::string& path = *c_.pid_file;
+    std::optional<std::string> content;
+    f_.start.pidfile_pid_at_end = read_pidfile_pid(&content);
+    f_.start.pidfile_at_end = content;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != 0)
+      f_.start.pidfile_foreign_symlink = true;
+    // A symbolic link in a folder on the way counts too.
+    std::string partial;
+    for (size_t at = 1; at < path.size();) {
+      const size_t slash = path.find('/', at);
+      if (slash == std::string::npos) break;
+      partial = path.substr(0, slash);
+      if (::lstat(partial.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != 0)
+        f_.start.pidfile_foreign_symlink = true;
+      at = slash + 1;
+    }
+    if (::stat(path.c_str(), &st) == 0) f_.start.pidfile_uid = st.st_uid;
+    f_.start.pidfile_pid_in_service =
+        f_.start.pidfile_pid_at_end && in_service(*f_.start.pidfile_pid_at_end);
+  }
+
+  void start_oneshot() {
+    for (const auto& cmd : c_.exec_start) {
+      std::optional<SpawnedService> sp;
+      ExecRun& run = spawn("ExecStart", cmd, true, &sp);
+      const size_t index = static_cast<size_t>(&run - f_.execs.data());
+      if (f_.start.exec_pid == 0) f_.start.exec_pid = run.pid;
+      if (!sp) return fail("exit-code");
+      control_pid_ = sp->pid;
+      auto e = wait_exit(sp->pid, sp->pidfd.get(), sp->started_ms, start_deadline());
+      if (!e) {
+        send_signal(sp->pidfd.get(), SIGKILL);
+        return fail("timeout");
+      }
+      finish_exec(index, e);
+      if (!clean_exit(*e) && !cmd.ignore_failure) return fail(result_of(*e));
+    }
+    for (const auto& cmd : c_.exec_start_post) {
+      if (!run_control("ExecStartPost", cmd, start_deadline()))
+        return fail(f_.execs.back().timed_out ? "timeout" : "exit-code");
+    }
+    f_.start.result = "success";
+  }
+
+  void record_survivors() {
+    if (c_.pid_file && !f_.start.pidfile_at_end && c_.type != ServiceType::forking) pidfile_facts();
+    for (const auto& p : descendants_of(::getpid())) {
+      if (p.state == 'Z') continue;
+      f_.start.survivors.push_back(p.pid);
+      f_.start.survivors_comm.push_back(p.comm);
+    }
+    f_.start.main_alive_at_end = main_fd_.valid() && pidfd_alive(main_fd_.get());
+  }
+
+  // The main process's /proc snapshot, for stdio-open and friends, and its
+  // children's environment (notify-socket-not-inherited).
+  void observe_main() {
+    o_.launch.argv = f_.execs.empty() ? std::vector<std::string>{} : f_.execs.back().argv;
+    o_.launch.tmp_dir = ctx_.tmp;
+    o_.launch.checker_pid = ::getpid();
+    o_.launch.launched_pid = f_.start.exec_pid;
+    o_.launch.umask = c_.umask;
+    if (!f_.start.main_alive_at_end) return;
+    const pid_t main = f_.start.main_pid;
+    DaemonFacts d = observe::observe_daemon(main, "");
+    d.why = "the main process (" + f_.start.main_pid_source + ")";
+    for (const auto& e : descendants_of(main)) {
+      if (e.state == 'Z') continue;
+      d.descendants.push_back(e.pid);
+      f_.children_seen = true;
+      if (environ_has(e.pid, "NOTIFY_SOCKET")) f_.children_with_notify_socket.push_back(e.pid);
+    }
+    o_.daemons.push_back(std::move(d));
+  }
+
+  // --- after start ------------------------------------------------------------
+
+  bool main_alive() const { return main_fd_.valid() && pidfd_alive(main_fd_.get()); }
+
+  void watchdog() {
+    ServiceWatchdog& w = f_.watchdog;
+    if (!f_.unit.watchdog_usec_used) {
+      w.skipped = "the unit has no WatchdogSec=";
+      return;
+    }
+    if (!main_alive()) {
+      w.skipped = "the main process is not running";
+      return;
+    }
+    w.ran = true;
+    w.usec = f_.unit.watchdog_usec_used;
+    w.from_ms = f_.start.ready_ms.value_or(f_.start.ended_ms);
+    // Three whole intervals after READY=1: the measurement's window, not a
+    // sleep: every message is taken as it comes.
+    const double end = t0_ + w.from_ms + 3.0 * static_cast<double>(w.usec) / 1000.0;
+    if (end > ctx_.deadline_ms) {
+      w.error = "the check's --timeout ends before three watchdog intervals";
+    }
+    const double bound = std::min(end, ctx_.deadline_ms);
+    while (reaper_.now_ms() < bound) {
+      const int fds[] = {notify_.get(), main_fd_.get()};
+      const int r = reaper_.wait(fds, bound);
+      drain_notify();
+      if (r == 1 || !main_alive()) break;
+    }
+    drain_notify();
+  }
+
+  void reload() {
+    ServiceReload& r = f_.reload;
+    if (!main_alive()) {
+      r.skipped = "the main process is not running";
+      return;
+    }
+    const pid_t before = f_.start.main_pid;
+    const double deadline =
+        std::min(ctx_.deadline_ms, reaper_.now_ms() + u_.facts.timeout_start_s * 1000);
+    if (c_.type == ServiceType::notify_reload) {
+      r.ran = true;
+      r.how = "ReloadSignal=" + signal_name(c_.reload_signal);
+      r.signal = c_.reload_signal;
+      reload_running_ = true;
+      r.signal_monotonic_usec = monotonic_usec();
+      r.signal_ms = rel(reaper_.now_ms());
+      if (!send_signal(main_fd_.get(), c_.reload_signal)) r.error = "the main process is gone";
+      while (!r.ready_ms && reaper_.now_ms() < deadline)
+        if (wait_main_or_notify(deadline)) break;
+      reload_running_ = false;
+    } else if (!c_.exec_reload.empty()) {
+      r.ran = true;
+      r.how = "ExecReload=";
+      reload_running_ = true;
+      r.signal_ms = rel(reaper_.now_ms());
+      for (const auto& cmd : c_.exec_reload)
+        if (!run_control("ExecReload", cmd, deadline)) break;
+      reload_running_ = false;
+    } else {
+      r.skipped = "the unit has no ExecReload= and is not Type=notify-reload";
+      return;
+    }
+    drain_notify();
+    r.main_pid_after = main_alive() ? f_.start.main_pid : 0;
+    r.same_main_alive = r.main_pid_after == before;
+  }
+
+  // systemd's stop: ExecStop=, then KillSignal= to whom KillMode= names,
+  // SIGKILL after TimeoutStopSec= as SendSIGKILL= says.
+  void stop() {
+    ServiceStop& s = f_.stop;
+    s.signal = c_.kill_signal;
+    const double stop_t = reaper_.now_ms();
+    const double deadline = stop_t + u_.facts.timeout_stop_s * 1000;
+    const pid_t main = main_alive() ? f_.start.main_pid : 0;
+    const bool any = !live_descendants({}).empty();
+    if (!any) {
+      s.skipped = "nothing of the service was running";
+      record_main_end(deadline);
+      return;
+    }
+    s.ran = true;
+    if (main > 0)
+      for (const auto& cmd : c_.exec_stop) run_control("ExecStop", cmd, deadline);
+    const unit::KillMode mode = c_.kill_mode;
+    std::vector<Tracked> targets;
+    if (mode == unit::KillMode::control_group)
+      targets = track_live_descendants();
+    else if ((mode == unit::KillMode::mixed || mode == unit::KillMode::process) && main_alive())
+      targets = track({f_.start.main_pid});
+    s.signal_ms = rel(reaper_.now_ms());
+    for (const auto& t : targets) {
+      send_signal(t.fd.get(), c_.kill_signal);
+      send_signal(t.fd.get(), SIGCONT);
+    }
+    wait_targets(targets, deadline);
+    record_main_end(reaper_.now_ms());
+    // What is left: SIGKILL as systemd would send it.
+    std::vector<Tracked> left;
+    if (c_.send_sigkill) {
+      if (mode == unit::KillMode::control_group || mode == unit::KillMode::mixed)
+        left = track_live_descendants();
+      else if (mode == unit::KillMode::process && main_alive())
+        left = track({f_.start.main_pid});
+    }
+    for (const auto& t : left) {
+      if (!pidfd_alive(t.fd.get())) continue;
+      send_signal(t.fd.get(), SIGKILL);
+      s.sigkilled.push_back(t.pid);
+      s.sigkilled_comm.push_back(t.comm);
+    }
+    wait_all_exit(left, reaper_.now_ms() + 2000);
+    record_main_end(reaper_.now_ms());
+    if (mode == unit::KillMode::process || mode == unit::KillMode::none) {
+      for (const auto& t : track_live_descendants()) {
+        s.left_running.push_back(t.pid);
+        s.left_running_comm.push_back(t.comm);
+      }
+    }
+  }
+
+  void wait_targets(const std::vector<Tracked>& targets, double deadline) {
+    for (;;) {
+      drain_notify();
+      std::vector<int> fds{notify_.get()};
+      bool alive = false;
+      for (const auto& t : targets)
+        if (pidfd_alive(t.fd.get())) {
+          alive = true;
+          fds.push_back(t.fd.get());
+        }
+      if (!alive || reaper_.wait(fds, deadline) == Reaper::kTimeout) return;
+    }
+  }
+
+  void record_main_end(double at) {
+    ServiceStop& s = f_.stop;
+    if (s.main_exit_status || s.main_signal || f_.start.main_pid <= 0) return;
+    reaper_.reap_now();
+    const auto& reaped = reaper_.reaped();
+    for (auto it = reaped.rbegin(); it != reaped.rend(); ++it) {
+      if (it->pid != f_.start.main_pid) continue;
+      s.main_exit_status = it->exit_status;
+      s.main_signal = it->signal;
+      s.main_ended_ms = rel(it->at_ms);
+      return;
+    }
+    (void)at;
+  }
+
+  const LoadedUnit& u_;
+  const unit::ServiceConfig& c_;
+  const ServiceContext& ctx_;
+  Observation& o_;
+  ServiceFacts& f_;
+  Reaper& reaper_;
+  double t0_ = 0, start_t_ = 0;
+  DrainedFd journal_;
+  UniqueFd service_stream_;
+  std::string journal_stream_;
+  DrainedFd pty_master_;
+  UniqueFd pty_slave_;
+  UniqueFd notify_;
+  std::string notify_path_;
+  std::string invocation_id_;
+  std::vector<std::string> runtime_dirs_;
+  std::string runtime_error_;
+  SpawnedService exec_;
+  std::optional<SpawnedService> pending_;
+  UniqueFd main_fd_;
+  double main_since_ = 0;
+  pid_t control_pid_ = 0;
+  bool reload_running_ = false, reloading_now_ = false;
+};
+
+}  // namespace
+
+void run_service(const LoadedUnit& unit, const ServiceContext& ctx, Observation& o) {
+  ServiceRun(unit, ctx, o).run();
+}
+
+}  // namespace dc

@@ -1,0 +1,29 @@
+// The service profile (`daemoncheck --unit`, service.md): a program started
+// the way systemd starts it for its unit (a clean launch as a child of PID 1,
+// stdout and stderr on the journal's stand-in, NOTIFY_SOCKET by Type= and
+// NotifyAccess=), started, reloaded, watched and stopped as the unit says.
+// Of the active probes only SIGHUP applies (sighup-handled, on the main
+// process); the stop is the unit's own (ExecStop=, KillMode=), not a probe.
+#include "profiles/profile.h"
+
+namespace dc {
+namespace {
+
+constexpr ProbeStep kProbes[] = {ProbeStep::Sighup};
+
+}  // namespace
+
+const Profile& service_profile() {
+  static const Profile p{
+      .id = ProfileId::Service,
+      .name = "service",
+      .summary = "a systemd unit and its program (--unit)",
+      .launch = LaunchKind::Service,
+      .probes = kProbes,
+      .discovers_pidfile = false,
+      .rule_bit = profile_bit(ProfileId::Service),
+  };
+  return p;
+}
+
+}  // namespace dc
