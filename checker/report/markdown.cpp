@@ -41,11 +41,21 @@ std::string notes_and_terminal(const ScorecardView& v) {
 std::string render_markdown(const nlohmann::json& sc) {
   const ScorecardView v = read_view(sc);
   const bool pass = v.verdict == "pass";
+  std::string target = v.argv.empty() ? std::string("attached to a running daemon")
+                                      : markdown_escape(shell_join(v.argv));
+  // A service check is named by its unit file; a made-up unit by its command.
+  if (v.unit && !v.unit->made_up && !v.unit->name.empty()) target = code_span(v.unit->name);
   std::string out = std::string("## ") + (pass ? "✅" : "❌") +
-                    " daemoncheck: " + (pass ? "pass" : "fail") + " — " +
-                    (v.argv.empty() ? std::string("attached to a running daemon")
-                                    : markdown_escape(shell_join(v.argv))) +
-                    "\n\n";
+                    " daemoncheck: " + (pass ? "pass" : "fail") + " — " + target + "\n\n";
+  if (v.unit && !v.unit->made_up && !v.unit->file.empty()) {
+    out += "Unit file " + code_span(v.unit->file);
+    for (const auto& d : v.unit->dropins) out += ", drop-in " + code_span(d);
+    if (!v.unit->not_simulated.empty()) {
+      out += " · not simulated:";
+      for (const auto& k : v.unit->not_simulated) out += " " + code_span(k);
+    }
+    out += "\n\n";
+  }
   out += "**" + markdown_escape(v.profile) + "** profile · " + markdown_escape(counts_line(v)) +
          " · " + human_ms(v.duration_ms) + " · exit status " + std::to_string(v.exit_status);
   if (v.strict) out += " · `--strict`";

@@ -44,6 +44,20 @@ std::string terminal_tail(const ScorecardView& v) {
   return out;
 }
 
+// The unit's drop-ins and, once, the [Service] keys the check did not
+// simulate (service.md: none is dropped silently).
+std::string unit_lines(const ScorecardView& v) {
+  if (!v.unit) return "";
+  std::string out;
+  for (const auto& d : v.unit->dropins) out += "  drop-in " + printable(d) + "\n";
+  if (!v.unit->not_simulated.empty()) {
+    std::string keys;
+    for (const auto& k : v.unit->not_simulated) keys += (keys.empty() ? "" : ", ") + printable(k);
+    out += "  not simulated: " + keys + " (unit.not_simulated)\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
@@ -51,10 +65,12 @@ std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
     return style.color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
   };
   const ScorecardView v = read_view(sc);
-  std::string out = v.tool_name + " " + v.tool_version + " — " + v.profile + " profile — " +
-                    (v.argv.empty() ? std::string("attached to a running daemon")
-                                    : printable(shell_join(v.argv))) +
-                    "\n";
+  std::string target =
+      v.argv.empty() ? std::string("attached to a running daemon") : printable(shell_join(v.argv));
+  if (v.unit && !v.unit->made_up && !v.unit->file.empty()) target = printable(v.unit->file);
+  std::string out =
+      v.tool_name + " " + v.tool_version + " — " + v.profile + " profile — " + target + "\n";
+  out += unit_lines(v);
   for (const auto& d : v.daemons)
     out += "  daemon pid " + std::to_string(d.pid) + " (" + printable(d.comm) + "), " +
            printable(d.why) + "\n";

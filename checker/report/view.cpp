@@ -161,6 +161,35 @@ std::optional<PidfileView> read_pidfile(const json& pf) {
                      get_bool(pf, "exists"), texts(get(pf, "locks"))};
 }
 
+std::optional<UnitView> read_unit(const json& unit, const json& service) {
+  if (!unit.is_object()) return std::nullopt;
+  UnitView u;
+  u.file = get_string(unit, "file");
+  u.name = get_string(unit, "name");
+  u.type = get_string(unit, "type");
+  u.made_up = get_bool(unit, "made_up");
+  u.dropins = texts(get(unit, "dropins"));
+  u.not_simulated = texts(get(unit, "not_simulated"));
+  for (const auto& m : array_at(unit, "notify")) {
+    u.notify.push_back({get_number(m, "at_ms"), get_int(m, "sender"), get_string(m, "text"),
+                        get_string(m, "rejected_why"), get_bool(m, "accepted")});
+  }
+  for (const auto& e : array_at(service, "execs")) {
+    UnitView::Exec x;
+    x.kind = get_string(e, "kind");
+    x.argv = texts(get(e, "argv"));
+    x.pid = get_int(e, "pid");
+    x.started_ms = get_number(e, "started_ms");
+    x.ended_ms = get_number(e, "ended_ms", -1);
+    if (get(e, "exit_status").is_number()) x.exit_status = get_int(e, "exit_status");
+    x.signal = get_string(e, "signal");
+    x.exec_error = get_string(e, "exec_error");
+    x.timed_out = get_bool(e, "timed_out");
+    u.execs.push_back(std::move(x));
+  }
+  return u;
+}
+
 }  // namespace
 
 ScorecardView read_view(const json& sc) {
@@ -222,6 +251,7 @@ ScorecardView read_view(const json& sc) {
     for (const auto& [k, ms] : timings.items())
       if (ms.is_number()) v.timings_ms.emplace_back(k, ms.get<double>());
   v.notes = texts(get(sc, "notes"));
+  v.unit = read_unit(get(sc, "unit"), get(sc, "service"));
   return v;
 }
 

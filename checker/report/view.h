@@ -84,6 +84,31 @@ struct ProbesView {
   std::vector<Trial> race_trials;
 };
 
+// The service profiles' unit and what the service launch ran (the
+// scorecard's `unit` and `service` objects).
+struct UnitView {
+  struct Notify {
+    double at_ms = 0;
+    long long sender = 0;
+    std::string text, rejected_why;
+    bool accepted = false;
+  };
+  struct Exec {
+    std::string kind;  // ExecStartPre ExecStart ExecStartPost ExecReload ExecStop
+    std::vector<std::string> argv;
+    long long pid = 0;
+    double started_ms = 0, ended_ms = -1;
+    std::optional<long long> exit_status;
+    std::string signal, exec_error;
+    bool timed_out = false;
+  };
+  std::string file, name, type;
+  bool made_up = false;
+  std::vector<std::string> dropins, not_simulated;
+  std::vector<Notify> notify;
+  std::vector<Exec> execs;
+};
+
 struct ScorecardView {
   std::string schema, tool_name = "daemoncheck", tool_version, profile, started_at;
   std::vector<std::string> argv;
@@ -100,6 +125,7 @@ struct ScorecardView {
   ProbesView probes;
   std::vector<std::pair<std::string, double>> timings_ms;  // numeric entries, by name
   std::vector<std::string> notes;
+  std::optional<UnitView> unit;  // the service profiles only
 
   const RuleView* rule(std::string_view id) const;
   int count(std::string_view status) const;

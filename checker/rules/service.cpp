@@ -34,7 +34,10 @@ bool unit_valid(const UnitFacts& u) {
 // (an attached check), an invalid unit (never started), a start the launch
 // could not run. std::nullopt: go on.
 std::optional<Verdict> not_judged(const Observation& o, bool needs_start = true) {
-  if (o.attach) return skip("attached to a running service: its start was not observed");
+  // The unit alone (unit-file-valid, stdin-not-tty) is judged even when the
+  // start was not observed.
+  if (o.attach && needs_start)
+    return skip("attached to a running service: its start was not observed");
   if (!o.service) return skip("the service launch did not run");
   const ServiceFacts& s = *o.service;
   if (!unit_valid(s.unit)) return skip("the unit is not valid (see unit-file-valid): not started");
@@ -733,7 +736,12 @@ Verdict clean_exit_status(const Observation& o) {
   nlohmann::json ev = stop_json(s);
   ev["success_exit_status"] = s.unit.success_exit_status;
   if (main_needed_sigkill(s))
-    return skip("the main process had to be SIGKILLed (see stop-completes)", ev);
+    return fail("the main process did not end on " + signal_name(st.signal) +
+                    " within TimeoutStopSec=" + fixed_s(s.unit.timeout_stop_s) +
+                    "s and was SIGKILLed: systemd counts it a failure (result timeout) and the "
+                    "unit ends failed; exit 0 promptly on " +
+                    signal_name(st.signal),
+                ev);
   const std::string how = exit_words(st.main_exit_status, st.main_signal);
   if (clean_end(s)) return pass("the main process " + how + ", which systemd counts as clean", ev);
   const std::string sig = signal_name(st.signal);
@@ -764,22 +772,14 @@ Verdict no_leftover_processes(const Observation& o) {
                     " and wait for them, and keep "
                     "KillMode=control-group",
                 ev);
-  // The main process needing SIGKILL is stop-completes' finding; the others
-  // are what this rule reports.
-  std::vector<pid_t> others;
-  std::vector<std::string> comms;
-  for (size_t i = 0; i < st.sigkilled.size(); ++i) {
-    if (st.sigkilled[i] == s.start.main_pid) continue;
-    others.push_back(st.sigkilled[i]);
-    comms.push_back(i < st.sigkilled_comm.size() ? st.sigkilled_comm[i] : "");
-  }
-  if (!others.empty())
-    return fail("pid " + pid_list(others, comms) +
-                    " was still running at the end of the stop "
-                    "and needed SIGKILL (KillMode=" +
-                    mode + "): stop your children on " + signal_name(st.signal) +
-                    " and wait for them before exiting",
-                ev);
+  // Under control-group and mixed nothing survives, but what needed SIGKILL
+  // (the main process too) ended without cleaning up.
+  if (!st.sigkilled.empty())
+    return fail(
+        "pid " + pid_list(st.sigkilled, st.sigkilled_comm) +
+            " was still running at the end of the stop and needed SIGKILL (KillMode=" + mode +
+            "): on " + signal_name(st.signal) + ", stop your children, wait for them, and exit",
+        ev);
   return pass("no process of the service outlived the stop (KillMode=" + mode + ")", ev);
 }
 
@@ -817,6 +817,15 @@ Verdict stdin_not_tty(const Observation& o) {
 
 }  // namespace
 
+// Profiles: the service profile only, for now. The systemd profile's
+// made-up unit is judged by stays-in-foreground, sd-notify-ready,
+// sigterm-exits and sigterm-cleanup, which type-matches-behaviour,
+// start-completes, stop-completes, clean-exit-status and no-leftover-processes
+// would judge twice; a made-up unit has no PIDFile=, ExecReload=,
+// WatchdogSec=, StandardInput= or notify-reload, and is valid by making.
+// notify-access, mainpid-valid and notify-socket-not-inherited do apply to
+// it (NotifyAccess=main) and take kSystemd once that profile runs through the
+// service launch, with the systemd cases' READMEs listing them.
 void add_service_rules(std::vector<RuleDef>& out) {
   out.push_back(RuleDef{
       .id = "unit-file-valid",
@@ -1220,7 +1229,7 @@ void add_service_rules(std::vector<RuleDef>& out) {
       .per_run = no_leftover_processes,
       .doc = {
           .checks = "With KillMode=process or none, no process of the service outlives the stop; "
-                    "with control-group or mixed, no process other than the main one was still "
+                    "with control-group or mixed, no process (the main one included) was still "
                     "running at the end of the stop and needed SIGKILL.",
           .why = "With KillMode=process systemd signals the main process only: its children live "
                  "on, unsupervised, holding ports and files, and the next start runs beside them. "

@@ -176,5 +176,21 @@ TEST(HtmlReport, EmbedsTheStyleSheet) {
             std::string::npos);
 }
 
+TEST(HtmlReport, TheTimelineHasARowPerNotifyMessageAndPerExecCommand) {
+  const std::string html = render_html(sample::service_scorecard());
+  for (const char* want :
+       {"<b>ExecStartPre=</b> <code>/usr/sbin/mydaemon --check-config</code> starts as pid 10",
+        "ExecStartPre= (pid 10) exited with status 0",
+        "<b>ExecStart=</b> <code>/usr/sbin/mydaemon --foreground</code> starts as pid 11",
+        "notify <code>READY=1</code> from pid 11",
+        ", ignored: reception only permitted for main PID 11"})
+    EXPECT_NE(html.find(want), std::string::npos) << want;
+  // In time order: the child's ignored message at 18 ms before READY=1 at 20 ms.
+  EXPECT_LT(html.find(">18.0 ms<"), html.find(">20.0 ms<"));
+  // What the child sent is escaped like everything else it controls.
+  EXPECT_EQ(html.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(render_html(sample::messy_scorecard()).find("notify <code>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dc

@@ -95,5 +95,16 @@ TEST(MarkdownReport, ShowsTheNotesAndTheTerminal) {
   EXPECT_EQ(plain.find("on its terminal"), std::string::npos);
 }
 
+TEST(MarkdownReport, AServiceCheckShowsItsUnitFile) {
+  const std::string md = render_markdown(sample::service_scorecard());
+  EXPECT_NE(md.find(" — `my.service`\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("Unit file `/etc/systemd/system/my.service`, drop-in "
+                    "`/etc/systemd/system/my.service.d/override.conf`"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("not simulated: `ProtectSystem=` `CPUQuota=`"), std::string::npos);
+  EXPECT_EQ(render_markdown(sample::messy_scorecard()).find("Unit file"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dc

@@ -80,6 +80,47 @@ inline nlohmann::json messy_scorecard() {
                         messy_meta());
 }
 
+// A service check (--unit): the unit file with a drop-in and keys not
+// simulated, an ExecStartPre= and the ExecStart= command, two notify
+// messages (one from a child, ignored). Profile systemd, whose rules the
+// catalogue can judge here; the renderers read the `unit` object alone.
+inline nlohmann::json service_scorecard() {
+  Observation o = messy_observation();
+  o.profile = ProfileId::Systemd;
+  ServiceFacts s;
+  s.unit.file = "/etc/systemd/system/my.service";
+  s.unit.name = "my.service";
+  s.unit.dropins = {"/etc/systemd/system/my.service.d/override.conf"};
+  s.unit.type = "notify";
+  s.unit.not_simulated = {"ProtectSystem=", "CPUQuota="};
+  ExecRun pre;
+  pre.kind = "ExecStartPre";
+  pre.argv = {"/usr/sbin/mydaemon", "--check-config"};
+  pre.pid = 10;
+  pre.started_ms = 1;
+  pre.exit_status = 0;
+  pre.ended_ms = 4;
+  ExecRun start;
+  start.kind = "ExecStart";
+  start.argv = {"/usr/sbin/mydaemon", "--foreground"};
+  start.pid = 11;
+  start.started_ms = 5;
+  s.execs = {pre, start};
+  ServiceNotify ready;
+  ready.at_ms = 20;
+  ready.sender = 11;
+  ready.text = "READY=1";
+  ready.accepted = true;
+  ServiceNotify child;
+  child.at_ms = 18;
+  child.sender = 12;
+  child.text = "STATUS=" + kHostile;
+  child.rejected_why = "reception only permitted for main PID 11";
+  s.notify = {ready, child};
+  o.service = s;
+  return scorecard_json(o, judge(o, {}, false), messy_meta());
+}
+
 // The same document with every rule passing and the verdict pass.
 inline nlohmann::json passing_scorecard() {
   nlohmann::json sc = messy_scorecard();

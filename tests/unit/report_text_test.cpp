@@ -117,5 +117,17 @@ TEST(TextReport, ShowsTheNotesBeforeTheVerdict) {
   EXPECT_TRUE(sample::valid_utf8(text));
 }
 
+TEST(TextReport, AServiceCheckNamesItsUnitAndListsWhatIsNotSimulatedOnce) {
+  const std::string text = render_text(sample::service_scorecard());
+  EXPECT_NE(text.find("— /etc/systemd/system/my.service\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  drop-in /etc/systemd/system/my.service.d/override.conf\n"),
+            std::string::npos);
+  EXPECT_EQ(sample::count(text, "ProtectSystem="), 1) << text;
+  EXPECT_NE(text.find("not simulated: ProtectSystem=, CPUQuota= (unit.not_simulated)"),
+            std::string::npos);
+  // Without a unit nothing of it is said.
+  EXPECT_EQ(render_text(sample::messy_scorecard()).find("not simulated"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dc

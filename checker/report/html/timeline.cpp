@@ -117,6 +117,41 @@ std::vector<Event> process_events(const ScorecardView& v) {
   return events;
 }
 
+// The service profiles: one row per notify message (who sent it, whether
+// NotifyAccess= let systemd take it) and one per Exec* command, when it ran
+// and how it ended.
+std::string exec_end_text(const UnitView::Exec& e) {
+  if (!e.exec_error.empty()) return "could not be executed: " + esc(e.exec_error);
+  if (e.timed_out) return "was killed at its timeout";
+  if (!e.signal.empty()) return "was killed by " + esc(e.signal);
+  if (e.exit_status) return "exited with status " + std::to_string(*e.exit_status);
+  return "ended";
+}
+
+std::vector<Event> service_events(const ScorecardView& v) {
+  std::vector<Event> events;
+  if (!v.unit) return events;
+  for (const auto& m : v.unit->notify) {
+    std::string text = "notify <code>" + esc(m.text) + "</code> from pid " + pid_text(m.sender);
+    if (!m.accepted)
+      text += ", ignored" + (m.rejected_why.empty() ? "" : ": " + esc(m.rejected_why));
+    events.push_back({m.at_ms, text, m.accepted ? "notify" : "bad"});
+  }
+  for (const auto& e : v.unit->execs) {
+    const bool failed =
+        !e.exec_error.empty() || e.timed_out || !e.signal.empty() || e.exit_status.value_or(0) != 0;
+    events.push_back({e.started_ms,
+                      "<b>" + esc(e.kind) + "=</b> <code>" + esc(command_line(e.argv)) +
+                          "</code> starts as pid " + pid_text(e.pid),
+                      "exec"});
+    if (e.ended_ms >= 0 || e.timed_out || !e.exec_error.empty())
+      events.push_back({std::max(e.ended_ms, e.started_ms),
+                        esc(e.kind) + "= (pid " + pid_text(e.pid) + ") " + exec_end_text(e),
+                        failed ? "bad" : "good"});
+  }
+  return events;
+}
+
 std::string bar(const std::vector<Span>& spans, const std::vector<Event>& events, double total) {
   std::string out = "<div class=\"bar\">";
   int colour = 0;
@@ -160,6 +195,7 @@ std::string timeline_section(const ScorecardView& v) {
   const double end = spans.empty() ? 0 : spans.back().start + spans.back().ms;
   const double total = std::max(end, v.duration_ms);
   for (auto& e : process_events(v)) events.push_back(std::move(e));
+  for (auto& e : service_events(v)) events.push_back(std::move(e));
   std::stable_sort(events.begin(), events.end(),
                    [](const Event& a, const Event& b) { return a.at < b.at; });
   return "<section id=\"timeline\"><h2>Timeline <span class=\"hint\">milliseconds since the "
