@@ -33,11 +33,10 @@ int main(int argc, char **argv) {
   if (pidfd < 0) ds_fail("already running: %s is locked", pidfile);
   ds_write_pid(pidfd);
 
-  pid_t worker = fork();           /* a worker, as many daemons have */
+  pid_t worker = fork();           /* a worker program, as many daemons run */
   if (worker == 0) {
-    while (ds_next_signal() != SIGTERM) {
-    }
-    _exit(0);
+    execl("/usr/bin/sleep", "sleep", "infinity", (char *)NULL);
+    _exit(127);
   }
   ds_startup_done();               /* daemon(7) 14: the original process exits 0 */
 
