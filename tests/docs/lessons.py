@@ -463,6 +463,7 @@ def cmd_fix(args):
     # under /tmp would not be found: a unit case's fix is built in the build folder.
     has_unit = any(e.endswith(".service.in") for e in os.listdir(folder))
     work = tempfile.mkdtemp(prefix="lessons-fix-", dir=build if has_unit else None)
+    os.chmod(work, 0o755)  # a unit's User= must reach the fixed program
     try:
         fixed = os.path.join(work, "cases", name)
         shutil.copytree(folder, fixed, symlinks=True)
