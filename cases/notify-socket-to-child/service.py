@@ -22,15 +22,19 @@ def sd_notify(state):
 
 
 def main():
-    # A helper, as a real service runs a worker, a converter or a shell hook.
-    helper = subprocess.Popen(["/usr/bin/sleep", "infinity"])
+    # A helper, as a real service runs a worker, a converter or a shell hook;
+    # its first answer says it is running.
+    helper = subprocess.Popen(["/usr/bin/cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    helper.stdin.write(b"hello\n")
+    helper.stdin.flush()
+    helper.stdout.readline()
     # SIGTERM stops, SIGHUP reloads: waited for with sigwait(), never lost.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGHUP})
     sd_notify("READY=1")
     while signal.sigwait({signal.SIGTERM, signal.SIGHUP}) != signal.SIGTERM:
         pass  # SIGHUP: re-read the configuration
     sd_notify("STOPPING=1")
-    helper.terminate()
+    helper.stdin.close()  # cat ends at end of input
     helper.wait()
 
 
