@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -231,7 +232,9 @@ void ds_catch(int sig) {
   sigaddset(&caught_signals, sig);
 }
 
-int ds_next_signal(void) {
+int ds_next_signal(void) { return ds_next_signal_within(-1); }
+
+int ds_next_signal_within(int ms) {
   sigset_t before, wait_mask;
   /* Block the caught signals while looking at the flags, and wait in
    * sigsuspend() with the mask we had: no signal is lost between the two. */
@@ -247,7 +250,12 @@ int ds_next_signal(void) {
         return sig;
       }
     }
-    sigsuspend(&wait_mask);
+    /* ppoll() with no descriptors is sigsuspend() with a timeout. */
+    struct timespec left = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    if (ppoll(NULL, 0, ms < 0 ? NULL : &left, &wait_mask) == 0) {
+      sigprocmask(SIG_SETMASK, &before, NULL);
+      return 0;
+    }
   }
 }
 

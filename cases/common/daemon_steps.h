@@ -71,6 +71,10 @@ void ds_catch(int sig);
 /* Sleep until a caught signal arrives and return it (event-driven: no polling). */
 int ds_next_signal(void);
 
+/* The same, waiting at most MS milliseconds (-1: for ever): returns 0 when
+ * none arrived, for a loop that also has something to do on time (a watchdog). */
+int ds_next_signal_within(int ms);
+
 /* The classic startup step that takes a while (reading a configuration,
  * warming a cache): here a plain sleep of MS milliseconds. */
 void ds_slow_initialization(int ms);

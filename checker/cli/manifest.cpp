@@ -1,6 +1,7 @@
 // See manifest.h.
 #include "cli/manifest.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -71,14 +72,21 @@ bool expectations(const json& expect, std::string& err) {
 
 bool target(const json& t, size_t i, const std::string& file, const Reading& how, Target& x,
             std::string& err) {
-  if (!t.is_object() || !t.contains("command") || !t["command"].is_array() ||
-      t["command"].empty()) {
+  if (!t.is_object() || !t.contains("command") || !t["command"].is_array()) {
     err = "target " + std::to_string(i) + " has no \"command\" array";
     return false;
   }
   x.name = t.value("name", sys::folder_of(file) + "#" + std::to_string(i));
   if (!strings(t, "options", how, x.options, err) || !strings(t, "command", how, x.command, err))
     return false;
+  // With --unit the unit file gives the command: "command" is [] then.
+  const bool unit = std::find(x.options.begin(), x.options.end(), "--unit") != x.options.end();
+  if (x.command.empty() != unit) {
+    err = "target " + std::to_string(i) +
+          (unit ? ": with --unit the unit gives the command; \"command\" must be []"
+                : " has an empty \"command\"");
+    return false;
+  }
   if (t.contains("expect")) {
     if (!expectations(t["expect"], err)) return false;
     x.expect = t["expect"];

@@ -50,8 +50,10 @@ bool load(const std::string& file, const SuiteOptions& opt, std::vector<Target>&
     x.file = file;
     x.name = std::move(m.name);
     x.argv = std::move(m.options);
-    x.argv.push_back("--");
-    x.argv.insert(x.argv.end(), m.command.begin(), m.command.end());
+    if (!m.command.empty()) {  // empty with --unit: the unit gives the command
+      x.argv.push_back("--");
+      x.argv.insert(x.argv.end(), m.command.begin(), m.command.end());
+    }
     x.expect = std::move(m.expect);
     out.push_back(std::move(x));
   }

@@ -1,8 +1,11 @@
 // example-daemon: a small, real daemon built on the daemonize library. Every
-// interval it appends a line to its log file; SIGHUP re-reads its
-// configuration; SIGTERM (or SIGINT) stops it cleanly, removing its pidfile.
+// interval it appends a line to its log; SIGHUP re-reads its configuration;
+// SIGTERM (or SIGINT) stops it cleanly, removing its pidfile. Under systemd it
+// stays in the foreground and speaks the whole Type=notify-reload protocol:
+// READY=1, RELOADING=1 on SIGHUP, WATCHDOG=1, STOPPING=1
+// (example-daemon.service.in is its unit).
 //
-//   example-daemon --pidfile F --log F [--config F] [--interval-ms N] [--foreground]
+//   example-daemon [--pidfile F] [--log F] [--config F] [--interval-ms N] [--foreground]
 //
 // The configuration file holds "key = value" lines: `message` (the text of
 // each line) and `interval_ms`; '#' starts a comment.
@@ -78,15 +81,19 @@ struct ConfigSource {
 
 // Appends whole lines with one write() each: with O_APPEND a line never
 // interleaves with another writer's, and nothing sits in a buffer at exit.
+// Without a file the lines go to standard error, which systemd connects to
+// the journal (a detached daemon's is /dev/null: give it a file).
 class Log {
  public:
   static Result<Log> open(const std::string& path) {
     Log log;
-    log.fd_.reset(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-    if (!log.fd_) return daemonize::os_error("open log", path);
+    if (path.empty()) return log;
+    log.file_.reset(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+    if (!log.file_) return daemonize::os_error("open log", path);
     return log;
   }
-  int fd() const { return fd_.get(); }
+  // The descriptor open() must keep, if any.
+  std::optional<int> file() const { return file_ ? std::optional<int>(file_.get()) : std::nullopt; }
   void line(const std::string& text) const {
     char stamp[32];
     const std::time_t now = std::time(nullptr);
@@ -94,41 +101,58 @@ class Log {
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", ::localtime_r(&now, &local));
     const std::string line =
         std::string(stamp) + " example-daemon[" + std::to_string(::getpid()) + "] " + text + "\n";
-    (void)daemonize::write_all(fd_.get(), line);  // a full disk must not stop the daemon
+    // A full disk must not stop the daemon.
+    (void)daemonize::write_all(file_ ? file_.get() : STDERR_FILENO, line);
   }
 
  private:
-  daemonize::UniqueFd fd_;
+  daemonize::UniqueFd file_;
 };
 
+// The configuration again, on SIGHUP. Under Type=notify-reload systemd sent
+// the signal and waits: RELOADING=1 (with the time) first, READY=1 once done,
+// whether the new configuration was taken or the old one kept.
+void reload(daemonize::Daemon& daemon, const Log& log, const ConfigSource& source, Config& config) {
+  daemon.notify_reloading();
+  auto reloaded = source.load();
+  log.line(reloaded ? "SIGHUP: reloaded configuration from " +
+                          (source.path.empty() ? "defaults" : source.path)
+                    : "SIGHUP: kept the old configuration: " + reloaded.error().message());
+  if (reloaded) config = *reloaded;
+  daemon.notify_ready();
+}
+
 int run(daemonize::Daemon& daemon, const Log& log, const ConfigSource& source, Config config) {
-  log.line("started; pidfile " + daemon.pidfile().path());
+  log.line(daemon.pidfile() ? "started; pidfile " + daemon.pidfile().path() : "started");
   daemon.notify_status("running");
   daemon.notify_ready();
 
-  // Event-driven: poll() sleeps until the next tick or a signal, whichever
-  // comes first, so SIGTERM is handled at once and not after an interval.
+  // Event-driven: poll() sleeps until the next tick, the next watchdog ping
+  // or a signal, whichever comes first, so SIGTERM is handled at once.
+  const auto watchdog = daemon.watchdog_period();
   auto next_tick = Clock::now() + config.interval;
+  auto next_ping = Clock::now();
   for (unsigned long tick = 1;;) {
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_tick - Clock::now());
+    const auto wake = watchdog ? std::min(next_tick, next_ping) : next_tick;
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - Clock::now());
     pollfd signals{daemon.signal_fd(), POLLIN, 0};
     const int ready = ::poll(&signals, 1, static_cast<int>(std::max<long>(0, wait.count())));
     if (ready < 0 && errno != EINTR) {
       log.line("poll failed: " + daemonize::os_error("poll", "").message());
       return 1;
     }
+    // Fed from the loop that does the work: if the loop hangs, the pings stop.
+    if (watchdog && Clock::now() >= next_ping) {
+      daemon.notify_watchdog();
+      next_ping = Clock::now() + *watchdog;
+    }
     if (Clock::now() >= next_tick) {
       log.line(config.message + " (tick " + std::to_string(tick++) + ")");
       next_tick = std::max(next_tick + config.interval, Clock::now());
     }
     while (const auto signo = daemon.next_signal()) {
-      if (*signo == SIGHUP) {
-        // Conventionally, SIGHUP to a daemon means "re-read your configuration".
-        auto reloaded = source.load();
-        log.line(reloaded ? "SIGHUP: reloaded configuration from " +
-                                (source.path.empty() ? "defaults" : source.path)
-                          : "SIGHUP: kept the old configuration: " + reloaded.error().message());
-        if (reloaded) config = *reloaded;
+      if (*signo == SIGHUP) {  // conventionally: "re-read your configuration"
+        reload(daemon, log, source, config);
         continue;
       }
       log.line(std::string("stopping on ") + (*signo == SIGTERM ? "SIGTERM" : "SIGINT"));
@@ -152,8 +176,9 @@ int run(int argc, char** argv) {
   ConfigSource source;
   int interval_ms = 0;
   bool foreground = false;
-  app.add_option("--pidfile", pidfile, "Pidfile (created and locked)")->required();
-  app.add_option("--log", log_path, "Log file (appended to)")->required();
+  app.add_option("--pidfile", pidfile, "Pidfile (created and locked; systemd needs none)");
+  app.add_option("--log", log_path,
+                 "Log file (appended to; default: stderr, under systemd the journal)");
   app.add_option("--config", source.path, "Configuration file (re-read on SIGHUP)");
   app.add_option("--interval-ms", interval_ms, "Milliseconds between log lines (default 1000)")
       ->check(CLI::Range(1, 86'400'000));
@@ -178,7 +203,7 @@ int run(int argc, char** argv) {
 
   daemonize::Options options;
   options.pidfile = pidfile;
-  options.files_preserve = {log->fd()};
+  if (const auto file = log->file()) options.files_preserve = {*file};
   options.signal_map[SIGHUP] = daemonize::SignalAction::notify;
   options.signal_map[SIGINT] = daemonize::SignalAction::notify;
   if (foreground) options.detach_process = false;

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "daemonize/notify.h"
 #include "daemonize/process.h"
 
 namespace daemonize {
@@ -184,8 +185,9 @@ Result<void> install_stdio(const std::array<UniqueFd, 3>& fds) {
 }  // namespace
 
 // The order open() runs its steps, and why it is not daemon(7)'s numbering:
-//   1. ask who started us (INVOCATION_ID, NOTIFY_SOCKET: detach or not) before the
-//      scrub removes the variables that tell;
+//   1. ask who started us (INVOCATION_ID, NOTIFY_SOCKET: detach or not) and
+//      whether a watchdog watches us, before the scrub removes the variables
+//      that tell (and that no child of ours may inherit);
 //   2. close inherited descriptors (D1, T7), make sure 0-2 are open;
 //   3. reset signal dispositions and mask (D2, D3);
 //   4. scrub the environment (D4, T1), prevent core dumps (PEP 3143);
@@ -209,10 +211,16 @@ Result<void> install_stdio(const std::array<UniqueFd, 3>& fds) {
 Result<Daemon> open(const Options& options) {
   Daemon daemon;
   // Who started us decides whether to detach; ask before the scrub removes
-  // INVOCATION_ID and NOTIFY_SOCKET from the environment.
+  // INVOCATION_ID, NOTIFY_SOCKET and WATCHDOG_USEC from the environment.
   const Launcher launcher = observe_launcher();
   daemon.detached_ = options.detach_process.value_or(should_detach(launcher));
   daemon.notify_socket_ = launcher.notify_socket;
+  // The watchdog is armed for the process systemd started; a daemon that
+  // forks away from it is not the one watched (sd_watchdog_enabled(3)).
+  if (!daemon.detached_) {
+    daemon.watchdog_ =
+        watchdog_timeout(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"), ::getpid());
+  }
 
   // T7, D1: close every descriptor we inherited, except stdio and what the
   // caller asked to keep (its own log file, a listening socket).
@@ -320,6 +328,7 @@ Daemon& Daemon::operator=(Daemon&& other) noexcept {
     closed_ = other.closed_;
     readiness_ = std::move(other.readiness_);
     notify_socket_ = std::move(other.notify_socket_);
+    watchdog_ = other.watchdog_;
     pidfile_ = std::move(other.pidfile_);
     signals_ = std::move(other.signals_);
     other.closed_ = true;
@@ -356,6 +365,19 @@ void Daemon::notify_status(std::string_view status) {
   if (!notify_socket_.empty()) (void)sd_notify(notify_socket_, "STATUS=" + std::string(status));
 }
 
+void Daemon::notify_reloading() {
+  if (!notify_socket_.empty()) (void)sd_notify(notify_socket_, reloading_message(monotonic_usec()));
+}
+
+std::optional<std::chrono::microseconds> Daemon::watchdog_period() const {
+  if (notify_socket_.empty() || !watchdog_) return std::nullopt;
+  return daemonize::watchdog_period(*watchdog_);
+}
+
+void Daemon::notify_watchdog() {
+  if (watchdog_period()) (void)sd_notify(notify_socket_, "WATCHDOG=1");
+}
+
 Result<void> Daemon::exec(const std::vector<std::string>& argv,
                           const std::vector<std::string>& extra_env) {
   if (argv.empty()) return Error{"execute", "", EINVAL, "no command"};
@@ -367,6 +389,10 @@ Result<void> Daemon::exec(const std::vector<std::string>& argv,
   // for itself when we were asked to.
   std::vector<std::string> set = extra_env;
   if (!notify_socket_.empty()) set.push_back("NOTIFY_SOCKET=" + notify_socket_);
+  if (watchdog_) {  // exec keeps our pid: the program is the process watched
+    set.push_back("WATCHDOG_USEC=" + std::to_string(watchdog_->count()));
+    set.push_back("WATCHDOG_PID=" + std::to_string(::getpid()));
+  }
   const std::string everything[] = {"*"};
   const std::vector<std::string> env = select_environment(environ, everything, set);
 

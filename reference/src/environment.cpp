@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "daemonize/fd.h"
+#include "daemonize/notify.h"
 
 namespace daemonize {
 
@@ -96,7 +97,10 @@ Result<void> scrub_environment(std::span<const std::string> allow,
   static std::vector<char*> pointers;
 
   // Copy what survives first: environ's strings may live inside the block.
+  // systemd's variables for the main process never survive, whatever `allow`
+  // says: the daemon read them already, and its children must not see them.
   std::vector<std::string> kept = select_environment(environ, allow, set);
+  std::erase_if(kept, [](const std::string& entry) { return is_service_variable(entry); });
   auto block = initial_environment_block();
   if (!block) return block.error();
   write_environment_block(*block, kept);

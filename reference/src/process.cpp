@@ -1,13 +1,11 @@
-// Launcher detection, core dumps, credentials, sd_notify.
+// Launcher detection, core dumps, credentials.
 #include "daemonize/process.h"
 
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -86,26 +84,6 @@ pid_t parent_of(pid_t pid) {
   if (after_name == nullptr || std::sscanf(after_name + 1, " %c %d", &state, &parent) != 2)
     return 0;
   return parent;
-}
-
-Result<void> sd_notify(const std::string& socket, std::string_view message) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (socket.empty() || socket.size() >= sizeof address.sun_path ||
-      (socket[0] != '/' && socket[0] != '@')) {
-    return Error{"sd_notify", socket, EINVAL, "NOTIFY_SOCKET is not a path or @name"};
-  }
-  std::memcpy(address.sun_path, socket.data(), socket.size());
-  if (socket[0] == '@') address.sun_path[0] = '\0';  // abstract: no file, no permissions
-  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket.size());
-
-  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!fd) return os_error("sd_notify socket", socket);
-  if (::sendto(fd.get(), message.data(), message.size(), MSG_NOSIGNAL,
-               reinterpret_cast<const sockaddr*>(&address), length) < 0) {  // NOLINT
-    return os_error("sd_notify", socket);
-  }
-  return {};
 }
 
 }  // namespace daemonize

@@ -103,8 +103,10 @@ int check_case(const std::string& daemoncheck, const std::string& case_dir,
   std::vector<std::string> cmd = {daemoncheck, "--quiet", "--json", "-"};
   if (!report_dir.empty()) cmd.insert(cmd.end(), {"--report-dir", report_dir});
   cmd.insert(cmd.end(), manifest.options.begin(), manifest.options.end());
-  cmd.emplace_back("--");
-  cmd.insert(cmd.end(), manifest.command.begin(), manifest.command.end());
+  if (!manifest.command.empty()) {  // empty with --unit: the unit gives the command
+    cmd.emplace_back("--");
+    cmd.insert(cmd.end(), manifest.command.begin(), manifest.command.end());
+  }
 
   const bool core_planted = core_limit_can_be_raised();
   std::string shown;

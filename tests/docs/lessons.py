@@ -161,6 +161,8 @@ def cmd_build_lines(args):
         # commands run from build/ must come from a target the line builds
         # (target NAME or case-NAME makes .../NAME).
         for path in re.findall(r"build/[\w/.-]+", "\n".join(run)):
+            if path.endswith(".service"):
+                continue  # a unit file: configure_file made it, no target builds it
             exe = os.path.basename(path)
             if exe not in words[4:] and "case-" + exe not in words[4:]:
                 fail(f"{name}: the \"See it\" commands run {path}, which its build line "
@@ -382,7 +384,8 @@ def expand(words, build, source, bins):
 def score(daemoncheck, manifest, build, source, bins, report_dir):
     cmd = [daemoncheck, "--quiet", "--json", "-", "--report-dir", report_dir]
     cmd += expand(manifest.get("options", []), build, source, bins)
-    cmd += ["--"] + expand(manifest["command"], build, source, bins)
+    command = expand(manifest["command"], build, source, bins)
+    cmd += ["--"] + command if command else []  # --unit: the unit gives the command
     print("+ " + " ".join(cmd))
     r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=180)
@@ -402,6 +405,26 @@ def build_fixed_c(folder, common, out_dir, name, cc):
     if r.returncode != 0:
         print(r.stdout)
         fail(f"{name}: the fixed main.c does not build")
+
+
+def configure_units(fixed, out_dir, source, build):
+    """As configure_file(NAME.service.in NAME.service @ONLY) does for the fixed
+    case: its units name the fixed program (@CMAKE_CURRENT_BINARY_DIR@) and the
+    fixed scripts (@CMAKE_CURRENT_SOURCE_DIR@)."""
+    values = {"CMAKE_CURRENT_SOURCE_DIR": fixed, "CMAKE_CURRENT_BINARY_DIR": out_dir,
+              "PROJECT_SOURCE_DIR": os.path.abspath(source), "PROJECT_BINARY_DIR": build}
+    for entry in os.listdir(fixed):
+        if not entry.endswith(".service.in"):
+            continue
+        with open(os.path.join(fixed, entry), encoding="utf-8") as f:
+            text = f.read()
+        for var in set(re.findall(r"@([A-Za-z_]+)@", text)):
+            if var not in values:
+                bad_input(f"{entry}: unknown placeholder @{var}@")
+            text = text.replace("@" + var + "@", values[var])
+        os.makedirs(out_dir, exist_ok=True)
+        with open(os.path.join(out_dir, entry[:-len(".in")]), "w", encoding="utf-8") as f:
+            f.write(text)
 
 
 def fixed_build_tree(build, work, name):
@@ -436,7 +459,11 @@ def cmd_fix(args):
     # daemonctl, for the fixes that hand a program to a real daemonizer.
     os.environ["PATH"] = os.path.dirname(bins.get("daemonctl", "/nonexistent")) + ":" + \
         os.environ.get("PATH", "/usr/bin:/bin")
-    work = tempfile.mkdtemp(prefix="lessons-fix-")
+    # A service's /tmp is a fresh tmpfs (service.md), where a fixed program
+    # under /tmp would not be found: a unit case's fix is built in the build folder.
+    has_unit = any(e.endswith(".service.in") for e in os.listdir(folder))
+    work = tempfile.mkdtemp(prefix="lessons-fix-", dir=build if has_unit else None)
+    os.chmod(work, 0o755)  # a unit's User= must reach the fixed program
     try:
         fixed = os.path.join(work, "cases", name)
         shutil.copytree(folder, fixed, symlinks=True)
@@ -451,7 +478,10 @@ def cmd_fix(args):
         fixed_build = build
         if os.path.exists(os.path.join(fixed, "CMakeLists.txt")):
             fixed_build = fixed_build_tree(build, work, name)
-            build_fixed_c(fixed, common, os.path.join(fixed_build, "cases", name), name, args.cc)
+            out_dir = os.path.join(fixed_build, "cases", name)
+            if os.path.exists(os.path.join(fixed, "main.c")):
+                build_fixed_c(fixed, common, out_dir, name, args.cc)
+            configure_units(fixed, out_dir, args.source, build)
         reports = os.path.join(work, "reports")
         before = score(args.daemoncheck, manifest, build, folder, bins, reports)
         after = score(args.daemoncheck, manifest, fixed_build, fixed, bins, reports)

@@ -16,6 +16,7 @@
 
 #include "daemonctl_fixture.h"
 #include "daemonize/fd.h"
+#include "daemonize/notify.h"
 #include "daemonize/pidfile.h"
 #include "daemonize/process.h"
 #include "support.h"

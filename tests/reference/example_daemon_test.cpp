@@ -8,11 +8,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
+#include "daemonize/notify.h"
 #include "daemonize/pidfile.h"
+#include "process.h"
 #include "support.h"
 
 namespace {
@@ -175,6 +179,91 @@ TEST_F(ExampleDaemon, ForegroundUnderSystemdSendsReady) {
   stopper.join();
   ::close(socket);
   EXPECT_EQ(0, finished.status) << finished.err;
+  EXPECT_FALSE(std::filesystem::exists(pidfile));
+}
+
+// Under systemd (Type=notify-reload, WatchdogSec=): runs the daemon in the
+// foreground with NOTIFY_SOCKET and WATCHDOG_USEC, and hands each of its
+// messages to `check` until it returns false; then stops the daemon.
+void as_service(const Launch& base, const std::string& pidfile, const std::string& watchdog_usec,
+                const std::function<bool(reftest::NotifyListener&, pid_t)>& check) {
+  reftest::NotifyListener systemd;
+  Launch service = base;
+  service.dirty = false;
+  service.env.push_back("NOTIFY_SOCKET=" + systemd.address());
+  service.env.push_back("WATCHDOG_USEC=" + watchdog_usec);
+  std::thread manager([&] {
+    const auto ready = systemd.next_starting("READY=1");
+    const auto pid = reftest::pid_in(pidfile);
+    EXPECT_TRUE(ready && pid);
+    if (ready && pid) {
+      check(systemd, *pid);
+      ::kill(*pid, SIGTERM);
+      EXPECT_TRUE(systemd.next_starting("STOPPING=1"));
+    }
+  });
+  const auto finished = reftest::run(service);  // the foreground process is the daemon
+  manager.join();
+  EXPECT_EQ(0, finished.status) << finished.err;
+}
+
+TEST_F(ExampleDaemon, ReloadsWithReloadingAndTheMonotonicTimeThenReady) {
+  as_service(launch(), pidfile, "0", [](reftest::NotifyListener& systemd, pid_t pid) {
+    const uint64_t signalled = daemonize::monotonic_usec();
+    EXPECT_EQ(0, ::kill(pid, SIGHUP));
+    const auto reloading = systemd.next_starting("RELOADING=1");
+    EXPECT_TRUE(reloading);
+    if (!reloading) return false;
+    const std::string field = "\nMONOTONIC_USEC=";
+    const size_t at = reloading->text.find(field);
+    EXPECT_NE(std::string::npos, at) << reloading->text;
+    if (at == std::string::npos) return false;
+    const uint64_t usec = std::stoull(reloading->text.substr(at + field.size()));
+    EXPECT_GE(usec, signalled);
+    EXPECT_LT(usec, signalled + 1'000'000);  // what systemd accepts: within a second
+    EXPECT_TRUE(systemd.next_starting("READY=1"));
+    return true;
+  });
+  EXPECT_NE(std::string::npos, read_file(log).find("SIGHUP: reloaded"));
+}
+
+TEST_F(ExampleDaemon, FeedsTheWatchdogAtHalfItsTimeout) {
+  as_service(launch(), pidfile, "400000", [](reftest::NotifyListener& systemd, pid_t) {
+    std::vector<uint64_t> pings;
+    while (pings.size() < 5) {
+      const auto ping = systemd.next_starting("WATCHDOG=1");
+      EXPECT_TRUE(ping);
+      if (!ping) return false;
+      pings.push_back(ping->at_usec);
+    }
+    for (size_t i = 1; i < pings.size(); ++i) {
+      EXPECT_GE(pings[i] - pings[i - 1], 150'000u);  // every 200 ms, not in a busy loop
+      EXPECT_LT(pings[i] - pings[i - 1], 400'000u);  // never a whole timeout apart
+    }
+    return true;
+  });
+}
+
+// Under systemd the journal is the log and systemd knows the main process:
+// no pidfile, no log file, the lines on stderr.
+TEST_F(ExampleDaemon, UnderSystemdNeedsNoPidfileAndLogsToStderr) {
+  reftest::NotifyListener systemd;
+  std::atomic<pid_t> daemon{0};
+  std::thread manager([&] {
+    EXPECT_TRUE(systemd.next_starting("READY=1"));
+    const pid_t pid = daemon.load();
+    if (pid > 1) ::kill(pid, SIGTERM);
+  });
+  const auto finished = dc::test::run_captured({
+      .argv = {reftest::example_daemon_path(), "--interval-ms", "50"},
+      .env = std::vector<std::string>{"NOTIFY_SOCKET=" + systemd.address()},
+      .started = [&](pid_t pid) { daemon = pid; },
+      .timeout = reftest::kTimeout,
+  });
+  manager.join();
+  EXPECT_EQ(0, finished.status) << finished.err;
+  EXPECT_NE(std::string::npos, finished.err.find("] started\n")) << finished.err;
+  EXPECT_NE(std::string::npos, finished.err.find("] stopped\n")) << finished.err;
   EXPECT_FALSE(std::filesystem::exists(pidfile));
 }
 

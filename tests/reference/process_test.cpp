@@ -1,16 +1,12 @@
-// Detach detection, core dumps, credentials, sd_notify.
+// Detach detection, core dumps, credentials.
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
-
-#include "daemonize/fd.h"
 #include "daemonize/process.h"
 #include "support.h"
 
@@ -18,7 +14,6 @@ namespace {
 
 using daemonize::Launcher;
 using daemonize::should_detach;
-using daemonize::UniqueFd;
 
 TEST(ShouldDetach, FromAShellYes) {
   EXPECT_TRUE(should_detach(Launcher{4242, false, false, {}}));
@@ -87,44 +82,6 @@ TEST(DropPrivileges, ChangesRealEffectiveAndSavedIdsForGood) {
               EXPECT_NE(0, ::setuid(0));              // and root cannot be taken back
               return 0;
             }));
-}
-
-// A datagram socket bound to `name` ("@abstract" or a path).
-UniqueFd bound_socket(const std::string& name) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, name.data(), name.size());
-  if (name[0] == '@') address.sun_path[0] = '\0';
-  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
-  EXPECT_EQ(0, ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length));
-  return fd;
-}
-
-std::string receive(const UniqueFd& fd) {
-  char buffer[256];
-  const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, MSG_DONTWAIT);
-  return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "";
-}
-
-TEST(SdNotify, SendsToAnAbstractSocket) {
-  const std::string name = "@daemonize-test/" + std::to_string(::getpid());
-  const UniqueFd socket = bound_socket(name);
-  EXPECT_TRUE(daemonize::sd_notify(name, "READY=1"));
-  EXPECT_EQ("READY=1", receive(socket));
-}
-
-TEST(SdNotify, SendsToAPathSocket) {
-  reftest::TempDir dir;
-  const UniqueFd socket = bound_socket(dir / "notify");
-  EXPECT_TRUE(daemonize::sd_notify(dir / "notify", "STATUS=warming up"));
-  EXPECT_EQ("STATUS=warming up", receive(socket));
-}
-
-TEST(SdNotify, RejectsANameThatIsNeitherPathNorAbstract) {
-  auto sent = daemonize::sd_notify("relative/socket", "READY=1");
-  ASSERT_FALSE(sent);
-  EXPECT_EQ(EINVAL, sent.error().err);
 }
 
 TEST(ParentOf, ReadsTheParentFromProcAndZeroForAProcessThatIsGone) {

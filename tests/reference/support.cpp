@@ -7,12 +7,16 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,6 +24,7 @@ extern "C" {  // glibc 2.36's <sys/pidfd.h> lacks it
 #include <sys/pidfd.h>
 }
 
+#include "daemonize/notify.h"
 #include "proc_children.h"
 #include "process.h"
 
@@ -239,6 +244,47 @@ std::string daemonctl_path() {
 }
 std::string example_daemon_path() {
   return EXAMPLE_DAEMON_PATH;
+}
+
+NotifyListener::NotifyListener() {
+  static std::atomic<int> serial{0};
+  address_ =
+      "@daemonize-test/notify/" + std::to_string(::getpid()) + "/" + std::to_string(serial++);
+  fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path + 1, address_.data() + 1, address_.size() - 1);
+  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address_.size());
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), length) != 0)  // NOLINT
+    throw std::runtime_error("bind " + address_ + ": " + std::strerror(errno));
+}
+
+NotifyListener::~NotifyListener() {
+  ::close(fd_);
+}
+
+std::optional<NotifyListener::Message> NotifyListener::next(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  pollfd readable{fd_, POLLIN, 0};
+  for (;;) {
+    const int ready = ::poll(&readable, 1, millis_left(deadline));
+    if (ready < 0 && errno != EINTR) return std::nullopt;
+    char buffer[4096];
+    const ssize_t n = ready > 0 ? ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT) : -1;
+    if (n >= 0)
+      return Message{std::string(buffer, static_cast<size_t>(n)), daemonize::monotonic_usec()};
+    if (Clock::now() >= deadline) return std::nullopt;
+  }
+}
+
+std::optional<NotifyListener::Message> NotifyListener::next_starting(
+    const std::string& prefix, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (auto message =
+             next(std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()))) {
+    if (message->text.starts_with(prefix)) return message;
+  }
+  return std::nullopt;
 }
 
 }  // namespace reftest

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -78,6 +79,31 @@ bool alive(pid_t pid);  // exists and is not a zombie
 std::vector<pid_t> children_of(pid_t pid);
 // The pid a pidfile holds, or nullopt; never 0 or 1 (kill() would hit a group or init).
 std::optional<pid_t> pid_in(const std::string& pidfile);
+
+// systemd's side of sd_notify: a datagram socket under a fresh abstract name
+// (address() is what NOTIFY_SOCKET holds), and each message it receives with
+// the CLOCK_MONOTONIC time it arrived.
+class NotifyListener {
+ public:
+  struct Message {
+    std::string text;
+    uint64_t at_usec = 0;
+  };
+  NotifyListener();
+  ~NotifyListener();
+  NotifyListener(const NotifyListener&) = delete;
+  NotifyListener& operator=(const NotifyListener&) = delete;
+  const std::string& address() const { return address_; }
+  // The next message (poll: waits at most `timeout`), or nothing.
+  std::optional<Message> next(std::chrono::milliseconds timeout = kTimeout);
+  // The next message that starts with `prefix`; the others are dropped.
+  std::optional<Message> next_starting(const std::string& prefix,
+                                       std::chrono::milliseconds timeout = kTimeout);
+
+ private:
+  int fd_ = -1;
+  std::string address_;
+};
 
 // Build outputs, from compile definitions.
 std::string daemonctl_path();

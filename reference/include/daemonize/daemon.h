@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,9 +115,26 @@ class Daemon {
   // STATUS=... for `systemctl status`, when NOTIFY_SOCKET was set.
   void notify_status(std::string_view status);
 
+  // Type=notify-reload: call when the reload signal (SIGHUP) arrives, before
+  // re-reading the configuration, and notify_ready() once done. systemd sends
+  // the signal and waits for these two messages: RELOADING=1 with the
+  // CLOCK_MONOTONIC time the reload started (MONOTONIC_USEC=), then READY=1.
+  void notify_reloading();
+
+  // WatchdogSec=: how often systemd expects notify_watchdog() (half its
+  // timeout), or nothing when no watchdog watches this process. Only the
+  // process systemd started is watched, so a daemon that detached has none.
+  std::optional<std::chrono::microseconds> watchdog_period() const;
+  // WATCHDOG=1: "still alive". systemd kills a service that stays silent for
+  // a whole timeout, so send it from the loop that does the work: a stuck
+  // loop then stops feeding the watchdog.
+  void notify_watchdog();
+
   // Replaces the daemon with a program (execvp: PATH is searched). The pidfile
   // stays open across exec, so its lock now belongs to the program, and the
-  // original process exits 0 once exec succeeded. Returns only on failure.
+  // original process exits 0 once exec succeeded. Under systemd the program
+  // is the service's main process now, and gets NOTIFY_SOCKET, WATCHDOG_USEC
+  // and WATCHDOG_PID back. Returns only on failure.
   Result<void> exec(const std::vector<std::string>& argv,
                     const std::vector<std::string>& extra_env = {});
 
@@ -134,6 +152,7 @@ class Daemon {
   bool closed_ = false;
   UniqueFd readiness_;         // the daemon's end of the readiness channel
   std::string notify_socket_;  // NOTIFY_SOCKET, read before the scrub removed it
+  std::optional<std::chrono::microseconds> watchdog_;  // WATCHDOG_USEC, when it is ours
   Pidfile pidfile_;
   SignalEvents signals_;
 };

@@ -37,6 +37,8 @@ Result<std::span<char>> initial_environment_block();
 
 // Leaves only `allow`ed variables (plus `set`) in `environ` and, rewritten in
 // place, in the initial environment block. See environment.cpp for why both.
+// systemd's NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID go whatever `allow`
+// says (see is_service_variable()): they are for this process alone.
 Result<void> scrub_environment(std::span<const std::string> allow,
                                std::span<const std::string> set = {});
 

@@ -1,12 +1,10 @@
-// The process-wide steps: whether to detach, core dumps, credentials, and
-// systemd's readiness protocol (sd_notify).
+// The process-wide steps: whether to detach, core dumps, credentials.
 #pragma once
 
 #include <sys/types.h>
 
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "daemonize/error.h"
@@ -54,10 +52,5 @@ Result<void> drop_privileges(const Credentials& credentials);
 
 // The parent of process `pid` (field 4 of /proc/PID/stat), or 0 when it is gone.
 pid_t parent_of(pid_t pid);
-
-// Sends one sd_notify message ("READY=1", "STATUS=...", "STOPPING=1") to the
-// datagram socket NOTIFY_SOCKET names; a leading '@' is Linux's abstract
-// namespace. No libsystemd needed: the protocol is one datagram.
-Result<void> sd_notify(const std::string& socket, std::string_view message);
 
 }  // namespace daemonize
