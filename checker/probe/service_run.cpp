@@ -953,6 +953,24 @@ class ServiceRun {
     return std::nullopt;
   }
 
+  // After a reload, until the main process has ended or is at rest: every
+  // thread asleep and no unblocked signal pending (a SIGTERM that ExecReload=
+  // sent may not have been delivered when its command exits). Each look
+  // waits on the main process's pidfd, so its end ends the wait at once.
+  void wait_main_at_rest(double deadline) {
+    constexpr double kLookMs = 2;
+    while (main_alive() && reaper_.now_ms() < deadline) {
+      const pid_t pid = f_.start.main_pid;
+      auto text = sys::read_file("/proc/" + std::to_string(pid) + "/status");
+      if (!text) return;  // gone meanwhile
+      auto st = observe::parse_status(*text);
+      if (st && ((st->sig_pnd | st->shd_pnd) & ~st->sig_blk) == 0 && all_threads_waiting(pid))
+        return;
+      const int fds[] = {main_fd_.get()};
+      reaper_.wait(fds, std::min(deadline, reaper_.now_ms() + kLookMs));
+    }
+  }
+
   std::optional<pid_t> read_pidfile_pid(std::optional<std::string>* content) {
     auto st = observe::read_pidfile(*c_.pid_file);
     if (!st.exists) return std::nullopt;
@@ -1144,6 +1162,7 @@ class ServiceRun {
       r.skipped = "the unit has no ExecReload= and is not Type=notify-reload";
       return;
     }
+    wait_main_at_rest(deadline);
     drain_notify();
     r.main_pid_after = main_alive() ? f_.start.main_pid : 0;
     r.same_main_alive = r.main_pid_after == before;

@@ -11,6 +11,12 @@ namespace {
 
 constexpr ProbeStep kProbes[] = {ProbeStep::Sighup};
 
+// The unit's own start, reload, watchdog and stop are one phase, recorded in
+// the scorecard's `service` object; the SIGHUP probe runs inside it.
+constexpr Phase kServicePhase{
+    .key = "service", .title = "start, reload, watchdog, stop", .record = "/service"};
+constexpr Phase kPhases[] = {kServicePhase, kCleanupPhase};
+
 }  // namespace
 
 const Profile& service_profile() {
@@ -20,6 +26,7 @@ const Profile& service_profile() {
       .summary = "a systemd unit and its program (--unit)",
       .launch = LaunchKind::Service,
       .probes = kProbes,
+      .phases = kPhases,
       .discovers_pidfile = false,
       .rule_bit = profile_bit(ProfileId::Service),
   };

@@ -677,9 +677,19 @@ nlohmann::json stop_json(const ServiceFacts& s) {
   return j;
 }
 
-std::optional<Verdict> stop_not_judged(const ServiceStop& st) {
+std::optional<Verdict> stop_not_judged(const ServiceFacts& s) {
+  const ServiceStop& st = s.stop;
   if (!st.error.empty()) return error("the stop could not be run: " + st.error);
   if (!st.ran) return skip(st.skipped.empty() ? "the service was not stopped" : st.skipped);
+  // systemd stops a running service: one whose main process it knows and
+  // that was alive when start-up ended. Otherwise the unit was already dead
+  // or failed (type-matches-behaviour, main-pid-known and start-completes
+  // say why), and its stop is not the program's.
+  if (s.start.main_pid == 0)
+    return skip("systemd knew no main process when start-up ended, so it had no service to stop");
+  if (!s.start.main_alive_at_end)
+    return skip("the main process (pid " + std::to_string(s.start.main_pid) +
+                ") had already exited when start-up ended, so systemd had no service to stop");
   return std::nullopt;
 }
 
@@ -695,7 +705,7 @@ Verdict stop_completes(const Observation& o) {
   if (auto v = not_judged(o)) return *v;
   const ServiceFacts& s = *o.service;
   const ServiceStop& st = s.stop;
-  if (auto v = stop_not_judged(st)) return *v;
+  if (auto v = stop_not_judged(s)) return *v;
   nlohmann::json ev = stop_json(s);
   const std::string sig = signal_name(st.signal);
   const std::string killed = st.sigkilled.empty() ? ""
@@ -732,7 +742,7 @@ Verdict clean_exit_status(const Observation& o) {
   if (auto v = not_judged(o)) return *v;
   const ServiceFacts& s = *o.service;
   const ServiceStop& st = s.stop;
-  if (auto v = stop_not_judged(st)) return *v;
+  if (auto v = stop_not_judged(s)) return *v;
   nlohmann::json ev = stop_json(s);
   ev["success_exit_status"] = s.unit.success_exit_status;
   if (main_needed_sigkill(s))
@@ -761,7 +771,7 @@ Verdict no_leftover_processes(const Observation& o) {
   if (auto v = not_judged(o)) return *v;
   const ServiceFacts& s = *o.service;
   const ServiceStop& st = s.stop;
-  if (auto v = stop_not_judged(st)) return *v;
+  if (auto v = stop_not_judged(s)) return *v;
   nlohmann::json ev = stop_json(s);
   const std::string& mode = s.unit.kill_mode;
   if (!st.left_running.empty())

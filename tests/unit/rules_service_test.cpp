@@ -439,6 +439,25 @@ TEST(StopCompletes, FailsWhenTheMainProcessNeededSigkill) {
   EXPECT_EQ(status("stop-completes", o), Status::Skip);
 }
 
+// A service whose main process was gone (or unknown) when start-up ended
+// was never running for systemd: its stop is not judged as a slow one.
+TEST(StopCompletes, SkipsWhenNoMainProcessRanAtTheEndOfStartUp) {
+  Observation o = good_notify();
+  ServiceStop& st = o.service->stop;
+  st.main_ended_ms = -1;  // never seen to end during the stop
+  st.main_exit_status.reset();
+  st.main_signal.reset();
+  ASSERT_EQ(status("stop-completes", o), Status::Fail);
+  o.service->start.main_alive_at_end = false;
+  for (const char* id : {"stop-completes", "clean-exit-status", "no-leftover-processes"}) {
+    RuleResult r = run(id, o);
+    EXPECT_EQ(r.status, Status::Skip) << id;
+    EXPECT_TRUE(says(r, "had already exited")) << r.message;
+  }
+  o.service->start.main_pid = 0;
+  EXPECT_EQ(status("stop-completes", o), Status::Skip);
+}
+
 TEST(CleanExitStatus, FailsForExit143UnlessSuccessExitStatusListsIt) {
   Observation o = good_notify();
   o.service->stop.main_signal.reset();
