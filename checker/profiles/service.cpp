@@ -15,7 +15,7 @@ constexpr ProbeStep kProbes[] = {ProbeStep::Sighup};
 // the scorecard's `service` object; the SIGHUP probe runs inside it.
 constexpr Phase kServicePhase{
     .key = "service", .title = "start, reload, watchdog, stop", .record = "/service"};
-constexpr Phase kPhases[] = {kServicePhase, kCleanupPhase};
+constexpr Phase kPhases[] = {kServicePhase, kSighupPhase, kCleanupPhase};
 
 }  // namespace
 
