@@ -9,11 +9,13 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef HOSTILE_LIFETIME_S
@@ -53,9 +55,19 @@ static inline void hostile_daemonize(int* ready_w) {
     _exit(read(ready[0], &c, 1) == 1 ? 0 : 1);
   }
   setsid();
+  const pid_t middle = getpid();
   pid = fork();
   if (pid < 0) _exit(1);
   if (pid > 0) _exit(0);
+  /* Once the middle child is gone the daemon has its final parent (the
+   * checker, a subreaper): "its parent" means that one, not the middle child. */
+  int middle_fd = (int)syscall(SYS_pidfd_open, middle, 0);
+  if (middle_fd >= 0) {
+    struct pollfd p = {.fd = middle_fd, .events = POLLIN};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    close(middle_fd);
+  }
   hostile_self_destruct();
   close(ready[0]);
   if (chdir("/") < 0) _exit(1);
