@@ -13,8 +13,9 @@
 
 namespace dc {
 
-// Service (--unit) has its enumerator and rule bit ahead of its file.
-enum class ProfileId : unsigned { Sysv, Systemd, Service };
+// Service (--unit) and Control have their enumerators and rule bits ahead
+// of their files.
+enum class ProfileId : unsigned { Sysv, Systemd, Service, Control };
 
 // How the target is started and when its start-up ends.
 enum class LaunchKind {

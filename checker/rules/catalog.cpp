@@ -16,6 +16,7 @@ const std::vector<RuleDef>& catalog() {
     add_signal_rules(v);
     add_pidfile_rules(v);
     add_probe_rules(v);
+    add_control_rules(v);
     return v;
   }();
   return kAll;
