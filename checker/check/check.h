@@ -13,6 +13,7 @@
 #include "launch/cleanup.h"
 #include "launch/isolation.h"
 #include "model/observation.h"
+#include "probe/control.h"
 
 namespace dc {
 
@@ -36,6 +37,7 @@ struct CheckOptions {
   std::optional<std::string> expect_user, expect_group;  // as given
   std::optional<unsigned> expect_uid, expect_gid;        // resolved
   Isolation isolation;  // what enter_isolation() achieved, for the scorecard
+  ControlRequest control;  // daemoncheck control: the actions and their bounds
 };
 
 struct CheckRun {

@@ -26,6 +26,33 @@ enum class ControlStep {
   Final,          // 12: the last stop
 };
 
+// The step's number in control.md's sequence.
+inline int control_step_number(ControlStep s) {
+  switch (s) {
+    case ControlStep::StatusStopped:
+      return 1;
+    case ControlStep::Start:
+      return 2;
+    case ControlStep::StartRunning:
+      return 5;
+    case ControlStep::Stop:
+      return 6;
+    case ControlStep::Restart:
+      return 7;
+    case ControlStep::Crash:
+      return 8;
+    case ControlStep::Recycled:
+      return 9;
+    case ControlStep::Unknown:
+      return 10;
+    case ControlStep::Optional:
+      return 11;
+    case ControlStep::Final:
+      return 12;
+  }
+  return 0;
+}
+
 // One process of the check's namespace as the table after an action shows it.
 struct ControlProcess {
   pid_t pid = 0, ppid = 0;
@@ -56,6 +83,7 @@ struct ActionRun {
   std::vector<pid_t> helpers_left;         // its own processes left behind, the daemon aside
   std::vector<ControlProcess> table;       // every process of the check after it
   std::vector<std::string> files_created;  // new files in {tmp}, /run, /tmp, /var/tmp
+  std::string error;                       // it could not be run (rules error)
 };
 
 // A process that looks like the daemon and is not (control.md step 4).
@@ -79,6 +107,7 @@ struct ControlFacts {
   pid_t first_daemon = 0;              // what the first start left
   std::vector<Decoy> decoys;           // empty with --no-decoy
   bool decoys_planted = false;
+  bool no_decoy = false;  // --no-decoy: none was asked for
   // The crash: the daemon the checker SIGKILLed, and whether its pidfile
   // stayed behind.
   pid_t crashed = 0;

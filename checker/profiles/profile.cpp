@@ -7,8 +7,9 @@
 namespace dc {
 namespace {
 
-const std::array<const Profile*, 2>& table() {
-  static const std::array<const Profile*, 2> all{&sysv_profile(), &systemd_profile()};
+const std::array<const Profile*, 3>& table() {
+  static const std::array<const Profile*, 3> all{&sysv_profile(), &systemd_profile(),
+                                                 &control_profile()};
   return all;
 }
 
@@ -19,7 +20,9 @@ bool Profile::runs(ProbeStep step) const {
 }
 
 const Profile& profile(ProfileId id) {
-  return *table().at(static_cast<size_t>(id));
+  for (const Profile* p : table())
+    if (p->id == id) return *p;
+  return *table().front();
 }
 
 std::optional<ProfileId> profile_named(std::string_view name) {

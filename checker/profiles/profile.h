@@ -26,6 +26,9 @@ enum class LaunchKind {
   // The same dirty start with a NOTIFY_SOCKET, staying in the foreground:
   // start-up ends at READY=1, at its exit, or at the start timeout.
   Foreground,
+  // A start/stop/status script driven through a sequence of actions, each
+  // launched the daemonizing way (control.md).
+  ActionSequence,
 };
 
 // The active probes (rules.md), in the order they run: destructive ones last.
@@ -49,6 +52,7 @@ struct Profile {
 // One per file.
 const Profile& sysv_profile();
 const Profile& systemd_profile();
+const Profile& control_profile();
 
 const Profile& profile(ProfileId id);
 // The profile --profile NAME asks for; nullopt for an unknown name.

@@ -3,6 +3,7 @@
 
 #include "common/signals.h"
 #include "common/text.h"
+#include "report/control_json.h"
 #include "rules/facts.h"
 
 namespace dc {
@@ -150,7 +151,8 @@ json probes_json(const Observation& o) {
 
 }  // namespace
 
-json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& meta) {
+// Every profile's part of the scorecard.
+static json common_scorecard(const Observation& o, const Judgement& jd, const RunMeta& meta) {
   const LaunchFacts& l = o.launch;
   json planted = json::array();
   for (const auto& p : l.planted_fds)
@@ -251,6 +253,12 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
        {{"counts", counts},
         {"verdict", jd.pass ? "pass" : "fail"},
         {"exit_status", jd.exit_status}}}};
+}
+
+json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& meta) {
+  json card = common_scorecard(o, jd, meta);
+  if (o.control) card["control"] = control_json(*o.control);
+  return card;
 }
 
 }  // namespace dc

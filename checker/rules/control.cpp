@@ -204,7 +204,10 @@ Verdict stop_when_stopped(const Observation& o) {
 Verdict decoy_untouched(const Observation& o) {
   const ControlFacts* c = facts(o);
   if (!c) return skip(kNotControl);
-  if (c->decoys.empty()) return skip("--no-decoy: no decoy was planted");
+  if (c->no_decoy) return skip("--no-decoy: no decoy was planted");
+  if (c->decoys.empty()) return not_reached(*c, "the decoys (no daemon ran to imitate)");
+  // Untouched so far is no evidence: the decoys must live through every action.
+  if (runs_of(*c, ControlStep::Final).empty()) return not_reached(*c, "the final stop");
   nlohmann::json ev = nlohmann::json::array();
   std::string wrong;
   for (const auto& d : c->decoys) {
@@ -287,7 +290,8 @@ Verdict stale_pidfile_safe(const Observation& o) {
   const ControlFacts* c = facts(o);
   if (!c) return skip(kNotControl);
   if (!c->recycled_into_pidfile)
-    return c->decoys.empty()           ? skip("--no-decoy: no pid to recycle into the pidfile")
+    return !c->crashed                 ? not_reached(*c, "the crash")
+           : c->no_decoy               ? skip("--no-decoy: no pid to recycle into the pidfile")
            : !c->pidfile_left_by_crash ? skip("the daemon keeps no pidfile, so none can go stale")
                                        : not_reached(*c, "the recycled pid");
   Runs stops = runs_of(*c, ControlStep::Recycled, "stop");
