@@ -106,7 +106,7 @@ def test_ps_grep(args):
 
 def test_seed_script(args):
     """The seed tutorial's script around its eg_daemon.py (python-daemon)."""
-    p, _ = run(args, {}, "seed-eg_daemon", ["--pidfile", "/var/run/eg_daemon.pid"])
+    p, _ = run(args, {}, "../../../cases/seed-init-script/eg_daemon.sh", ["--pidfile", "/var/run/eg_daemon.pid"])
     card = card_of(p)
     s = statuses(card)
     for rule in ("decoy-untouched", "status-when-stopped", "restart-restarts",

@@ -11,7 +11,7 @@
 VERSION=0.1.0
 SUBJECT=some-unique-id
 USAGE="Usage: command -ihv args"
-DAEMON=(/usr/bin/python3 "$(dirname "$0")/../../../cases/seed-python-daemon/eg_daemon.py" -l /tmp/eg_daemon.log -w /tmp/eg_daemon)  # case
+DAEMON=(/usr/bin/python3 "$(dirname "$0")/../seed-python-daemon/eg_daemon.py" -l /tmp/eg_daemon.log -w /tmp/eg_daemon)  # case
 
 startscriptname(){  # case: the tutorial defines startscript() and calls startscriptname
     # get the current PID of the script you are trying to run
