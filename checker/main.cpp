@@ -18,6 +18,7 @@
 #include "launch/isolation.h"
 #include "observe/reaper.h"
 #include "parse/proc_parse.h"
+#include "probe/decoy.h"
 #include "report/markdown.h"
 #include "report/render.h"
 #include "report/scorecard.h"
@@ -166,9 +167,13 @@ int run_main(int argc, char** argv) {
     if (auto failed = dc::load_service_unit(cli.options.check))
       return fail_to_run(failed->message());
   dc::sweep_stale_temp_dirs();
+  // A service or control check starts from empty /run, /tmp and /var/tmp
+  // (service.md, control.md).
+  const auto style = service || o.check.profile == dc::ProfileId::Control
+                         ? dc::PrivateStyle::kFresh
+                         : dc::PrivateStyle::kOverlay;
   if (o.isolate && !o.check.attach)
-    cli.options.check.isolation = dc::enter_isolation(
-        kMaxProcesses, service ? dc::PrivateStyle::kFresh : dc::PrivateStyle::kOverlay);
+    cli.options.check.isolation = dc::enter_isolation(kMaxProcesses, style);
   // Without a PID namespace (--no-isolation, or the kernel refused one), a
   // keeper ends what the target left should the checker be killed.
   if (!o.check.attach && !cli.options.check.isolation.pid_namespace) dc::enter_keeper();
@@ -246,6 +251,8 @@ int run_main(int argc, char** argv) {
 // An exception that reaches here (out of memory, say) still unwinds the check,
 // so every process it started is stopped; the run could not be completed.
 int main(int argc, char** argv) {
+  // The hidden decoy mode of a control check (probe/decoy.h), before anything else.
+  if (const char* decoy_fd = std::getenv(dc::kDecoyFdEnv)) return dc::decoy_main(decoy_fd);
   try {
     return run_main(argc, argv);
   } catch (const std::exception& error) {

@@ -17,12 +17,14 @@
 
 #include "common/signals.h"
 #include "launch/isolation.h"
+#include "launch/launched_exit.h"
 #include "launch/launcher.h"
 #include "launch/signal_guard.h"
 #include "observe/observe.h"
 #include "observe/process_tree.h"
 #include "observe/reaper.h"
 #include "observe/settle.h"
+#include "probe/control.h"
 #include "probe/probes.h"
 #include "profiles/profile.h"
 #include "sys/fileio.h"
@@ -30,8 +32,6 @@
 namespace dc {
 namespace {
 
-// How long the session holder gets to report an exit it has seen.
-constexpr double kHolderReportMs = 200;
 // An observation longer than this is mentioned in the scorecard's notes.
 constexpr double kLongObservationMs = 1000;
 
@@ -106,14 +106,6 @@ Error cannot_execute_target(Error why) {
   return why;
 }
 
-// The session holder, stopped by the target (SIGSTOP to its parent), cannot
-// report the launched process's exit: continue it, as the user would.
-void continue_if_stopped(const Launch& launch) {
-  auto e = read_proc_entry(launch.facts.holder_pid);
-  if (e && (e->state == 'T' || e->state == 't') && launch.holder_pidfd.valid())
-    send_signal(launch.holder_pidfd.get(), SIGCONT);
-}
-
 // One note per signal the target sent the checker (ignored), with how often
 // and who sent it first.
 void note_ignored_signals(const std::vector<Reaper::SignalFrom>& sent, Observation& o) {
@@ -126,50 +118,6 @@ void note_ignored_signals(const std::vector<Reaper::SignalFrom>& sent, Observati
     o.notes.push_back("the target sent the checker " + signal_name(signo) + " " +
                       std::to_string(c.first) + (c.first == 1 ? " time" : " times") +
                       " (first from pid " + std::to_string(c.second) + "); it was ignored");
-}
-
-// Waits for the launched process to exit, as the session holder reports it.
-// When the launched process is gone and the holder does not say so, the
-// holder may be stopped (it is continued). When the holder dies first (the
-// target signalled its parent), the launched process was re-parented to the
-// checker, which reaps it: its exit is read from the Reaper instead.
-void wait_launched_exit(Launch& launch, double deadline_ms) {
-  Reaper& reaper = Reaper::get();
-  if (launch.facts.holder_pid == 0) {
-    launch.wait_exit(deadline_ms);
-    return;
-  }
-  while (!launch.exited() && launch.holder_events.valid()) {
-    const int fds[] = {launch.holder_events.get(), launch.target_pidfd.get()};
-    const int r = reaper.wait(fds, deadline_ms);
-    if (r == Reaper::kTimeout) break;
-    if (r == 0) launch.poll_holder();
-    if (r != 1) continue;
-    // The launched process has ended: the holder's word follows at once.
-    if (launch.wait_exit(std::min(deadline_ms, reaper.now_ms() + kHolderReportMs))) break;
-    continue_if_stopped(launch);
-    launch.wait_exit(deadline_ms);
-    break;
-  }
-  if (launch.exited()) return;
-  // The holder's messages end (it died) a moment before it can be reaped.
-  auto holder_reaped = [&] {
-    for (const auto& e : reaper.reaped())
-      if (e.pid == launch.facts.holder_pid) launch.facts.holder_exit = e;
-    return launch.facts.holder_exit.has_value();
-  };
-  if (!launch.holder_events.valid())
-    while (!holder_reaped() && reaper.wait({}, deadline_ms) != Reaper::kTimeout) {
-    }
-  if (!holder_reaped()) return;  // the deadline ended the wait
-  const int fds[] = {launch.target_pidfd.get()};
-  for (;;) {
-    reaper.reap_now();
-    for (const auto& e : reaper.reaped())
-      if (e.pid == launch.facts.launched_pid) launch.facts.launched_exit = e;
-    if (launch.facts.launched_exit || !launch.target_pidfd.valid()) return;
-    if (reaper.wait(fds, deadline_ms) == Reaper::kTimeout) return;
-  }
 }
 
 // What the probes read of the options.
@@ -200,10 +148,17 @@ std::optional<Error> run_phases(const CheckOptions& opt, const std::string& tmp,
   auto exe = resolve_executable(argv.at(0));
   if (!exe) return cannot_execute_target(exe.error());
   if (auto missing = missing_interpreter(*exe)) return missing;
+  const Profile& prof = profile(opt.profile);
+  if (prof.launch == LaunchKind::ActionSequence) {
+    ProbeContext ctx = probe_context(opt);
+    ctx.command = argv;
+    auto failed = run_control(ctx, opt.control, *exe, tmp, o);
+    o.phase_ms["actions"] = reaper.now_ms() - t0;
+    return failed;
+  }
 
   LaunchPlan plan = default_plan(argv, tmp);
   plan.exec_path = *exe;
-  const Profile& prof = profile(opt.profile);
   const bool foreground = prof.launch == LaunchKind::Foreground;
   std::optional<NotifyListener> notify;
   if (foreground) {

@@ -15,6 +15,7 @@
 #include "launch/cleanup.h"
 #include "launch/isolation.h"
 #include "model/observation.h"
+#include "probe/control.h"
 #include "probe/service_run.h"
 
 namespace dc {
@@ -47,6 +48,7 @@ struct CheckOptions {
   uint64_t watchdog_usec = 2'000'000;
   bool dirty = false;
   std::shared_ptr<const LoadedUnit> loaded_unit;
+  ControlRequest control;  // daemoncheck control: the actions and their bounds
 };
 
 struct CheckRun {

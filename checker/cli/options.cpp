@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 
@@ -21,7 +22,8 @@ namespace {
 // The names --profile takes, from the profiles' descriptors.
 std::vector<std::string> known_profiles() {
   std::vector<std::string> out;
-  for (const Profile* p : all_profiles()) out.emplace_back(p->name);
+  for (const Profile* p : all_profiles())
+    if (p->launch != LaunchKind::ActionSequence) out.emplace_back(p->name);  // a subcommand
   return out;
 }
 
@@ -349,6 +351,7 @@ void describe_main(CLI::App& app) {
       "       daemoncheck [OPTIONS] --attach PID\n"
       "       daemoncheck render SCORECARD.json [--format FORMAT] [-o PATH]\n"
       "       daemoncheck suite [--jobs N] [--set KEY=VALUE]... FILE...\n"
+      "       daemoncheck control [OPTIONS] -- SCRIPT [ARGS...]\n"
       "       daemoncheck --list-rules | --explain RULE\n"));
   app.footer(
       "Exit status: 0 pass, 1 fail, 2 usage error, 3 the check could not be run.\n"
@@ -491,6 +494,106 @@ std::optional<ParsedCli> rule_commands(const CLI::App& app, const RawCli& raw) {
                      closest_rule(raw.explain) + "'? see --list-rules)");
 }
 
+// daemoncheck control [OPTIONS] -- SCRIPT [ARGS...]
+ParsedCli parse_control(int argc, char** argv) {
+  ParsedCli r;
+  CliOptions& o = r.options;
+  CheckOptions& c = o.check;
+  RawCli raw;
+  c.profile = ProfileId::Control;
+  c.timeout_s = 300;
+  std::string actions;
+  bool no_decoy = false;
+  std::vector<std::string> args = take_command(argc - 1, argv + 1, c.command);
+  CLI::App app{
+      "daemoncheck control: drives a start/stop/status script through the LSB actions "
+      "(status, start, start again, stop, stop again, restart, a crash, a stale pidfile "
+      "naming an unrelated process, an unknown action), with two decoys that look like the "
+      "daemon, and judges every answer.",
+      "daemoncheck control"};
+  app.formatter(std::make_shared<UsageFormatter>(
+      "\nUsage: daemoncheck control [OPTIONS] -- SCRIPT [ARGS...]\n"));
+  app.footer(
+      "Exit status: 0 pass, 1 fail, 2 usage error, 3 the check could not be run (a missing or "
+      "non-executable SCRIPT).");
+  app.add_option("--pidfile", c.pidfile,
+                 "the daemon's pidfile, when discovery cannot find it ({tmp} is the run's temp "
+                 "directory)")
+      ->type_name("PATH")
+      ->group(kCheck);
+  app.add_option("--actions", actions,
+                 "the actions the script has: start,stop,status,restart and any of run, reload, "
+                 "force-reload, try-restart")
+      ->type_name("LIST")
+      ->default_str("start,stop,status,restart")
+      ->group(kCheck);
+  app.add_option("--action-timeout", c.control.action_timeout_s,
+                 "seconds an action may run; then it is killed with what it started")
+      ->type_name("S")
+      ->check(CLI::PositiveNumber)
+      ->default_str("10")
+      ->group(kCheck);
+  app.add_flag("--no-decoy", no_decoy, "plant no decoy (decoy-untouched skips)")->group(kCheck);
+  app.add_option("--timeout", c.timeout_s,
+                 "seconds the whole check may take; what is still running then is ended")
+      ->type_name("S")
+      ->check(CLI::PositiveNumber)
+      ->default_str("300")
+      ->group(kCheck);
+  app.add_option("--settle-ms", c.settle_ms,
+                 "quiet window (ms) that ends an action's settling when no pidfile is known")
+      ->type_name("MS")
+      ->check(CLI::Range(1.0, 60000.0))
+      ->default_str("30")
+      ->group(kCheck);
+  app.add_flag("--no-isolation", raw.no_isolation,
+               "do not run the script in its own PID namespace, pids cgroup and private "
+               "/run, /tmp, /var/tmp")
+      ->group(kCheck);
+  add_verdict_options(app, o, raw);
+  add_report_options(app, o, raw);
+  app.add_option("script", raw.rest, "the script and its arguments (after --)");
+  app.prefix_command(true);
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    return print_and_exit(app.help());
+  } catch (const CLI::ParseError& e) {
+    return usage_error("control: " + stderr_line(e.what()));
+  }
+  for (const auto& x : app.remaining()) raw.rest.push_back(x);
+  if (c.command.empty())
+    c.command = raw.rest;
+  else if (!raw.rest.empty())
+    return usage_error("control: unexpected argument before --: " + raw.rest.front());
+  if (c.command.empty())
+    return usage_error("control: no script to check: daemoncheck control [OPTIONS] -- SCRIPT");
+  if (app.count("--actions")) {
+    c.control.actions.clear();
+    const std::vector<std::string> known{"start", "stop",   "status",       "restart",
+                                         "run",   "reload", "force-reload", "try-restart"};
+    size_t at = 0;
+    while (at <= actions.size()) {
+      size_t comma = actions.find(',', at);
+      if (comma == std::string::npos) comma = actions.size();
+      std::string a = actions.substr(at, comma - at);
+      if (std::find(known.begin(), known.end(), a) == known.end())
+        return usage_error("control: --actions: unknown action '" + escape_bytes(a, '\'') +
+                           "' (known: start, stop, status, restart, run, reload, "
+                           "force-reload, try-restart)");
+      c.control.actions.push_back(a);
+      at = comma + 1;
+    }
+  }
+  c.control.decoys = !no_decoy;
+  Problem problem = resolve_waivers(app.count("--waivers") > 0, raw, o.waivers);
+  if (!problem) problem = resolve_reports(app, raw, o);
+  if (problem) return usage_error("control: " + *problem);
+  o.color = color_mode(raw.color);
+  o.isolate = !raw.no_isolation;
+  return r;
+}
+
 }  // namespace
 
 bool use_color(ColorMode mode, int fd) {
@@ -505,6 +608,7 @@ bool use_color(ColorMode mode, int fd) {
 ParsedCli parse_cli(int argc, char** argv) {
   if (argc >= 2 && std::string_view(argv[1]) == "render") return parse_render(argc, argv);
   if (argc >= 2 && std::string_view(argv[1]) == "suite") return parse_suite(argc, argv);
+  if (argc >= 2 && std::string_view(argv[1]) == "control") return parse_control(argc, argv);
 
   ParsedCli r;
   CliOptions& o = r.options;

@@ -63,9 +63,12 @@ bool load(const std::string& file, const SuiteOptions& opt, std::vector<Target>&
 pid_t start(Target& t, const SuiteOptions& opt, const std::string& dir, size_t index) {
   t.scorecard_path = dir + "/" + std::to_string(index) + ".json";
   t.err_path = dir + "/" + std::to_string(index) + ".err";
-  std::vector<std::string> args{"/proc/self/exe", "--quiet",      "--json",
-                                t.scorecard_path, "--report-dir", opt.report_dir};
-  args.insert(args.end(), t.argv.begin(), t.argv.end());
+  // A manifest whose options begin with a subcommand ("control") runs it.
+  auto own = t.argv.begin();
+  std::vector<std::string> args{"/proc/self/exe"};
+  if (own != t.argv.end() && *own == "control") args.push_back(*own++);
+  args.insert(args.end(), {"--quiet", "--json", t.scorecard_path, "--report-dir", opt.report_dir});
+  args.insert(args.end(), own, t.argv.end());
   pid_t pid = ::fork();
   if (pid != 0) return pid;
   // A suite that dies takes its checks down; each cleans up after itself.

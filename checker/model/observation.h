@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/control.h"
 #include "model/service.h"
 #include "profiles/profile.h"
 
@@ -221,6 +222,9 @@ struct Observation {
   // The service profiles (--unit, --profile systemd): the unit and what the
   // service launch saw. Unset for the other profiles.
   std::optional<ServiceFacts> service;
+  // The control profile (daemoncheck control): every action run and what it
+  // did. Unset for the other profiles.
+  std::optional<ControlFacts> control;
   std::map<std::string, double> phase_ms;  // launch, settle, observe, each probe
   // How the check was isolated: pid_namespace, cgroup, pids_max, note.
   bool pid_namespace = false;

@@ -7,9 +7,9 @@
 namespace dc {
 namespace {
 
-const std::array<const Profile*, 3>& table() {
-  static const std::array<const Profile*, 3> all{&sysv_profile(), &systemd_profile(),
-                                                 &service_profile()};
+const std::array<const Profile*, 4>& table() {
+  static const std::array<const Profile*, 4> all{&sysv_profile(), &systemd_profile(),
+                                                 &service_profile(), &control_profile()};
   return all;
 }
 
@@ -26,7 +26,9 @@ const Phase* Profile::phase(std::string_view key) const {
 }
 
 const Profile& profile(ProfileId id) {
-  return *table().at(static_cast<size_t>(id));
+  for (const Profile* p : table())
+    if (p->id == id) return *p;
+  return *table().front();
 }
 
 std::optional<ProfileId> profile_named(std::string_view name) {

@@ -13,7 +13,7 @@
 
 namespace dc {
 
-enum class ProfileId : unsigned { Sysv, Systemd, Service };
+enum class ProfileId : unsigned { Sysv, Systemd, Service, Control };
 
 // How the target is started and when its start-up ends.
 enum class LaunchKind {
@@ -27,6 +27,9 @@ enum class LaunchKind {
   // As systemd starts a unit (service.md): a clean launch as a child of PID 1
   // of the check's namespace; start-up ends as the unit's Type= says.
   Service,
+  // A start/stop/status script driven through a sequence of actions, each
+  // launched the daemonizing way (control.md).
+  ActionSequence,
 };
 
 // The active probes (rules.md), in the order they run: destructive ones last.
@@ -102,6 +105,7 @@ struct Profile {
 const Profile& sysv_profile();
 const Profile& systemd_profile();
 const Profile& service_profile();
+const Profile& control_profile();
 
 const Profile& profile(ProfileId id);
 // The profile --profile NAME asks for; nullopt for an unknown name.

@@ -106,8 +106,9 @@ std::string render_explanation(const RuleDef& r) {
   section("What it checks", d.checks);
   section("Why it matters", d.why);
   section("How daemoncheck observes it", d.how);
+  // A control rule judges a script: its fix is shell only.
   auto fix = [&](const char* head, const char* code) {
-    out += std::string("\n") + head + "\n" + indent_block(code, "    ");
+    if (*code != '\0') out += std::string("\n") + head + "\n" + indent_block(code, "    ");
   };
   fix("Fix in C", d.fix_c);
   fix("Fix in Python", d.fix_python);

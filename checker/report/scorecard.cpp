@@ -3,6 +3,7 @@
 
 #include "common/signals.h"
 #include "common/text.h"
+#include "report/control_json.h"
 #include "rules/facts.h"
 
 namespace dc {
@@ -295,6 +296,7 @@ json service_json(const ServiceFacts& f) {
               {"journal", f.journal}};
 }
 
+// Every profile's part of the scorecard.
 json base_scorecard(const Observation& o, const Judgement& jd, const RunMeta& meta) {
   const LaunchFacts& l = o.launch;
   json planted = json::array();
@@ -406,6 +408,7 @@ json scorecard_json(const Observation& o, const Judgement& jd, const RunMeta& me
     card["unit"] = unit_json(o.service->unit);
     card["service"] = service_json(*o.service);
   }
+  if (o.control) card["control"] = control_json(*o.control);
   return card;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "report/control_json.h"
 #include "report/escape.h"
 #include "report/view.h"
 
@@ -74,6 +75,7 @@ std::string render_text(const nlohmann::json& sc, const TextStyle& style) {
   for (const auto& d : v.daemons)
     out += "  daemon pid " + std::to_string(d.pid) + " (" + printable(d.comm) + "), " +
            printable(d.why) + "\n";
+  out += control_actions_text(sc);
 
   for (const auto& r : v.rules) {
     char head[128];

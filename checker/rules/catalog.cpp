@@ -17,6 +17,7 @@ const std::vector<RuleDef>& catalog() {
     add_pidfile_rules(v);
     add_probe_rules(v);
     add_service_rules(v);
+    add_control_rules(v);
     return v;
   }();
   return kAll;

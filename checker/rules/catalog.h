@@ -52,6 +52,7 @@ enum ProfileBits : unsigned {
   kSystemd = profile_bit(ProfileId::Systemd),
   kBoth = kSysv | kSystemd,
   kService = profile_bit(ProfileId::Service),
+  kControl = profile_bit(ProfileId::Control),
 };
 
 // Written with designated initializers, naming only the fields a rule sets.
@@ -94,5 +95,6 @@ void add_signal_rules(std::vector<RuleDef>& out);
 void add_pidfile_rules(std::vector<RuleDef>& out);
 void add_probe_rules(std::vector<RuleDef>& out);
 void add_service_rules(std::vector<RuleDef>& out);
+void add_control_rules(std::vector<RuleDef>& out);
 
 }  // namespace dc

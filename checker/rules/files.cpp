@@ -88,7 +88,7 @@ void add_file_rules(std::vector<RuleDef>& out) {
       .title = "Inherited descriptors are closed",
       .severity = Severity::Required,
       .seed_step = "7",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = inherited_fds_closed,
       .doc = {
           .checks = "None of the descriptors the launcher planted (a regular file and a pipe end, "
@@ -116,7 +116,7 @@ void add_file_rules(std::vector<RuleDef>& out) {
       .title = "Descriptors 0, 1 and 2 are open",
       .severity = Severity::Required,
       .seed_step = "8",
-      .profiles = kBoth | kService,
+      .profiles = kBoth | kService | kControl,
       .per_daemon = stdio_open,
       .doc = {
           .checks = "Descriptors 0, 1 and 2 are all open in the daemon.",
@@ -138,7 +138,7 @@ void add_file_rules(std::vector<RuleDef>& out) {
       .title = "Descriptors 0, 1 and 2 are not on a terminal",
       .severity = Severity::Required,
       .seed_step = "8",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = stdio_detached,
       .doc = {
           .checks = "None of descriptors 0, 1, 2 refers to a terminal; each is /dev/null, a file, "

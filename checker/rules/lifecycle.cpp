@@ -176,7 +176,7 @@ void add_lifecycle_rules(std::vector<RuleDef>& out) {
       .title = "The daemon is ready before the launched process exits",
       .severity = Severity::Recommended,
       .seed_step = "daemon(7) 15",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = ready_before_exit,
       .doc = {
           .checks = "At the moment the launched process exited, the pidfile existed, held the "

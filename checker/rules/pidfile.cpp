@@ -83,7 +83,7 @@ void add_pidfile_rules(std::vector<RuleDef>& out) {
       .title = "The pidfile holds the daemon's pid",
       .severity = Severity::Required,
       .seed_step = "There can be only one",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = pidfile_matches,
       .doc = {
           .checks = "The pidfile exists and holds exactly the daemon's pid in decimal (a trailing "
@@ -124,7 +124,7 @@ void add_pidfile_rules(std::vector<RuleDef>& out) {
       .title = "The daemon holds a lock on its pidfile",
       .severity = Severity::Required,
       .seed_step = "There can be only one",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = pidfile_locked,
       .doc = {
           .checks = "The daemon (or one of its descendants) holds a POSIX, flock or OFD lock on "

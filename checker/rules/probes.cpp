@@ -309,7 +309,7 @@ void add_probe_rules(std::vector<RuleDef>& out) {
       .title = "The daemon survives the terminal hanging up",
       .severity = Severity::Required,
       .seed_step = "3",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_run = survives_hangup,
       .doc = {
           .checks = "The daemon is alive after the terminal hangs up: the checker closes the pty "

@@ -179,7 +179,7 @@ void add_process_rules(std::vector<RuleDef>& out) {
       .title = "The working directory is /",
       .severity = Severity::Required,
       .seed_step = "5",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = cwd_root,
       .doc = {
           .checks = "The daemon's working directory is / (or the one given with --expect-cwd).",
@@ -196,7 +196,7 @@ void add_process_rules(std::vector<RuleDef>& out) {
       .title = "The umask is the daemon's own",
       .severity = Severity::Required,
       .seed_step = "6",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = umask_reset,
       .doc = {.checks = "The daemon's umask differs from the unusual one it inherited (or equals "
                         "--expect-umask).",
@@ -215,7 +215,7 @@ void add_process_rules(std::vector<RuleDef>& out) {
       .title = "The launching shell's environment is not inherited",
       .severity = Severity::Info,
       .seed_step = "1",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = env_sanitized,
       .doc = {
           .checks = "The canary variable the launcher added is absent from the daemon's "
@@ -252,7 +252,7 @@ void add_process_rules(std::vector<RuleDef>& out) {
       .title = "Core dumps are disabled",
       .severity = Severity::Info,
       .seed_step = "python-daemon prevent_core",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = core_dumps_disabled,
       .doc = {.checks = "RLIMIT_CORE of the daemon is 0.",
               .why = "A daemon's memory holds keys, passwords and other users' data; a core file "
@@ -272,7 +272,7 @@ void add_process_rules(std::vector<RuleDef>& out) {
       .title = "The daemon runs as the expected user",
       .severity = Severity::Required,
       .seed_step = "uid/gid",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = privileges_dropped,
       .severity_for = required_if_user,
       .doc = {
@@ -305,7 +305,7 @@ void add_process_rules(std::vector<RuleDef>& out) {
       .title = "The root directory is the expected one",
       .severity = Severity::Required,
       .seed_step = "chroot_directory",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = root_directory,
       .severity_for = required_if_root,
       .doc = {

@@ -77,7 +77,7 @@ void add_session_rules(std::vector<RuleDef>& out) {
       .title = "The daemon runs in a session of its own",
       .severity = Severity::Required,
       .seed_step = "3b",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = new_session,
       .doc = {
           .checks = "The daemon's session id differs from the session it was launched in.",
@@ -105,7 +105,7 @@ void add_session_rules(std::vector<RuleDef>& out) {
       .title = "The daemon has no controlling terminal",
       .severity = Severity::Required,
       .seed_step = "3a",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = no_controlling_tty,
       .doc = {
           .checks = "The daemon has no controlling terminal (tty_nr is 0) and none of its "
@@ -140,7 +140,7 @@ void add_session_rules(std::vector<RuleDef>& out) {
       .title = "The daemon is not a session leader",
       .severity = Severity::Recommended,
       .seed_step = "4",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = double_fork,
       .doc = {
           .checks = "The daemon runs in a session of its own making (new-session passes) and is "

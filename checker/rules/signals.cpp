@@ -62,7 +62,7 @@ void add_signal_rules(std::vector<RuleDef>& out) {
       .title = "The inherited signal mask is cleared",
       .severity = Severity::Recommended,
       .seed_step = "daemon(7) 3",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = signal_mask_reset,
       .doc = {
           .checks = "No signal the launcher blocked is still blocked in the daemon.",
@@ -88,7 +88,7 @@ void add_signal_rules(std::vector<RuleDef>& out) {
       .title = "Inherited ignored signals are reset",
       .severity = Severity::Recommended,
       .seed_step = "daemon(7) 2",
-      .profiles = kSysv,
+      .profiles = kSysv | kControl,
       .per_daemon = signal_dispositions_reset,
       .doc = {
           .checks = "No signal the launcher set to SIG_IGN is still ignored in the daemon.",

@@ -100,9 +100,16 @@ int check_case(const std::string& daemoncheck, const std::string& case_dir,
   const std::string& name = manifest.name;
   const json expect = manifest.expect.is_null() ? json::object() : manifest.expect;
 
-  std::vector<std::string> cmd = {daemoncheck, "--quiet", "--json", "-"};
+  // A manifest whose options begin with a subcommand ("control") runs it.
+  std::vector<std::string> options = manifest.options;
+  std::vector<std::string> cmd = {daemoncheck};
+  if (!options.empty() && options.front() == "control") {
+    cmd.push_back(options.front());
+    options.erase(options.begin());
+  }
+  cmd.insert(cmd.end(), {"--quiet", "--json", "-"});
   if (!report_dir.empty()) cmd.insert(cmd.end(), {"--report-dir", report_dir});
-  cmd.insert(cmd.end(), manifest.options.begin(), manifest.options.end());
+  cmd.insert(cmd.end(), options.begin(), options.end());
   if (!manifest.command.empty()) {  // empty with --unit: the unit gives the command
     cmd.emplace_back("--");
     cmd.insert(cmd.end(), manifest.command.begin(), manifest.command.end());

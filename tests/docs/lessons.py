@@ -106,8 +106,9 @@ def see_it_lines(name, readme):
 def root_view(source, build):
     """A directory that looks like the repository root after the README's
     build: every entry of the source tree, and build/ pointing at `build`.
-    The reports daemoncheck writes (reports/) stay in it."""
-    view = tempfile.mkdtemp(prefix="lessons-")
+    The reports daemoncheck writes (reports/) stay in it. It is made in the
+    build folder: a control check gives its scripts a private, empty /tmp."""
+    view = tempfile.mkdtemp(prefix="lessons-", dir=os.path.abspath(build))
     for entry in os.listdir(source):
         if entry in ("build", "reports") or entry.startswith("."):
             continue
@@ -382,8 +383,11 @@ def expand(words, build, source, bins):
 
 
 def score(daemoncheck, manifest, build, source, bins, report_dir):
-    cmd = [daemoncheck, "--quiet", "--json", "-", "--report-dir", report_dir]
-    cmd += expand(manifest.get("options", []), build, source, bins)
+    options = expand(manifest.get("options", []), build, source, bins)
+    # A manifest whose options begin with a subcommand ("control") runs it.
+    sub = [options.pop(0)] if options[:1] == ["control"] else []
+    cmd = [daemoncheck] + sub + ["--quiet", "--json", "-", "--report-dir", report_dir]
+    cmd += options
     command = expand(manifest["command"], build, source, bins)
     cmd += ["--"] + command if command else []  # --unit: the unit gives the command
     print("+ " + " ".join(cmd))
@@ -459,16 +463,21 @@ def cmd_fix(args):
     # daemonctl, for the fixes that hand a program to a real daemonizer.
     os.environ["PATH"] = os.path.dirname(bins.get("daemonctl", "/nonexistent")) + ":" + \
         os.environ.get("PATH", "/usr/bin:/bin")
-    # A service's /tmp is a fresh tmpfs (service.md), where a fixed program
-    # under /tmp would not be found: a unit case's fix is built in the build folder.
-    has_unit = any(e.endswith(".service.in") for e in os.listdir(folder))
-    work = tempfile.mkdtemp(prefix="lessons-fix-", dir=build if has_unit else None)
+    # In the build folder, not /tmp: a service or a control check gets a
+    # private, empty /tmp (service.md, control.md), where a fixed program
+    # there would not be found.
+    work = tempfile.mkdtemp(prefix="lessons-fix-", dir=build)
     os.chmod(work, 0o755)  # a unit's User= must reach the fixed program
     try:
         fixed = os.path.join(work, "cases", name)
         shutil.copytree(folder, fixed, symlinks=True)
         common = os.path.join(work, "cases", "common")
         shutil.copytree(os.path.join(args.source, "cases", "common"), common)
+        # A script may run a sibling case's program (../seed-python-daemon).
+        for entry in os.listdir(os.path.join(args.source, "cases")):
+            if not os.path.exists(os.path.join(work, "cases", entry)):
+                os.symlink(os.path.join(os.path.abspath(args.source), "cases", entry),
+                           os.path.join(work, "cases", entry))
         r = subprocess.run(["patch", "-p1", "--no-backup-if-mismatch", "-i", patch_path],
                            cwd=fixed, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)

@@ -52,8 +52,24 @@ SERVICE_RULE_IDS = [
 ]
 
 # (lang, rule): why the fix is not run. Keep this short.
-NOT_RUNNABLE = {(lang, rule): "needs --unit" for rule in SERVICE_RULE_IDS
-                for lang in ("c", "python", "shell")}
+# The control profile's fixes are lines of an init script (start-stop-daemon,
+# daemonctl), not a daemon: running one needs `daemoncheck control` on a whole
+# LSB script around it, which this runner does not build yet. The scripts
+# those lines come from are run by tests/control (ctest -L control).
+_CONTROL_RULES = ("status-when-stopped", "start-starts", "start-when-running", "stop-stops",
+                  "stop-when-stopped", "decoy-untouched", "restart-restarts",
+                  "status-when-dead", "stale-pidfile-safe", "bad-action-usage",
+                  "actions-return-promptly", "run-stays-in-foreground", "reload-keeps-pid",
+                  "try-restart-when-stopped")
+NOT_RUNNABLE = {
+    ("shell", rule): "a line of an init script: needs a whole LSB script under "
+                     "`daemoncheck control`, not run here (tests/control runs such scripts)"
+    for rule in _CONTROL_RULES
+}
+NOT_RUNNABLE.update({(lang, rule): "a control rule's fix is shell only"
+                     for rule in _CONTROL_RULES for lang in ("c", "python")})
+NOT_RUNNABLE.update({(lang, rule): "needs --unit" for rule in SERVICE_RULE_IDS
+                     for lang in ("c", "python", "shell")})
 
 NEEDS_ROOT = {"privileges-dropped", "root-directory"}
 
@@ -550,9 +566,12 @@ def coverage(args, catalog):
                  for r in sorted(set(catalog) - listed)]
     problems += [f"{r}: in DC_EXPLAIN_RULES but not a rule" for r in sorted(listed - set(catalog))]
     problems += [f"{r}: no entry in C_RULES (or SERVICE_RULE_IDS): say how its C fix is run"
-                 for r in sorted(set(catalog) - set(C_RULES) - set(SERVICE_RULE_IDS))]
+                 for r in sorted(set(catalog) - set(C_RULES) - set(SERVICE_RULE_IDS))
+                 if catalog[r]["fix_c"]]
     for rule in sorted(catalog):
         for lang in ("c", "python", "shell"):
+            if not catalog[rule]["fix_" + lang]:
+                continue  # a control rule's fix is shell only
             if not explain_has(args.daemoncheck, rule, lang, catalog[rule]["fix_" + lang]):
                 problems.append(f"{rule}: --explain does not print its {lang} fix as is")
     for p in problems:

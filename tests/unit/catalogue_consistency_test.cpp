@@ -114,11 +114,12 @@ TEST(CatalogueConsistency, ManPageDescribesEveryRuleWithItsSeverityStepAndProfil
         << rule.id << ": the man page says (" << paren << "), the catalogue "
         << to_string(rule.severity) << (rule.severity_for ? " depending on the options" : "")
         << ", seed step " << rule.seed_step;
-    // Listed under the first profile it belongs to (the service rules under
-    // the service profile, which is where they come from); the systemd
-    // section names the shared ones in a sentence.
+    // Listed under the first profile it belongs to (the service and control
+    // rules under their own profiles, which is where they come from); the
+    // systemd section names the shared ones in a sentence.
     const std::string want = (rule.profiles & kSysv)      ? "Profile sysv"
                              : (rule.profiles & kService) ? "Profile service"
+                             : (rule.profiles & kControl) ? "Profile control"
                                                           : "Profile systemd";
     EXPECT_EQ(section, want) << rule.id;
   }

@@ -11,18 +11,20 @@ namespace dc {
 namespace {
 
 TEST(Profiles, NamesRoundTrip) {
-  ASSERT_EQ(all_profiles().size(), 3u);
+  ASSERT_EQ(all_profiles().size(), 4u);
   for (const Profile* p : all_profiles()) {
     EXPECT_EQ(&profile(p->id), p);
     EXPECT_EQ(profile_named(p->name), p->id);
   }
   EXPECT_EQ(profile_named("sysv"), ProfileId::Sysv);
   EXPECT_EQ(profile_named("systemd"), ProfileId::Systemd);
+  EXPECT_EQ(profile_named("control"), ProfileId::Control);
+  EXPECT_EQ(profile(ProfileId::Control).launch, LaunchKind::ActionSequence);
   EXPECT_FALSE(profile_named("SysV"));
   EXPECT_FALSE(profile_named(""));
   EXPECT_FALSE(profile_named("container"));  // planned, not yet a profile
   EXPECT_EQ(profile_named("service"), ProfileId::Service);
-  EXPECT_EQ(profile_name_list(), "sysv|systemd|service");
+  EXPECT_EQ(profile_name_list(), "sysv|systemd|service|control");
 }
 
 TEST(Profiles, ProbesRunInTheFixedOrder) {

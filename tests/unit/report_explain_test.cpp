@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <vector>
 
 namespace dc {
 namespace {
@@ -21,18 +22,29 @@ TEST(RuleList, ListsEveryRuleWithSeverityProfileAndStep) {
   }
 }
 
+// A daemon's rule shows its fix in C, Python and shell; a control rule
+// judges a start/stop/status script, whose fix is shell only, written with
+// start-stop-daemon and with daemonctl (control.md).
 TEST(Explanation, HasEveryPartForEveryRule) {
   for (const auto& r : catalog()) {
     const std::string text = render_explanation(r);
     EXPECT_TRUE(text.starts_with(r.id + ": " + r.title + "\n")) << r.id;
+    const bool script_only = r.profiles == kControl;
+    std::vector<const char*> heads = {"\nWhat it checks\n  ", "\nWhy it matters\n  ",
+                                      "\nHow daemoncheck observes it\n  "};
+    if (!script_only) heads.insert(heads.end(), {"\nFix in C\n    ", "\nFix in Python\n    "});
+    heads.push_back("\nFix in shell\n    ");
     size_t last = 0;
-    for (const char* head :
-         {"\nWhat it checks\n  ", "\nWhy it matters\n  ", "\nHow daemoncheck observes it\n  ",
-          "\nFix in C\n    ", "\nFix in Python\n    ", "\nFix in shell\n    "}) {
+    for (const char* head : heads) {
       const size_t at = text.find(head);
       EXPECT_NE(at, std::string::npos) << r.id << ": " << head;
       EXPECT_GT(at, last) << r.id << ": " << head;
       last = at;
+    }
+    if (script_only) {
+      EXPECT_EQ(text.find("\nFix in C\n"), std::string::npos) << r.id;
+      EXPECT_NE(std::string(r.doc.fix_shell).find("start-stop-daemon"), std::string::npos) << r.id;
+      EXPECT_NE(std::string(r.doc.fix_shell).find("daemonctl"), std::string::npos) << r.id;
     }
   }
 }

@@ -1,6 +1,7 @@
 // See html.h. The page is built as one string from its sections (see
 // sections.h); the style sheet is report/html/style.css, embedded at build
 // time.
+#include "report/control_json.h"
 #include "report/escape.h"
 #include "report/html.h"
 #include "report/html/sections.h"
@@ -61,8 +62,10 @@ std::string render_html(const nlohmann::json& sc) {
   const ScorecardView v = read_view(sc);
   std::string out = head(v);
   for (auto section : {header_section, verdict_section, notes_section, rules_section, tree_section,
-                       timeline_section, terminal_section, waivers_section, facts_section})
+                       timeline_section, terminal_section, waivers_section, facts_section}) {
     out += section(v);
+    if (section == rules_section) out += control_timeline_html(sc);
+  }
   out += footer(v);
   out += "</main><script>" + std::string(kScript) + "</script></body></html>\n";
   return out;
