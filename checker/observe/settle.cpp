@@ -91,6 +91,51 @@ std::map<pid_t, uint64_t> cpu_times(const std::map<pid_t, std::string>& snap) {
   return out;
 }
 
+// Pidfds of the live processes below a settle's root, so that its wait also
+// ends when one of them exits. Their parent is often not the checker (a race
+// trial's stand-in, the session holder, a daemon's own parent), so no SIGCHLD
+// of the Reaper's says so; a start-up in which everything died would
+// otherwise wait for the next bound: its quiet window, or with a pidfile the
+// start timeout. Waking is only a reason to look again: the looks decide.
+class ExitWatch {
+ public:
+  // Watches each of pids not yet watched and forgets the rest. False when one
+  // could not be watched (it was ending, or there are more than kMaxWatched):
+  // the wait then also looks again after kUnwatchedLookMs.
+  bool update(const std::vector<pid_t>& pids) {
+    std::map<pid_t, UniqueFd> next;
+    bool all = pids.size() <= kMaxWatched;
+    for (pid_t pid : pids) {
+      if (next.size() == kMaxWatched) break;
+      auto it = fds_.find(pid);
+      UniqueFd fd = it != fds_.end() ? std::move(it->second) : open_descendant_pidfd(pid);
+      if (fd.valid() && pidfd_alive(fd.get()))
+        next.emplace(pid, std::move(fd));
+      else
+        all = false;
+    }
+    fds_ = std::move(next);
+    return all;
+  }
+  // The watched pidfds after `first` (a descriptor of the caller's, or -1).
+  std::vector<int> fds(int first) const {
+    std::vector<int> out{first};
+    for (const auto& [pid, fd] : fds_) out.push_back(fd.get());
+    return out;
+  }
+  static constexpr size_t kMaxWatched = 256;
+  static constexpr double kUnwatchedLookMs = 10;
+
+ private:
+  std::map<pid_t, UniqueFd> fds_;
+};
+
+std::vector<pid_t> pids_of(const std::map<pid_t, std::string>& snap) {
+  std::vector<pid_t> out;
+  for (const auto& [pid, fp] : snap) out.push_back(pid);
+  return out;
+}
+
 std::map<pid_t, std::string> snapshot(pid_t holder, pid_t root) {
   std::map<pid_t, std::string> out;
   for (const auto& e : descendants_of(root))
@@ -129,17 +174,23 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
                           IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB);
     char buf[4096];
     int empty_scans = 0;
+    ExitWatch exits;
     for (;;) {
       if (auto pid = pidfile_names_live_descendant(*pidfile, holder))
         return settle_state(*pid, deadline_ms);
       // Nobody left to write it: seen twice, so a daemon caught between its
       // parent's exit and its re-parenting is not missed.
-      empty_scans = live_descendants_of(root, {holder}).empty() ? empty_scans + 1 : 0;
+      const auto live = live_descendants_of(root, {holder});
+      empty_scans = live.empty() ? empty_scans + 1 : 0;
       if (empty_scans >= 2) return true;
-      // Without a watch (the folder does not exist yet) re-check every 10 ms.
-      const int fds[] = {in.get()};
-      double until = in.valid() && empty_scans == 0 ? deadline_ms
-                                                    : std::min(deadline_ms, reaper.now_ms() + 10);
+      // The wait ends on the pidfile's folder changing or on one of those
+      // who could write it exiting. Without a watch (the folder does not
+      // exist yet) it also re-checks every 10 ms.
+      const bool all_watched = exits.update(live);
+      const auto fds = exits.fds(in.get());
+      double until = in.valid() && empty_scans == 0 && all_watched
+                         ? deadline_ms
+                         : std::min(deadline_ms, reaper.now_ms() + ExitWatch::kUnwatchedLookMs);
       int r = reaper.wait(fds, until);
       if (r == 0)
         while (::read(in.get(), buf, sizeof buf) > 0) {
@@ -150,19 +201,24 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
   // Without a pidfile, start-up ends when the descendants' state has not
   // changed for quiet_ms, or at once when nothing is left alive: seen twice
   // with nothing reaped in between, as in the pidfile branch.
+  // A process of the snapshot that exits ends the window early: the state
+  // changed, so a new window starts then rather than at the window's end.
   auto prev = snapshot(holder, root);
   auto prev_cpu = cpu_times(prev);
+  ExitWatch exits;
   for (int empty_scans = prev.empty() ? 1 : 0;;) {
     if (empty_scans >= 2) return true;
     double until = std::min(deadline_ms, reaper.now_ms() + (empty_scans ? 0.1 : quiet_ms));
-    int r = reaper.wait({}, until);
+    exits.update(pids_of(prev));
+    int r = reaper.wait(exits.fds(-1), until);
     auto cur = snapshot(holder, root);
+    const bool exited = r == Reaper::kReaped || r >= 0;
     if (!cur.empty()) {
       empty_scans = 0;
     } else {
-      empty_scans = r == Reaper::kReaped ? 1 : empty_scans + 1;
+      empty_scans = exited ? 1 : empty_scans + 1;
     }
-    if (r == Reaper::kReaped) {
+    if (exited) {
       prev = std::move(cur);
       prev_cpu = cpu_times(prev);
       continue;

@@ -371,6 +371,31 @@ TEST(Probes, ParentExitingBeforeSetsidLosesTheRace) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// A trial whose target leaves, instead of a daemon, a process that dies a
+// little later without writing the pidfile: its start-up ends when that
+// process dies, not at the start timeout, though it was the stand-in's child
+// (whose exit no SIGCHLD of the checker's reports). The first launch
+// daemonizes; a trial (the target leading its session) leaves `sleep 0.3`.
+TEST(Probes, RaceTrialEndsWhenWhatItLeftDies) {
+  const std::string script =
+      "sid=$(cut -d' ' -f6 /proc/$$/stat); "
+      "if [ \"$sid\" = \"$$\" ]; then trap '' HUP; sleep 0.3 & exit 0; fi; "
+      "exec setsid -f sh -c 'echo $$ > {tmp}/d.pid; exec sleep 1000'";
+  auto r = run_checker({"--race-trials", "2", "--start-timeout", "5", "--pidfile", "{tmp}/d.pid",
+                        "--", "/bin/sh", "-c", script});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("parent-exits"), "pass") << r.message("parent-exits");
+  EXPECT_EQ(r.status("race-free-startup"), "fail") << r.message("race-free-startup");
+  const auto& trials = r.scorecard["probes"]["race"]["trials"];
+  ASSERT_FALSE(trials.empty()) << r.scorecard["probes"]["race"].dump();
+  for (const auto& t : trials) {
+    EXPECT_FALSE(t["daemon_survived"].get<bool>()) << t.dump();
+    EXPECT_GE(t["ms"].get<double>(), 300) << "ended before the process died: " << t.dump();
+    EXPECT_LT(t["ms"].get<double>(), 2500) << "waited for the start timeout: " << t.dump();
+  }
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 // With two CPUs or more the trials run side by side, one per CPU: a start-up
 // that sleeps 0.5 s costs two trials about 0.5 s, not 1 s (the figures are
 // in bench/README.md; here only that they overlap). Each trial's
