@@ -49,24 +49,31 @@ bool names_checkers_own(const std::string& path, pid_t holder) {
 // its state unchanged: a process that is runnable but kept off the CPU by a
 // loaded machine has not settled, however long it waits. Reads start
 // kFirstLookMs apart and double, so a daemon that is ready costs a fraction
-// of a millisecond.
+// of a millisecond. A process that exits meanwhile has not settled: the
+// pidfile no longer names a running process, and the caller looks again.
 constexpr double kStableMs = 50;
 constexpr double kFirstLookMs = 0.1;
 constexpr double kLongestLookMs = 5;
-bool settle_state(pid_t pid, double deadline_ms) {
+enum class StateSettle { kSettled, kGone, kTimedOut };
+StateSettle settle_state(pid_t pid, double deadline_ms) {
   Reaper& reaper = Reaper::get();
+  UniqueFd pidfd = open_descendant_pidfd(pid);
+  if (!pidfd.valid()) return StateSettle::kGone;
   std::string prev = observe::fingerprint(pid);
   uint64_t cpu_since = cpu_time_ns(pid);
   double look = kFirstLookMs;
   for (;;) {
-    reaper.wait({}, std::min(deadline_ms, reaper.now_ms() + look));
+    const int fds[] = {pidfd.get()};
+    reaper.wait(fds, std::min(deadline_ms, reaper.now_ms() + look));
+    if (!pidfd_alive(pidfd.get())) return StateSettle::kGone;
     std::string cur = observe::fingerprint(pid);
     if (cur == prev) {
-      if (all_threads_waiting(pid) || ran_for(pid, cpu_since, kStableMs)) return true;
+      if (all_threads_waiting(pid) || ran_for(pid, cpu_since, kStableMs))
+        return StateSettle::kSettled;
     } else {
       cpu_since = cpu_time_ns(pid);
     }
-    if (reaper.now_ms() >= deadline_ms) return false;
+    if (reaper.now_ms() >= deadline_ms) return StateSettle::kTimedOut;
     prev = std::move(cur);
     look = std::min(2 * look, kLongestLookMs);
   }
@@ -166,8 +173,10 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
   if (pidfile) {
     // Often the pidfile is there already: then no inotify instance is made
     // (closing one that holds a watch waits for a kernel grace period).
-    if (auto pid = pidfile_names_live_descendant(*pidfile, holder))
-      return settle_state(*pid, deadline_ms);
+    if (auto pid = pidfile_names_live_descendant(*pidfile, holder)) {
+      const StateSettle s = settle_state(*pid, deadline_ms);
+      if (s != StateSettle::kGone) return s == StateSettle::kSettled;
+    }
     UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (in.valid())
       ::inotify_add_watch(in.get(), sys::folder_of(*pidfile).c_str(),
@@ -176,8 +185,10 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
     int empty_scans = 0;
     ExitWatch exits;
     for (;;) {
-      if (auto pid = pidfile_names_live_descendant(*pidfile, holder))
-        return settle_state(*pid, deadline_ms);
+      if (auto pid = pidfile_names_live_descendant(*pidfile, holder)) {
+        const StateSettle s = settle_state(*pid, deadline_ms);
+        if (s != StateSettle::kGone) return s == StateSettle::kSettled;
+      }
       // Nobody left to write it: seen twice, so a daemon caught between its
       // parent's exit and its re-parenting is not missed.
       const auto live = live_descendants_of(root, {holder});

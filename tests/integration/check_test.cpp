@@ -396,6 +396,30 @@ TEST(Probes, RaceTrialEndsWhenWhatItLeftDies) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// As above, with the pidfile naming the process that dies: a busy loop whose
+// state keeps changing (so it never looks settled), ended after 0.3 s. A
+// start-up waiting for the named process to settle ends when it dies.
+TEST(Probes, RaceTrialEndsWhenThePidfilesProcessDies) {
+  const std::string script =
+      "sid=$(cut -d' ' -f6 /proc/$$/stat); "
+      "if [ \"$sid\" = \"$$\" ]; then trap '' HUP; "
+      "(while :; do umask 022; umask 077; done) & p=$!; echo $p > d.pid; "
+      "(sleep 0.3; kill $p) & exit 0; fi; "
+      "exec setsid -f sh -c 'echo $$ > d.pid; exec sleep 1000'";
+  auto r = run_checker({"--race-trials", "2", "--start-timeout", "5", "--pidfile", "{tmp}/d.pid",
+                        "--", "/bin/sh", "-c", script});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("parent-exits"), "pass") << r.message("parent-exits");
+  EXPECT_EQ(r.status("race-free-startup"), "fail") << r.message("race-free-startup");
+  const auto& trials = r.scorecard["probes"]["race"]["trials"];
+  ASSERT_FALSE(trials.empty()) << r.scorecard["probes"]["race"].dump();
+  for (const auto& t : trials) {
+    EXPECT_FALSE(t["daemon_survived"].get<bool>()) << t.dump();
+    EXPECT_LT(t["ms"].get<double>(), 2500) << "waited for the start timeout: " << t.dump();
+  }
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 // With two CPUs or more the trials run side by side, one per CPU: a start-up
 // that sleeps 0.5 s costs two trials about 0.5 s, not 1 s (the figures are
 // in bench/README.md; here only that they overlap). Each trial's
