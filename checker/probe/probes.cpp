@@ -311,8 +311,11 @@ void probe_second_instance(const LaunchPlan& first, const ProbeContext& ctx, Obs
     std::vector<int> fds;
     for (auto& t : ts)
       if (pidfd_alive(t.fd.get())) fds.push_back(t.fd.get());
+    // All of those found have exited since they were found (a middle child
+    // on its way out): look again now, rather than wait for the bound.
+    const double until = fds.empty() ? reaper.now_ms() : deadline;
     if (taken.fd() >= 0) fds.push_back(taken.fd());
-    if (reaper.wait(fds, deadline) == static_cast<int>(fds.size()) - 1 && taken.fd() >= 0)
+    if (reaper.wait(fds, until) == static_cast<int>(fds.size()) - 1 && taken.fd() >= 0)
       taken.drain();
     if (reaper.now_ms() >= deadline) break;
   }
