@@ -560,6 +560,13 @@ void decide_trial(RaceRun& run, const ProbeContext& ctx, const Observation& o, b
   run.trial.ms = Reaper::get().now_ms() - run.t0;
 }
 
+// How long a trial's processes get to act on SIGTERM before SIGKILL. None
+// when the SIGTERM probe saw the daemon outlive SIGTERM for the whole stop
+// timeout: a shorter grace cannot help it, and every wave would pay it.
+double trial_grace_ms(const Observation& o) {
+  return o.probes.sigterm.killed_at_bound.empty() ? 200 : 0;
+}
+
 // Runs one trial per CPU in `cpus` side by side; every process they started
 // is ended before this returns, each trial's pty closed after that and its
 // folder removed last.
@@ -576,7 +583,7 @@ std::vector<RaceTrial> run_trials(const std::vector<int>& cpus, bool realtime,
   for (auto& run : runs)
     if (run.launch && run.launch->holder_pidfd.valid())
       send_signal(run.launch->holder_pidfd.get(), SIGKILL);
-  kill_all_descendants(200);
+  kill_all_descendants(trial_grace_ms(o));
   std::vector<RaceTrial> out;
   for (auto& run : runs) {
     for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
@@ -642,6 +649,9 @@ void probe_race(const LaunchPlan& first, const ProbeContext& ctx, Observation& o
     bool failed = false;
     for (size_t k = 0; k < wave.size(); ++k) {
       const bool met_another = !wave[k].daemon_survived || !wave[k].launched_exit;
+      // Once a trial has failed, the rule fails: a later one that may have
+      // failed only for its neighbour is neither run again nor counted.
+      if (failed && met_another) continue;
       if (!cut && met_another && wave.size() > 1 && !out_of_time(ctx))
         wave[k] = std::move(run_trials({cpu_list[k]}, realtime, first, ctx, o).front());
       if (cut && wave[k].daemon_survived) continue;
@@ -961,7 +971,7 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx,
   if (prof.runs(ProbeStep::RaceTrials)) {
     timed(ProbeStep::RaceTrials, [&] {
       if (ctx.race_trials > 0 && !out_of_time(ctx))
-        kill_all_descendants(200);  // every trial starts from nothing
+        kill_all_descendants(trial_grace_ms(o));  // every trial starts from nothing
       probe_race(plan, ctx, o);
     });
   }

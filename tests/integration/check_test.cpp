@@ -359,6 +359,20 @@ TEST(Probes, IgnoredSigtermIsKilledAtTheBoundOnce) {
   EXPECT_LT(ms, 3500) << "the stop bound is paid once";
 }
 
+// The race trials' processes are ended after each wave; a daemon that the
+// SIGTERM probe saw outlive SIGTERM is not given a 200 ms grace to act on it
+// again after every wave (three waves of five trials: at least 600 ms).
+TEST(Probes, IgnoredSigtermCostsTheRaceTrialsNoGrace) {
+  auto r =
+      run_checker(fixture({"--ignore-term"}, true, {"--stop-timeout", "1", "--race-trials", "5"}));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("sigterm-exits"), "fail") << r.message("sigterm-exits");
+  EXPECT_EQ(r.status("race-free-startup"), "pass") << r.message("race-free-startup");
+  EXPECT_LT(r.scorecard["timings_ms"]["race_trials"].get<double>(), 600)
+      << r.scorecard["probes"]["race"].dump();
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Probes, ChildLeftBehindFailsSigtermCleanup) {
   auto r = run_checker(fixture({"--leave-child"}, true, {"--race-trials", "1"}));
   expect_statuses(r, {{"sigterm-cleanup", "fail"}});
@@ -368,6 +382,24 @@ TEST(Probes, ParentExitingBeforeSetsidLosesTheRace) {
   auto r = run_checker(fixture({"--race"}, true, {"--race-trials", "3"}));
   EXPECT_EQ(r.status("race-free-startup"), "fail") << r.message("race-free-startup");
   EXPECT_NE(r.message("race-free-startup").find("SIGHUP"), std::string::npos);
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// Side by side, both trials of a wave fail; the first, run again alone,
+// fails too and decides the rule: the second is not run again (it could only
+// fail once more, or fail for its neighbour).
+TEST(Probes, OneFailedTrialAloneEndsTheRaceTrials) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) < 2)
+    GTEST_SKIP() << "one CPU: the trials run one after the other";
+  auto r = run_checker(fixture({"--race"}, true, {"--race-trials", "4"}));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("race-free-startup"), "fail") << r.message("race-free-startup");
+  int failed = 0;
+  for (const auto& t : r.scorecard["probes"]["race"]["trials"])
+    failed += t["daemon_survived"].get<bool>() ? 0 : 1;
+  EXPECT_EQ(failed, 1) << r.scorecard["probes"]["race"].dump();
   EXPECT_TRUE(r.left_behind.empty());
 }
 
