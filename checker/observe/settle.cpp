@@ -57,15 +57,19 @@ constexpr double kLongestLookMs = 5;
 enum class StateSettle { kSettled, kGone, kTimedOut };
 StateSettle settle_state(pid_t pid, double deadline_ms) {
   Reaper& reaper = Reaper::get();
-  UniqueFd pidfd = open_descendant_pidfd(pid);
-  if (!pidfd.valid()) return StateSettle::kGone;
+  // Without a pidfd (none left to open, say) the looks alone tell.
+  const UniqueFd pidfd = open_descendant_pidfd(pid);
+  auto gone = [&] {
+    return pidfd.valid() ? !pidfd_alive(pidfd.get()) : !is_live_descendant(pid, ::getpid());
+  };
+  if (gone()) return StateSettle::kGone;
   std::string prev = observe::fingerprint(pid);
   uint64_t cpu_since = cpu_time_ns(pid);
   double look = kFirstLookMs;
   for (;;) {
-    const int fds[] = {pidfd.get()};
+    const int fds[] = {pidfd.valid() ? pidfd.get() : -1};
     reaper.wait(fds, std::min(deadline_ms, reaper.now_ms() + look));
-    if (!pidfd_alive(pidfd.get())) return StateSettle::kGone;
+    if (gone()) return StateSettle::kGone;
     std::string cur = observe::fingerprint(pid);
     if (cur == prev) {
       if (all_threads_waiting(pid) || ran_for(pid, cpu_since, kStableMs))
