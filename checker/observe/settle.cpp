@@ -49,24 +49,35 @@ bool names_checkers_own(const std::string& path, pid_t holder) {
 // its state unchanged: a process that is runnable but kept off the CPU by a
 // loaded machine has not settled, however long it waits. Reads start
 // kFirstLookMs apart and double, so a daemon that is ready costs a fraction
-// of a millisecond.
+// of a millisecond. A process that exits meanwhile has not settled: the
+// pidfile no longer names a running process, and the caller looks again.
 constexpr double kStableMs = 50;
 constexpr double kFirstLookMs = 0.1;
 constexpr double kLongestLookMs = 5;
-bool settle_state(pid_t pid, double deadline_ms) {
+enum class StateSettle { kSettled, kGone, kTimedOut };
+StateSettle settle_state(pid_t pid, double deadline_ms) {
   Reaper& reaper = Reaper::get();
+  // Without a pidfd (none left to open, say) the looks alone tell.
+  const UniqueFd pidfd = open_descendant_pidfd(pid);
+  auto gone = [&] {
+    return pidfd.valid() ? !pidfd_alive(pidfd.get()) : !is_live_descendant(pid, ::getpid());
+  };
+  if (gone()) return StateSettle::kGone;
   std::string prev = observe::fingerprint(pid);
   uint64_t cpu_since = cpu_time_ns(pid);
   double look = kFirstLookMs;
   for (;;) {
-    reaper.wait({}, std::min(deadline_ms, reaper.now_ms() + look));
+    const int fds[] = {pidfd.valid() ? pidfd.get() : -1};
+    reaper.wait(fds, std::min(deadline_ms, reaper.now_ms() + look));
+    if (gone()) return StateSettle::kGone;
     std::string cur = observe::fingerprint(pid);
     if (cur == prev) {
-      if (all_threads_waiting(pid) || ran_for(pid, cpu_since, kStableMs)) return true;
+      if (all_threads_waiting(pid) || ran_for(pid, cpu_since, kStableMs))
+        return StateSettle::kSettled;
     } else {
       cpu_since = cpu_time_ns(pid);
     }
-    if (reaper.now_ms() >= deadline_ms) return false;
+    if (reaper.now_ms() >= deadline_ms) return StateSettle::kTimedOut;
     prev = std::move(cur);
     look = std::min(2 * look, kLongestLookMs);
   }
@@ -88,6 +99,51 @@ bool none_starved(const std::map<pid_t, std::string>& snap,
 std::map<pid_t, uint64_t> cpu_times(const std::map<pid_t, std::string>& snap) {
   std::map<pid_t, uint64_t> out;
   for (const auto& [pid, fp] : snap) out[pid] = cpu_time_ns(pid);
+  return out;
+}
+
+// Pidfds of the live processes below a settle's root, so that its wait also
+// ends when one of them exits. Their parent is often not the checker (a race
+// trial's stand-in, the session holder, a daemon's own parent), so no SIGCHLD
+// of the Reaper's says so; a start-up in which everything died would
+// otherwise wait for the next bound: its quiet window, or with a pidfile the
+// start timeout. Waking is only a reason to look again: the looks decide.
+class ExitWatch {
+ public:
+  // Watches each of pids not yet watched and forgets the rest. False when one
+  // could not be watched (it was ending, or there are more than kMaxWatched):
+  // the wait then also looks again after kUnwatchedLookMs.
+  bool update(const std::vector<pid_t>& pids) {
+    std::map<pid_t, UniqueFd> next;
+    bool all = pids.size() <= kMaxWatched;
+    for (pid_t pid : pids) {
+      if (next.size() == kMaxWatched) break;
+      auto it = fds_.find(pid);
+      UniqueFd fd = it != fds_.end() ? std::move(it->second) : open_descendant_pidfd(pid);
+      if (fd.valid() && pidfd_alive(fd.get()))
+        next.emplace(pid, std::move(fd));
+      else
+        all = false;
+    }
+    fds_ = std::move(next);
+    return all;
+  }
+  // The watched pidfds after `first` (a descriptor of the caller's, or -1).
+  std::vector<int> fds(int first) const {
+    std::vector<int> out{first};
+    for (const auto& [pid, fd] : fds_) out.push_back(fd.get());
+    return out;
+  }
+  static constexpr size_t kMaxWatched = 256;
+  static constexpr double kUnwatchedLookMs = 10;
+
+ private:
+  std::map<pid_t, UniqueFd> fds_;
+};
+
+std::vector<pid_t> pids_of(const std::map<pid_t, std::string>& snap) {
+  std::vector<pid_t> out;
+  for (const auto& [pid, fp] : snap) out.push_back(pid);
   return out;
 }
 
@@ -121,25 +177,35 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
   if (pidfile) {
     // Often the pidfile is there already: then no inotify instance is made
     // (closing one that holds a watch waits for a kernel grace period).
-    if (auto pid = pidfile_names_live_descendant(*pidfile, holder))
-      return settle_state(*pid, deadline_ms);
+    if (auto pid = pidfile_names_live_descendant(*pidfile, holder)) {
+      const StateSettle s = settle_state(*pid, deadline_ms);
+      if (s != StateSettle::kGone) return s == StateSettle::kSettled;
+    }
     UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (in.valid())
       ::inotify_add_watch(in.get(), sys::folder_of(*pidfile).c_str(),
                           IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB);
     char buf[4096];
     int empty_scans = 0;
+    ExitWatch exits;
     for (;;) {
-      if (auto pid = pidfile_names_live_descendant(*pidfile, holder))
-        return settle_state(*pid, deadline_ms);
+      if (auto pid = pidfile_names_live_descendant(*pidfile, holder)) {
+        const StateSettle s = settle_state(*pid, deadline_ms);
+        if (s != StateSettle::kGone) return s == StateSettle::kSettled;
+      }
       // Nobody left to write it: seen twice, so a daemon caught between its
       // parent's exit and its re-parenting is not missed.
-      empty_scans = live_descendants_of(root, {holder}).empty() ? empty_scans + 1 : 0;
+      const auto live = live_descendants_of(root, {holder});
+      empty_scans = live.empty() ? empty_scans + 1 : 0;
       if (empty_scans >= 2) return true;
-      // Without a watch (the folder does not exist yet) re-check every 10 ms.
-      const int fds[] = {in.get()};
-      double until = in.valid() && empty_scans == 0 ? deadline_ms
-                                                    : std::min(deadline_ms, reaper.now_ms() + 10);
+      // The wait ends on the pidfile's folder changing or on one of those
+      // who could write it exiting. Without a watch (the folder does not
+      // exist yet) it also re-checks every 10 ms.
+      const bool all_watched = exits.update(live);
+      const auto fds = exits.fds(in.get());
+      double until = in.valid() && empty_scans == 0 && all_watched
+                         ? deadline_ms
+                         : std::min(deadline_ms, reaper.now_ms() + ExitWatch::kUnwatchedLookMs);
       int r = reaper.wait(fds, until);
       if (r == 0)
         while (::read(in.get(), buf, sizeof buf) > 0) {
@@ -150,19 +216,24 @@ bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, d
   // Without a pidfile, start-up ends when the descendants' state has not
   // changed for quiet_ms, or at once when nothing is left alive: seen twice
   // with nothing reaped in between, as in the pidfile branch.
+  // A process of the snapshot that exits ends the window early: the state
+  // changed, so a new window starts then rather than at the window's end.
   auto prev = snapshot(holder, root);
   auto prev_cpu = cpu_times(prev);
+  ExitWatch exits;
   for (int empty_scans = prev.empty() ? 1 : 0;;) {
     if (empty_scans >= 2) return true;
     double until = std::min(deadline_ms, reaper.now_ms() + (empty_scans ? 0.1 : quiet_ms));
-    int r = reaper.wait({}, until);
+    exits.update(pids_of(prev));
+    int r = reaper.wait(exits.fds(-1), until);
     auto cur = snapshot(holder, root);
+    const bool exited = r == Reaper::kReaped || r >= 0;
     if (!cur.empty()) {
       empty_scans = 0;
     } else {
-      empty_scans = r == Reaper::kReaped ? 1 : empty_scans + 1;
+      empty_scans = exited ? 1 : empty_scans + 1;
     }
-    if (r == Reaper::kReaped) {
+    if (exited) {
       prev = std::move(cur);
       prev_cpu = cpu_times(prev);
       continue;

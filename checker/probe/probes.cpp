@@ -311,8 +311,11 @@ void probe_second_instance(const LaunchPlan& first, const ProbeContext& ctx, Obs
     std::vector<int> fds;
     for (auto& t : ts)
       if (pidfd_alive(t.fd.get())) fds.push_back(t.fd.get());
+    // All of those found have exited since they were found (a middle child
+    // on its way out): look again now, rather than wait for the bound.
+    const double until = fds.empty() ? reaper.now_ms() : deadline;
     if (taken.fd() >= 0) fds.push_back(taken.fd());
-    if (reaper.wait(fds, deadline) == static_cast<int>(fds.size()) - 1 && taken.fd() >= 0)
+    if (reaper.wait(fds, until) == static_cast<int>(fds.size()) - 1 && taken.fd() >= 0)
       taken.drain();
     if (reaper.now_ms() >= deadline) break;
   }
@@ -557,9 +560,19 @@ void decide_trial(RaceRun& run, const ProbeContext& ctx, const Observation& o, b
   run.trial.ms = Reaper::get().now_ms() - run.t0;
 }
 
-// Runs one trial per CPU in `cpus` side by side; every process they started
-// is ended before this returns, each trial's pty closed after that and its
-// folder removed last.
+// Trials at real-time priority that share one CPU (see probe_race).
+constexpr size_t kTrialsPerCpu = 3;
+
+// How long a trial's processes get to act on SIGTERM before SIGKILL. None
+// when the SIGTERM probe saw the daemon outlive SIGTERM for the whole stop
+// timeout: a shorter grace cannot help it, and every wave would pay it.
+double trial_grace_ms(const Observation& o) {
+  return o.probes.sigterm.killed_at_bound.empty() ? 200 : 0;
+}
+
+// Runs one trial per entry of `cpus` (the CPU it is pinned to) side by side;
+// every process they started is ended before this returns, each trial's pty
+// closed after that and its folder removed last.
 std::vector<RaceTrial> run_trials(const std::vector<int>& cpus, bool realtime,
                                   const LaunchPlan& first, const ProbeContext& ctx,
                                   const Observation& o) {
@@ -573,7 +586,7 @@ std::vector<RaceTrial> run_trials(const std::vector<int>& cpus, bool realtime,
   for (auto& run : runs)
     if (run.launch && run.launch->holder_pidfd.valid())
       send_signal(run.launch->holder_pidfd.get(), SIGKILL);
-  kill_all_descendants(200);
+  kill_all_descendants(trial_grace_ms(o));
   std::vector<RaceTrial> out;
   for (auto& run : runs) {
     for (size_t k = reaped_before; k < reaper.reaped().size(); ++k)
@@ -606,18 +619,21 @@ void probe_race(const LaunchPlan& first, const ProbeContext& ctx, Observation& o
             (realtime ? " at real-time priority (SCHED_FIFO, reset on fork)" : "") +
             ", its children inheriting the CPU, so that after fork() the parent runs on and "
             "exits before the child can call setsid()";
-  if (cpus.size() > 1)
-    p.how +=
-        "; trials run side by side, one per CPU, and one that failed or never exited beside "
-        "another was run again alone";
   // Trials run side by side, one per CPU: each target alone at real-time
   // priority on its own CPU is as adversarial as when it ran alone on the
   // machine, and the children it forks still wait for it to block or exit.
+  // At real-time priority up to kTrialsPerCpu share a CPU: a target's
+  // children then wait for every target on their CPU to block or exit, which
+  // is never sooner than for their own alone. Without it, one per CPU.
   // Trials side by side can meet in what the target keeps outside {tmp} (a
   // fixed pidfile's lock, a port), so a trial that failed beside another, or
   // whose target never exited (waiting for a lock a neighbour holds, say),
   // is run again alone, and that result counts.
-  const size_t side_by_side = std::max<size_t>(1, cpus.size());
+  const size_t side_by_side = std::max<size_t>(1, cpus.size()) * (realtime ? kTrialsPerCpu : 1);
+  if (side_by_side > 1 && ctx.race_trials > 1)
+    p.how += std::string("; trials run side by side, ") +
+             (realtime ? "up to " + std::to_string(kTrialsPerCpu) + " per CPU" : "one per CPU") +
+             ", and one that failed or never exited beside another was run again alone";
   auto cpu_of = [&](int i) {
     return cpus.empty() ? -1 : cpus[static_cast<size_t>(i) % cpus.size()];
   };
@@ -639,6 +655,9 @@ void probe_race(const LaunchPlan& first, const ProbeContext& ctx, Observation& o
     bool failed = false;
     for (size_t k = 0; k < wave.size(); ++k) {
       const bool met_another = !wave[k].daemon_survived || !wave[k].launched_exit;
+      // Once a trial has failed, the rule fails: a later one that may have
+      // failed only for its neighbour is neither run again nor counted.
+      if (failed && met_another) continue;
       if (!cut && met_another && wave.size() > 1 && !out_of_time(ctx))
         wave[k] = std::move(run_trials({cpu_list[k]}, realtime, first, ctx, o).front());
       if (cut && wave[k].daemon_survived) continue;
@@ -958,7 +977,7 @@ void run_probes(Launch& launch, const LaunchPlan& plan, const ProbeContext& ctx,
   if (prof.runs(ProbeStep::RaceTrials)) {
     timed(ProbeStep::RaceTrials, [&] {
       if (ctx.race_trials > 0 && !out_of_time(ctx))
-        kill_all_descendants(200);  // every trial starts from nothing
+        kill_all_descendants(trial_grace_ms(o));  // every trial starts from nothing
       probe_race(plan, ctx, o);
     });
   }

@@ -359,6 +359,20 @@ TEST(Probes, IgnoredSigtermIsKilledAtTheBoundOnce) {
   EXPECT_LT(ms, 3500) << "the stop bound is paid once";
 }
 
+// The race trials' processes are ended after each wave; a daemon that the
+// SIGTERM probe saw outlive SIGTERM is not given a 200 ms grace to act on it
+// again after every wave (three waves of five trials: at least 600 ms).
+TEST(Probes, IgnoredSigtermCostsTheRaceTrialsNoGrace) {
+  auto r =
+      run_checker(fixture({"--ignore-term"}, true, {"--stop-timeout", "1", "--race-trials", "5"}));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("sigterm-exits"), "fail") << r.message("sigterm-exits");
+  EXPECT_EQ(r.status("race-free-startup"), "pass") << r.message("race-free-startup");
+  EXPECT_LT(r.scorecard["timings_ms"]["race_trials"].get<double>(), 600)
+      << r.scorecard["probes"]["race"].dump();
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Probes, ChildLeftBehindFailsSigtermCleanup) {
   auto r = run_checker(fixture({"--leave-child"}, true, {"--race-trials", "1"}));
   expect_statuses(r, {{"sigterm-cleanup", "fail"}});
@@ -368,6 +382,73 @@ TEST(Probes, ParentExitingBeforeSetsidLosesTheRace) {
   auto r = run_checker(fixture({"--race"}, true, {"--race-trials", "3"}));
   EXPECT_EQ(r.status("race-free-startup"), "fail") << r.message("race-free-startup");
   EXPECT_NE(r.message("race-free-startup").find("SIGHUP"), std::string::npos);
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// Side by side, both trials of a wave fail; the first, run again alone,
+// fails too and decides the rule: the second is not run again (it could only
+// fail once more, or fail for its neighbour).
+TEST(Probes, OneFailedTrialAloneEndsTheRaceTrials) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) < 2)
+    GTEST_SKIP() << "one CPU: the trials run one after the other";
+  auto r = run_checker(fixture({"--race"}, true, {"--race-trials", "4"}));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("race-free-startup"), "fail") << r.message("race-free-startup");
+  int failed = 0;
+  for (const auto& t : r.scorecard["probes"]["race"]["trials"])
+    failed += t["daemon_survived"].get<bool>() ? 0 : 1;
+  EXPECT_EQ(failed, 1) << r.scorecard["probes"]["race"].dump();
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// A trial whose target leaves, instead of a daemon, a process that dies a
+// little later without writing the pidfile: its start-up ends when that
+// process dies, not at the start timeout, though it was the stand-in's child
+// (whose exit no SIGCHLD of the checker's reports). The first launch
+// daemonizes; a trial (the target leading its session) leaves `sleep 0.3`.
+TEST(Probes, RaceTrialEndsWhenWhatItLeftDies) {
+  const std::string script =
+      "sid=$(cut -d' ' -f6 /proc/$$/stat); "
+      "if [ \"$sid\" = \"$$\" ]; then trap '' HUP; sleep 0.3 & exit 0; fi; "
+      "exec setsid -f sh -c 'echo $$ > {tmp}/d.pid; exec sleep 1000'";
+  auto r = run_checker({"--race-trials", "2", "--start-timeout", "5", "--pidfile", "{tmp}/d.pid",
+                        "--", "/bin/sh", "-c", script});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("parent-exits"), "pass") << r.message("parent-exits");
+  EXPECT_EQ(r.status("race-free-startup"), "fail") << r.message("race-free-startup");
+  const auto& trials = r.scorecard["probes"]["race"]["trials"];
+  ASSERT_FALSE(trials.empty()) << r.scorecard["probes"]["race"].dump();
+  for (const auto& t : trials) {
+    EXPECT_FALSE(t["daemon_survived"].get<bool>()) << t.dump();
+    EXPECT_GE(t["ms"].get<double>(), 300) << "ended before the process died: " << t.dump();
+    EXPECT_LT(t["ms"].get<double>(), 2500) << "waited for the start timeout: " << t.dump();
+  }
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// As above, with the pidfile naming the process that dies: a busy loop whose
+// state keeps changing (so it never looks settled), ended after 0.3 s. A
+// start-up waiting for the named process to settle ends when it dies.
+TEST(Probes, RaceTrialEndsWhenThePidfilesProcessDies) {
+  const std::string script =
+      "sid=$(cut -d' ' -f6 /proc/$$/stat); "
+      "if [ \"$sid\" = \"$$\" ]; then trap '' HUP; "
+      "(while :; do umask 022; umask 077; done) & p=$!; echo $p > d.pid; "
+      "(sleep 0.3; kill $p) & exit 0; fi; "
+      "exec setsid -f sh -c 'echo $$ > d.pid; exec sleep 1000'";
+  auto r = run_checker({"--race-trials", "2", "--start-timeout", "5", "--pidfile", "{tmp}/d.pid",
+                        "--", "/bin/sh", "-c", script});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("parent-exits"), "pass") << r.message("parent-exits");
+  EXPECT_EQ(r.status("race-free-startup"), "fail") << r.message("race-free-startup");
+  const auto& trials = r.scorecard["probes"]["race"]["trials"];
+  ASSERT_FALSE(trials.empty()) << r.scorecard["probes"]["race"].dump();
+  for (const auto& t : trials) {
+    EXPECT_FALSE(t["daemon_survived"].get<bool>()) << t.dump();
+    EXPECT_LT(t["ms"].get<double>(), 2500) << "waited for the start timeout: " << t.dump();
+  }
   EXPECT_TRUE(r.left_behind.empty());
 }
 
