@@ -268,7 +268,7 @@ usleep(300 * 1000);  /* the first process is long gone */""", "PIDFILE": C_PIDFI
     "pidfile-safe": {
         "unit": {"Type": "forking"},
         "c": {"START": C_FORK_START, "STARTED": C_FORK_STARTED},
-        "c_slot": "PIDFILE", "py": ["fork"], "root": True,
+        "c_slot": "PIDFILE", "py": ["fork"], "root": True, "bug_options": ["--start-timeout", "1"],
         # A link owned by nobody, which systemd refuses to follow.
         "c_bug": {"PIDFILE": """{
   FILE *f = fopen("/run/mydaemon/real.pid", "w");
@@ -306,7 +306,7 @@ sd_notify(0, msg);"""},
     },
     "reload-protocol": {
         "c_slot": ["READY", "LOOP"], "c": {"READY": C_READY},
-        "c_bug": {}, "py": [],
+        "c_bug": {}, "py": [], "bug_options": ["--start-timeout", "1"],
     },
     "reload-keeps-service": {
         "unit": {"Type": "simple"}, "c_slot": "LOOP",
@@ -360,6 +360,7 @@ class ServiceFixes:
         self.doc = catalog[rule]
         self.rule = rule
         self.spec = RULES[rule]
+        self.cards = {}  # run name -> its rules, {id: (status, message, severity)}
 
     # --- the unit ---------------------------------------------------------
 
@@ -508,8 +509,9 @@ class ServiceFixes:
         if not card.exists():
             return f"daemoncheck exited {run.returncode}: {run.stderr.strip()}"
         scorecard = json.loads(card.read_text())
-        return {r["id"]: (r["status"], r["message"], r.get("severity"))
-                for r in scorecard["rules"]}
+        self.cards[name] = {r["id"]: (r["status"], r["message"], r.get("severity"))
+                            for r in scorecard["rules"]}
+        return self.cards[name]
 
     def expect_pass(self, tag, name, unit_text):
         """The rule passes, and no other rule fails or errors."""
@@ -544,6 +546,26 @@ class ServiceFixes:
         return []
 
 
+# How good a status is, to compare a run with the fix and one without.
+RANK = {"pass": 0, "skip": 1, "fail": 2, "error": 2}
+
+
+def not_worse(s, tag, fixed, broken):
+    """No rule but the one under test is worse with the fix than without it
+    (a rule the broken program passed is not skipped or failed with the fix)."""
+    a, b = s.cards.get(fixed), s.cards.get(broken)
+    if not a or not b:
+        return []
+    problems = []
+    for other, (st, msg, _) in sorted(a.items()):
+        before = b.get(other, ("skip", "", ""))[0]
+        if other != s.rule and RANK[st] > RANK[before] and (tag, other) not in s.spec.get(
+                "may_fail", {}):
+            problems.append(f"{tag} {s.rule}: {other} is {st} with the fix but {before} "
+                            f"without it: {msg}")
+    return problems
+
+
 def check_c(runner, catalog, rule):
     s = ServiceFixes(runner, catalog, rule)
     problems = []
@@ -562,6 +584,7 @@ def check_c(runner, catalog, rule):
         return problems + [f"C {rule}: {why}"]
     problems += s.expect_fail("c", f"c-{rule}-without-fix",
                               s.unit_text([str(bug)], s.spec.get("c_unit", "fix")))
+    problems += not_worse(s, "c", f"c-{rule}", f"c-{rule}-without-fix")
     if s.spec.get("py_bug_mode") is not None:
         script, why = s.python_script(f"py-{rule}-without-fix", with_fix=False)
         if not script:
@@ -594,6 +617,7 @@ def check_unit(runner, catalog, rule):
     problems = s.expect_pass("shell", f"unit-{rule}", s.unit_text([str(exe)]))
     problems += s.expect_fail("shell", f"unit-{rule}-without-fix",
                               s.unit_text([str(exe)], "bug"))
+    problems += not_worse(s, "shell", f"unit-{rule}", f"unit-{rule}-without-fix")
     return problems
 
 
