@@ -237,6 +237,7 @@ def notify(status, unset_environment=False, pid=0, fds=None):
 #   options: daemoncheck options; bug_options: for the runs without the fix
 #   may_fail: {(run, rule): why} other rules a run may fail
 #   root: the run without the fix needs root
+#   slow_bug: why a pass without the fix may be the check's race: run again once
 RULES = {
     "unit-file-valid": {
         "c_slot": "SETUP", "c_bug_mode": 0o644, "py_bug_mode": 0o644,
@@ -246,6 +247,8 @@ RULES = {
     "type-matches-behaviour": {
         "c_slot": "START", "c_bug": {"START": 'if (daemon(0, 0) < 0) err(1, "daemon");'},
         "bug_unit": (r" --foreground", ""), "unit_check": True,
+        "slow_bug": "Type=simple's start-up ends after a 30 ms quiet window, which a loaded "
+                    "machine can spend before the program forks",
     },
     "start-completes": {
         "c_slot": "READY", "c_bug": {"READY": ""}, "check_config": 1,
@@ -438,6 +441,8 @@ class ServiceFixes:
                f'-DWORKER="{self.args.worker}"',
                f"-DCHECK_CONFIG_STATUS={self.spec.get('check_config', 0)}"]
         cmd += libsystemd_flags(self.work) + ["-o", str(exe), str(src)]
+        # --as-needed: a program that calls no sd_*() starts without loading it
+        cmd += ["-Wl,--as-needed"]
         cmd += ["-lsystemd"] if has_libsystemd_dev() else [f"-l:{libsystemd_name()}"]
         cc = subprocess.run(cmd, capture_output=True, text=True)
         if cc.returncode != 0:
@@ -553,6 +558,12 @@ class ServiceFixes:
         if isinstance(rules, str):
             return [f"{tag} {self.rule}: {name}: {rules}"]
         status, message, _ = rules.get(self.rule, ("absent", "not in the scorecard", ""))
+        if status == "pass" and self.spec.get("slow_bug"):
+            print(f"     note: {name}: {message}; {self.spec['slow_bug']}: run again", flush=True)
+            rules = self.run(name, unit_text, options)
+            if isinstance(rules, str):
+                return [f"{tag} {self.rule}: {name}: {rules}"]
+            status, message, _ = rules.get(self.rule, ("absent", "not in the scorecard", ""))
         if status != "fail":
             return [f"{tag} {self.rule}: without the fix {status}, not fail, so the test with "
                     f"it proves nothing: {message}"]
