@@ -45,7 +45,8 @@ import subprocess
 import sys
 import time
 
-import service_fixes
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import service_fixes  # noqa: E402
 
 # The rules of the service profile: their fixes are run under
 # `daemoncheck --unit` on a generated unit (service_fixes.py says how).
