@@ -65,7 +65,6 @@ int main(int argc, char **argv) {
 /*@CHILD@*/
 /*@SIGNALS@*/
 /*@READY@*/
-/*@LATECHILD@*/
 /*@LOOP@*/
 }
 """
@@ -193,8 +192,6 @@ if os.fork() > 0:
     os._exit(0)
 """
 PY_FORK_STARTED = "    os.write(_ready_w, b'\\0')\n    os.close(_ready_w)\n"
-PY_PIDFILE = ("    with open('/run/mydaemon.pid', 'w') as f:\n"
-              "        f.write('%d\\n' % os.getpid())\n")
 PY_READY = "    _sd.notify('READY=1')\n"
 PY_WORKER = "    import subprocess\n    children.append(subprocess.Popen([worker]))\n"
 
@@ -228,9 +225,9 @@ def notify(status, unset_environment=False, pid=0, fds=None):
 #   c_bug: {slot: code} instead of the fix in the run without it
 #   c_unit: the unit of the C run: "fix" (the snippet, the default) or "bug"
 #     (without the fixing line: the program's fix must do it alone)
-#   py: "fork" (the script forks as Type=forking wants), "ready" (main()
-#     sends READY=1), "worker" (main() starts a worker), "pidfile" (main()
-#     writes /run/mydaemon.pid); py_unit as c_unit
+#   py: "fork" (the script forks as Type=forking wants, the fix writing the
+#     pidfile), "worker" (main() starts a worker); main() sends READY=1 for a
+#     notify type when the fix does not; py_unit as c_unit
 #   bug_unit: (pattern, replacement) on the snippet: the unit without its fix
 #   unit_fix: the snippet alone fixes the program's bug (run with the C bug)
 #   unit_check: the snippet is run with the C fix and bug_unit must fail then
@@ -459,8 +456,6 @@ class ServiceFixes:
         main_pre, pre = "", ""
         if "fork" in features:
             pre += PY_FORK_START
-            if "pidfile" in features:
-                main_pre += PY_PIDFILE
             main_pre += PY_FORK_STARTED
         if kind in NOTIFY_TYPES and "READY=1" not in self.doc["fix_python"]:
             main_pre += PY_READY
