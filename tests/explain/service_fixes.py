@@ -21,7 +21,8 @@ program in Python. Each is run here as a learner would use it:
 Every run with a fix must pass its rule, and no other rule may fail or error
 (unless RULES lists it with the reason). The run "without the fix" (the
 program the rule's bug describes, or the unit without the fixing line) must
-fail the rule, so that the pass is the fix's doing.
+fail the rule, so that the pass is the fix's doing; and no other rule may be
+worse with the fix than without it (a pass there, a skip or fail here).
 """
 import ctypes.util
 import glob
