@@ -860,10 +860,10 @@ void add_service_rules(std::vector<RuleDef>& out) {
           .fix_python = "#!/usr/bin/python3\n"
                         "# first line of the script ExecStart= names; then chmod 755 it\n"
                         "main()",
-          .fix_shell =
-              "[Service]\n"
-              "Type=simple\n"
-              "ExecStart=/usr/local/bin/mydaemon --foreground   # one line, an absolute path"}});
+          .fix_shell = "[Service]\n"
+                       "Type=simple\n"
+                       "# one ExecStart= line, the program's absolute path\n"
+                       "ExecStart=/usr/local/bin/mydaemon --foreground"}});
   out.push_back(RuleDef{
       .id = "type-matches-behaviour",
       .title = "What the program does fits Type=",
@@ -892,7 +892,8 @@ void add_service_rules(std::vector<RuleDef>& out) {
                         "main()",
           .fix_shell =
               "[Service]\n"
-              "Type=simple              # the program stays in the foreground\n"
+              "# the program stays in the foreground\n"
+              "Type=simple\n"
               "ExecStart=/usr/sbin/mydaemon --foreground\n"
               "# or, for a program that must fork: Type=forking with PIDFile=/run/mydaemon.pid"}});
   out.push_back(RuleDef{
@@ -922,8 +923,8 @@ void add_service_rules(std::vector<RuleDef>& out) {
                             "main()",
               .fix_shell = "[Service]\n"
                            "Type=notify\n"
-                           "ExecStartPre=-/usr/sbin/mydaemon --check-config   # '-': a failure "
-                           "does not stop the start\n"
+                           "# '-': a failing check does not stop the start\n"
+                           "ExecStartPre=-/usr/sbin/mydaemon --check-config\n"
                            "ExecStart=/usr/sbin/mydaemon --foreground\n"
                            "TimeoutStartSec=30"}});
   out.push_back(RuleDef{
@@ -952,12 +953,17 @@ void add_service_rules(std::vector<RuleDef>& out) {
               "close(fd);",
           .fix_python =
               "import daemon, daemon.pidfile\n"
-              "with "
-              "daemon.DaemonContext(pidfile=daemon.pidfile.PIDLockFile('/run/mydaemon.pid')):\n"
+              "# detach even though the parent is PID 1, and exit 0 on SIGTERM (python-daemon's\n"
+              "# own handler exits 1, which systemd counts a failure)\n"
+              "with daemon.DaemonContext(\n"
+              "        detach_process=True,\n"
+              "        pidfile=daemon.pidfile.PIDLockFile('/run/mydaemon.pid'),\n"
+              "        signal_map={signal.SIGTERM: lambda signo, frame: sys.exit(0)}):\n"
               "    main()",
           .fix_shell = "[Service]\n"
                        "Type=forking\n"
-                       "PIDFile=/run/mydaemon.pid   # the file the daemon writes\n"
+                       "# the file the daemon writes\n"
+                       "PIDFile=/run/mydaemon.pid\n"
                        "ExecStart=/usr/sbin/mydaemon"}});
   out.push_back(RuleDef{
       .id = "pidfile-written-before-exit",
@@ -984,23 +990,33 @@ void add_service_rules(std::vector<RuleDef>& out) {
                    "  _exit(read(ready[0], &c, 1) == 1 ? 0 : 1);\n"
                    "}\n"
                    "close(ready[0]);\n"
-                   "/* ... setsid(), second fork, write the pidfile, then: */\n"
+                   "if (setsid() < 0) err(1, \"setsid\");\n"
+                   "if (fork() > 0) _exit(0);\n"
+                   "FILE *f = fopen(\"/run/mydaemon.pid\", \"w\");\n"
+                   "if (!f || fprintf(f, \"%ld\\n\", (long)getpid()) < 0 || fclose(f) != 0) err(1, "
+                   "\"pidfile\");\n"
+                   "/* the file names the daemon: now the first process may exit */\n"
                    "if (write(ready[1], \"\", 1) != 1) _exit(1);\n"
                    "close(ready[1]);",
-          .fix_python = "r, w = os.pipe()\n"
-                        "if os.fork() > 0:  # the first process: exit once the pidfile is written\n"
-                        "    os.close(w)\n"
-                        "    os._exit(0 if os.read(r, 1) else 1)\n"
-                        "os.close(r)\n"
-                        "# ... daemonize, write the pidfile, then:\n"
-                        "os.write(w, b'\\0')\n"
-                        "os.close(w)\n"
-                        "main()",
+          .fix_python =
+              "r, w = os.pipe()\n"
+              "if os.fork() > 0:  # the first process: exit once the pidfile is written\n"
+              "    os.close(w)\n"
+              "    os._exit(0 if os.read(r, 1) else 1)\n"
+              "os.close(r)\n"
+              "os.setsid()\n"
+              "if os.fork() > 0:\n"
+              "    os._exit(0)\n"
+              "with open('/run/mydaemon.pid', 'w') as f:\n"
+              "    f.write('%d\\n' % os.getpid())\n"
+              "os.write(w, b'\\0')  # the file names the daemon: now the first process may exit\n"
+              "os.close(w)\n"
+              "main()",
           .fix_shell = "[Service]\n"
                        "Type=forking\n"
                        "PIDFile=/run/mydaemon.pid\n"
-                       "ExecStart=/usr/sbin/mydaemon   # it must write the file before its first "
-                       "process exits"}});
+                       "# the daemon writes the file before its first process exits\n"
+                       "ExecStart=/usr/sbin/mydaemon"}});
   out.push_back(RuleDef{
       .id = "pidfile-safe",
       .title = "systemd accepts the pidfile",
@@ -1030,10 +1046,12 @@ void add_service_rules(std::vector<RuleDef>& out) {
               "os.write(fd, b'%d\\n' % os.getpid())  # its own pid, a process of the service\n"
               "os.close(fd)\n"
               "main()",
-          .fix_shell =
-              "[Service]\n"
-              "RuntimeDirectory=mydaemon   # /run/mydaemon, owned by User=, no symlink on the way\n"
-              "PIDFile=/run/mydaemon/mydaemon.pid"}});
+          .fix_shell = "[Service]\n"
+                       "Type=forking\n"
+                       "# /run/mydaemon, owned by User=, no symlink on the way\n"
+                       "RuntimeDirectory=mydaemon\n"
+                       "PIDFile=/run/mydaemon/mydaemon.pid\n"
+                       "ExecStart=/usr/sbin/mydaemon"}});
   out.push_back(RuleDef{
       .id = "notify-access",
       .title = "Notify messages come from a process NotifyAccess= allows",
@@ -1059,8 +1077,8 @@ void add_service_rules(std::vector<RuleDef>& out) {
                         "main()",
           .fix_shell = "[Service]\n"
                        "Type=notify\n"
-                       "NotifyAccess=all   # only if a helper must send it (systemd-notify runs as "
-                       "its own process)"}});
+                       "# only if a helper must send it (systemd-notify runs as its own process)\n"
+                       "NotifyAccess=all"}});
   out.push_back(RuleDef{
       .id = "mainpid-valid",
       .title = "MAINPID= names a live process of the service",
@@ -1082,9 +1100,9 @@ void add_service_rules(std::vector<RuleDef>& out) {
           .fix_python = "from systemd import daemon as sd\n"
                         "sd.notify('MAINPID=%d' % os.getpid())  # the process that stays\n"
                         "main()",
-          .fix_shell =
-              "[Service]\n"
-              "NotifyAccess=all   # a MAINPID= from another process than the main one needs it"}});
+          .fix_shell = "[Service]\n"
+                       "# a MAINPID= from another process than the main one needs it\n"
+                       "NotifyAccess=all"}});
   out.push_back(RuleDef{
       .id = "reload-protocol",
       .title = "A notify-reload service answers the reload signal",
@@ -1103,16 +1121,35 @@ void add_service_rules(std::vector<RuleDef>& out) {
           .how = "The reload signal is sent to the main process; the notify messages that follow "
                  "are read with their times, and MONOTONIC_USEC= is compared with the clock when "
                  "the signal was sent.",
-          .fix_c = "/* on SIGHUP (read from a signalfd in the main loop): */\n"
-                   "struct timespec ts;\n"
-                   "clock_gettime(CLOCK_MONOTONIC, &ts);\n"
-                   "char msg[64];\n"
-                   "snprintf(msg, sizeof msg, \"RELOADING=1\\nMONOTONIC_USEC=%llu\",\n"
-                   "         (unsigned long long)ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000);\n"
-                   "sd_notify(0, msg);\n"
-                   "reload_configuration();\n"
-                   "sd_notify(0, \"READY=1\");",
-          .fix_python = "from systemd import daemon as sd\n"
+          .fix_c =
+              "static volatile sig_atomic_t reload_asked;\n"
+              "static void on_hup(int signo) { (void)signo; reload_asked = 1; }\n"
+              "/* in main(): */\n"
+              "/* catch SIGHUP before READY=1 (a handler, not a blocked signal: systemd's\n"
+              "   reload must not find the default action), and answer it in the main loop */\n"
+              "sigset_t hup, old;\n"
+              "sigemptyset(&hup);\n"
+              "sigaddset(&hup, SIGHUP);\n"
+              "sigprocmask(SIG_BLOCK, &hup, &old);\n"
+              "sigdelset(&old, SIGHUP);\n"
+              "struct sigaction sa = {.sa_handler = on_hup};\n"
+              "if (sigaction(SIGHUP, &sa, NULL) < 0) err(1, \"sigaction\");\n"
+              "sd_notify(0, \"READY=1\");\n"
+              "for (;;) {\n"
+              "  sigsuspend(&old);  /* returns once a handler ran */\n"
+              "  if (!reload_asked) continue;\n"
+              "  reload_asked = 0;\n"
+              "  struct timespec ts;\n"
+              "  clock_gettime(CLOCK_MONOTONIC, &ts);\n"
+              "  char msg[64];\n"
+              "  snprintf(msg, sizeof msg, \"RELOADING=1\\nMONOTONIC_USEC=%llu\",\n"
+              "           (unsigned long long)ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000);\n"
+              "  sd_notify(0, msg);\n"
+              "  reload_configuration();\n"
+              "  sd_notify(0, \"READY=1\");\n"
+              "}",
+          .fix_python = "import time\n"
+                        "from systemd import daemon as sd\n"
                         "def on_hup(signo, frame):\n"
                         "    usec = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000\n"
                         "    sd.notify('RELOADING=1\\nMONOTONIC_USEC=%d' % usec)\n"
@@ -1123,7 +1160,8 @@ void add_service_rules(std::vector<RuleDef>& out) {
                         "main()",
           .fix_shell = "[Service]\n"
                        "Type=notify-reload\n"
-                       "ReloadSignal=SIGHUP   # the default"}});
+                       "# the default\n"
+                       "ReloadSignal=SIGHUP"}});
   out.push_back(RuleDef{
       .id = "reload-keeps-service",
       .title = "ExecReload= succeeds and keeps the main process",
@@ -1140,12 +1178,18 @@ void add_service_rules(std::vector<RuleDef>& out) {
               "daemon drops its connections and, with a new pid, loses systemd's supervision.",
           .how = "ExecReload= is run with $MAINPID set and reaped; the main process is checked "
                  "through its pidfd afterwards.",
-          .fix_c = "/* make SIGHUP reload, and keep running */\n"
-                   "sigset_t s;\n"
-                   "sigemptyset(&s); sigaddset(&s, SIGHUP);\n"
-                   "sigprocmask(SIG_BLOCK, &s, NULL);\n"
-                   "int sfd = signalfd(-1, &s, SFD_CLOEXEC);   /* in the main loop: on SIGHUP, "
-                   "reload */",
+          .fix_c =
+              "/* make SIGHUP reload, and keep running: the main loop waits for both signals */\n"
+              "sigset_t s;\n"
+              "sigemptyset(&s);\n"
+              "sigaddset(&s, SIGHUP);\n"
+              "sigaddset(&s, SIGTERM);\n"
+              "sigprocmask(SIG_BLOCK, &s, NULL);\n"
+              "for (;;) {\n"
+              "  int sig = sigwaitinfo(&s, NULL);\n"
+              "  if (sig == SIGHUP) reload_configuration();\n"
+              "  if (sig == SIGTERM) exit(0);\n"
+              "}",
           .fix_python =
               "signal.signal(signal.SIGHUP, lambda signo, frame: reload_configuration())\n"
               "main()",
@@ -1172,7 +1216,8 @@ void add_service_rules(std::vector<RuleDef>& out) {
                    "  /* in the main loop, at least every usec / 2: */\n"
                    "  sd_notify(0, \"WATCHDOG=1\");\n"
                    "}",
-          .fix_python = "from systemd import daemon as sd\n"
+          .fix_python = "import time\n"
+                        "from systemd import daemon as sd\n"
                         "usec = int(os.environ.get('WATCHDOG_USEC', '0'))\n"
                         "while usec:\n"
                         "    sd.notify('WATCHDOG=1')   # from the main loop, every usec / 2\n"
@@ -1199,10 +1244,22 @@ void add_service_rules(std::vector<RuleDef>& out) {
           .fix_c = "/* handle SIGTERM in the main loop (signalfd), not with a flag read once a "
                    "minute */\n"
                    "sigset_t s;\n"
-                   "sigemptyset(&s); sigaddset(&s, SIGTERM);\n"
+                   "sigemptyset(&s);\n"
+                   "sigaddset(&s, SIGTERM);\n"
+                   "sigaddset(&s, SIGHUP);\n"
                    "sigprocmask(SIG_BLOCK, &s, NULL);\n"
                    "int sfd = signalfd(-1, &s, SFD_CLOEXEC);\n"
-                   "/* poll() on sfd with the service's sockets; on SIGTERM: clean up, exit(0) */",
+                   "if (sfd < 0) err(1, \"signalfd\");\n"
+                   "/* with the service's own sockets in fds[] */\n"
+                   "struct pollfd fds[] = {{.fd = sfd, .events = POLLIN}};\n"
+                   "for (;;) {\n"
+                   "  if (poll(fds, 1, -1) < 0 && errno != EINTR) err(1, \"poll\");\n"
+                   "  struct signalfd_siginfo si;\n"
+                   "  if (!(fds[0].revents & POLLIN) || read(sfd, &si, sizeof si) != sizeof si) "
+                   "continue;\n"
+                   "  if (si.ssi_signo == SIGHUP) reload_configuration();\n"
+                   "  if (si.ssi_signo == SIGTERM) exit(0);  /* after cleaning up */\n"
+                   "}",
           .fix_python = "signal.signal(signal.SIGTERM, lambda signo, frame: sys.exit(0))\n"
                         "main()",
           .fix_shell = "[Service]\n"
@@ -1229,7 +1286,8 @@ void add_service_rules(std::vector<RuleDef>& out) {
           .fix_python = "signal.signal(signal.SIGTERM, lambda signo, frame: sys.exit(0))\n"
                         "main()",
           .fix_shell = "[Service]\n"
-                       "SuccessExitStatus=143   # a JVM: 128 + SIGTERM"}});
+                       "# a JVM: 128 + SIGTERM\n"
+                       "SuccessExitStatus=143"}});
   out.push_back(RuleDef{
       .id = "no-leftover-processes",
       .title = "No process outlives the stop",
@@ -1259,8 +1317,8 @@ void add_service_rules(std::vector<RuleDef>& out) {
                         "signal.signal(signal.SIGTERM, on_term)\n"
                         "main()",
           .fix_shell = "[Service]\n"
-                       "KillMode=control-group   # the default: every process of the service gets "
-                       "KillSignal="}});
+                       "# the default: every process of the service gets KillSignal=\n"
+                       "KillMode=control-group"}});
   out.push_back(RuleDef{
       .id = "notify-socket-not-inherited",
       .title = "Children do not inherit NOTIFY_SOCKET",
@@ -1275,16 +1333,30 @@ void add_service_rules(std::vector<RuleDef>& out) {
                  "NotifyAccess=all systemd believes it.",
           .how =
               "The environment of each child of the main process is read from /proc/PID/environ.",
-          .fix_c = "/* after the last sd_notify() the children must not inherit the socket: */\n"
-                   "sd_notify(1, \"READY=1\");   /* unset_environment = 1 */\n"
-                   "/* or: unsetenv(\"NOTIFY_SOCKET\"); before fork() */",
-          .fix_python = "from systemd import daemon as sd\n"
-                        "sd.notify('READY=1', unset_environment=True)\n"
-                        "os.environ.pop('NOTIFY_SOCKET', None)   # before subprocess.Popen()\n"
-                        "main()",
+          .fix_c = "/* a child must not inherit NOTIFY_SOCKET: take it out before exec() */\n"
+                   "child = fork();\n"
+                   "if (child < 0) err(1, \"fork\");\n"
+                   "if (child == 0) {\n"
+                   "  unsetenv(\"NOTIFY_SOCKET\");\n"
+                   "  execl(\"/usr/libexec/mydaemon/worker\", \"worker\", (char *)NULL);\n"
+                   "  _exit(127);\n"
+                   "}\n"
+                   "/* children started after the last sd_notify(): sd_notify(1, \"READY=1\") "
+                   "unsets it */",
+          .fix_python =
+              "import subprocess\n"
+              "from systemd import daemon as sd\n"
+              "# a child must not inherit NOTIFY_SOCKET: give it an environment without it\n"
+              "env = dict(os.environ)\n"
+              "env.pop('NOTIFY_SOCKET', None)\n"
+              "children.append(subprocess.Popen(['/usr/libexec/mydaemon/worker'], env=env))\n"
+              "sd.notify('READY=1')\n"
+              "main()",
           .fix_shell = "[Service]\n"
-                       "ExecStart=/usr/bin/env -u NOTIFY_SOCKET /usr/sbin/mydaemon   # when it "
-                       "never notifies"}});
+                       "Type=notify\n"
+                       "# the default: systemd ignores what a child sends; the program must still\n"
+                       "# keep NOTIFY_SOCKET from its children (above)\n"
+                       "NotifyAccess=main"}});
   out.push_back(RuleDef{
       .id = "stdin-not-tty",
       .title = "Standard input is not a terminal",
@@ -1292,21 +1364,21 @@ void add_service_rules(std::vector<RuleDef>& out) {
       .seed_step = "systemd",
       .profiles = kService,
       .per_run = stdin_not_tty,
-      .doc = {
-          .checks = "StandardInput= is not a terminal (tty, tty-force or tty-fail).",
-          .why = "A service that takes a terminal fights getty and login for it, and tty-force "
-                 "takes it by force from whoever has it; a daemon has no user at a console, and "
-                 "logs belong in the journal.",
-          .how = "StandardInput= as the unit resolves it.",
-          .fix_c =
-              "/* read nothing from stdin; write logs to stderr, which goes to the journal */\n"
-              "fprintf(stderr, \"<6>started\\n\");",
-          .fix_python =
-              "print('started', file=sys.stderr, flush=True)   # the journal, not a terminal\n"
-              "main()",
-          .fix_shell =
-              "[Service]\n"
-              "StandardInput=null   # the default: remove StandardInput=tty-force and TTYPath="}});
+      .doc = {.checks = "StandardInput= is not a terminal (tty, tty-force or tty-fail).",
+              .why =
+                  "A service that takes a terminal fights getty and login for it, and tty-force "
+                  "takes it by force from whoever has it; a daemon has no user at a console, and "
+                  "logs belong in the journal.",
+              .how = "StandardInput= as the unit resolves it.",
+              .fix_c =
+                  "/* read nothing from stdin; write logs to stderr, which goes to the journal */\n"
+                  "fprintf(stderr, \"<6>started\\n\");",
+              .fix_python =
+                  "print('started', file=sys.stderr, flush=True)   # the journal, not a terminal\n"
+                  "main()",
+              .fix_shell = "[Service]\n"
+                           "# the default: remove StandardInput=tty-force and TTYPath=\n"
+                           "StandardInput=null"}});
 }
 
 }  // namespace dc

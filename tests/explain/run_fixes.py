@@ -25,6 +25,9 @@ differ) with $DAEMON a plain program; each `# or: CMD` line is run as well, as
 its own script. For the `script` rules the fix is the daemon itself, started
 with `setsid --fork` and writing its pid to $PIDFILE.
 
+The rules of the service profile are run under `daemoncheck --unit`, the
+"Fix in shell" being their unit file: service_fixes.py says how.
+
 A fix that cannot run here is listed in NOT_RUNNABLE with the reason; fixes
 that need root are run only as root, and those that call a program a minimal
 system may lack (NEEDS_PROGRAM) only where it is installed. Exit 0 when every
@@ -42,8 +45,11 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import service_fixes  # noqa: E402
+
 # The rules of the service profile: their fixes are run under
-# `daemoncheck --unit` on a generated unit (SERVICE_RULES says how).
+# `daemoncheck --unit` on a generated unit (service_fixes.py says how).
 SERVICE_RULE_IDS = [
     "unit-file-valid", "type-matches-behaviour", "start-completes", "main-pid-known",
     "pidfile-written-before-exit", "pidfile-safe", "notify-access", "mainpid-valid",
@@ -68,8 +74,6 @@ NOT_RUNNABLE = {
 }
 NOT_RUNNABLE.update({(lang, rule): "a control rule's fix is shell only"
                      for rule in _CONTROL_RULES for lang in ("c", "python")})
-NOT_RUNNABLE.update({(lang, rule): "needs --unit" for rule in SERVICE_RULE_IDS
-                     for lang in ("c", "python", "shell")})
 
 NEEDS_ROOT = {"privileges-dropped", "root-directory"}
 
@@ -549,6 +553,8 @@ def why_not_run(runner, lang, rule):
     """Why the fix of rule in lang is not run here, or None."""
     if (lang, rule) in NOT_RUNNABLE:
         return NOT_RUNNABLE[(lang, rule)]
+    if rule in SERVICE_RULE_IDS:
+        return service_fixes.why_not_run(lang, rule)
     if rule in NEEDS_ROOT and os.geteuid() != 0:
         return "needs root"
     program = NEEDS_PROGRAM.get((lang, rule))
@@ -568,6 +574,8 @@ def coverage(args, catalog):
     problems += [f"{r}: no entry in C_RULES (or SERVICE_RULE_IDS): say how its C fix is run"
                  for r in sorted(set(catalog) - set(C_RULES) - set(SERVICE_RULE_IDS))
                  if catalog[r]["fix_c"]]
+    problems += [f"{r}: no entry in service_fixes.RULES: say how its fixes are run"
+                 for r in SERVICE_RULE_IDS if r not in service_fixes.RULES]
     for rule in sorted(catalog):
         for lang in ("c", "python", "shell"):
             if not catalog[rule]["fix_" + lang]:
@@ -624,6 +632,8 @@ def main():
         if work.exists():
             shutil.rmtree(work)
         work.mkdir(parents=True)
+        if rule in SERVICE_RULE_IDS:
+            return service_fixes.CHECKS[lang](Runner(args, work), catalog, rule)
         return checks[lang](Runner(args, work), catalog, rule)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
