@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <random>
 
 #include "sys/fd.h"
@@ -28,6 +29,52 @@ bool can_create_in(int dfd) {
     if (probe.valid()) ::unlinkat(dfd, name.c_str(), 0);
   }
   return probe.valid();
+}
+
+// Writes into the character device or pipe already at `name` (--json
+// /dev/null, a FIFO a reader waits on): replacing it with a file, as the
+// atomic write would, destroys it. A pipe without a reader is refused, not
+// waited for.
+Result<std::string> write_in_place(int dfd, const std::string& name, const std::string& path,
+                                   const std::string& data) {
+  UniqueFd fd(
+      ::openat(dfd, name.c_str(), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd.valid() && errno == ENXIO)
+    return Error{.step = "cannot write", .subject = path, .detail = "a pipe with no reader"};
+  if (!fd.valid()) return os_error("cannot open", path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return os_error("cannot open", path);
+  if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+    return Error{.step = "cannot write", .subject = path, .detail = "it changed while opened"};
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
+    return os_error("cannot write", path);
+  if (!sys::write_all(fd.get(), data)) return os_error("cannot write", path);
+  return path;
+}
+
+// What is at `name` already decides how the report is written: nothing or a
+// regular file: atomically (below); a symbolic link: replaced, never written
+// through, unless it leads to a device or pipe (/dev/stdout), which replacing
+// would destroy; a device or pipe: written into; anything else: refused.
+std::optional<Result<std::string>> write_unless_regular(int dfd, const std::string& name,
+                                                        const std::string& path,
+                                                        const std::string& data) {
+  struct stat st {};
+  if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISREG(st.st_mode))
+    return std::nullopt;
+  if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) return write_in_place(dfd, name, path, data);
+  if (S_ISLNK(st.st_mode)) {
+    struct stat to {};
+    if (::fstatat(dfd, name.c_str(), &to, 0) != 0 || S_ISREG(to.st_mode)) return std::nullopt;
+    if (S_ISDIR(to.st_mode)) return std::nullopt;  // the link itself is replaced, as for a file
+    return Error{.step = "cannot write",
+                 .subject = path,
+                 .detail =
+                     "a symbolic link to a device or pipe, which would be replaced "
+                     "(give - for standard output)"};
+  }
+  return Error{.step = "cannot write", .subject = path, .detail = "not a regular file"};
 }
 
 }  // namespace
@@ -75,6 +122,7 @@ Result<std::string> write_atomically_at(const ReportFolder& folder, const std::s
   const int dfd = folder.fd.get();
   const std::string& dir = folder.path;
   const std::string path = dir == "/" ? "/" + name : dir + "/" + name;
+  if (auto written = write_unless_regular(dfd, name, path, data)) return std::move(*written);
   // The data goes into an unnamed file (O_TMPFILE) that gets a name only once
   // it is complete, so a run killed while writing leaves nothing; where the
   // file system has no O_TMPFILE, into a named temporary file. Names get a

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,6 +229,36 @@ TEST(Reports, TheExampleDaemonPassesInEveryFormat) {
   EXPECT_TRUE(slurp(t / "r.md").starts_with("## ✅ daemoncheck: pass"));
   EXPECT_NE(slurp(t / "r.html").find("<section class=\"verdict pass\""), std::string::npos);
   EXPECT_NE(r.out.find("\nverdict: pass ("), std::string::npos);
+}
+
+// A device or a pipe at a report's path is written into, never replaced by a
+// file (as root, replacing /dev/null would break every program on the host);
+// a symbolic link to one is refused, and a pipe without a reader is not
+// waited for.
+TEST(Reports, ADeviceOrPipeIsWrittenIntoNeverReplaced) {
+  TempDir t;
+  ASSERT_EQ(::mknod((t / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  struct stat before {};
+  ASSERT_EQ(::stat((t / "null").c_str(), &before), 0);
+  Ran r = run(check({"--json", t / "null", "--junit", t / "r.xml"}, kForgetsSetsid));
+  ASSERT_EQ(r.status, 1) << r.err;
+  struct stat after {};
+  ASSERT_EQ(::lstat((t / "null").c_str(), &after), 0);
+  EXPECT_TRUE(S_ISCHR(after.st_mode));
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  expect_valid_junit(t / "r.xml");
+
+  fs::create_symlink(t / "null", t / "link");
+  r = run(check({"--json", t / "link"}, kForgetsSetsid));
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("a symbolic link to a device or pipe"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_symlink(t / "link"));
+
+  ASSERT_EQ(::mkfifo((t / "fifo").c_str(), 0600), 0);
+  r = run(check({"--json", t / "fifo"}, kForgetsSetsid));  // nobody reads it
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("no reader"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_fifo(t / "fifo"));
 }
 
 TEST(Reports, AreNeverWrittenThroughASymlink) {
