@@ -232,6 +232,9 @@ std::string join(const std::vector<std::string>& v, const char* sep = " ") {
 
 std::string command_text(const unit::ExecCommand& c) {
   std::string out = c.ignore_failure ? "-" : "";
+  if (c.privileges == unit::Privileges::full) out += "+";
+  if (c.privileges == unit::Privileges::no_setuid) out += "!";
+  if (c.privileges == unit::Privileges::ambient) out += "!!";
   return out + join(c.argv);
 }
 

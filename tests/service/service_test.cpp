@@ -431,6 +431,11 @@ TEST(Service, PrivilegePrefixesKeepRootsCredentialsForTheirCommand) {
   EXPECT_EQ(journal_lines(r, "UID "), expected) << service(r)["journal"];
   ASSERT_EQ(r.scorecard["daemons"].size(), 1u);
   EXPECT_EQ(r.scorecard["daemons"][0]["uid"]["effective"], 65534);
+  // The settings the scorecard shows keep each prefix.
+  std::vector<std::string> pre;
+  for (const auto& kv : r.scorecard["unit"]["settings"])
+    if (kv["key"] == "ExecStartPre") pre.push_back(kv["value"].get<std::string>().substr(0, 2));
+  EXPECT_EQ(pre, (std::vector<std::string>{"/w", "+/", "!/", "!!"})) << r.scorecard["unit"].dump();
 }
 
 TEST(Service, DirtyAddsATerminalAndPlantedDescriptors) {
