@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -509,6 +510,12 @@ namespace {
   };
   set_limit(RLIMIT_NOFILE, plan.nofile);
   if (plan.core) set_limit(RLIMIT_CORE, *plan.core);
+  // systemd's apply_root_directory(): after the mounts, before the
+  // credentials are dropped (chroot needs CAP_SYS_CHROOT); the working
+  // directory and the program are then looked up inside the root.
+  if (!plan.root_directory.empty() && plan.root_directory != "/" &&
+      ::chroot(plan.root_directory.c_str()) != 0)
+    fail(errno);
   if (plan.uid) {
     if (::setgroups(plan.groups.size(), plan.groups.data()) != 0) fail(errno);
     if (plan.gid && ::setresgid(*plan.gid, *plan.gid, *plan.gid) != 0) fail(errno);
@@ -559,19 +566,32 @@ Result<SpawnedService> spawn_service(const ServiceExecPlan& plan, double deadlin
   }
   err_w.reset();
   s.pid = child;
-  s.pidfd = open_descendant_pidfd(child);
+  // Our own child, not reaped before the next Reaper call: its pid is its
+  // own even when it has already exited (a Type=simple program may exec,
+  // fork and exit before this line runs), so the pidfd pins it.
+  s.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
+  s.exec_report = std::move(err_r);
+  if (plan.wait_for_exec) await_exec(s, deadline_ms);
+  return s;
+}
+
+void await_exec(SpawnedService& s, double deadline_ms) {
+  if (!s.exec_report.valid()) return;
+  Reaper& reaper = Reaper::get();
   // EOF on the error pipe: exec succeeded; an int: why it failed.
-  const int fds[] = {err_r.get()};
+  const int fds[] = {s.exec_report.get()};
   for (;;) {
     const int r = reaper.wait(fds, deadline_ms);
-    if (r == Reaper::kTimeout) break;
+    if (r == Reaper::kTimeout) return;  // still before exec: asked again later
     if (r != 0) continue;
     int err = 0;
-    if (::read(err_r.get(), &err, sizeof err) == static_cast<ssize_t>(sizeof err))
+    if (::read(s.exec_report.get(), &err, sizeof err) == static_cast<ssize_t>(sizeof err))
       s.exec_error = std::string(std::strerror(err));
-    break;
+    else
+      s.exec_ms = reaper.now_ms();
+    s.exec_report.reset();
+    return;
   }
-  return s;
 }
 
 void Launch::poll_holder() {

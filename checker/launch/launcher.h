@@ -110,18 +110,34 @@ struct ServiceExecPlan {
   bool exec_pid_var = false;
   // --dirty: descriptors planted on top, {number in the process, source}.
   std::vector<std::pair<int, int>> planted;
+  // RootDirectory=: the process is chroot()ed there before its working
+  // directory is entered and before it drops privileges; exec_path and cwd
+  // are then inside it, as systemd resolves them.
+  std::string root_directory;
+  // False for Type=simple, whose start systemd considers done once fork()
+  // succeeded: spawn_service() then returns at once and await_exec() says
+  // later whether execve() succeeded.
+  bool wait_for_exec = true;
 };
 
 struct SpawnedService {
   pid_t pid = 0;
   UniqueFd pidfd;
   double started_ms = 0;   // Reaper clock, at fork
+  double exec_ms = -1;     // Reaper clock, when execve() succeeded (-1: not, or not yet known)
   std::string exec_error;  // set when the process could not exec (it then exits 203)
+  UniqueFd exec_report;    // the error pipe's read end, until await_exec() has read it
 };
 
 // Starts one command and returns once it has exec'd or failed to (the error
-// pipe closes on exec): event-driven, bounded by deadline_ms.
+// pipe closes on exec): event-driven, bounded by deadline_ms. With
+// plan.wait_for_exec false, returns right after fork().
 Result<SpawnedService> spawn_service(const ServiceExecPlan& plan, double deadline_ms);
+
+// Waits, bounded by deadline_ms, for the process's execve(): the close-on-exec
+// error pipe reads EOF when it succeeded and an errno when it failed. Sets
+// exec_ms or exec_error; does nothing once the pipe has been read.
+void await_exec(SpawnedService& s, double deadline_ms);
 
 // Resolves argv[0] like execvp would, to an absolute path (the target starts
 // in another directory); Error when it is missing or not executable, so that a

@@ -106,6 +106,15 @@ struct ServiceStart {
   std::string result;
   double ended_ms = 0;            // when the start job ended
   uint64_t sig_cgt_at_ready = 0;  // the main process's SigCgt when READY=1 first arrived
+  // simple, exec, idle: the start job ends at fork (simple) or execve
+  // (exec), before the program has done anything; whether it forks away is
+  // then watched until an event decides it: "exited" (the main process
+  // ended), "at rest" (every process of the service asleep, no signal
+  // pending, on two looks in a row), "busy" (the main process kept running
+  // on a CPU), or "bound" (none of these within TimeoutStartSec=).
+  std::string watch_end;
+  double watched_until_ms = -1;
+  double exec_ms = -1;  // when execve() of ExecStart='s program succeeded (the pipe closed)
 };
 
 struct ServiceReload {
@@ -142,6 +151,19 @@ struct ServiceStop {
   std::vector<pid_t> left_running;  // KillMode=process/none: alive after the stop, unsupervised
   std::vector<std::string> left_running_comm;
   bool stopping_sent = false;  // STOPPING=1 accepted
+  pid_t main_pid = 0;          // the main process the stop acted on
+  int relaunch = 0;            // N: measured on relaunch N (ServiceFacts::relaunches[N-1])
+};
+
+// A relaunch: the SIGHUP probe or the reload ended the service, and what
+// comes after needs a running one, so the same unit is started again,
+// cleanly, in fresh private folders, as systemd would start it again.
+struct ServiceRelaunch {
+  std::string why;     // what ended the instance before it
+  std::string before;  // the phase it was made for: "the SIGHUP probe", "the stop"
+  ServiceStart start;
+  std::vector<ExecRun> execs;         // its ExecStartPre=, ExecStart=, ExecStartPost=
+  std::vector<ServiceNotify> notify;  // messages from its start on
 };
 
 struct ServiceFacts {
@@ -152,6 +174,7 @@ struct ServiceFacts {
   ServiceReload reload;
   ServiceWatchdog watchdog;
   ServiceStop stop;
+  std::vector<ServiceRelaunch> relaunches;
   // Children of the main process (at observation) whose environment holds
   // NOTIFY_SOCKET; `children_seen` false when it had none.
   bool children_seen = false;

@@ -4,6 +4,7 @@
 // counted, a reload, and the stop as KillMode= says.
 #include "probe/service_run.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -25,6 +26,7 @@
 
 #include "common/signals.h"
 #include "common/text.h"
+#include "launch/cleanup.h"
 #include "launch/launcher.h"
 #include "launch/signal_guard.h"
 #include "launch/tracked.h"
@@ -50,6 +52,11 @@ constexpr size_t kEnvironmentFileLimit = 1 << 20;
 constexpr double kQuietMs = 30;
 // --dirty: the sysv launch's odd umask (launcher.h's default plan).
 constexpr unsigned kDirtyUmask = 047;
+// Relaunches a check may make: one for the SIGHUP probe (the reload ended the
+// service), one for the stop (the SIGHUP probe ended it).
+constexpr size_t kMaxRelaunches = 2;
+// How long what is left of an ended instance gets after SIGTERM before SIGKILL.
+constexpr double kLeftoverGraceMs = 200;
 
 // --- reading the unit -------------------------------------------------------
 
@@ -112,9 +119,13 @@ Result<unit::UnitFile> read_given(const ServiceRequest& rq) {
 }
 
 // The program of ExecStart=, as systemd finds it: absolute, or a bare name
-// looked up in its fixed search path.
+// looked up in its fixed search path; with RootDirectory=, inside that root
+// (the service is chroot()ed there before execve()). The path found is the
+// one inside the root.
 void find_program(const unit::ExecCommand& cmd, LoadedUnit& u) {
   UnitFacts& f = u.facts;
+  const std::string& root = u.config.root_directory;
+  const std::string on_host = root.empty() || root == "/" ? "" : root;
   f.exec_start_absolute = cmd.path.starts_with('/');
   std::string found = cmd.path;
   if (cmd.needs_search() && cmd.path.find('/') == std::string::npos) {
@@ -122,7 +133,7 @@ void find_program(const unit::ExecCommand& cmd, LoadedUnit& u) {
     while (!dirs.empty()) {
       const size_t colon = dirs.find(':');
       std::string candidate = std::string(dirs.substr(0, colon)) + "/" + cmd.path;
-      if (::access(candidate.c_str(), F_OK) == 0) {
+      if (::access((on_host + candidate).c_str(), F_OK) == 0) {
         found = candidate;
         break;
       }
@@ -130,19 +141,21 @@ void find_program(const unit::ExecCommand& cmd, LoadedUnit& u) {
     }
   }
   struct stat st {};
+  const std::string host_path = on_host + found;
   f.exec_start_program = found;
-  f.exec_start_exists = found.starts_with('/') && ::stat(found.c_str(), &st) == 0;
+  f.exec_start_exists = found.starts_with('/') && ::stat(host_path.c_str(), &st) == 0;
   f.exec_start_executable =
-      f.exec_start_exists && !S_ISDIR(st.st_mode) && ::access(found.c_str(), X_OK) == 0;
+      f.exec_start_exists && !S_ISDIR(st.st_mode) && ::access(host_path.c_str(), X_OK) == 0;
   if (found.starts_with('/')) u.program = found;
   const std::string where = f.file.empty() ? "ExecStart=" : f.file + ": ExecStart=";
+  const std::string in_root = on_host.empty() ? "" : " inside RootDirectory=" + root;
   if (!found.starts_with('/'))
     f.findings.push_back(where + ": the program '" + unit::excerpt(cmd.path) +
-                         "' is neither absolute nor found in systemd's search path");
+                         "' is neither absolute nor found in systemd's search path" + in_root);
   else if (!f.exec_start_exists)
-    f.findings.push_back(where + ": the program " + found + " does not exist");
+    f.findings.push_back(where + ": the program " + found + " does not exist" + in_root);
   else if (!f.exec_start_executable)
-    f.findings.push_back(where + ": the program " + found + " is not executable");
+    f.findings.push_back(where + ": the program " + found + " is not executable" + in_root);
 }
 
 void lookup_credentials(LoadedUnit& u) {
@@ -219,6 +232,9 @@ std::string join(const std::vector<std::string>& v, const char* sep = " ") {
 
 std::string command_text(const unit::ExecCommand& c) {
   std::string out = c.ignore_failure ? "-" : "";
+  if (c.privileges == unit::Privileges::full) out += "+";
+  if (c.privileges == unit::Privileges::no_setuid) out += "!";
+  if (c.privileges == unit::Privileges::ambient) out += "!!";
   return out + join(c.argv);
 }
 
@@ -388,24 +404,22 @@ class ServiceRun {
   ServiceRun(const LoadedUnit& u, const ServiceContext& ctx, Observation& o)
       : u_(u), c_(u.config), ctx_(ctx), o_(o), f_(o.service.emplace()), reaper_(Reaper::get()) {
     f_.unit = u.facts;
+    f_.relaunches.reserve(kMaxRelaunches);  // st_ and log_ point into it
     t0_ = reaper_.now_ms();
   }
 
   void run() {
     if (!u_.launchable) {
-      f_.start.error = "";
+      st_->error = "";
       return;
     }
     if (auto e = prepare(); !e.empty()) {
-      f_.start.error = e;
+      st_->error = e;
       return;
     }
-    f_.start.ran = true;
-    start();
-    f_.start.ended_ms = rel(reaper_.now_ms());
-    record_survivors();
+    start_instance();
     observe_main();
-    if (f_.start.result == "success") {
+    if (st_->result == "success") {
       watchdog();
       reload();
       sighup();
@@ -420,6 +434,18 @@ class ServiceRun {
 
  private:
   double rel(double ms) const { return ms - t0_; }
+  std::vector<ExecRun>& execs() { return *execs_; }
+
+  // One start of the unit, as systemd's: the start job, then for simple and
+  // exec the watch that tells whether the program stayed in the foreground,
+  // then what was running when start-up ended.
+  void start_instance() {
+    st_->ran = true;
+    start();
+    st_->ended_ms = rel(reaper_.now_ms());
+    watch_foreground();
+    record_survivors();
+  }
   double start_deadline() const {
     return std::min(ctx_.deadline_ms, start_t_ + u_.facts.timeout_start_s * 1000);
   }
@@ -562,7 +588,7 @@ class ServiceRun {
       set("WATCHDOG_USEC", std::to_string(f_.unit.watchdog_usec_used));
       set("WATCHDOG_PID", "$$SELF");
     }
-    if (!main && f_.start.main_pid > 0) set("MAINPID", std::to_string(f_.start.main_pid));
+    if (!main && st_->main_pid > 0) set("MAINPID", std::to_string(st_->main_pid));
     if (!c_.user.empty()) {
       const passwd* pw = u_.uid ? ::getpwuid(*u_.uid) : nullptr;
       const std::string user = pw ? pw->pw_name : c_.user;
@@ -604,7 +630,7 @@ class ServiceRun {
   // Runs one command line: fork and exec as systemd would.
   ExecRun& spawn(const std::string& kind, const unit::ExecCommand& cmd, bool main,
                  std::optional<SpawnedService>* out = nullptr) {
-    ExecRun& run = f_.execs.emplace_back();
+    ExecRun& run = execs().emplace_back();
     run.kind = kind;
     run.ignore_failure = cmd.ignore_failure;
     auto env = environment(main);
@@ -624,9 +650,19 @@ class ServiceRun {
     plan.cwd = c_.working_directory.path == "~" ? u_.home : c_.working_directory.path;
     plan.cwd_optional = c_.working_directory.optional;
     plan.umask = ctx_.dirty ? kDirtyUmask : c_.umask;  // as a shell would leave it
-    plan.uid = u_.uid;
-    plan.gid = u_.gid;
-    plan.groups.assign(u_.groups.begin(), u_.groups.end());
+    // "+" (full privileges) and "!" leave User=, Group= and
+    // SupplementaryGroups= to the program; "!!" only does so where the
+    // kernel lacks ambient capabilities, which Linux has had since 4.3.
+    const bool own_credentials =
+        cmd.privileges == unit::Privileges::full || cmd.privileges == unit::Privileges::no_setuid;
+    if (!own_credentials) {
+      plan.uid = u_.uid;
+      plan.gid = u_.gid;
+    }
+    plan.root_directory = c_.root_directory;
+    // Type=simple: systemd's start job is over once fork() succeeded.
+    plan.wait_for_exec = !(main && kind == "ExecStart" && c_.type == ServiceType::simple);
+    if (!own_credentials) plan.groups.assign(u_.groups.begin(), u_.groups.end());
     auto lim = [](uint64_t v) {
       return v == unit::kInfinity ? RLIM_INFINITY : static_cast<rlim_t>(v);
     };
@@ -651,6 +687,7 @@ class ServiceRun {
     run.pid = spawned->pid;
     run.started_ms = rel(spawned->started_ms);
     run.exec_error = spawned->exec_error;
+    if (main && spawned->exec_ms >= 0) st_->exec_ms = rel(spawned->exec_ms);
     if (out)
       *out = std::move(*spawned);
     else
@@ -691,10 +728,10 @@ class ServiceRun {
   bool run_control(const std::string& kind, const unit::ExecCommand& cmd, double deadline) {
     std::optional<SpawnedService> sp;
     ExecRun& run = spawn(kind, cmd, false, &sp);
-    const size_t index = static_cast<size_t>(&run - f_.execs.data());
+    const size_t index = static_cast<size_t>(&run - execs().data());
     if (!sp) return cmd.ignore_failure;
     auto e = wait_exit(sp->pid, sp->pidfd.get(), sp->started_ms, deadline);
-    ExecRun& r = f_.execs[index];
+    ExecRun& r = execs()[index];
     if (!e) {
       r.timed_out = true;
       send_signal(sp->pidfd.get(), SIGKILL);
@@ -714,7 +751,7 @@ class ServiceRun {
 
   // NotifyAccess= as systemd's service_notify_message_authorized() says it.
   std::string refusal(pid_t sender) const {
-    const pid_t main = f_.start.main_pid;
+    const pid_t main = st_->main_pid;
     switch (c_.notify_access) {
       case unit::NotifyAccess::none:
         return "Got notification message from PID " + std::to_string(sender) +
@@ -772,7 +809,7 @@ class ServiceRun {
   }
 
   void take_message(pid_t sender, std::string_view text) {
-    ServiceNotify& m = f_.notify.emplace_back();
+    ServiceNotify& m = log_->emplace_back();
     const double now = reaper_.now_ms();
     m.at_ms = rel(now);
     m.sender = sender;
@@ -795,9 +832,9 @@ class ServiceRun {
 
   void assignment(std::string_view line, double now) {
     if (line == "READY=1") {
-      if (!f_.start.ready_ms) {
-        f_.start.ready_ms = rel(now);
-        if (auto cgt = sig_cgt_of(f_.start.main_pid)) f_.start.sig_cgt_at_ready = *cgt;
+      if (!st_->ready_ms) {
+        st_->ready_ms = rel(now);
+        if (auto cgt = sig_cgt_of(st_->main_pid)) st_->sig_cgt_at_ready = *cgt;
       }
       if (reload_running_ && !f_.reload.ready_ms && f_.reload.reloading_ms)
         f_.reload.ready_ms = rel(now);
@@ -822,10 +859,10 @@ class ServiceRun {
           std::all_of(digits.begin(), digits.end(), ::isdigit))
         pid = static_cast<pid_t>(std::stol(digits));
       const bool valid = pid > 1 && in_service(pid);
-      f_.start.mainpid_sent.emplace_back(pid, valid);
+      st_->mainpid_sent.emplace_back(pid, valid);
       if (valid) {
-        f_.start.main_pid = pid;
-        f_.start.main_pid_source = "MAINPID=";
+        st_->main_pid = pid;
+        st_->main_pid_source = "MAINPID=";
         main_fd_ = open_descendant_pidfd(pid);
         main_since_ = 0;
       }
@@ -835,7 +872,7 @@ class ServiceRun {
   // --- start ----------------------------------------------------------------
 
   void fail(const std::string& result) {
-    if (f_.start.result.empty()) f_.start.result = result;
+    if (st_->result.empty()) st_->result = result;
   }
 
   // How the ExecStart process's end reads as a start result.
@@ -858,27 +895,30 @@ class ServiceRun {
     }
     for (const auto& cmd : c_.exec_start_pre) {
       if (!run_control("ExecStartPre", cmd, start_deadline())) {
-        fail(f_.execs.back().timed_out ? "timeout" : "exit-code");
+        fail(execs().back().timed_out ? "timeout" : "exit-code");
         return;
       }
     }
     if (c_.type == ServiceType::oneshot) return start_oneshot();
     std::optional<SpawnedService> sp;
     ExecRun& run = spawn("ExecStart", c_.exec_start.front(), true, &sp);
-    const size_t index = static_cast<size_t>(&run - f_.execs.data());
-    if (!sp || !f_.execs[index].exec_error.empty()) {
-      f_.start.exec_pid = f_.execs[index].pid;
+    const size_t index = static_cast<size_t>(&run - execs().data());
+    if (!sp || !execs()[index].exec_error.empty()) {
+      st_->exec_pid = execs()[index].pid;
       if (sp)
         finish_exec(index, wait_exit(sp->pid, sp->pidfd.get(), sp->started_ms, start_deadline()));
       fail("exit-code");
       return;
     }
     exec_ = std::move(*sp);
-    f_.start.exec_pid = exec_.pid;
+    exec_index_ = index;
+    st_->exec_pid = exec_.pid;
     if (c_.type != ServiceType::forking) {
-      f_.start.main_pid = exec_.pid;
-      f_.start.main_pid_source = "exec";
-      main_fd_ = open_descendant_pidfd(exec_.pid);
+      st_->main_pid = exec_.pid;
+      st_->main_pid_source = "exec";
+      // The ExecStart process's own pidfd: it pins the process even when it
+      // has already ended (open_descendant_pidfd() refuses a zombie).
+      main_fd_.reset(::fcntl(exec_.pidfd.get(), F_DUPFD_CLOEXEC, 0));
       main_since_ = exec_.started_ms;
     }
     control_pid_ = exec_.pid;  // NotifyAccess=exec: the ExecStart process
@@ -886,51 +926,125 @@ class ServiceRun {
       start_forking(index);
     else if (notify_type())
       start_notify(index);
-    else
-      start_simple(index);
-    if (!f_.start.result.empty()) return;
+    // simple and exec: the start job is over already (fork, or execve,
+    // succeeded); ExecStartPost= runs now, as under systemd.
+    if (!st_->result.empty()) return;
     for (const auto& cmd : c_.exec_start_post) {
       if (!run_control("ExecStartPost", cmd, start_deadline())) {
-        fail(f_.execs.back().timed_out ? "timeout" : "exit-code");
+        fail(execs().back().timed_out ? "timeout" : "exit-code");
         return;
       }
     }
-    f_.start.result = "success";
+    st_->result = "success";
+    if (c_.type == ServiceType::simple) confirm_exec();
+  }
+
+  // Type=simple: systemd did not wait for execve(). One that fails ends the
+  // service at once (status 203/EXEC): the start job's success is then
+  // worth nothing, and start-completes says so with systemd's "exit-code".
+  void confirm_exec() {
+    await_exec(exec_, start_deadline());
+    if (exec_.exec_ms >= 0) st_->exec_ms = rel(exec_.exec_ms);
+    if (exec_.exec_error.empty()) return;
+    execs()[exec_index_].exec_error = exec_.exec_error;
+    finish_exec(exec_index_,
+                wait_exit(exec_.pid, exec_.pidfd.get(), exec_.started_ms, start_deadline()));
+    st_->main_pid = 0;
+    st_->result = "exit-code";
   }
 
   void finish_exec(size_t index, const std::optional<ExitInfo>& e) {
     if (!e) return;
-    ExecRun& r = f_.execs[index];
+    ExecRun& r = execs()[index];
     r.exit_status = e->exit_status;
     r.signal = e->signal;
     r.ended_ms = rel(e->at_ms);
-    if (r.pid == f_.start.exec_pid) {
-      f_.start.exec_exit_status = e->exit_status;
-      f_.start.exec_signal = e->signal;
-      f_.start.exec_ended_ms = rel(e->at_ms);
+    if (r.pid == st_->exec_pid) {
+      st_->exec_exit_status = e->exit_status;
+      st_->exec_signal = e->signal;
+      st_->exec_ended_ms = rel(e->at_ms);
     }
   }
 
-  // simple, exec, idle: the start job is over once the process runs; the
-  // check watches on until the service's processes are at rest (or the
-  // process exits), so that a program that forks and exits is seen doing it.
-  void start_simple(size_t index) {
+  // simple, exec, idle: the start job ended before the program did anything
+  // of its own, so whether it stays in the foreground (type-matches-behaviour)
+  // is watched on until an event decides it: the main process's end (its
+  // pidfd), every process of the service at rest, or the main process busy
+  // on a CPU. TimeoutStartSec= only bounds the watch. A process kept off the
+  // CPU by a loaded machine is runnable, never at rest, so the decision does
+  // not depend on the load.
+  void watch_foreground() {
+    if (c_.type != ServiceType::simple && c_.type != ServiceType::exec) return;
+    if (exec_.pid <= 0 || !exec_.exec_error.empty() || st_->exec_ended_ms >= 0) return;
     const double deadline = start_deadline();
-    settle(std::nullopt, 0, kQuietMs, deadline);
+    st_->watch_end = wait_decided(exec_.pidfd.get(), exec_.pid, deadline);
+    st_->watched_until_ms = rel(reaper_.now_ms());
     drain_notify();
-    reaper_.reap_now();
-    if (!pidfd_alive(exec_.pidfd.get()))
-      finish_exec(index, wait_exit(exec_.pid, exec_.pidfd.get(), exec_.started_ms, deadline));
-    if (f_.start.exec_ended_ms >= 0) {
-      // systemd: the main process is gone; a clean exit deactivates the
-      // unit, anything else fails it. The start job itself succeeded.
-      f_.start.main_pid = 0;
+    if (st_->watch_end == "exited")
+      finish_exec(exec_index_, wait_exit(exec_.pid, exec_.pidfd.get(), exec_.started_ms, deadline));
+    // systemd: the main process is gone; a clean exit deactivates the unit,
+    // anything else fails it. The start job itself succeeded.
+    if (st_->exec_ended_ms >= 0) st_->main_pid = 0;
+  }
+
+  // Until the main process (pid, its pidfd) has "exited", or the service is
+  // "at rest" (every process of it asleep with no signal pending where it is
+  // not blocked, unchanged over two looks in a row), or "busy" (the main
+  // process has had kBusyCpuMs of CPU time since the wait began and nothing
+  // changed over the last look: CPU time, which does not pass for a process
+  // kept waiting by a loaded machine; long enough for an interpreter's
+  // imports before it daemonizes), or the "bound". Looks start kFirstLookMs
+  // apart and double up to kLongestLookMs; each waits on the pidfd, so the
+  // main process's end ends the wait at once.
+  std::string wait_decided(int pidfd, pid_t pid, double deadline) {
+    constexpr double kFirstLookMs = 0.1, kLongestLookMs = 5, kBusyCpuMs = 500;
+    const uint64_t cpu0 = cpu_time_ns(pid);
+    std::string prev;
+    bool prev_at_rest = false;
+    double look = kFirstLookMs;
+    for (;;) {
+      if (!pidfd_alive(pidfd)) return "exited";
+      bool at_rest = true;
+      const std::string fp = service_fingerprint(&at_rest);
+      if (!pidfd_alive(pidfd)) return "exited";
+      // A main process /proc shows as a zombie, or no longer, while its
+      // pidfd does not tell yet, is on its way out: never at rest.
+      if (fp.find(";" + std::to_string(pid) + ":") == std::string::npos &&
+          !fp.starts_with(std::to_string(pid) + ":"))
+        at_rest = false;
+      if (fp == prev && at_rest && prev_at_rest) return "at rest";
+      const uint64_t cpu = cpu_time_ns(pid);
+      if (fp == prev && cpu > cpu0 && static_cast<double>(cpu - cpu0) >= kBusyCpuMs * 1e6)
+        return "busy";
+      if (reaper_.now_ms() >= deadline) return "bound";
+      prev = fp;
+      prev_at_rest = at_rest;
+      const int fds[] = {pidfd};
+      reaper_.wait(fds, std::min(deadline, reaper_.now_ms() + look));
+      look = std::min(2 * look, kLongestLookMs);
     }
+  }
+
+  // Every live process of the service with its state; *at_rest false when
+  // one of them has a thread that is not asleep, or an unblocked signal
+  // pending (a handler about to run). A zombie is its parent's business.
+  std::string service_fingerprint(bool* at_rest) {
+    std::string fp;
+    for (const auto& e : descendants_of(::getpid())) {
+      if (e.state == 'Z') continue;
+      fp += std::to_string(e.pid) + ":" + observe::fingerprint(e.pid) + ";";
+      if (!all_threads_waiting(e.pid)) *at_rest = false;
+      if (auto text = sys::read_file("/proc/" + std::to_string(e.pid) + "/status")) {
+        auto st = observe::parse_status(*text);
+        if (st && ((st->sig_pnd | st->shd_pnd) & ~st->sig_blk) != 0) *at_rest = false;
+      }
+    }
+    return fp;
   }
 
   void start_notify(size_t index) {
     const double deadline = start_deadline();
-    while (!f_.start.ready_ms) {
+    while (!st_->ready_ms) {
       auto e = wait_main_or_notify(deadline);
       if (e) {
         finish_exec(index, e);
@@ -939,7 +1053,7 @@ class ServiceRun {
       }
       if (reaper_.now_ms() >= deadline) break;
     }
-    if (!f_.start.ready_ms) fail("timeout");
+    if (!st_->ready_ms) fail("timeout");
   }
 
   // Waits for one event: a notify message (returns nullopt) or the main
@@ -949,7 +1063,7 @@ class ServiceRun {
     const int r = reaper_.wait(fds, deadline);
     drain_notify();
     if (r == 1 || (main_fd_.valid() && !pidfd_alive(main_fd_.get())))
-      return wait_exit(f_.start.main_pid, main_fd_.get(), main_since_, deadline);
+      return wait_exit(st_->main_pid, main_fd_.get(), main_since_, deadline);
     return std::nullopt;
   }
 
@@ -960,7 +1074,7 @@ class ServiceRun {
   void wait_main_at_rest(double deadline) {
     constexpr double kLookMs = 2;
     while (main_alive() && reaper_.now_ms() < deadline) {
-      const pid_t pid = f_.start.main_pid;
+      const pid_t pid = st_->main_pid;
       auto text = sys::read_file("/proc/" + std::to_string(pid) + "/status");
       if (!text) return;  // gone meanwhile
       auto st = observe::parse_status(*text);
@@ -985,19 +1099,19 @@ class ServiceRun {
     finish_exec(index, e);
     if (c_.pid_file) {
       std::optional<std::string> content;
-      f_.start.pidfile_pid_at_first_exit = read_pidfile_pid(&content);
-      f_.start.pidfile_at_first_exit = content;
+      st_->pidfile_pid_at_first_exit = read_pidfile_pid(&content);
+      st_->pidfile_at_first_exit = content;
     }
     if (!e->exit_status || *e->exit_status != 0) return fail(result_of(*e));
     if (c_.pid_file) {
       // systemd waits for a late pidfile with inotify, up to the start timeout.
       settle(*c_.pid_file, 0, kQuietMs, deadline);
       pidfile_facts();
-      if (f_.start.pidfile_pid_at_end && in_service(*f_.start.pidfile_pid_at_end) &&
-          !f_.start.pidfile_foreign_symlink) {
-        f_.start.main_pid = *f_.start.pidfile_pid_at_end;
-        f_.start.main_pid_source = "pidfile";
-        f_.start.pidfile_seen_ms = rel(reaper_.now_ms());
+      if (st_->pidfile_pid_at_end && in_service(*st_->pidfile_pid_at_end) &&
+          !st_->pidfile_foreign_symlink) {
+        st_->main_pid = *st_->pidfile_pid_at_end;
+        st_->main_pid_source = "pidfile";
+        st_->pidfile_seen_ms = rel(reaper_.now_ms());
       } else {
         return fail(reaper_.now_ms() >= deadline ? "timeout" : "protocol");
       }
@@ -1008,12 +1122,12 @@ class ServiceRun {
       for (const auto& p : descendants_of(::getpid()))
         if (p.state != 'Z' && p.ppid == ::getpid()) direct.push_back(p.pid);
       if (direct.size() == 1) {
-        f_.start.main_pid = direct.front();
-        f_.start.main_pid_source = "guess";
+        st_->main_pid = direct.front();
+        st_->main_pid_source = "guess";
       }
     }
-    if (f_.start.main_pid > 0) {
-      main_fd_ = open_descendant_pidfd(f_.start.main_pid);
+    if (st_->main_pid > 0) {
+      main_fd_ = open_descendant_pidfd(st_->main_pid);
       main_since_ = 0;
     }
   }
@@ -1023,11 +1137,11 @@ class ServiceRun {
   void pidfile_facts() {
     const std::string& path = *c_.pid_file;
     std::optional<std::string> content;
-    f_.start.pidfile_pid_at_end = read_pidfile_pid(&content);
-    f_.start.pidfile_at_end = content;
+    st_->pidfile_pid_at_end = read_pidfile_pid(&content);
+    st_->pidfile_at_end = content;
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != 0)
-      f_.start.pidfile_foreign_symlink = true;
+      st_->pidfile_foreign_symlink = true;
     // A symbolic link in a folder on the way counts too.
     std::string partial;
     for (size_t at = 1; at < path.size();) {
@@ -1035,20 +1149,19 @@ class ServiceRun {
       if (slash == std::string::npos) break;
       partial = path.substr(0, slash);
       if (::lstat(partial.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != 0)
-        f_.start.pidfile_foreign_symlink = true;
+        st_->pidfile_foreign_symlink = true;
       at = slash + 1;
     }
-    if (::stat(path.c_str(), &st) == 0) f_.start.pidfile_uid = st.st_uid;
-    f_.start.pidfile_pid_in_service =
-        f_.start.pidfile_pid_at_end && in_service(*f_.start.pidfile_pid_at_end);
+    if (::stat(path.c_str(), &st) == 0) st_->pidfile_uid = st.st_uid;
+    st_->pidfile_pid_in_service = st_->pidfile_pid_at_end && in_service(*st_->pidfile_pid_at_end);
   }
 
   void start_oneshot() {
     for (const auto& cmd : c_.exec_start) {
       std::optional<SpawnedService> sp;
       ExecRun& run = spawn("ExecStart", cmd, true, &sp);
-      const size_t index = static_cast<size_t>(&run - f_.execs.data());
-      if (f_.start.exec_pid == 0) f_.start.exec_pid = run.pid;
+      const size_t index = static_cast<size_t>(&run - execs().data());
+      if (st_->exec_pid == 0) st_->exec_pid = run.pid;
       if (!sp) return fail("exit-code");
       control_pid_ = sp->pid;
       auto e = wait_exit(sp->pid, sp->pidfd.get(), sp->started_ms, start_deadline());
@@ -1061,33 +1174,33 @@ class ServiceRun {
     }
     for (const auto& cmd : c_.exec_start_post) {
       if (!run_control("ExecStartPost", cmd, start_deadline()))
-        return fail(f_.execs.back().timed_out ? "timeout" : "exit-code");
+        return fail(execs().back().timed_out ? "timeout" : "exit-code");
     }
-    f_.start.result = "success";
+    st_->result = "success";
   }
 
   void record_survivors() {
-    if (c_.pid_file && !f_.start.pidfile_at_end && c_.type != ServiceType::forking) pidfile_facts();
+    if (c_.pid_file && !st_->pidfile_at_end && c_.type != ServiceType::forking) pidfile_facts();
     for (const auto& p : descendants_of(::getpid())) {
       if (p.state == 'Z') continue;
-      f_.start.survivors.push_back(p.pid);
-      f_.start.survivors_comm.push_back(p.comm);
+      st_->survivors.push_back(p.pid);
+      st_->survivors_comm.push_back(p.comm);
     }
-    f_.start.main_alive_at_end = main_fd_.valid() && pidfd_alive(main_fd_.get());
+    st_->main_alive_at_end = main_fd_.valid() && pidfd_alive(main_fd_.get());
   }
 
   // The main process's /proc snapshot, for stdio-open and friends, and its
   // children's environment (notify-socket-not-inherited).
   void observe_main() {
-    o_.launch.argv = f_.execs.empty() ? std::vector<std::string>{} : f_.execs.back().argv;
+    o_.launch.argv = execs().empty() ? std::vector<std::string>{} : execs().back().argv;
     o_.launch.tmp_dir = ctx_.tmp;
     o_.launch.checker_pid = ::getpid();
-    o_.launch.launched_pid = f_.start.exec_pid;
+    o_.launch.launched_pid = st_->exec_pid;
     o_.launch.umask = ctx_.dirty ? kDirtyUmask : c_.umask;
-    if (!f_.start.main_alive_at_end) return;
-    const pid_t main = f_.start.main_pid;
+    if (!st_->main_alive_at_end) return;
+    const pid_t main = st_->main_pid;
     DaemonFacts d = observe::observe_daemon(main, "");
-    d.why = "the main process (" + f_.start.main_pid_source + ")";
+    d.why = "the main process (" + st_->main_pid_source + ")";
     for (const auto& e : descendants_of(main)) {
       if (e.state == 'Z') continue;
       d.descendants.push_back(e.pid);
@@ -1113,7 +1226,7 @@ class ServiceRun {
     }
     w.ran = true;
     w.usec = f_.unit.watchdog_usec_used;
-    w.from_ms = f_.start.ready_ms.value_or(f_.start.ended_ms);
+    w.from_ms = st_->ready_ms.value_or(st_->ended_ms);
     // Three whole intervals after READY=1: the measurement's window, not a
     // sleep: every message is taken as it comes.
     const double end = t0_ + w.from_ms + 3.0 * static_cast<double>(w.usec) / 1000.0;
@@ -1136,7 +1249,7 @@ class ServiceRun {
       r.skipped = "the main process is not running";
       return;
     }
-    const pid_t before = f_.start.main_pid;
+    const pid_t before = st_->main_pid;
     const double deadline =
         std::min(ctx_.deadline_ms, reaper_.now_ms() + u_.facts.timeout_start_s * 1000);
     if (c_.type == ServiceType::notify_reload) {
@@ -1164,8 +1277,10 @@ class ServiceRun {
     }
     wait_main_at_rest(deadline);
     drain_notify();
-    r.main_pid_after = main_alive() ? f_.start.main_pid : 0;
+    r.main_pid_after = main_alive() ? st_->main_pid : 0;
     r.same_main_alive = r.main_pid_after == before;
+    if (!main_alive())
+      lost_ = "the reload (" + r.how + ") ended the main process, which " + main_end();
   }
 
   // The sysv profile's SIGHUP probe on the main process (sighup-handled): it
@@ -1177,26 +1292,119 @@ class ServiceRun {
       p.skipped = "Type=notify-reload: reload-protocol judges SIGHUP";
       return;
     }
-    if (!main_alive()) {
-      p.skipped = "the main process is not running";
-      return;
-    }
+    if (!live_for("the SIGHUP probe", &p.skipped)) return;
     p.ran = true;
+    p.relaunch = static_cast<int>(f_.relaunches.size());
     p.signal = SIGHUP;
     const double t = reaper_.now_ms();
     const double bound = std::min(ctx_.deadline_ms, t + u_.facts.timeout_stop_s * 1000);
     send_signal(main_fd_.get(), SIGHUP);
-    // At rest again: one quiet window of the service's processes (a
-    // default SIGHUP ends the process at once, before it).
-    const bool settled = settle(std::nullopt, 0, kQuietMs, bound);
+    // At rest again, or ended: decided by events (wait_decided), bounded.
+    const std::string how = wait_decided(main_fd_.get(), st_->main_pid, bound);
     drain_notify();
     if (!main_alive()) {
-      if (auto e = wait_exit(f_.start.main_pid, main_fd_.get(), 0, bound)) p.died.push_back(*e);
-    } else if (settled) {
+      if (auto e = wait_exit(st_->main_pid, main_fd_.get(), 0, bound)) p.died.push_back(*e);
+      lost_ = "the SIGHUP probe ended the main process, which " + main_end();
+    } else if (how != "bound") {
       p.settled_ms = reaper_.now_ms() - t;
     }
     p.all_exited = !p.died.empty();
     p.ms = reaper_.now_ms() - t;
+  }
+
+  // --- relaunch ---------------------------------------------------------------
+
+  // How the current main process ended, in words: "was killed by SIGHUP".
+  std::string main_end() {
+    reaper_.reap_now();
+    const auto& all = reaper_.reaped();
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      if (it->pid != st_->main_pid) continue;
+      if (it->signal) return "was killed by " + signal_name(*it->signal);
+      if (it->exit_status) return "exited with status " + std::to_string(*it->exit_status);
+    }
+    return "ended";
+  }
+
+  // True when the main process runs for `phase`. When the reload or the
+  // SIGHUP probe ended it, the service is started again first (a phase that
+  // needs a running service is measured, not skipped); otherwise *why says
+  // why there is nothing to act on.
+  bool live_for(const std::string& phase, std::string* why) {
+    if (main_alive()) return true;
+    *why = "the main process is not running";
+    if (lost_.empty()) return false;
+    if (f_.relaunches.size() >= kMaxRelaunches) {
+      *why = lost_ + "; no relaunch is left to measure on";
+      return false;
+    }
+    relaunch(phase);
+    if (main_alive() && st_->result == "success") return true;
+    const ServiceRelaunch& r = f_.relaunches.back();
+    *why = r.why + ", and relaunch " + std::to_string(f_.relaunches.size()) + " " +
+           (!st_->error.empty()        ? "could not be made: " + st_->error
+            : st_->result != "success" ? "failed to start (result " + st_->result + ")"
+                                       : "left no main process running");
+    return false;
+  }
+
+  // The same unit started again, cleanly, as systemd would start it again:
+  // what is left of the ended instance is killed (systemd stops the rest of
+  // the control group when the main process dies), the private folders are
+  // fresh again, and a new invocation gets its own INVOCATION_ID. Its start
+  // is recorded apart (ServiceFacts::relaunches): the first start is the one
+  // the start rules judge.
+  void relaunch(const std::string& phase) {
+    kill_all_descendants(kLeftoverGraceMs);
+    drain_notify();
+    ServiceRelaunch& r = f_.relaunches.emplace_back();
+    r.why = std::exchange(lost_, std::string());
+    r.before = phase;
+    st_ = &r.start;
+    execs_ = &r.execs;
+    log_ = &r.notify;
+    main_fd_.reset();
+    main_since_ = 0;
+    exec_ = SpawnedService{};
+    exec_index_ = 0;
+    control_pid_ = 0;
+    invocation_id_ = random_hex32();
+    if (std::string e = refresh_private_dirs(); !e.empty()) {
+      st_->error = e;
+      return;
+    }
+    start_instance();
+  }
+
+  // /run, /tmp and /var/tmp as fresh as for the first start: emptied (the
+  // check's own temp folder kept), then RuntimeDirectory= made again. When
+  // they are the host's (no private folders), only RuntimeDirectory= is
+  // made again, as systemd removes it at the stop: the host's folders are
+  // never emptied.
+  std::string refresh_private_dirs() {
+    if (ctx_.private_run) {
+      for (const char* dir : {"/run", "/var/tmp", "/tmp"}) empty_folder(dir);
+    } else {
+      for (const auto& d : runtime_dirs_) remove_tree(d);
+    }
+    runtime_dirs_.clear();
+    return make_runtime_directories() ? "" : runtime_error_;
+  }
+
+  void empty_folder(const std::string& dir) {
+    std::vector<std::string> names;
+    if (DIR* d = ::opendir(dir.c_str())) {
+      while (const dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name != "." && name != "..") names.push_back(name);
+      }
+      ::closedir(d);
+    }
+    for (const auto& name : names) {
+      const std::string path = dir + "/" + name;
+      if (ctx_.tmp == path || ctx_.tmp.starts_with(path + "/")) continue;
+      remove_tree(path);
+    }
   }
 
   // systemd's stop: ExecStop=, then KillSignal= to whom KillMode= names,
@@ -1204,9 +1412,13 @@ class ServiceRun {
   void stop() {
     ServiceStop& s = f_.stop;
     s.signal = c_.kill_signal;
+    if (!main_alive() && !lost_.empty() && !live_for("the stop", &s.skipped)) return;
+    execs_ = &f_.execs;  // ExecStop= is the stop's, whichever instance it stops
+    s.main_pid = st_->main_pid;
+    s.relaunch = static_cast<int>(f_.relaunches.size());
     const double stop_t = reaper_.now_ms();
     const double deadline = stop_t + u_.facts.timeout_stop_s * 1000;
-    const pid_t main = main_alive() ? f_.start.main_pid : 0;
+    const pid_t main = main_alive() ? st_->main_pid : 0;
     const bool any = !live_descendants({}).empty();
     if (!any) {
       s.skipped = "nothing of the service was running";
@@ -1221,7 +1433,7 @@ class ServiceRun {
     if (mode == unit::KillMode::control_group)
       targets = track_live_descendants();
     else if ((mode == unit::KillMode::mixed || mode == unit::KillMode::process) && main_alive())
-      targets = track({f_.start.main_pid});
+      targets = track({st_->main_pid});
     s.signal_ms = rel(reaper_.now_ms());
     for (const auto& t : targets) {
       send_signal(t.fd.get(), c_.kill_signal);
@@ -1235,7 +1447,7 @@ class ServiceRun {
       if (mode == unit::KillMode::control_group || mode == unit::KillMode::mixed)
         left = track_live_descendants();
       else if (mode == unit::KillMode::process && main_alive())
-        left = track({f_.start.main_pid});
+        left = track({st_->main_pid});
     }
     for (const auto& t : left) {
       if (!pidfd_alive(t.fd.get())) continue;
@@ -1269,11 +1481,11 @@ class ServiceRun {
 
   void record_main_end(double at) {
     ServiceStop& s = f_.stop;
-    if (s.main_exit_status || s.main_signal || f_.start.main_pid <= 0) return;
+    if (s.main_exit_status || s.main_signal || st_->main_pid <= 0) return;
     reaper_.reap_now();
     const auto& reaped = reaper_.reaped();
     for (auto it = reaped.rbegin(); it != reaped.rend(); ++it) {
-      if (it->pid != f_.start.main_pid) continue;
+      if (it->pid != st_->main_pid) continue;
       s.main_exit_status = it->exit_status;
       s.main_signal = it->signal;
       s.main_ended_ms = rel(it->at_ms);
@@ -1288,6 +1500,12 @@ class ServiceRun {
   Observation& o_;
   ServiceFacts& f_;
   Reaper& reaper_;
+  // The instance the run acts on: the first start's facts, or a relaunch's.
+  ServiceStart* st_ = &f_.start;
+  std::vector<ExecRun>* execs_ = &f_.execs;
+  std::vector<ServiceNotify>* log_ = &f_.notify;
+  size_t exec_index_ = 0;  // ExecStart='s entry in *execs_
+  std::string lost_;       // what the check did that ended the main process, if it did
   double t0_ = 0, start_t_ = 0;
   DrainedFd journal_;
   UniqueFd service_stream_;

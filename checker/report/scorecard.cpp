@@ -233,6 +233,9 @@ json start_json(const ServiceStart& s) {
             {"survivors", s.survivors},
             {"survivors_comm", s.survivors_comm},
             {"ready_ms", s.ready_ms ? json(*s.ready_ms) : json(nullptr)},
+            {"exec_ms", s.exec_ms < 0 ? json(nullptr) : json(s.exec_ms)},
+            {"watch_end", s.watch_end},
+            {"watched_until_ms", s.watched_until_ms < 0 ? json(nullptr) : json(s.watched_until_ms)},
             {"mainpid_sent", mainpid_sent},
             {"sig_cgt_at_ready", signal_set(s.sig_cgt_at_ready)},
             {"pidfile",
@@ -284,7 +287,9 @@ json service_json(const ServiceFacts& f) {
                {"sigkilled_comm", st.sigkilled_comm},
                {"left_running", st.left_running},
                {"left_running_comm", st.left_running_comm},
-               {"stopping_sent", st.stopping_sent}});
+               {"stopping_sent", st.stopping_sent},
+               {"main_pid", st.main_pid},
+               {"relaunch", st.relaunch}});
   return json{{"execs", execs},
               {"notify", notify},
               {"start", start_json(f.start)},

@@ -168,6 +168,10 @@ nlohmann::json start_json(const ServiceFacts& s) {
   if (st.exec_exit_status) j["exec_exit_status"] = *st.exec_exit_status;
   if (st.exec_signal) j["exec_signal"] = signal_name(*st.exec_signal);
   if (st.ready_ms) j["ready_ms"] = *st.ready_ms;
+  if (!st.watch_end.empty()) {
+    j["watch_end"] = st.watch_end;
+    j["watched_until_ms"] = st.watched_until_ms;
+  }
   return j;
 }
 
@@ -663,6 +667,13 @@ Verdict watchdog_kept(const Observation& o) {
 
 // --- stop-completes, clean-exit-status, no-leftover-processes -------------
 
+// The relaunch the stop was measured on, or nullptr.
+const ServiceRelaunch* stop_relaunch(const ServiceFacts& s) {
+  const int n = s.stop.relaunch;
+  if (n <= 0 || static_cast<size_t>(n) > s.relaunches.size()) return nullptr;
+  return &s.relaunches[static_cast<size_t>(n) - 1];
+}
+
 nlohmann::json stop_json(const ServiceFacts& s) {
   const ServiceStop& st = s.stop;
   nlohmann::json j{
@@ -674,7 +685,22 @@ nlohmann::json stop_json(const ServiceFacts& s) {
       {"execs", execs_json(s, {"ExecStop"})}};
   if (st.main_exit_status) j["main_exit_status"] = *st.main_exit_status;
   if (st.main_signal) j["main_signal"] = signal_name(*st.main_signal);
+  if (st.main_pid > 0) j["main_pid"] = st.main_pid;
+  if (const ServiceRelaunch* r = stop_relaunch(s)) {
+    j["relaunch"] = st.relaunch;
+    j["relaunch_why"] = r->why;
+    j["relaunch_start"] = {{"result", r->start.result},
+                           {"main_pid", r->start.main_pid},
+                           {"ended_ms", r->start.ended_ms}};
+  }
   return j;
+}
+
+// " (measured on relaunch 1: the SIGHUP probe ended the main process, which
+// was killed by SIGHUP)", or "" when the stop acted on the first start.
+std::string measured_on(const ServiceFacts& s) {
+  const ServiceRelaunch* r = stop_relaunch(s);
+  return r ? " (measured on relaunch " + std::to_string(s.stop.relaunch) + ": " + r->why + ")" : "";
 }
 
 std::optional<Verdict> stop_not_judged(const ServiceFacts& s) {
@@ -696,8 +722,8 @@ std::optional<Verdict> stop_not_judged(const ServiceFacts& s) {
 bool main_needed_sigkill(const ServiceFacts& s) {
   const ServiceStop& st = s.stop;
   if (st.main_ended_ms < 0) return true;
-  if (std::find(st.sigkilled.begin(), st.sigkilled.end(), s.start.main_pid) != st.sigkilled.end())
-    return true;
+  const pid_t main = st.main_pid > 0 ? st.main_pid : s.start.main_pid;
+  if (std::find(st.sigkilled.begin(), st.sigkilled.end(), main) != st.sigkilled.end()) return true;
   return st.main_signal == SIGKILL && st.signal != SIGKILL;
 }
 
@@ -716,12 +742,12 @@ Verdict stop_completes(const Observation& o) {
         "the main process did not exit within TimeoutStopSec=" + fixed_s(s.unit.timeout_stop_s) +
             "s after " + (s.unit.has_exec_stop ? "ExecStop= and " : "") + sig +
             ": systemd SIGKILLs it (result timeout)" + killed + "; handle " + sig +
-            " by shutting down promptly",
+            " by shutting down promptly" + measured_on(s),
         ev);
   }
   return pass("the main process " + exit_words(st.main_exit_status, st.main_signal) + " " +
                   fixed_ms(st.main_ended_ms - st.signal_ms) + " ms after " + sig +
-                  " (KillMode=" + s.unit.kill_mode + ")" + killed,
+                  " (KillMode=" + s.unit.kill_mode + ")" + killed + measured_on(s),
               ev);
 }
 
@@ -750,10 +776,11 @@ Verdict clean_exit_status(const Observation& o) {
                     " within TimeoutStopSec=" + fixed_s(s.unit.timeout_stop_s) +
                     "s and was SIGKILLed: systemd counts it a failure (result timeout) and the "
                     "unit ends failed; exit 0 promptly on " +
-                    signal_name(st.signal),
+                    signal_name(st.signal) + measured_on(s),
                 ev);
   const std::string how = exit_words(st.main_exit_status, st.main_signal);
-  if (clean_end(s)) return pass("the main process " + how + ", which systemd counts as clean", ev);
+  if (clean_end(s))
+    return pass("the main process " + how + ", which systemd counts as clean" + measured_on(s), ev);
   const std::string sig = signal_name(st.signal);
   std::string fix;
   if (st.main_exit_status)
@@ -763,7 +790,8 @@ Verdict clean_exit_status(const Observation& o) {
   else
     fix = "; let " + sig + " end the process, or exit 0 from its handler";
   return fail("the main process " + how + " on " + sig + ": systemd counts it a failure (result " +
-                  (st.main_signal ? "signal" : "exit-code") + ") and the unit ends failed" + fix,
+                  (st.main_signal ? "signal" : "exit-code") + ") and the unit ends failed" + fix +
+                  measured_on(s),
               ev);
 }
 
@@ -780,17 +808,19 @@ Verdict no_leftover_processes(const Observation& o) {
                     " leaves it running, unsupervised; stop your children on " +
                     signal_name(st.signal) +
                     " and wait for them, and keep "
-                    "KillMode=control-group",
+                    "KillMode=control-group" +
+                    measured_on(s),
                 ev);
   // Under control-group and mixed nothing survives, but what needed SIGKILL
   // (the main process too) ended without cleaning up.
   if (!st.sigkilled.empty())
-    return fail(
-        "pid " + pid_list(st.sigkilled, st.sigkilled_comm) +
-            " was still running at the end of the stop and needed SIGKILL (KillMode=" + mode +
-            "): on " + signal_name(st.signal) + ", stop your children, wait for them, and exit",
-        ev);
-  return pass("no process of the service outlived the stop (KillMode=" + mode + ")", ev);
+    return fail("pid " + pid_list(st.sigkilled, st.sigkilled_comm) +
+                    " was still running at the end of the stop and needed SIGKILL (KillMode=" +
+                    mode + "): on " + signal_name(st.signal) +
+                    ", stop your children, wait for them, and exit" + measured_on(s),
+                ev);
+  return pass(
+      "no process of the service outlived the stop (KillMode=" + mode + ")" + measured_on(s), ev);
 }
 
 // --- notify-socket-not-inherited, stdin-not-tty ---------------------------

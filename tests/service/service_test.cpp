@@ -4,10 +4,15 @@
 // signal, and the bad units that cannot be checked. Each test reads the
 // scorecard's `unit` and `service` objects and the journal the service wrote.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 
@@ -88,6 +93,123 @@ TEST(Service, SimpleRunsAsAChildOfPid1WithSystemdsEnvironmentOnly) {
   EXPECT_EQ(r.scorecard["daemons"][0]["ppid"], 1);
   EXPECT_EQ(r.scorecard["daemons"][0]["fds"][0]["target"], "/dev/null");
   EXPECT_EQ(r.scorecard["unit"]["type"], "simple");
+}
+
+const nlohmann::json* exec_of(const nlohmann::json& s, const std::string& kind) {
+  for (const auto& e : s["execs"])
+    if (e["kind"] == kind) return &e;
+  return nullptr;
+}
+
+// Type=simple's start job ends at fork(), Type=exec's at execve(); whether
+// the program then stays in the foreground is decided by an event: its end,
+// the service at rest, or the program busy on a CPU.
+TEST(Service, ForegroundIsDecidedByAnEventAfterTheStartJob) {
+  CheckerRun simple = check(unit("svc-simple"));
+  ASSERT_TRUE(simple.scorecard.is_object()) << simple.err;
+  const auto& st = service(simple)["start"];
+  EXPECT_EQ(st["watch_end"], "at rest") << st.dump();
+  ASSERT_TRUE(st["watched_until_ms"].is_number()) << st.dump();
+  EXPECT_GE(st["watched_until_ms"].get<double>(), st["ended_ms"].get<double>());
+  EXPECT_EQ(simple.status("type-matches-behaviour"), "pass");
+
+  CheckerRun forks = check(unit("svc-forks"));
+  ASSERT_TRUE(forks.scorecard.is_object()) << forks.err;
+  EXPECT_EQ(service(forks)["start"]["watch_end"], "exited");
+  EXPECT_EQ(forks.status("type-matches-behaviour"), "fail")
+      << forks.message("type-matches-behaviour");
+
+  // Always on a CPU: decided by its CPU time; ExecStartPost= ran at once,
+  // while it was still being watched.
+  CheckerRun spin = check(unit("svc-spin"));
+  ASSERT_TRUE(spin.scorecard.is_object()) << spin.err;
+  const auto& sp = service(spin)["start"];
+  EXPECT_EQ(sp["watch_end"], "busy") << sp.dump();
+  const auto* post = exec_of(service(spin), "ExecStartPost");
+  ASSERT_NE(post, nullptr);
+  EXPECT_EQ((*post)["exit_status"], 0);
+  EXPECT_LT((*post)["started_ms"].get<double>(), sp["watched_until_ms"].get<double>());
+  EXPECT_EQ(spin.status("type-matches-behaviour"), "pass");
+  EXPECT_TRUE(spin.left_behind.empty());
+
+  // Type=exec: ExecStartPost= runs once execve() succeeded.
+  CheckerRun exec = check(unit("svc-exec"));
+  ASSERT_TRUE(exec.scorecard.is_object()) << exec.err;
+  const auto& ex = service(exec)["start"];
+  ASSERT_TRUE(ex["exec_ms"].is_number()) << ex.dump();
+  const auto* expost = exec_of(service(exec), "ExecStartPost");
+  ASSERT_NE(expost, nullptr);
+  EXPECT_LE(ex["exec_ms"].get<double>(), (*expost)["started_ms"].get<double>());
+  EXPECT_EQ(ex["watch_end"], "at rest");
+  EXPECT_EQ(exec.status("type-matches-behaviour"), "pass");
+}
+
+// Busy loops on every CPU, twice over, for the life of the object: a loaded
+// machine, on which a runnable process waits its turn for a CPU. A keeper
+// process (the test's child, spared by the leftover count) starts them and,
+// once its pipe closes, kills and reaps them, its own children.
+class CpuHogs {
+ public:
+  CpuHogs() {
+    int p[2];
+    if (::pipe(p) != 0) return;
+    keeper_ = ::fork();
+    if (keeper_ == 0) {
+      ::close(p[1]);
+      std::vector<pid_t> hogs;
+      const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+      for (long i = 0; i < 2 * std::max(1L, cpus); ++i) {
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+          ::execl("/bin/sh", "sh", "-c", "while :; do :; done", static_cast<char*>(nullptr));
+          ::_exit(127);
+        }
+        if (pid > 0) hogs.push_back(pid);
+      }
+      char c;
+      while (::read(p[0], &c, 1) != 0) {
+      }
+      for (pid_t pid : hogs) ::kill(pid, SIGKILL);
+      for (pid_t pid : hogs) ::waitpid(pid, nullptr, 0);
+      ::_exit(0);
+    }
+    ::close(p[0]);
+    stop_ = p[1];
+  }
+  ~CpuHogs() {
+    ::close(stop_);
+    if (keeper_ > 0) ::waitpid(keeper_, nullptr, 0);
+  }
+  CpuHogs(const CpuHogs&) = delete;
+  CpuHogs& operator=(const CpuHogs&) = delete;
+  pid_t keeper() const { return keeper_; }
+
+ private:
+  pid_t keeper_ = -1;
+  int stop_ = -1;
+};
+
+TEST(Service, TheForegroundVerdictsHoldOnAnOversubscribedMachine) {
+  CpuHogs hogs;
+  ASSERT_GT(hogs.keeper(), 0);
+  // {unit, type-matches-behaviour, stop-completes}: a program that forked
+  // away left systemd no service to stop.
+  const std::vector<std::array<std::string, 3>> expected{{"svc-simple", "pass", "pass"},
+                                                         {"svc-forks", "fail", "skip"},
+                                                         {"svc-exec", "pass", "pass"},
+                                                         {"svc-nohup", "pass", "pass"}};
+  for (int run = 0; run < 3; ++run) {
+    for (const auto& [name, status, stop] : expected) {
+      CheckerRun r = run_checker_sparing({"--unit", unit(name)}, hogs.keeper());
+      ASSERT_TRUE(r.scorecard.is_object()) << name << ": " << r.err;
+      EXPECT_EQ(r.status("type-matches-behaviour"), status)
+          << name << " run " << run << ": " << r.message("type-matches-behaviour");
+      EXPECT_EQ(r.status("start-completes"), "pass")
+          << name << ": " << r.message("start-completes");
+      EXPECT_EQ(r.status("stop-completes"), stop) << name << ": " << r.message("stop-completes");
+      EXPECT_TRUE(r.left_behind.empty()) << name;
+    }
+  }
 }
 
 TEST(Service, NotifyStartEndsAtAnAcceptedReady) {
@@ -224,6 +346,50 @@ TEST(Service, TheSighupProbeRunsOnTheMainProcess) {
   EXPECT_FALSE(reload.scorecard["probes"]["sighup"]["ran"]);
 }
 
+TEST(Service, WhenTheSighupProbeEndsTheServiceItsStopIsMeasuredOnAFreshRelaunch) {
+  CheckerRun r = check(unit("svc-nohup"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  ASSERT_EQ(r.scorecard["probes"]["sighup"]["died"].size(), 1u);
+  const auto& stop = s["stop"];
+  ASSERT_TRUE(stop["ran"]) << stop.dump();
+  EXPECT_EQ(stop["relaunch"], 1);
+  EXPECT_NE(stop["main_pid"], s["start"]["main_pid"]);
+  EXPECT_EQ(stop["main_signal"], "SIGTERM");
+  // The relaunch made its O_EXCL file again: RuntimeDirectory= was fresh.
+  EXPECT_EQ(journal_lines(r, "PPID=").size(), 2u) << s["journal"];
+  EXPECT_TRUE(journal_lines(r, "cannot make").empty()) << s["journal"];
+  for (const char* rule : {"stop-completes", "clean-exit-status", "no-leftover-processes"}) {
+    EXPECT_EQ(r.status(rule), "pass") << rule << ": " << r.message(rule);
+    EXPECT_NE(r.message(rule).find("(measured on relaunch 1: the SIGHUP probe ended the main "
+                                   "process, which was killed by SIGHUP)"),
+              std::string::npos)
+        << r.message(rule);
+  }
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+TEST(Service, WhenTheReloadEndsTheServiceTheSighupProbeAndTheStopRunOnARelaunch) {
+  CheckerRun r = check(unit("svc-reload-kills"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  EXPECT_FALSE(s["reload"]["same_main_alive"]);
+  EXPECT_EQ(r.status("reload-keeps-service"), "fail");
+  const auto& p = r.scorecard["probes"]["sighup"];
+  ASSERT_TRUE(p["ran"]) << p.dump();
+  EXPECT_EQ(p["relaunch"], 1);
+  EXPECT_TRUE(p["died"].empty());
+  EXPECT_EQ(r.status("sighup-handled"), "pass") << r.message("sighup-handled");
+  EXPECT_EQ(s["stop"]["relaunch"], 1);
+  EXPECT_EQ(s["stop"]["main_signal"], "SIGTERM");
+  EXPECT_NE(r.message("stop-completes")
+                .find("measured on relaunch 1: the reload (ExecReload=) "
+                      "ended the main process, which was killed by SIGTERM"),
+            std::string::npos)
+      << r.message("stop-completes");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Service, AChildsReadyIsRejectedUnderNotifyAccessMainAndItsEnvironmentSeen) {
   CheckerRun r = check(unit("svc-notify-child"));
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
@@ -255,6 +421,23 @@ TEST(Service, UserGetsItsEnvironmentAndItsRuntimeDirectoryInTheChecksRun) {
   EXPECT_NE(::stat("/run/dc-svc-test", &st), 0) << "RuntimeDirectory= was made in the host's /run";
 }
 
+// systemd.service(5): "+" and "!" run the command with root's credentials
+// in spite of User=; "!!" only on a kernel without ambient capabilities.
+TEST(Service, PrivilegePrefixesKeepRootsCredentialsForTheirCommand) {
+  CheckerRun r = check(unit("svc-prefixes"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(service(r)["start"]["result"], "success");
+  const std::vector<std::string> expected{"plain=65534", "plus=0", "bang=0", "bangbang=65534"};
+  EXPECT_EQ(journal_lines(r, "UID "), expected) << service(r)["journal"];
+  ASSERT_EQ(r.scorecard["daemons"].size(), 1u);
+  EXPECT_EQ(r.scorecard["daemons"][0]["uid"]["effective"], 65534);
+  // The settings the scorecard shows keep each prefix.
+  std::vector<std::string> pre;
+  for (const auto& kv : r.scorecard["unit"]["settings"])
+    if (kv["key"] == "ExecStartPre") pre.push_back(kv["value"].get<std::string>().substr(0, 2));
+  EXPECT_EQ(pre, (std::vector<std::string>{"/w", "+/", "!/", "!!"})) << r.scorecard["unit"].dump();
+}
+
 TEST(Service, DirtyAddsATerminalAndPlantedDescriptors) {
   CheckerRun clean = check(unit("svc-simple"));
   ASSERT_TRUE(clean.scorecard.is_object()) << clean.err;
@@ -272,6 +455,33 @@ TEST(Service, DirtyAddsATerminalAndPlantedDescriptors) {
   EXPECT_EQ(r.scorecard["launch"]["planted_fds"].size(), 2u);
   EXPECT_EQ(d["umask"], "0047");
   EXPECT_EQ(clean.scorecard["daemons"][0]["umask"], "0022");
+}
+
+// A root of its own, in the build tree (the check's /tmp is private to it):
+// the statically linked fixture as /bin/svc, a folder to work in, and a mark
+// at its top that the host's / does not have.
+TEST(Service, RootDirectoryChrootsTheServiceWhichFindsItsProgramInside) {
+  char tmpl[] = DC_SERVICE_SCRATCH "/root-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  ASSERT_TRUE(std::filesystem::create_directories(root + "/bin"));
+  ASSERT_TRUE(std::filesystem::create_directories(root + "/srv"));
+  std::filesystem::copy_file(DC_SERVICE_STATIC_FIXTURE, root + "/bin/svc");
+  std::ofstream(root + "/dc-root-mark") << "mark\n";
+  const std::string unit_path = root + ".service";
+  std::ofstream(unit_path) << "[Service]\nType=simple\nRootDirectory=" << root
+                           << "\nWorkingDirectory=/srv\nExecStart=/bin/svc simple\n";
+  CheckerRun r = check(unit_path);
+  std::filesystem::remove_all(root);
+  std::filesystem::remove(unit_path);
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("unit-file-valid"), "pass") << r.message("unit-file-valid");
+  EXPECT_EQ(service(r)["start"]["result"], "success");
+  EXPECT_EQ(journal_lines(r, "ROOT="), std::vector<std::string>{"marked"}) << service(r)["journal"];
+  ASSERT_EQ(r.scorecard["daemons"].size(), 1u);
+  EXPECT_EQ(r.scorecard["daemons"][0]["root"], root);
+  EXPECT_EQ(r.scorecard["daemons"][0]["cwd"], root + "/srv");
+  EXPECT_TRUE(r.left_behind.empty());
 }
 
 TEST(Service, NothingMayFollowTheDoubleDashWithUnit) {

@@ -2,6 +2,8 @@
  * argument. It writes what it sees (its parent, its environment) on stdout,
  * which the checker reads as the journal's stand-in. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,8 @@ static void notify(const char* text) {
 
 static void report(void) {
   printf("PPID=%d\n", (int)getppid());
+  /* The mark a test leaves at the root of a RootDirectory= it made. */
+  if (access("/dc-root-mark", F_OK) == 0) printf("ROOT=marked\n");
   for (char** e = environ; *e; ++e) printf("ENV %s\n", *e);
   printf("END\n");
   fflush(stdout);
@@ -76,6 +80,11 @@ static void watchdog_loop(void) {
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "simple";
   if (!strcmp(mode, "fail")) return 1;
+  if (!strcmp(mode, "uid")) {
+    /* argv[2]: a label; the credentials it runs with. */
+    printf("UID %s=%d\n", argc > 2 ? argv[2] : "", (int)geteuid());
+    return 0;
+  }
   if (!strcmp(mode, "oneshot")) {
     report();
     return 0;
@@ -102,8 +111,29 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (!strcmp(mode, "forks")) {
+    /* Daemonizes itself: the child stays, the ExecStart process exits 0. */
+    pid_t child = fork();
+    if (child < 0) return 1;
+    if (child == 0) {
+      setsid();
+      report();
+      for (;;) pause();
+    }
+    return 0;
+  }
   report();
   if (!strcmp(mode, "nohup")) {
+    /* argv[2], when given: a file it makes with O_EXCL, so that a second
+     * start finds it and gives up, unless its folder is fresh again. */
+    if (argc > 2) {
+      int fd = open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        printf("cannot make %s: %s\n", argv[2], strerror(errno));
+        return 1;
+      }
+      close(fd);
+    }
     for (;;) pause(); /* SIGHUP at its default: it ends the process */
   }
   /* Every other long-running mode survives SIGHUP (the sighup-handled probe). */
@@ -125,6 +155,11 @@ int main(int argc, char** argv) {
     while (read(done[0], &c, 1) > 0) {
     }
     notify("READY=1");
+  }
+  if (!strcmp(mode, "spin")) {
+    /* Never asleep: a service that is always on a CPU. */
+    volatile unsigned long n = 0;
+    for (;;) ++n;
   }
   if (!strcmp(mode, "reload")) reload_loop();
   if (!strcmp(mode, "watchdog")) watchdog_loop();

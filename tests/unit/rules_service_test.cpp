@@ -458,6 +458,32 @@ TEST(StopCompletes, SkipsWhenNoMainProcessRanAtTheEndOfStartUp) {
   EXPECT_EQ(status("stop-completes", o), Status::Skip);
 }
 
+// The SIGHUP probe ended the first instance: the stop acted on a relaunch,
+// whose main process is the one that needed SIGKILL, and every stop rule
+// says so.
+TEST(StopCompletes, SaysItWasMeasuredOnARelaunchAndJudgesItsMainProcess) {
+  Observation o = good_notify();
+  ServiceFacts& s = *o.service;
+  ServiceRelaunch& r = s.relaunches.emplace_back();
+  r.why = "the SIGHUP probe ended the main process, which was killed by SIGHUP";
+  r.start.result = "success";
+  r.start.main_pid = 20;
+  s.stop.relaunch = 1;
+  s.stop.main_pid = 20;
+  for (const char* id : {"stop-completes", "clean-exit-status", "no-leftover-processes"}) {
+    RuleResult v = run(id, o);
+    EXPECT_EQ(v.status, Status::Pass) << id << ": " << v.message;
+    EXPECT_TRUE(says(v,
+                     "(measured on relaunch 1: the SIGHUP probe ended the main process, which "
+                     "was killed by SIGHUP)"))
+        << v.message;
+  }
+  s.stop.sigkilled = {20};
+  EXPECT_EQ(status("stop-completes", o), Status::Fail);
+  s.stop.relaunch = 0;
+  EXPECT_FALSE(says(run("no-leftover-processes", o), "relaunch"));
+}
+
 TEST(CleanExitStatus, FailsForExit143UnlessSuccessExitStatusListsIt) {
   Observation o = good_notify();
   o.service->stop.main_signal.reset();
