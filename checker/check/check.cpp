@@ -345,8 +345,7 @@ std::optional<Error> run_service_phases(const CheckOptions& opt, const std::stri
 // The systemd profile: the service launch with a unit made up from the
 // command line (unit/made_up.h), {tmp} expanded, its program resolved as the
 // sysv launch resolves it; then the facts the systemd profile's rules read.
-std::optional<Error> run_made_up_service(CheckOptions opt, const std::string& tmp,
-                                         Observation& o) {
+std::optional<Error> run_made_up_service(CheckOptions opt, const std::string& tmp, Observation& o) {
   unit::MadeUpService made;
   for (const auto& a : opt.command) made.argv.push_back(expand_tmp(a, tmp));
   auto exe = resolve_executable(made.argv.at(0));
@@ -355,7 +354,8 @@ std::optional<Error> run_made_up_service(CheckOptions opt, const std::string& tm
   made.program = *exe;
   made.notify = opt.notify;
   if (opt.pidfile) {
-    made.pid_file = std::filesystem::absolute(expand_tmp(*opt.pidfile, tmp)).lexically_normal().string();
+    made.pid_file =
+        std::filesystem::absolute(expand_tmp(*opt.pidfile, tmp)).lexically_normal().string();
     if (made.pid_file->find('\n') != std::string::npos)
       return Error{"cannot check the command", "", 0, "--pidfile holds a newline"};
   }
@@ -423,9 +423,11 @@ Result<CheckRun> run_check(const CheckOptions& options) {
   auto tmp = TempDir::make("daemoncheck");
   if (!tmp) return os_error("cannot create a temporary directory", "");
   Teardown teardown;  // declared after tmp: processes end before their folder goes
-  auto failed = opt.loaded_unit                    ? run_service_phases(opt, tmp->path(), o)
-                : opt.profile == ProfileId::Systemd ? run_made_up_service(opt, tmp->path(), o)
-                                                    : run_phases(opt, tmp->path(), o);
+  // The systemd profile's foreground service runs under its made-up unit.
+  const bool made_up = profile(opt.profile).launch == LaunchKind::Foreground;
+  auto failed = opt.loaded_unit ? run_service_phases(opt, tmp->path(), o)
+                : made_up       ? run_made_up_service(opt, tmp->path(), o)
+                                : run_phases(opt, tmp->path(), o);
   double tc = reaper.now_ms();
   if (tc >= opt.deadline_ms)
     o.notes.push_back("the check's --timeout (" + seconds_text(opt.timeout_s) +

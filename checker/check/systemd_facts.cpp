@@ -94,10 +94,23 @@ void sigterm_from_stop(const ServiceFacts& f, bool sighup_ended_it,
   p.ms = s.main_ended_ms >= 0 ? s.main_ended_ms - s.signal_ms : 0;
 }
 
+// The systemd profile's phases (profiles/systemd.cpp) timed from the service
+// run: launch until the ExecStart process ran, startup until the start job
+// ended, the SIGHUP probe, the stop as the SIGTERM probe.
+void time_phases(const ServiceFacts& f, const SignalProbe& sighup, Observation& o) {
+  const double exec_ms = exec_started_ms(f);
+  o.phase_ms["launch"] = exec_ms;
+  o.phase_ms["settle"] = std::max(0.0, f.start.ended_ms - exec_ms);
+  if (sighup.ran) o.phase_ms["sighup"] = sighup.ms;
+  if (f.stop.ran && f.stop.signal_ms >= 0 && f.stop.main_ended_ms >= f.stop.signal_ms)
+    o.phase_ms["sigterm"] = f.stop.main_ended_ms - f.stop.signal_ms;
+}
+
 }  // namespace
 
 void systemd_facts_from_service(Observation& o, std::optional<bool> pidfile_left) {
   if (!o.service) return;
+  time_phases(*o.service, o.probes.sighup, o);
   foreground_from_start(*o.service, o.probes.foreground);
   const bool sighup_ended_it = o.probes.sighup.ran && !o.probes.sighup.died.empty();
   sigterm_from_stop(*o.service, sighup_ended_it, pidfile_left, o.probes.sigterm);

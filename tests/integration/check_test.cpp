@@ -498,8 +498,8 @@ TEST(Systemd, RunsTheCommandUnderAUnitMadeFromIt) {
 // ExecStart= quoting: blanks, quotes, specifiers and variables.
 TEST(Systemd, MadeUpUnitKeepsEveryArgument) {
   const std::vector<std::string> odd{"a b", "%n", "$HOME", "it's \"q\"", "\\"};
-  std::vector<std::string> args{"--profile", "systemd", "--", "/bin/sh", "-c", "exec sleep 30",
-                                "sh"};
+  std::vector<std::string> args{"--profile", "systemd",       "--", "/bin/sh",
+                                "-c",        "exec sleep 30", "sh"};
   args.insert(args.end(), odd.begin(), odd.end());
   auto r = run_checker(args);
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
@@ -514,8 +514,8 @@ TEST(Systemd, MadeUpUnitKeepsEveryArgument) {
 // KillMode=mixed: SIGTERM goes to the main process only, so a child it does
 // not stop is seen left behind (and ended with SIGKILL, as systemd would).
 TEST(Systemd, ChildLeftAfterSigtermFailsCleanup) {
-  auto r = run_checker({"--profile", "systemd", "--", fixture_path(), "--no-detach",
-                        "--leave-child"});
+  auto r =
+      run_checker({"--profile", "systemd", "--", fixture_path(), "--no-detach", "--leave-child"});
   expect_statuses(r, {{"sigterm-cleanup", "fail"}, {"sd-notify-ready", "fail"}});
   EXPECT_EQ(r.scorecard["service"]["stop"]["sigkilled"].size(), 1u);
 }
