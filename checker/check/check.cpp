@@ -332,6 +332,7 @@ std::optional<Error> run_service_phases(const CheckOptions& opt, const std::stri
   ctx.tmp = tmp;
   ctx.deadline_ms = opt.deadline_ms;
   ctx.dirty = opt.dirty;
+  ctx.start_quiet_ms = opt.settle_ms;
   ctx.private_run =
       std::count(opt.isolation.private_dirs.begin(), opt.isolation.private_dirs.end(), "/run") > 0;
   if (!ctx.private_run && opt.loaded_unit->launchable)

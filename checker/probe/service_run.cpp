@@ -890,11 +890,12 @@ class ServiceRun {
   }
 
   // simple, exec, idle: the start job is over once the process runs; the
-  // check watches on until the service's processes are at rest (or the
-  // process exits), so that a program that forks and exits is seen doing it.
+  // check watches on until the service's processes are at rest for
+  // --settle-ms (or the process exits), so that a program that forks and
+  // exits is seen doing it.
   void start_simple(size_t index) {
     const double deadline = start_deadline();
-    settle(std::nullopt, 0, kQuietMs, deadline);
+    settle(std::nullopt, 0, ctx_.start_quiet_ms, deadline);
     drain_notify();
     reaper_.reap_now();
     if (!pidfd_alive(exec_.pidfd.get()))

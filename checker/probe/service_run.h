@@ -60,6 +60,9 @@ struct ServiceContext {
   double deadline_ms;        // the whole check's end (--timeout)
   bool dirty = false;        // --dirty: a pty on stdin and planted descriptors on top
   bool private_run = false;  // /run, /tmp, /var/tmp are the check's own
+  // --settle-ms: the quiet window that ends a Type=simple start, so that a
+  // program slow to fork (an interpreter) is seen doing it.
+  double start_quiet_ms = 30;
 };
 
 // Starts, watches, reloads and stops the service; fills o.service, o.daemons
