@@ -511,6 +511,17 @@ TEST(Systemd, MadeUpUnitKeepsEveryArgument) {
   EXPECT_EQ(r.status("stays-in-foreground"), "pass") << r.message("stays-in-foreground");
 }
 
+// --settle-ms is the quiet window that ends a Type=simple start: a program
+// that waits a moment before it forks and exits is seen doing it.
+TEST(Systemd, SettleMsWidensTheStartWindow) {
+  auto r = run_checker({"--profile", "systemd", "--settle-ms", "600", "--", "/bin/sh", "-c",
+                        "sleep 0.2; sleep 30 & exit 0"});
+  EXPECT_EQ(r.status("stays-in-foreground"), "fail") << r.message("stays-in-foreground");
+  EXPECT_NE(r.message("stays-in-foreground").find("exited with status 0"), std::string::npos)
+      << r.message("stays-in-foreground");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 // KillMode=mixed: SIGTERM goes to the main process only, so a child it does
 // not stop is seen left behind (and ended with SIGKILL, as systemd would).
 TEST(Systemd, ChildLeftAfterSigtermFailsCleanup) {
