@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """python-daemon-under-systemd: a service for the tutorial's own unit file
 (Type=simple, ExecStart=/usr/bin/python3 .../dummy_service.py) that still
-enters daemon.DaemonContext(), as the tutorial's next section suggests.
+enters daemon.DaemonContext(), as the tutorial's next section suggests, and
+forces it to detach (detach_process=True), as programs that "must always run
+in the background" do.
 
-Under Type=simple, systemd treats the process it started as the service: when
-that process forks and exits, systemd considers the service finished and
-stops it (killing the forked daemon with it)."""
+Left to itself, DaemonContext would not fork under systemd (its parent is
+PID 1). Forced to, it forks under Type=simple, where systemd treats the
+process it started as the service: when that process exits, systemd considers
+the service finished and stops it (killing the forked daemon with it)."""
 import os
 import signal
 import socket
@@ -37,6 +40,8 @@ def serve():
 signal.signal(signal.SIGHUP, reload)  # from the start: the forked processes inherit it
 
 # MISTAKE: systemd already does everything DaemonContext does (and more); under
-# Type=simple the program must stay in the foreground: just call serve().
-with daemon.DaemonContext(signal_map={signal.SIGTERM: "terminate", signal.SIGHUP: reload}):
+# Type=simple the program must stay in the foreground: just call serve(). And
+# detach_process=True forks even where python-daemon would know not to.
+with daemon.DaemonContext(detach_process=True,
+                          signal_map={signal.SIGTERM: "terminate", signal.SIGHUP: reload}):
     serve()

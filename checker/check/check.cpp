@@ -13,8 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <map>
 
+#include "check/systemd_facts.h"
 #include "common/signals.h"
 #include "launch/isolation.h"
 #include "launch/launched_exit.h"
@@ -28,6 +30,7 @@
 #include "probe/probes.h"
 #include "profiles/profile.h"
 #include "sys/fileio.h"
+#include "unit/made_up.h"
 
 namespace dc {
 namespace {
@@ -294,6 +297,37 @@ std::optional<Error> run_service_phases(const CheckOptions& opt, const std::stri
   return std::nullopt;
 }
 
+// The systemd profile: the service launch with a unit made up from the
+// command line (unit/made_up.h), {tmp} expanded, its program resolved as the
+// sysv launch resolves it; then the facts the systemd profile's rules read.
+std::optional<Error> run_made_up_service(CheckOptions opt, const std::string& tmp, Observation& o) {
+  unit::MadeUpService made;
+  for (const auto& a : opt.command) made.argv.push_back(expand_tmp(a, tmp));
+  auto exe = resolve_executable(made.argv.at(0));
+  if (!exe) return cannot_execute_target(exe.error());
+  if (auto missing = missing_interpreter(*exe)) return missing;
+  made.program = *exe;
+  made.notify = opt.notify;
+  if (opt.pidfile) {
+    made.pid_file =
+        std::filesystem::absolute(expand_tmp(*opt.pidfile, tmp)).lexically_normal().string();
+    if (made.pid_file->find('\n') != std::string::npos)
+      return Error{"cannot check the command", "", 0, "--pidfile holds a newline"};
+  }
+  ServiceRequest rq;
+  rq.made_up_text = unit::made_up_unit_text(made);
+  rq.start_timeout_s = opt.start_timeout_s;
+  rq.stop_timeout_s = opt.stop_timeout_s;
+  auto loaded = load_unit(rq);
+  if (!loaded) return loaded.error();
+  opt.loaded_unit = std::make_shared<const LoadedUnit>(std::move(*loaded));
+  auto failed = run_service_phases(opt, tmp, o);
+  std::optional<bool> pidfile_left;
+  if (made.pid_file) pidfile_left = observe::read_pidfile(*made.pid_file).exists;
+  systemd_facts_from_service(o, pidfile_left);
+  return failed;
+}
+
 }  // namespace
 
 std::optional<Error> load_service_unit(CheckOptions& opt) {
@@ -303,10 +337,6 @@ std::optional<Error> load_service_unit(CheckOptions& opt) {
   rq.watchdog_cap_usec = opt.watchdog_usec;
   rq.start_timeout_s = opt.start_timeout_s;
   rq.stop_timeout_s = opt.stop_timeout_s;
-  if (!opt.unit) {
-    rq.made_up_command = opt.command;
-    rq.made_up_notify = opt.notify;
-  }
   auto loaded = load_unit(rq);
   if (!loaded) return loaded.error();
   opt.loaded_unit = std::make_shared<const LoadedUnit>(std::move(*loaded));
@@ -348,8 +378,11 @@ Result<CheckRun> run_check(const CheckOptions& options) {
   auto tmp = TempDir::make("daemoncheck");
   if (!tmp) return os_error("cannot create a temporary directory", "");
   Teardown teardown;  // declared after tmp: processes end before their folder goes
-  auto failed =
-      opt.loaded_unit ? run_service_phases(opt, tmp->path(), o) : run_phases(opt, tmp->path(), o);
+  // The systemd profile's foreground service runs under its made-up unit.
+  const bool made_up = profile(opt.profile).launch == LaunchKind::Foreground;
+  auto failed = opt.loaded_unit ? run_service_phases(opt, tmp->path(), o)
+                : made_up       ? run_made_up_service(opt, tmp->path(), o)
+                                : run_phases(opt, tmp->path(), o);
   double tc = reaper.now_ms();
   if (tc >= opt.deadline_ms)
     o.notes.push_back("the check's --timeout (" + seconds_text(opt.timeout_s) +

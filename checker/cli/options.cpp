@@ -201,8 +201,8 @@ constexpr const char* kRules = "Rules";
 
 void add_check_options(CLI::App& app, CheckOptions& c, RawCli& raw) {
   app.add_option("--profile", raw.profile,
-                 "sysv (a self-forking daemon), systemd (a foreground service) or service "
-                 "(set by --unit)")
+                 "sysv (a self-forking daemon), systemd (a foreground service, run under a "
+                 "unit made from the command line) or service (set by --unit)")
       ->type_name("NAME")
       ->check(CLI::IsMember(known_profiles()))
       ->default_str("sysv")
@@ -229,7 +229,8 @@ void add_check_options(CLI::App& app, CheckOptions& c, RawCli& raw) {
   app.add_option("--pidfile", c.pidfile, "the daemon's pidfile ({tmp} is the run's temp directory)")
       ->type_name("PATH")
       ->group(kCheck);
-  app.add_flag("--notify", c.notify, "systemd profile: READY=1 on NOTIFY_SOCKET is required")
+  app.add_flag("--notify", c.notify,
+               "systemd profile: the made-up unit is Type=notify; READY=1 is required")
       ->group(kCheck);
   app.add_option("--attach", raw.attach,
                  "observe an already running daemon (no command after --): read-only rules only")

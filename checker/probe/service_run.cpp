@@ -37,6 +37,7 @@
 #include "parse/proc_parse.h"
 #include "sys/fileio.h"
 #include "unit/environment_file.h"
+#include "unit/made_up.h"
 #include "unit/unit_file.h"
 
 extern char** environ;
@@ -78,33 +79,10 @@ unit::SpecifierHost specifier_host() {
   return h;
 }
 
-// A word of a made-up ExecStart=, quoted so that the unit reader gives it back
-// unchanged: specifiers, variables, quotes and backslashes escaped.
-std::string quote_word(const std::string& w) {
-  std::string out = "\"";
-  for (char c : w) {
-    if (c == '%')
-      out += "%%";
-    else if (c == '$')
-      out += "$$";
-    else if (c == '"' || c == '\\')
-      out += std::string("\\") + c;
-    else
-      out += c;
-  }
-  return out + "\"";
-}
-
 Result<unit::UnitFile> read_made_up(const ServiceRequest& rq) {
   unit::UnitFile u;
-  u.name = *unit::split_unit_name("daemoncheck-made-up.service");
-  std::string text = "[Service]\nType=";
-  text += rq.made_up_notify ? "notify" : "simple";
-  text += "\nNotifyAccess=main\nExecStart=";
-  for (size_t i = 0; i < rq.made_up_command.size(); ++i)
-    text += (i ? " " : "") + quote_word(rq.made_up_command[i]);
-  text += "\n";
-  unit::parse_unit_text(text, "", u.assignments, u.findings);
+  u.name = *unit::split_unit_name(unit::kMadeUpUnitName);
+  unit::parse_unit_text(rq.made_up_text, "", u.assignments, u.findings);
   return u;
 }
 

@@ -24,9 +24,9 @@ struct ServiceRequest {
   uint64_t watchdog_cap_usec = 2'000'000;  // --watchdog-usec
   double start_timeout_s = 10,
          stop_timeout_s = 5;  // --start-timeout, --stop-timeout lower the unit's
-  // The systemd profile: ExecStart= this command, Type=notify with --notify.
-  std::vector<std::string> made_up_command;
-  bool made_up_notify = false;
+  // The systemd profile: the text of the unit made up from its command line
+  // (unit/made_up.h), read when unit_path is empty.
+  std::string made_up_text;
 };
 
 // The unit as the run will use it: read before the check's namespace is

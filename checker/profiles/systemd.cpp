@@ -1,6 +1,10 @@
-// The systemd profile: a foreground service given a NOTIFY_SOCKET (--notify:
-// READY=1 is required). It does not daemonize, so the terminal hang-up, the
-// second instance and the start-up race do not apply; SIGHUP and SIGTERM do.
+// The systemd profile: a foreground service, run the way systemd runs a unit
+// made up from the command line (unit/made_up.h: Type=simple, or Type=notify
+// with --notify, which makes READY=1 required), through the service launch
+// (probe/service_run.h). It does not daemonize, so the terminal hang-up, the
+// second instance and the start-up race do not apply; SIGHUP does, on the
+// main process, and the unit's stop is the SIGTERM probe
+// (check/systemd_facts.h). Its rules keep their meaning (service.md).
 #include "profiles/profile.h"
 
 namespace dc {
@@ -8,7 +12,8 @@ namespace {
 
 constexpr ProbeStep kProbes[] = {ProbeStep::Sighup, ProbeStep::Sigterm};
 
-// Startup is the wait for READY=1 (or the start timeout).
+// Startup is the unit's start job: READY=1 for Type=notify, the service at
+// rest for Type=simple.
 constexpr Phase kPhases[] = {kLaunchPhase, kStartupPhase, kObservePhase,
                              kSighupPhase, kSigtermPhase, kCleanupPhase};
 
@@ -18,7 +23,7 @@ const Profile& systemd_profile() {
   static const Profile p{
       .id = ProfileId::Systemd,
       .name = "systemd",
-      .summary = "a foreground service",
+      .summary = "a foreground service, under a unit made from the command line",
       .launch = LaunchKind::Foreground,
       .probes = kProbes,
       .phases = kPhases,

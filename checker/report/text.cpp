@@ -45,11 +45,15 @@ std::string terminal_tail(const ScorecardView& v) {
   return out;
 }
 
-// The unit's drop-ins and, once, the [Service] keys the check did not
+// The made-up unit, the unit's drop-ins and, once, the [Service] keys the check did not
 // simulate (service.md: none is dropped silently).
 std::string unit_lines(const ScorecardView& v) {
   if (!v.unit) return "";
   std::string out;
+  // --profile systemd: say that the unit judged is the one the command made.
+  if (v.unit->made_up)
+    out += "  unit made up from the command line: Type=" + printable(v.unit->type) +
+           ", ExecStart= the command (unit.made_up)\n";
   for (const auto& d : v.unit->dropins) out += "  drop-in " + printable(d) + "\n";
   if (!v.unit->not_simulated.empty()) {
     std::string keys;

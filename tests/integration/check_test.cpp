@@ -541,6 +541,78 @@ TEST(Systemd, ForkingServiceFailsStaysInForeground) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// --profile systemd runs the command as systemd runs a unit: the unit is made
+// up from the command line (ExecStart= the program's absolute path, PIDFile=
+// from --pidfile, {tmp} expanded), and the program is a child of PID 1 with a
+// clean start, as every service is.
+TEST(Systemd, RunsTheCommandUnderAUnitMadeFromIt) {
+  auto r = run_checker({"--profile", "systemd", "--pidfile", "{tmp}/d.pid", "--", fixture_path(),
+                        "--no-detach", "--pidfile", "{tmp}/d.pid"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  expect_statuses(r, {{"sd-notify-ready", "fail"}});
+  EXPECT_EQ(r.status("sigterm-cleanup"), "pass");
+  EXPECT_NE(r.message("sigterm-cleanup").find("pidfile removed"), std::string::npos);
+  const auto& unit = r.scorecard["unit"];
+  ASSERT_TRUE(unit.is_object()) << r.out;
+  EXPECT_EQ(unit["made_up"], true);
+  EXPECT_TRUE(unit["file"].is_null());
+  EXPECT_EQ(unit["type"], "simple");
+  EXPECT_EQ(unit["kill_mode"], "mixed");
+  EXPECT_EQ(unit["notify_access"], "main");
+  std::map<std::string, std::string> settings;
+  for (const auto& kv : unit["settings"]) settings[kv["key"]] = kv["value"];
+  const std::string tmp = r.scorecard["launch"]["tmp"];
+  ASSERT_FALSE(tmp.empty());
+  EXPECT_EQ(settings["PIDFile"], tmp + "/d.pid");
+  EXPECT_EQ(settings["ExecStart"],
+            std::filesystem::absolute(fixture_path()).lexically_normal().string() +
+                " --no-detach --pidfile " + tmp + "/d.pid");
+  ASSERT_EQ(r.scorecard["daemons"].size(), 1u);
+  const auto& main = r.scorecard["daemons"][0];
+  EXPECT_EQ(main["cwd"], "/");
+  if (r.scorecard["isolation"]["pid_namespace"] == true) {
+    EXPECT_EQ(main["ppid"], 1);
+  }
+}
+
+// Arguments reach the program unchanged through the made-up unit's
+// ExecStart= quoting: blanks, quotes, specifiers and variables.
+TEST(Systemd, MadeUpUnitKeepsEveryArgument) {
+  const std::vector<std::string> odd{"a b", "%n", "$HOME", "it's \"q\"", "\\"};
+  std::vector<std::string> args{"--profile", "systemd",       "--", "/bin/sh",
+                                "-c",        "exec sleep 30", "sh"};
+  args.insert(args.end(), odd.begin(), odd.end());
+  auto r = run_checker(args);
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  ASSERT_FALSE(r.scorecard["service"]["execs"].empty()) << r.out;
+  std::vector<std::string> argv = r.scorecard["service"]["execs"][0]["argv"];
+  ASSERT_EQ(argv.size(), odd.size() + 4);
+  EXPECT_EQ(argv[2], "exec sleep 30");
+  EXPECT_EQ(std::vector<std::string>(argv.begin() + 4, argv.end()), odd);
+  EXPECT_EQ(r.status("stays-in-foreground"), "pass") << r.message("stays-in-foreground");
+}
+
+// A Type=simple start is watched on until an event decides whether the
+// program stays: a program busy on the CPU for a while before it forks and
+// exits is never at rest, so it is seen exiting, however loaded the machine.
+TEST(Systemd, AProgramBusyBeforeItForksIsSeenExiting) {
+  auto r = run_checker({"--profile", "systemd", "--", "/bin/sh", "-c",
+                        "i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; sleep 30 & exit 0"});
+  EXPECT_EQ(r.status("stays-in-foreground"), "fail") << r.message("stays-in-foreground");
+  EXPECT_NE(r.message("stays-in-foreground").find("exited with status 0"), std::string::npos)
+      << r.message("stays-in-foreground");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// KillMode=mixed: SIGTERM goes to the main process only, so a child it does
+// not stop is seen left behind (and ended with SIGKILL, as systemd would).
+TEST(Systemd, ChildLeftAfterSigtermFailsCleanup) {
+  auto r =
+      run_checker({"--profile", "systemd", "--", fixture_path(), "--no-detach", "--leave-child"});
+  expect_statuses(r, {{"sigterm-cleanup", "fail"}, {"sd-notify-ready", "fail"}});
+  EXPECT_EQ(r.scorecard["service"]["stop"]["sigkilled"].size(), 1u);
+}
+
 TEST(Attach, ObservesWithoutSignalling) {
   // A daemon started outside the checker: this test's own child, observed
   // once it has finished setting itself up.

@@ -129,5 +129,22 @@ TEST(TextReport, AServiceCheckNamesItsUnitAndListsWhatIsNotSimulatedOnce) {
   EXPECT_EQ(render_text(sample::messy_scorecard()).find("not simulated"), std::string::npos);
 }
 
+// --profile systemd: the summary says the unit was made up from the command
+// line, and names the command, not a file.
+TEST(TextReport, AMadeUpUnitIsSaidToBeMadeUp) {
+  nlohmann::json sc = sample::service_scorecard();
+  sc["target"]["profile"] = "systemd";
+  sc["unit"]["made_up"] = true;
+  sc["unit"]["file"] = nullptr;
+  sc["unit"]["type"] = "notify";
+  const std::string text = render_text(sc);
+  EXPECT_NE(text.find("  unit made up from the command line: Type=notify, ExecStart= the command "
+                      "(unit.made_up)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("/etc/systemd/system/my.service\n"), std::string::npos) << text;
+  EXPECT_EQ(render_text(sample::service_scorecard()).find("made up"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dc
