@@ -42,6 +42,8 @@ import subprocess
 import sys
 import time
 
+import control_fixes
+
 # The rules of the service profile: their fixes are run under
 # `daemoncheck --unit` on a generated unit (SERVICE_RULES says how).
 SERVICE_RULE_IDS = [
@@ -52,22 +54,10 @@ SERVICE_RULE_IDS = [
 ]
 
 # (lang, rule): why the fix is not run. Keep this short.
-# The control profile's fixes are lines of an init script (start-stop-daemon,
-# daemonctl), not a daemon: running one needs `daemoncheck control` on a whole
-# LSB script around it, which this runner does not build yet. The scripts
-# those lines come from are run by tests/control (ctest -L control).
-_CONTROL_RULES = ("status-when-stopped", "start-starts", "start-when-running", "stop-stops",
-                  "stop-when-stopped", "decoy-untouched", "restart-restarts",
-                  "status-when-dead", "stale-pidfile-safe", "bad-action-usage",
-                  "actions-return-promptly", "run-stays-in-foreground", "reload-keeps-pid",
-                  "try-restart-when-stopped")
-NOT_RUNNABLE = {
-    ("shell", rule): "a line of an init script: needs a whole LSB script under "
-                     "`daemoncheck control`, not run here (tests/control runs such scripts)"
-    for rule in _CONTROL_RULES
-}
-NOT_RUNNABLE.update({(lang, rule): "a control rule's fix is shell only"
-                     for rule in _CONTROL_RULES for lang in ("c", "python")})
+# The control profile's fixes are arms of an init script: control_fixes.py runs
+# them in whole LSB scripts under `daemoncheck control`.
+NOT_RUNNABLE = {(lang, rule): "a control rule's fix is shell only"
+                for rule in control_fixes.RULES for lang in ("c", "python")}
 NOT_RUNNABLE.update({(lang, rule): "needs --unit" for rule in SERVICE_RULE_IDS
                      for lang in ("c", "python", "shell")})
 
@@ -510,6 +500,8 @@ def shell_variants(fix):
 
 
 def check_shell(runner, catalog, rule):
+    if rule in control_fixes.RULES:
+        return control_fixes.check_rule(runner.args, runner.env, runner.work, catalog, rule)
     spec = SH_RULES.get(rule, {})
     daemon = "/worker" if spec.get("jail") else runner.args.worker
     pre = spec.get("pre", "")
@@ -549,6 +541,8 @@ def why_not_run(runner, lang, rule):
     """Why the fix of rule in lang is not run here, or None."""
     if (lang, rule) in NOT_RUNNABLE:
         return NOT_RUNNABLE[(lang, rule)]
+    if lang == "shell" and rule in control_fixes.RULES:
+        return control_fixes.why_not_run(runner.args, rule, runner.catalog)
     if rule in NEEDS_ROOT and os.geteuid() != 0:
         return "needs root"
     program = NEEDS_PROGRAM.get((lang, rule))
@@ -585,6 +579,8 @@ def main():
     ap.add_argument("--catalog", required=True)
     ap.add_argument("--daemoncheck", required=True)
     ap.add_argument("--daemonctl")
+    ap.add_argument("--control-daemon", help="$DAEMON of the start-stop-daemon control script")
+    ap.add_argument("--control-worker", help="$DAEMON of the daemonctl control script")
     ap.add_argument("--worker", required=True, help="a static plain program ($DAEMON)")
     ap.add_argument("--cc", required=True)
     ap.add_argument("--python", required=True)
@@ -608,6 +604,7 @@ def main():
 
     checks = {"c": check_c, "python": check_python, "shell": check_shell}
     runner = Runner(args)
+    runner.catalog = catalog
     todo, skipped, problems = [], [], []
     for rule in rules:
         for lang in langs:
