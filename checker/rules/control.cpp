@@ -134,6 +134,10 @@ Verdict start_when_running(const Observation& o) {
   if (again.empty()) return not_reached(*c, "the second start");
   const ActionRun& s = *again.front();
   nlohmann::json ev{{"start", run_json(s)}};
+  // Without a daemon to start again this is the first start once more: no
+  // evidence either way (start-starts judges it).
+  if (s.daemons_before.empty())
+    return error("no daemon ran when the second `start` ran (the first left none)", ev);
   if (!exited(s, 0))
     return fail(
         how_it_ended(s) + " with the daemon running: LSB `start` of a running service succeeds (0)",
@@ -167,6 +171,9 @@ Verdict stop_stops(const Observation& o) {
   if (stops.empty()) return not_reached(*c, "the first stop");
   const ActionRun& s = *stops.front();
   nlohmann::json ev{{"stop", run_json(s)}};
+  // A script that never started a daemon has stopped nothing: no pass.
+  if (s.daemons_before.empty())
+    return error("no daemon ran when `stop` ran (`start` left none), so it stopped nothing", ev);
   if (!exited(s, 0)) return fail(how_it_ended(s) + ": LSB `stop` exits 0 once stopped", ev);
   if (!s.daemons.empty())
     return fail("`stop` exited 0 but the daemon (pid " + pids_text(s.daemons) +
