@@ -134,6 +134,10 @@ Verdict start_when_running(const Observation& o) {
   if (again.empty()) return not_reached(*c, "the second start");
   const ActionRun& s = *again.front();
   nlohmann::json ev{{"start", run_json(s)}};
+  // Without a daemon to start again this is the first start once more: no
+  // evidence either way (start-starts judges it).
+  if (s.daemons_before.empty())
+    return error("no daemon ran when the second `start` ran (the first left none)", ev);
   if (!exited(s, 0))
     return fail(
         how_it_ended(s) + " with the daemon running: LSB `start` of a running service succeeds (0)",
@@ -167,6 +171,9 @@ Verdict stop_stops(const Observation& o) {
   if (stops.empty()) return not_reached(*c, "the first stop");
   const ActionRun& s = *stops.front();
   nlohmann::json ev{{"stop", run_json(s)}};
+  // A script that never started a daemon has stopped nothing: no pass.
+  if (s.daemons_before.empty())
+    return error("no daemon ran when `stop` ran (`start` left none), so it stopped nothing", ev);
   if (!exited(s, 0)) return fail(how_it_ended(s) + ": LSB `stop` exits 0 once stopped", ev);
   if (!s.daemons.empty())
     return fail("`stop` exited 0 but the daemon (pid " + pids_text(s.daemons) +
@@ -491,9 +498,10 @@ void add_control_rules(std::vector<RuleDef>& out) {
           "or reports success for a daemon that died at once, fails silently.",
           "The checker runs `SCRIPT start`, finds the daemon (its pidfile, else the process "
           "that survives outside the action's own tree), then runs `status`.",
-          "start) start-stop-daemon --start --oknodo --pidfile \"$PIDFILE\" --exec "
-          "\"$DAEMON\" ;;\n# or: start) exec daemonctl start --lsb --pidfile \"$PIDFILE\" -- "
-          "\"$DAEMON\" ;;"));
+          "# after --: the daemon's own options; it detaches, and writes and locks $PIDFILE\n"
+          "start) start-stop-daemon --start --oknodo --pidfile \"$PIDFILE\" --exec \"$DAEMON\" -- "
+          "--pidfile \"$PIDFILE\" ;;\n"
+          "# or: start) exec daemonctl start --lsb --pidfile \"$PIDFILE\" -- \"$DAEMON\" ;;"));
   add("start-when-running", "start of a running daemon succeeds and starts nothing",
       Severity::Required, start_when_running,
       doc("A second `start` exits 0, leaves exactly one daemon with the same pid, and the "
@@ -501,26 +509,30 @@ void add_control_rules(std::vector<RuleDef>& out) {
           "LSB: starting a running service succeeds. A script that starts a second daemon, "
           "or fails, breaks every `start` that is run twice (boot ordering, config management).",
           "The checker runs `start` again with the daemon running and compares the daemons.",
-          "start-stop-daemon --start --oknodo --pidfile \"$PIDFILE\" --exec \"$DAEMON\"   # "
-          "--oknodo: 0 when it runs\n# or: daemonctl start --lsb --pidfile \"$PIDFILE\" -- "
-          "\"$DAEMON\""));
+          "# --oknodo: exit 0 when the daemon runs already\n"
+          "start) start-stop-daemon --start --oknodo --pidfile \"$PIDFILE\" --exec \"$DAEMON\" -- "
+          "--pidfile \"$PIDFILE\" ;;\n"
+          "# or: start) exec daemonctl start --lsb --pidfile \"$PIDFILE\" -- \"$DAEMON\" ;;   # "
+          "--lsb: likewise"));
   add("stop-stops", "stop stops the daemon and waits", Severity::Required, stop_stops,
       doc("`stop` exits 0, and when it returns the daemon and everything it started are gone; "
           "a pidfile left behind is noted.",
           "A `stop` that returns before the daemon exited makes the next `start` (a restart, a "
           "package upgrade) meet the old daemon.",
           "The checker runs `stop` and reads the process table when it returns.",
-          "stop) start-stop-daemon --stop --oknodo --retry=TERM/30/KILL/5 --pidfile "
-          "\"$PIDFILE\" --exec \"$DAEMON\"; rm -f \"$PIDFILE\" ;;\n# or: stop) exec daemonctl "
-          "stop --pidfile \"$PIDFILE\" ;;"));
+          "# --retry: SIGTERM, wait up to 30 s for the exit, then SIGKILL and wait again\n"
+          "stop) start-stop-daemon --stop --oknodo --retry=TERM/30/KILL/5 --pidfile \"$PIDFILE\" "
+          "--exec \"$DAEMON\" || exit 1\n  rm -f \"$PIDFILE\" ;;\n"
+          "# or: stop) exec daemonctl stop --pidfile \"$PIDFILE\" ;;"));
   add("stop-when-stopped", "stop with nothing running succeeds", Severity::Required,
       stop_when_stopped,
       doc("`stop` with nothing running exits 0.",
           "LSB: stopping a stopped service succeeds; a failure there fails every shutdown "
           "script that stops what may not run.",
           "The checker runs `stop` a second time after the first one.",
-          "start-stop-daemon --stop --oknodo --pidfile \"$PIDFILE\" --exec \"$DAEMON\"   # "
-          "--oknodo: 0 when nothing runs\n"
+          "# --oknodo: exit 0 when nothing runs\n"
+          "stop) start-stop-daemon --stop --oknodo --retry=TERM/30/KILL/5 --pidfile \"$PIDFILE\" "
+          "--exec \"$DAEMON\" || exit 1\n  rm -f \"$PIDFILE\" ;;\n"
           "# or: stop) exec daemonctl stop --pidfile \"$PIDFILE\" ;;   # 0 when nothing runs"));
   add("decoy-untouched", "No unrelated process is taken for the daemon", Severity::Required,
       decoy_untouched,
@@ -532,9 +544,14 @@ void add_control_rules(std::vector<RuleDef>& out) {
           "`stop` kills them and `status` reports a dead daemon running.",
           "The checker starts both decoys inside the check, records every signal they get "
           "(signalfd, with the sender) and whether they live at the end.",
-          "# find the daemon by its locked pidfile and its executable, never by name:\n"
-          "start-stop-daemon --stop --oknodo --pidfile \"$PIDFILE\" --exec \"$DAEMON\"\n# or: "
-          "daemonctl stop --pidfile \"$PIDFILE\""));
+          "# find the daemon by its pidfile and its executable (or the pidfile's lock), never "
+          "by name:\n"
+          "stop) start-stop-daemon --stop --oknodo --retry=TERM/30/KILL/5 --pidfile \"$PIDFILE\" "
+          "--exec \"$DAEMON\" || exit 1\n  rm -f \"$PIDFILE\" ;;\n"
+          "status) start-stop-daemon --status --pidfile \"$PIDFILE\" --exec \"$DAEMON\"; exit $? "
+          ";;\n"
+          "# or: stop) exec daemonctl stop --pidfile \"$PIDFILE\" ;;\n"
+          "# or: status) exec daemonctl status --pidfile \"$PIDFILE\" ;;"));
   add("restart-restarts", "restart leaves exactly one new daemon", Severity::Required,
       restart_restarts,
       doc("`restart` exits 0, the old daemon is gone, exactly one new daemon runs.",
@@ -542,8 +559,9 @@ void add_control_rules(std::vector<RuleDef>& out) {
           "none when the new one fails on the old one's lock.",
           "The checker compares the daemons before and after `restart`.",
           "restart) start-stop-daemon --stop --oknodo --retry=TERM/30/KILL/5 --pidfile "
-          "\"$PIDFILE\" --exec \"$DAEMON\"\n  start-stop-daemon --start --pidfile \"$PIDFILE\" "
-          "--exec \"$DAEMON\" ;;\n# or: restart) daemonctl stop --pidfile \"$PIDFILE\" && exec "
+          "\"$PIDFILE\" --exec \"$DAEMON\" || exit 1\n  start-stop-daemon --start --pidfile "
+          "\"$PIDFILE\" --exec \"$DAEMON\" -- --pidfile \"$PIDFILE\" ;;\n# or: restart) daemonctl "
+          "stop --pidfile \"$PIDFILE\" && exec "
           "daemonctl start --lsb --pidfile \"$PIDFILE\" -- \"$DAEMON\" ;;"));
   add("status-when-dead", "status says 1 after a crash", Severity::Recommended, status_when_dead,
       doc("After the daemon was killed and its pidfile left, `status` exits 1 (\"dead and pid "
@@ -561,9 +579,11 @@ void add_control_rules(std::vector<RuleDef>& out) {
           "pidfile)` then kills it, and `kill -0` makes `start` refuse forever.",
           "The checker writes the pager decoy's pid into the crashed daemon's pidfile, then "
           "runs `stop` and `start`.",
-          "# --exec: only a process running $DAEMON counts\nstart-stop-daemon --stop --oknodo "
-          "--pidfile \"$PIDFILE\" --exec \"$DAEMON\"\n# or: daemonctl stop --pidfile "
-          "\"$PIDFILE\"   # signals only the holder of the pidfile's lock"));
+          "# --exec: only a process running $DAEMON counts\n"
+          "stop) start-stop-daemon --stop --oknodo --retry=TERM/30/KILL/5 --pidfile \"$PIDFILE\" "
+          "--exec \"$DAEMON\" || exit 1\n  rm -f \"$PIDFILE\" ;;\n"
+          "# or: stop) exec daemonctl stop --pidfile \"$PIDFILE\" ;;   # signals only the holder "
+          "of the pidfile's lock"));
   add("bad-action-usage", "An unknown action exits 2 with its usage", Severity::Recommended,
       bad_action_usage,
       doc("An unknown action exits 2 (\"invalid or excess arguments\"), writes its usage on "
@@ -582,8 +602,10 @@ void add_control_rules(std::vector<RuleDef>& out) {
           "helper left behind holds the caller's terminal or pipe open.",
           "Each action is bounded by --action-timeout; the processes of its own tree still "
           "alive when it returned are listed.",
-          "start-stop-daemon --start --background --make-pidfile --pidfile \"$PIDFILE\" --exec "
-          "\"$DAEMON\"   # for a daemon that stays in the foreground\n"
+          "# returns when the daemon's first process exits, the daemon ready: no `&`, no sleep\n"
+          "start) start-stop-daemon --start --oknodo --pidfile \"$PIDFILE\" --exec \"$DAEMON\" -- "
+          "--pidfile \"$PIDFILE\" ;;\n"
+          "# (a daemon that stays in the foreground: add --background --make-pidfile)\n"
           "# or: start) exec daemonctl start --lsb --pidfile \"$PIDFILE\" -- \"$DAEMON\" ;;   "
           "# returns once the daemon runs"));
   add("run-stays-in-foreground", "run is the service, in the foreground", Severity::Required,
@@ -604,7 +626,9 @@ void add_control_rules(std::vector<RuleDef>& out) {
           "configuration in force without saying so.",
           "The checker compares the daemons before and after each reload action.",
           "reload) start-stop-daemon --stop --signal HUP --pidfile \"$PIDFILE\" --exec "
-          "\"$DAEMON\" ;;\n# or: reload) exec daemonctl reload --pidfile \"$PIDFILE\" ;;"));
+          "\"$DAEMON\" ;;   # no --retry: it waits for an exit\n"
+          "# daemonctl passes SIGHUP on; --logpidfile: only while the pidfile is locked\n"
+          "# or: reload) exec pkill --signal HUP --pidfile \"$PIDFILE\" --logpidfile ;;"));
   add("try-restart-when-stopped", "try-restart starts nothing when stopped", Severity::Required,
       try_restart_when_stopped,
       doc("`try-restart` with nothing running exits 0 and starts nothing.",

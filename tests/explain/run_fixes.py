@@ -46,6 +46,7 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import control_fixes  # noqa: E402
 import service_fixes  # noqa: E402
 
 # The rules of the service profile: their fixes are run under
@@ -58,22 +59,10 @@ SERVICE_RULE_IDS = [
 ]
 
 # (lang, rule): why the fix is not run. Keep this short.
-# The control profile's fixes are lines of an init script (start-stop-daemon,
-# daemonctl), not a daemon: running one needs `daemoncheck control` on a whole
-# LSB script around it, which this runner does not build yet. The scripts
-# those lines come from are run by tests/control (ctest -L control).
-_CONTROL_RULES = ("status-when-stopped", "start-starts", "start-when-running", "stop-stops",
-                  "stop-when-stopped", "decoy-untouched", "restart-restarts",
-                  "status-when-dead", "stale-pidfile-safe", "bad-action-usage",
-                  "actions-return-promptly", "run-stays-in-foreground", "reload-keeps-pid",
-                  "try-restart-when-stopped")
-NOT_RUNNABLE = {
-    ("shell", rule): "a line of an init script: needs a whole LSB script under "
-                     "`daemoncheck control`, not run here (tests/control runs such scripts)"
-    for rule in _CONTROL_RULES
-}
-NOT_RUNNABLE.update({(lang, rule): "a control rule's fix is shell only"
-                     for rule in _CONTROL_RULES for lang in ("c", "python")})
+# The control profile's fixes are arms of an init script: control_fixes.py runs
+# them in whole LSB scripts under `daemoncheck control`.
+NOT_RUNNABLE = {(lang, rule): "a control rule's fix is shell only"
+                for rule in control_fixes.RULES for lang in ("c", "python")}
 
 NEEDS_ROOT = {"privileges-dropped", "root-directory"}
 
@@ -514,6 +503,8 @@ def shell_variants(fix):
 
 
 def check_shell(runner, catalog, rule):
+    if rule in control_fixes.RULES:
+        return control_fixes.check_rule(runner.args, runner.env, runner.work, catalog, rule)
     spec = SH_RULES.get(rule, {})
     daemon = "/worker" if spec.get("jail") else runner.args.worker
     pre = spec.get("pre", "")
@@ -555,6 +546,8 @@ def why_not_run(runner, lang, rule):
         return NOT_RUNNABLE[(lang, rule)]
     if rule in SERVICE_RULE_IDS:
         return service_fixes.why_not_run(lang, rule)
+    if lang == "shell" and rule in control_fixes.RULES:
+        return control_fixes.why_not_run(runner.args, rule, runner.catalog)
     if rule in NEEDS_ROOT and os.geteuid() != 0:
         return "needs root"
     program = NEEDS_PROGRAM.get((lang, rule))
@@ -593,6 +586,8 @@ def main():
     ap.add_argument("--catalog", required=True)
     ap.add_argument("--daemoncheck", required=True)
     ap.add_argument("--daemonctl")
+    ap.add_argument("--control-daemon", help="$DAEMON of the start-stop-daemon control script")
+    ap.add_argument("--control-worker", help="$DAEMON of the daemonctl control script")
     ap.add_argument("--worker", required=True, help="a static plain program ($DAEMON)")
     ap.add_argument("--cc", required=True)
     ap.add_argument("--python", required=True)
@@ -616,6 +611,7 @@ def main():
 
     checks = {"c": check_c, "python": check_python, "shell": check_shell}
     runner = Runner(args)
+    runner.catalog = catalog
     todo, skipped, problems = [], [], []
     for rule in rules:
         for lang in langs:

@@ -144,6 +144,18 @@ TEST(ControlRules, StopStopsFailsWhenTheDaemonOutlivesIt) {
   EXPECT_EQ(judge_rule("stop-stops", c), Status::Fail);
 }
 
+// A script that starts no daemon (a sysctl or hwclock script) gives
+// nothing to stop or to start again: error, never a pass.
+TEST(ControlRules, StopStopsAndStartWhenRunningNeedADaemon) {
+  ControlFacts c = good();
+  find(c, ControlStep::Stop, "stop")->daemons_before = {};
+  EXPECT_EQ(judge_rule("stop-stops", c), Status::Error);
+  c = good();
+  find(c, ControlStep::StartRunning, "start")->daemons_before = {};
+  find(c, ControlStep::StartRunning, "start")->daemons = {};
+  EXPECT_EQ(judge_rule("start-when-running", c), Status::Error);
+}
+
 TEST(ControlRules, StopWhenStoppedFailsOnOne) {
   ControlFacts c = good();
   find(c, ControlStep::Stop, "stop", 1)->exit_status = 1;
