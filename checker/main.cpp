@@ -223,7 +223,8 @@ int run_main(int argc, char** argv) {
       to_stdout = std::move(doc);
       continue;
     }
-    auto w = dc::write_atomically_at(extra_folders[i], dc::sys::base_of(path), doc);
+    auto w = dc::write_atomically_at(extra_folders[i], dc::sys::base_of(path), doc,
+                                     dc::Durability::kRenderOf);
     if (!w) return fail_to_run(w.error().message());
     also_written.push_back({dc::format_name(format), path});
   }

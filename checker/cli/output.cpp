@@ -118,7 +118,7 @@ Result<std::string> write_atomically(const std::string& path, const std::string&
 }
 
 Result<std::string> write_atomically_at(const ReportFolder& folder, const std::string& name,
-                                        const std::string& data) {
+                                        const std::string& data, Durability durability) {
   const int dfd = folder.fd.get();
   const std::string& dir = folder.path;
   const std::string path = dir == "/" ? "/" + name : dir + "/" + name;
@@ -152,7 +152,11 @@ Result<std::string> write_atomically_at(const ReportFolder& folder, const std::s
     return e;
   };
   if (!sys::write_all(fd.get(), data)) return fail("cannot write");
-  if (::fsync(fd.get()) != 0) return fail("cannot write");
+  // A file that gets its name before its data reaches the disk may read as
+  // empty after a crash: the scorecard is synced first; a rendering of it is
+  // not (one fsync per check instead of one per report), as it is made again
+  // from the scorecard.
+  if (durability == Durability::kSynced && ::fsync(fd.get()) != 0) return fail("cannot write");
   if (unnamed) {
     // linkat with AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH; the
     // /proc/self/fd link names the same open file.

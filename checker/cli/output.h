@@ -22,10 +22,18 @@ struct ReportFolder {
 // sure a file can be created in it.
 Result<ReportFolder> open_report_folder(const std::string& dir, bool create, bool nofollow);
 
+// How a file written atomically survives a crash of the machine.
+enum class Durability {
+  kSynced,    // fsync before the rename: after a crash, the old file or the new
+  kRenderOf,  // a rendering of a synced scorecard: no fsync (`daemoncheck render`
+              // makes it again); readers still see the old file or the whole new one
+};
+
 // Writes data to NAME in the folder; returns the folder's path/NAME. The
 // temporary file is removed on every failure.
 Result<std::string> write_atomically_at(const ReportFolder& folder, const std::string& name,
-                                        const std::string& data);
+                                        const std::string& data,
+                                        Durability durability = Durability::kSynced);
 
 // Writes data to path (its folder looked up now). The temporary file is
 // removed on every failure.

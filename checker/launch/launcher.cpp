@@ -347,9 +347,11 @@ Result<std::string> resolve_executable(const std::string& name) {
   return Error{"", name, 0, "command not found in PATH"};
 }
 
-Result<Launch> start_launch(const LaunchPlan& plan) {
+Result<PendingLaunch> begin_launch(const LaunchPlan& plan) {
   Reaper& reaper = Reaper::get();
-  Launch launch;
+  PendingLaunch pending;
+  pending.exec_name = plan.argv[0];
+  Launch& launch = pending.launch;
   launch.stand_in_stays = plan.target_leads_session && plan.stand_in_stays;
   LaunchFacts& f = launch.facts;
   f.argv = plan.argv;
@@ -417,15 +419,23 @@ Result<Launch> start_launch(const LaunchPlan& plan) {
   err_w.reset();
   msg_w.reset();
   f.launch_sid = child;
+  // The session holder, or in the race mode the stand-in parent (not a
+  // session holder: holder_pid stays 0).
+  if (!plan.target_leads_session) f.holder_pid = child;
+  if (plan.target_leads_session) launch.stand_in_pid = child;
+  launch.holder_pidfd = open_descendant_pidfd(child);
+  launch.holder_events = std::move(msg_r);
+  pending.exec_errors = std::move(err_r);
+  pending.target_leads_session = plan.target_leads_session;
+  return pending;
+}
 
+Result<Launch> finish_launch(PendingLaunch pending) {
+  Reaper& reaper = Reaper::get();
+  Launch& launch = pending.launch;
+  LaunchFacts& f = launch.facts;
   {
-    // The session holder, or in the race mode the stand-in parent (not a
-    // session holder: holder_pid stays 0).
-    if (!plan.target_leads_session) f.holder_pid = child;
-    if (plan.target_leads_session) launch.stand_in_pid = child;
-    launch.holder_pidfd = open_descendant_pidfd(child);
-    launch.holder_events = std::move(msg_r);
-    // The holder's first message names the job.
+    // The holder's (or the race mode's stand-in's) first message names the job.
     HolderMsg m{};
     const int fds[] = {launch.holder_events.get()};
     double deadline = reaper.now_ms() + 10000;
@@ -441,10 +451,11 @@ Result<Launch> start_launch(const LaunchPlan& plan) {
       f.job_pgid = m.pid;
     }
     launch.target_pidfd = open_descendant_pidfd(f.launched_pid);
-    if (plan.target_leads_session) f.launch_sid = f.launched_pid;
+    if (pending.target_leads_session) f.launch_sid = f.launched_pid;
   }
 
   // EOF on the error pipe means exec succeeded; an int means it failed.
+  const UniqueFd& err_r = pending.exec_errors;
   const int efds[] = {err_r.get()};
   double deadline = reaper.now_ms() + 10000;
   for (;;) {
@@ -454,14 +465,20 @@ Result<Launch> start_launch(const LaunchPlan& plan) {
     int err = 0;
     ssize_t n = ::read(err_r.get(), &err, sizeof err);
     if (n == static_cast<ssize_t>(sizeof err)) {
-      return Error{"cannot execute", plan.argv[0], err, {}};
+      return Error{"cannot execute", pending.exec_name, err, {}};
     }
     break;
   }
   // The terminal is open on the target's side by now (the holder or the
   // target opened it before exec), so a hang-up seen from here on is real.
   launch.pty_master.start_draining();
-  return launch;
+  return std::move(launch);
+}
+
+Result<Launch> start_launch(const LaunchPlan& plan) {
+  auto pending = begin_launch(plan);
+  if (!pending) return pending.error();
+  return finish_launch(std::move(*pending));
 }
 
 namespace {

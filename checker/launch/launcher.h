@@ -85,6 +85,20 @@ class Launch {
 // failure is the step "cannot execute" with exec's errno.
 Result<Launch> start_launch(const LaunchPlan& plan);
 
+// start_launch() in two halves, so that several launches' forks, namespaces
+// and execs overlap: begin_launch() forks the holder (or the stand-in) and
+// returns at once; finish_launch() waits for the holder's word naming the
+// target and for the target's exec. A pending launch dropped unfinished
+// closes its descriptors; its processes are cleaned up by cleanup.h.
+struct PendingLaunch {
+  Launch launch;
+  UniqueFd exec_errors;  // EOF once the target exec'd, errno if exec failed
+  std::string exec_name;
+  bool target_leads_session = false;
+};
+Result<PendingLaunch> begin_launch(const LaunchPlan& plan);
+Result<Launch> finish_launch(PendingLaunch pending);
+
 // The clean launch of one Exec*= command, as systemd's exec_child() does it
 // (service.md's table): forked by the checker, which is PID 1 of the check's
 // namespace, so the process's parent is pid 1 as under systemd; a session of

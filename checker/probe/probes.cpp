@@ -467,6 +467,7 @@ std::vector<int> allowed_cpus() {
 // session below a stand-in parent that stays), and what it came to.
 struct RaceRun {
   std::optional<TempDir> dir;
+  std::optional<PendingLaunch> pending;  // forked, not yet known to have exec'd
   std::optional<Launch> launch;
   pid_t stand_in = 0;
   double t0 = 0;
@@ -495,13 +496,25 @@ void start_trial(RaceRun& run, const LaunchPlan& first, const ProbeContext& ctx,
   plan.extra_env = first.extra_env;
   plan.pin_cpu = cpu;
   plan.realtime = realtime;
-  auto launched = start_launch(plan);
+  auto pending = begin_launch(plan);
+  if (!pending) {
+    run.trial.exec_error = pending.error().message();
+    return;
+  }
+  run.stand_in = pending->launch.stand_in_pid;
+  run.pending.emplace(std::move(*pending));
+}
+
+// The second half of a trial's start: its target named and exec'd.
+void finish_trial(RaceRun& run) {
+  if (!run.pending) return;
+  auto launched = finish_launch(std::move(*run.pending));
+  run.pending.reset();
   if (!launched) {
     run.trial.exec_error = launched.error().message();
     return;
   }
   run.launch.emplace(std::move(*launched));
-  run.stand_in = run.launch->stand_in_pid;
 }
 
 // Waits for the stand-in's word that the target exited. A daemon that stops
@@ -578,7 +591,10 @@ std::vector<RaceTrial> run_trials(const std::vector<int>& cpus, bool realtime,
                                   const Observation& o) {
   Reaper& reaper = Reaper::get();
   std::vector<RaceRun> runs(cpus.size());
+  // Every trial is forked before any is waited for, so that their launches
+  // (stand-in, pty, exec) overlap; each target still starts on its own CPU.
   for (size_t k = 0; k < cpus.size(); ++k) start_trial(runs[k], first, ctx, cpus[k], realtime);
+  for (auto& run : runs) finish_trial(run);
   for (auto& run : runs) decide_trial(run, ctx, o, runs.size() == 1);
   const size_t reaped_before = runs.empty() ? reaper.reaped().size() : runs[0].reaped_at_start;
   // The stand-ins first (they ignore the polite signals), so the dead they
