@@ -627,8 +627,8 @@ void add_control_rules(std::vector<RuleDef>& out) {
           "The checker compares the daemons before and after each reload action.",
           "reload) start-stop-daemon --stop --signal HUP --pidfile \"$PIDFILE\" --exec "
           "\"$DAEMON\" ;;   # no --retry: it waits for an exit\n"
-          "# daemonctl passes SIGHUP on; --logpidfile: only while the pidfile is locked\n"
-          "# or: reload) exec pkill --signal HUP --pidfile \"$PIDFILE\" --logpidfile ;;"));
+          "# daemonctl reload signals only the daemon holding the pidfile's lock\n"
+          "# or: reload) exec daemonctl reload --pidfile \"$PIDFILE\" ;;"));
   add("try-restart-when-stopped", "try-restart starts nothing when stopped", Severity::Required,
       try_restart_when_stopped,
       doc("`try-restart` with nothing running exits 0 and starts nothing.",

@@ -231,6 +231,36 @@ Outcome status(const std::string& pidfile) {
   return failure(4, "unknown: the lock on " + pidfile + " keeps changing hands");
 }
 
+Outcome reload(const std::string& pidfile) {
+  for (int round = 0; round < 16; ++round) {
+    auto state = daemonize::inspect_pidfile(pidfile);
+    if (!state) return failure(4, state.error().message());
+    if (!state->exists) return failure(7, "not running");
+    if (!state->locked) {
+      // A pid in an unlocked pidfile may by now be any process at all.
+      return failure(7, "not running (stale pidfile " + pidfile + "; its pid was not signalled)");
+    }
+    auto targets = state->pid ? daemon_processes(pidfile, *state) : std::vector<Target>();
+    if (!targets) return failure(privilege_status(targets.error()), targets.error().message());
+    if (targets->empty()) {
+      // A start that has not written its pid yet, or a stop at work: wait
+      // for the file to settle, signalling no one meanwhile.
+      auto changed = wait_for_change(pidfile, *state, Clock::now() + kBriefLockWait);
+      if (!changed) return failure(privilege_status(changed.error()), changed.error().message());
+      continue;
+    }
+    const Target& daemon = targets->front();
+    if (::pidfd_send_signal(daemon.pidfd.get(), SIGHUP, nullptr, 0) == 0)
+      return {0, "reloading (pid " + std::to_string(daemon.pid) + ", SIGHUP)", false};
+    if (errno != ESRCH) {
+      const Error error = daemonize::os_error("send SIGHUP", "pid " + std::to_string(daemon.pid));
+      return failure(privilege_status(error), error.message());
+    }
+    // It exited just now: read the file again.
+  }
+  return failure(4, "unknown: the lock on " + pidfile + " keeps changing hands");
+}
+
 Outcome stop(const std::string& pidfile, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   std::optional<Outcome> stopped;

@@ -18,6 +18,11 @@ struct Outcome {
 // LSB status: 0 running, 1 dead but the pidfile exists, 3 not running, 4 unknown.
 Outcome status(const std::string& pidfile);
 
+// SIGHUP to the daemon that holds the pidfile's lock (the supervisor passes
+// it on to CMD): 0 when sent, 7 when it is not running (LSB: a stale pidfile's
+// pid is never signalled), 4 when the file cannot be read.
+Outcome reload(const std::string& pidfile);
+
 // SIGTERM, wait up to `timeout` (pidfd), then SIGKILL. 0 also when it was not
 // running; 1 when it could not be stopped; 4 without the privilege to.
 Outcome stop(const std::string& pidfile, std::chrono::milliseconds timeout);

@@ -162,6 +162,9 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(0.0, 86400.0));
   add_start_options(*restart_verb, request);
 
+  auto* reload_verb = app.add_subcommand("reload", "SIGHUP the daemon; 7 when it is not running");
+  reload_verb->add_option("--pidfile", request.pidfile, "The daemon's pidfile")->required();
+
   auto* status_verb = app.add_subcommand("status", "0 running, 1 dead (pidfile left), 3 stopped");
   status_verb->add_option("--pidfile", request.pidfile, "The daemon's pidfile")->required();
 
@@ -179,6 +182,7 @@ int run(int argc, char** argv) {
   const auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
   if (status_verb->parsed()) return report(daemonctl::status(request.pidfile));
   if (stop_verb->parsed()) return report(daemonctl::stop(request.pidfile, timeout));
+  if (reload_verb->parsed()) return report(daemonctl::reload(request.pidfile));
   if (restart_verb->parsed()) {
     const Outcome stopped = daemonctl::stop(request.pidfile, timeout);
     if (stopped.status != 0) return report(stopped);

@@ -246,8 +246,7 @@ def missing(args, flavour):
     needs = {"start-stop-daemon": [("start-stop-daemon", SSD),
                                    ("--control-daemon", args.control_daemon)],
              "daemonctl": [("--daemonctl", args.daemonctl),
-                           ("--control-worker", args.control_worker),
-                           ("pkill", "/usr/bin/pkill")]}[flavour]
+                           ("--control-worker", args.control_worker)]}[flavour]
     for name, path in needs:
         if not path or not os.access(path, os.X_OK):
             return f"{name} is not installed"

@@ -256,6 +256,33 @@ TEST_F(Daemonctl, SighupIsForwardedAndTheSupervisorSurvives) {
   EXPECT_FALSE(std::filesystem::exists(dir / "inner.pid"));
 }
 
+// reload: SIGHUP to the daemon holding the lock, which passes it on; never
+// to the pid of a stale pidfile (LSB 7, "not running").
+TEST_F(Daemonctl, ReloadSendsSighupOnlyToTheLockHolder) {
+  EXPECT_EQ(7, ctl({"reload", "--pidfile", pidfile}).status);
+  const pid_t innocent = bystander();
+  reftest::write_file(pidfile, std::to_string(innocent) + "\n");
+  const auto stale = ctl({"reload", "--pidfile", pidfile});
+  EXPECT_EQ(7, stale.status);
+  EXPECT_TRUE(has(stale.err, "its pid was not signalled")) << stale.err;
+  EXPECT_TRUE(reftest::alive(innocent));
+  std::filesystem::remove(pidfile);
+
+  const std::string log = dir / "ex.log";
+  ASSERT_EQ(0, start({reftest::example_daemon_path(), "--foreground", "--pidfile",
+                      dir / "inner.pid", "--log", log, "--interval-ms", "3600000"})
+                   .status);
+  const pid_t supervisor = daemon_pid();
+  ASSERT_TRUE(reftest::wait_for_content(log, "started"));
+  const auto reloaded = ctl({"reload", "--pidfile", pidfile});
+  EXPECT_EQ(0, reloaded.status) << reloaded.err;
+  EXPECT_TRUE(has(reloaded.out, "reloading (pid " + std::to_string(supervisor) + ", SIGHUP)"))
+      << reloaded.out;
+  EXPECT_TRUE(reftest::wait_for_content(log, "SIGHUP: reloaded configuration from defaults"));
+  EXPECT_EQ(supervisor, daemon_pid());
+  EXPECT_EQ(0, stop().status);
+}
+
 TEST_F(Daemonctl, ACommandKilledByTheForwardedSighupIsStartedAgain) {
   const std::string starts = dir / "starts";
   ASSERT_EQ(
