@@ -179,7 +179,13 @@ struct ServiceFacts {
   // NOTIFY_SOCKET; `children_seen` false when it had none.
   bool children_seen = false;
   std::vector<pid_t> children_with_notify_socket;
-  std::string journal;  // the last 4 KiB the service wrote on its stdout/stderr stream
+  // Children that are still forked copies of their parent (no exec since):
+  // /proc shows their parent's start-up environment, not what they hold now
+  // (an unsetenv() before fork() is invisible there), so they are not judged,
+  // unless one sent a notify message (then it is in the list above).
+  std::vector<pid_t> children_not_execed;
+  bool children_judged = false;  // some child's own environment was read
+  std::string journal;           // the last 4 KiB the service wrote on its stdout/stderr stream
 };
 
 }  // namespace dc

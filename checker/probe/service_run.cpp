@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <random>
 
@@ -36,6 +37,7 @@
 #include "observe/settle.h"
 #include "parse/proc_parse.h"
 #include "sys/fileio.h"
+#include "sys/proc.h"
 #include "unit/environment_file.h"
 #include "unit/made_up.h"
 #include "unit/unit_file.h"
@@ -361,6 +363,28 @@ std::optional<uint64_t> sig_cgt_of(pid_t pid) {
   auto st = observe::parse_status(*text);
   if (!st) return std::nullopt;
   return st->sig_cgt;
+}
+
+// A process that has not called exec since its fork keeps its parent's
+// address space layout: the same environment block at the same address, and
+// the same executable. Its /proc environ is then that start-up block, which
+// says nothing about the environment it holds now.
+bool forked_copy_of_parent(pid_t pid) {
+  auto stat_of = [](pid_t p) -> std::optional<observe::ProcStat> {
+    auto text = sys::read_file(sys::proc_path(p, "stat"));
+    if (!text) return std::nullopt;
+    auto st = observe::parse_stat(*text);
+    return st ? std::optional<observe::ProcStat>(*st) : std::nullopt;
+  };
+  auto child = stat_of(pid);
+  if (!child || child->env_start == 0) return false;
+  auto parent = stat_of(child->ppid);
+  if (!parent || parent->env_start != child->env_start || parent->env_end != child->env_end)
+    return false;
+  std::error_code ec1, ec2;
+  const auto exe = std::filesystem::read_symlink(sys::proc_path(pid, "exe"), ec1);
+  const auto parent_exe = std::filesystem::read_symlink(sys::proc_path(child->ppid, "exe"), ec2);
+  return !ec1 && !ec2 && exe == parent_exe;
 }
 
 bool environ_has(pid_t pid, std::string_view key) {
@@ -1183,6 +1207,16 @@ class ServiceRun {
       if (e.state == 'Z') continue;
       d.descendants.push_back(e.pid);
       f_.children_seen = true;
+      if (forked_copy_of_parent(e.pid)) {
+        // Its own environment cannot be read, but a notify message it sent
+        // shows it holds NOTIFY_SOCKET.
+        const bool sent = std::any_of(f_.notify.begin(), f_.notify.end(),
+                                      [&](const auto& m) { return m.sender == e.pid; });
+        (sent ? f_.children_with_notify_socket : f_.children_not_execed).push_back(e.pid);
+        f_.children_judged = f_.children_judged || sent;
+        continue;
+      }
+      f_.children_judged = true;
       if (environ_has(e.pid, "NOTIFY_SOCKET")) f_.children_with_notify_socket.push_back(e.pid);
     }
     o_.daemons.push_back(std::move(d));

@@ -831,14 +831,30 @@ Verdict notify_socket_not_inherited(const Observation& o) {
   if (!is_notify_type(s.unit.type) && s.unit.notify_access == "none")
     return skip("Type=" + s.unit.type + ": no NOTIFY_SOCKET was given");
   if (!s.children_seen) return skip("the main process had no children");
-  nlohmann::json ev{{"children_with_notify_socket", s.children_with_notify_socket}};
+  nlohmann::json ev{{"children_with_notify_socket", s.children_with_notify_socket},
+                    {"children_not_execed", s.children_not_execed}};
   if (!s.children_with_notify_socket.empty())
     return fail("pid " + pid_list(s.children_with_notify_socket) +
                     ", a child of the main process, has NOTIFY_SOCKET in its environment: a "
                     "child that speaks sd_notify can change the service's state; unset it "
                     "after reading it (sd_notify(1, ...), unsetenv(\"NOTIFY_SOCKET\"))",
                 ev);
-  return pass("no child of the main process has NOTIFY_SOCKET in its environment", ev);
+  // A forked copy's /proc environ is its parent's start-up one: no evidence.
+  const std::string copies =
+      s.children_not_execed.empty()
+          ? ""
+          : "pid " + pid_list(s.children_not_execed) + ", a child that has not called exec, ";
+  if (!copies.empty() && !s.children_judged)
+    return skip(copies +
+                    "shows only the main process's start-up environment in /proc, not "
+                    "its own: no child's environment could be read",
+                ev);
+  return pass("no child of the main process has NOTIFY_SOCKET in its environment" +
+                  (copies.empty() ? ""
+                                  : " (" + copies +
+                                        "was not judged: /proc shows its "
+                                        "parent's start-up environment)"),
+              ev);
 }
 
 Verdict stdin_not_tty(const Observation& o) {

@@ -516,9 +516,20 @@ TEST(NotifySocketNotInherited, FailsForAChildWithTheSocket) {
   Observation o = good_notify();
   EXPECT_EQ(status("notify-socket-not-inherited", o), Status::Skip);  // no children
   o.service->children_seen = true;
+  o.service->children_judged = true;
   EXPECT_EQ(status("notify-socket-not-inherited", o), Status::Pass);
   o.service->children_with_notify_socket = {11};
   EXPECT_EQ(status("notify-socket-not-inherited", o), Status::Fail);
+  // A forked copy's /proc environ is its parent's start-up one: no evidence,
+  // neither for a pass nor for a fail.
+  o = good_notify();
+  o.service->children_seen = true;
+  o.service->children_not_execed = {12};
+  EXPECT_EQ(status("notify-socket-not-inherited", o), Status::Skip);
+  o.service->children_judged = true;
+  RuleResult r = run("notify-socket-not-inherited", o);
+  EXPECT_EQ(r.status, Status::Pass);
+  EXPECT_TRUE(says(r, "pid 12, a child that has not called exec")) << r.message;
   Observation f = good_forking();
   f.service->children_seen = true;
   EXPECT_EQ(status("notify-socket-not-inherited", f), Status::Skip);
