@@ -111,7 +111,9 @@ struct ServiceStart {
   // then watched until an event decides it: "exited" (the main process
   // ended), "at rest" (every process of the service asleep, no signal
   // pending, on two looks in a row), "busy" (the main process kept running
-  // on a CPU), or "bound" (none of these within TimeoutStartSec=).
+  // on a CPU), or "bound" (none of these within TimeoutStartSec=). forking
+  // without PIDFile=: the same events decide when what the first process
+  // left is looked at for the main process ("busy": the service on a CPU).
   std::string watch_end;
   double watched_until_ms = -1;
   double exec_ms = -1;  // when execve() of ExecStart='s program succeeded (the pipe closed)

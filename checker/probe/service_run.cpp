@@ -1027,6 +1027,38 @@ class ServiceRun {
     }
   }
 
+  // Type=forking without PIDFile=: what the first process left is looked at
+  // once it has settled, decided by events as wait_decided() decides for a
+  // main process: the whole service at rest on two looks in a row, or busy
+  // (kBusyCpuMs of CPU time with nothing else changing), never after a fixed
+  // window, which a loaded machine could end before a double fork is done.
+  std::string wait_service_decided(double deadline) {
+    constexpr double kFirstLookMs = 0.1, kLongestLookMs = 5, kBusyCpuMs = 500;
+    auto service_cpu = [] {
+      uint64_t sum = 0;
+      for (const auto& p : descendants_of(::getpid()))
+        if (p.state != 'Z') sum += cpu_time_ns(p.pid);
+      return sum;
+    };
+    const uint64_t cpu0 = service_cpu();
+    std::string prev;
+    bool prev_at_rest = false;
+    double look = kFirstLookMs;
+    for (;;) {
+      bool at_rest = true;
+      const std::string fp = service_fingerprint(&at_rest);
+      if (fp == prev && at_rest && prev_at_rest) return "at rest";
+      const uint64_t cpu = service_cpu();
+      if (fp == prev && cpu > cpu0 && static_cast<double>(cpu - cpu0) >= kBusyCpuMs * 1e6)
+        return "busy";
+      if (reaper_.now_ms() >= deadline) return "bound";
+      prev = fp;
+      prev_at_rest = at_rest;
+      reaper_.wait({}, std::min(deadline, reaper_.now_ms() + look));
+      look = std::min(2 * look, kLongestLookMs);
+    }
+  }
+
   // Every live process of the service with its state; *at_rest false when
   // one of them has a thread that is not asleep, or an unblocked signal
   // pending (a handler about to run). A zombie is its parent's business.
@@ -1118,7 +1150,8 @@ class ServiceRun {
         return fail(reaper_.now_ms() >= deadline ? "timeout" : "protocol");
       }
     } else {
-      settle(std::nullopt, 0, kQuietMs, deadline);
+      st_->watch_end = wait_service_decided(deadline);
+      st_->watched_until_ms = rel(reaper_.now_ms());
       if (!c_.guess_main_pid) return;
       std::vector<pid_t> direct;
       for (const auto& p : descendants_of(::getpid()))
