@@ -745,8 +745,13 @@ Verdict stop_completes(const Observation& o) {
             " by shutting down promptly" + measured_on(s),
         ev);
   }
-  return pass("the main process " + exit_words(st.main_exit_status, st.main_signal) + " " +
-                  fixed_ms(st.main_ended_ms - st.signal_ms) + " ms after " + sig +
+  // ExecStop= runs first and may end the main process itself: then the
+  // signal went only to what was left, after the main process had ended.
+  const std::string when =
+      st.main_ended_ms < st.signal_ms
+          ? (s.unit.has_exec_stop ? "during ExecStop=, before " : "before ") + sig + " was sent"
+          : fixed_ms(st.main_ended_ms - st.signal_ms) + " ms after " + sig;
+  return pass("the main process " + exit_words(st.main_exit_status, st.main_signal) + " " + when +
                   " (KillMode=" + s.unit.kill_mode + ")" + killed + measured_on(s),
               ev);
 }

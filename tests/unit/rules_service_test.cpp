@@ -439,6 +439,26 @@ TEST(StopCompletes, FailsWhenTheMainProcessNeededSigkill) {
   EXPECT_EQ(status("stop-completes", o), Status::Skip);
 }
 
+// pg_ctlcluster's ExecStop= ends postgres itself: the main process is gone
+// before KillSignal= is sent, and the message says so rather than giving a
+// negative time after the signal.
+TEST(StopCompletes, AMainProcessEndedByExecStopIsNamedAsSuch) {
+  Observation o = good_notify();
+  o.service->unit.has_exec_stop = true;
+  ServiceStop& st = o.service->stop;
+  st.main_exit_status = 0;
+  st.main_signal.reset();
+  st.signal_ms = 3628;
+  st.main_ended_ms = 3528;
+  RuleResult r = run("stop-completes", o);
+  EXPECT_EQ(r.status, Status::Pass) << r.message;
+  EXPECT_TRUE(says(r, "during ExecStop=, before SIGTERM was sent")) << r.message;
+  EXPECT_FALSE(says(r, "-100")) << r.message;
+  st.main_ended_ms = 3700;
+  EXPECT_TRUE(says(run("stop-completes", o), "72.0 ms after SIGTERM"))
+      << run("stop-completes", o).message;
+}
+
 // A service whose main process was gone (or unknown) when start-up ended
 // was never running for systemd: its stop is not judged as a slow one.
 TEST(StopCompletes, SkipsWhenNoMainProcessRanAtTheEndOfStartUp) {
