@@ -515,16 +515,18 @@ Verdict notify_access(const Observation& o) {
                       ")");
   }
   if (!ignored.empty()) {
-    std::string msg = std::to_string(ignored.size()) + " of " + std::to_string(s.notify.size()) +
-                      " notify messages ignored under NotifyAccess=" + u.notify_access + ": " +
-                      ignored.front();
+    std::string msg =
+        (s.notify.size() == 1 ? std::string("the one notify message was")
+                              : std::to_string(ignored.size()) + " of " +
+                                    std::to_string(s.notify.size()) + " notify messages") +
+        " ignored under NotifyAccess=" + u.notify_access + ": " + ignored.front();
     if (ignored.size() > 1) msg += " (and " + std::to_string(ignored.size() - 1) + " more)";
     return fail(msg + "; send them from the main process, or set NotifyAccess=all in the unit", ev);
   }
-  return pass("all " + std::to_string(s.notify.size()) +
-                  " notify messages came from processes NotifyAccess=" + u.notify_access +
-                  " allows",
-              ev);
+  const std::string which =
+      s.notify.size() == 1 ? "the one notify message came"
+                           : "all " + std::to_string(s.notify.size()) + " notify messages came";
+  return pass(which + " from processes NotifyAccess=" + u.notify_access + " allows", ev);
 }
 
 Verdict mainpid_valid(const Observation& o) {

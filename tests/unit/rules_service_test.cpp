@@ -342,6 +342,10 @@ TEST(PidfileSafe, FailsForAForeignSymlinkOrAStrangersPid) {
 TEST(NotifyAccess, PassesForTheMainProcessAndSkipsWithoutMessages) {
   EXPECT_EQ(status("notify-access", good_notify()), Status::Pass);
   Observation o = good_notify();
+  o.service->notify.resize(1);
+  EXPECT_TRUE(says(run("notify-access", o), "the one notify message came from"));
+  o.service->notify[0].accepted = false;
+  EXPECT_TRUE(says(run("notify-access", o), "the one notify message was ignored"));
   o.service->notify.clear();
   EXPECT_EQ(status("notify-access", o), Status::Skip);
   EXPECT_EQ(status("notify-access", good_forking()), Status::Skip);
