@@ -110,6 +110,8 @@ std::set<std::string> files_under(const std::vector<std::string>& roots, const s
 // the checker may write to it.
 bool inside_check(const std::string& path, const std::string& tmp,
                   const std::vector<std::string>& private_dirs) {
+  // No "." or ".." component may lead out of the folder named first.
+  if (std::filesystem::path(path).lexically_normal().string() != path) return false;
   auto under = [&](const std::string& dir) {
     return path.starts_with(dir + "/") || (dir == "/run" && path.starts_with("/var/run/"));
   };
@@ -438,6 +440,18 @@ void Runner::crash() {
       send_signal(t.fd.get(), SIGKILL);
       victims.push_back({t.pid, open_descendant_pidfd(t.pid), t.comm});
     }
+  // What the daemon started dies with it, as in the power loss or reboot
+  // that leaves a pidfile for a recycled pid to be named in (step 9): a
+  // worker of the old daemon still holding its port would make step 9's
+  // `start` fail for a reason that is not the pidfile.
+  std::vector<pid_t> started;
+  for (pid_t d : daemons)
+    for (const auto& e : descendants_of(d))
+      if (e.state != 'Z' && !is_decoy(e.pid) && !contains(daemons, e.pid)) started.push_back(e.pid);
+  for (auto& t : track(started)) {
+    send_signal(t.fd.get(), SIGKILL);
+    victims.push_back(std::move(t));
+  }
   wait_all_exit(victims, std::min(Reaper::get().now_ms() + 2000, ctx_.deadline_ms));
   Reaper::get().reap_now();
   c_->crashed = main;
@@ -447,7 +461,11 @@ void Runner::crash() {
 void Runner::recycle_pid() {
   if (!c_->pidfile_left_by_crash || decoys_.empty() || !pidfile_) return;
   if (!inside_check(*pidfile_, tmp_, o_.private_dirs)) return;
-  const int fd = ::open(pidfile_->c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+  // The crash left the pidfile; a `status` since may have removed it (as
+  // Debian's memcached script does), but a crash followed by a reboot
+  // leaves it in place, so it is written again if it is gone.
+  const int fd =
+      ::open(pidfile_->c_str(), O_WRONLY | O_TRUNC | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return;
   const pid_t pager = decoys_.front()->pid();
   const bool ok = sys::write_all(fd, std::to_string(pager) + "\n");

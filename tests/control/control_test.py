@@ -181,6 +181,25 @@ def test_bad_script(args):
         print("ok: %s: %s" % (script, lines[0]))
 
 
+def test_trusting_script(args):
+    """The script's `status` removes the stale pidfile after the crash (as
+    Debian's memcached script does): the check plants the recycled pid all
+    the same, and the script's `start`, which trusts any live pid, fails
+    stale-pidfile-safe instead of leaving it unjudged."""
+    p, _ = run(args, {}, "trusts-pidfile")
+    card = card_of(p)
+    s = statuses(card)
+    if card["control"]["recycled_pid"] == 0:
+        fail("no recycled pid was planted: " + json.dumps(card["control"]["crash"]))
+    r = s["stale-pidfile-safe"]
+    if r["status"] != "fail" or "no daemon runs" not in r["message"]:
+        fail("stale-pidfile-safe is %s: %s" % (r["status"], r["message"]))
+    if s["status-when-dead"]["status"] != "pass":
+        fail("status-when-dead: " + s["status-when-dead"]["message"])
+    assert_nothing_left(args, [args.worker])
+    print("ok: " + r["message"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("test")
@@ -192,7 +211,8 @@ def main():
     os.makedirs(args.reports, exist_ok=True)
     {"good-daemonctl": test_good_daemonctl, "ps-grep": test_ps_grep,
      "hanging-action": test_hanging_action,
-     "seed-script": test_seed_script, "bad-script": test_bad_script}[args.test](args)
+     "seed-script": test_seed_script, "bad-script": test_bad_script,
+     "trusts-pidfile": test_trusting_script}[args.test](args)
 
 
 if __name__ == "__main__":
