@@ -195,8 +195,9 @@ TEST(Check, ExpectCwdAcceptsTmpToken) {
 
 class Interrupt : public ::testing::TestWithParam<int> {};
 
-// SIGINT or SIGTERM while a probe waits on a daemon that ignores SIGTERM:
-// every process is stopped, no report and no temp folder is left.
+// SIGINT or SIGTERM while a check is under way, of a daemon (and its child)
+// that ignore SIGTERM, so that only SIGKILL ends them: every process is
+// stopped, no report and no temp folder is left.
 TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
   TempDir tmp("dc-interrupt", TempDir::kOutsideCheck);
   std::string reports = tmp / "reports", temps = tmp / "t";
