@@ -163,6 +163,9 @@ struct SignalProbe {
   bool all_exited = false;             // every daemon ended within the bound
   double last_exit_ms = 0;             // after the signal
   std::vector<pid_t> killed_at_bound;  // SIGTERM: still alive at the stop timeout
+  // SIGTERM: of those, the ones whose SIGTERM the kernel discarded as it was
+  // sent (SIG_IGN, not blocked), killed without waiting for the stop timeout
+  std::vector<pid_t> discarded;
   bool pidfile_known = false;
   bool pidfile_removed = false;
   std::vector<pid_t> left_behind;  // processes the daemon started, alive after it exited

@@ -464,4 +464,14 @@ Result<pid_t> parse_pidfile(std::string_view content) {
   return static_cast<pid_t>(*pid);
 }
 
+bool signal_discarded(const SignalLook& before, const SignalLook& after, int sig) {
+  if (sig < 1 || sig > 64) return false;
+  const uint64_t bit = uint64_t{1} << (sig - 1);
+  auto dropped_here = [bit](const SignalLook& l) {
+    return l.seen && l.asleep && l.cpu_ns > 0 && (l.status.sig_ign & bit) &&
+           !(l.blocked_any & bit) && !((l.status.sig_pnd | l.status.shd_pnd) & bit);
+  };
+  return dropped_here(before) && dropped_here(after) && before.cpu_ns == after.cpu_ns;
+}
+
 }  // namespace dc::observe

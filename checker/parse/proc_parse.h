@@ -46,6 +46,26 @@ struct ProcStatus {
 };
 Result<ProcStatus> parse_status(std::string_view text);
 
+// A look at a process just before a signal is sent to it, or just after.
+struct SignalLook {
+  bool seen = false;         // its /proc could be read, every thread's too
+  ProcStatus status;         // its main thread's: SigIgn, SigPnd, ShdPnd
+  uint64_t blocked_any = 0;  // SigBlk of all its threads, or'ed together
+  bool asleep = false;       // every thread waiting (none runnable)
+  uint64_t cpu_ns = 0;       // CPU time of all its threads (schedstat; 0 when unknown)
+};
+// True when the kernel provably discarded `sig` as it was sent between the
+// two looks, so that nothing of it is left for the process to act on: at both
+// looks the disposition is SIG_IGN, no thread blocks it, it is not pending,
+// every thread sleeps, and no thread ran in between (the same CPU time, read
+// first before and last after). A process that did not run cannot have
+// changed its disposition or mask meanwhile, so they were so when the
+// signal came; an ignored signal that its target does not block is dropped
+// when it is generated (kernel/signal.c, sig_ignored()), never queued, and
+// wakes nobody. A signal that was queued instead (blocked, traced, or read by
+// sigwaitinfo) is pending after, or woke a thread that then ran.
+bool signal_discarded(const SignalLook& before, const SignalLook& after, int sig);
+
 // One line of /proc/locks, e.g. "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF".
 // Lines of waiters ("1: -> FLOCK ...") are marked blocked.
 struct LockLine {

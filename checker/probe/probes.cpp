@@ -99,6 +99,30 @@ uint64_t bit_of(int sig) {
   return uint64_t{1} << (sig - 1);
 }
 
+// See observe::signal_discarded. The look before a signal reads the CPU
+// time first and the look after it reads it last, so that the two readings
+// bracket everything in between.
+enum class CpuRead { First, Last };
+observe::SignalLook look_for_signal(pid_t pid, CpuRead cpu) {
+  observe::SignalLook l;
+  if (cpu == CpuRead::First) l.cpu_ns = cpu_time_ns(pid);
+  l.asleep = all_threads_waiting(pid);
+  if (auto st = status_of(pid)) {
+    l.status = *st;
+    l.seen = true;
+  }
+  for (pid_t tid : sys::threads_of(pid)) {
+    auto text = sys::read_file(sys::proc_path(pid, "task/" + std::to_string(tid) + "/status"));
+    auto thread = text ? std::optional(observe::parse_status(*text)) : std::nullopt;
+    if (thread && *thread)
+      l.blocked_any |= (*thread)->sig_blk;
+    else
+      l.seen = false;
+  }
+  if (cpu == CpuRead::Last) l.cpu_ns = cpu_time_ns(pid);
+  return l;
+}
+
 // One look at the process trees below `roots`: every process in them with its
 // state, and whether all of them are at rest. At rest means: every thread
 // sleeps (none runnable: no handler, exec or fork under way) and `sig`
@@ -390,12 +414,29 @@ void probe_sigterm(Launch* launch, const ProbeContext& ctx, Observation& o,
     return;
   }
   std::vector<pid_t> keep{o.launch.holder_pid};
+  std::vector<observe::SignalLook> before;
+  for (auto& t : ts) before.push_back(look_for_signal(t.pid, CpuRead::First));
   for (auto& t : ts) send_signal(t.fd.get(), SIGTERM);
+  // A daemon whose SIGTERM the kernel discarded (SIG_IGN, unblocked) has
+  // nothing left to exit on: the stop timeout would only find it still
+  // running, so it is not waited for. (It could exit in that time only for a
+  // reason of its own, which is not an exit on SIGTERM.)
+  std::vector<Tracked> deaf;
+  for (size_t i = ts.size(); i-- > 0;) {
+    if (!observe::signal_discarded(before[i], look_for_signal(ts[i].pid, CpuRead::Last), SIGTERM))
+      continue;
+    p.discarded.push_back(ts[i].pid);
+    deaf.push_back(std::move(ts[i]));
+    ts.erase(ts.begin() + static_cast<std::ptrdiff_t>(i));
+  }
   const double own_bound = t0 + ctx.stop_timeout_s * 1000;
   wait_all_exit(ts, within_check(own_bound, ctx));
+  for (auto& t : deaf) ts.push_back(std::move(t));
   std::vector<pid_t> alive;
   for (auto& t : ts)
     if (pidfd_alive(t.fd.get())) alive.push_back(t.pid);
+  std::erase_if(p.discarded,
+                [&](pid_t d) { return std::find(alive.begin(), alive.end(), d) == alive.end(); });
   // Alive at the check's deadline, before the stop timeout: not measured.
   if (!alive.empty() && own_bound > ctx.deadline_ms && out_of_time(ctx))
     p.error = cut_by_timeout(ctx, true);

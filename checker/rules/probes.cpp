@@ -162,6 +162,15 @@ Verdict sigterm_exits(const Observation& o) {
                     {"stop_timeout_s", o.stop_timeout_s},
                     {"relaunch", p.relaunch},
                     {"last_exit_ms", p.last_exit_ms}};
+  if (!p.discarded.empty()) ev["discarded"] = p.discarded;
+  if (!p.killed_at_bound.empty() && p.killed_at_bound.size() == p.discarded.size()) {
+    return fail("pid " + pids(p.killed_at_bound) + " ignores SIGTERM (SIG_IGN, not blocked)" +
+                    where +
+                    ": the kernel discarded the signal as it was sent, so it could never exit "
+                    "on it, and it had to be killed: handle SIGTERM by shutting down promptly "
+                    "(and never ignore or block it)",
+                ev);
+  }
   if (!p.killed_at_bound.empty()) {
     return fail("pid " + pids(p.killed_at_bound) + " was still running " +
                     fixed_s(o.stop_timeout_s) + " s after SIGTERM" + where +

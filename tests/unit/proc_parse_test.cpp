@@ -585,5 +585,52 @@ TEST(SignalsInMask, BitNMinusOneIsSignalN) {
   EXPECT_EQ(signals_in_mask(~uint64_t{0}).size(), 64u);
 }
 
+// --- signal_discarded --------------------------------------------------------
+
+SignalLook dropping_look(uint64_t cpu_ns) {
+  SignalLook l;
+  l.seen = true;
+  l.asleep = true;
+  l.cpu_ns = cpu_ns;
+  l.status.sig_ign = uint64_t{1} << (SIGTERM - 1);
+  return l;
+}
+
+TEST(SignalDiscarded, IgnoredUnblockedAndNotRunInBetween) {
+  EXPECT_TRUE(signal_discarded(dropping_look(500), dropping_look(500), SIGTERM));
+}
+
+// Each way the signal could have reached the process leaves the question to
+// the stop timeout.
+TEST(SignalDiscarded, AnyDoubtLeavesItToTheBound) {
+  const uint64_t term = uint64_t{1} << (SIGTERM - 1);
+  auto before = dropping_look(500);
+  SignalLook after = dropping_look(501);  // a thread ran in between
+  EXPECT_FALSE(signal_discarded(before, after, SIGTERM));
+  after = dropping_look(500);
+  after.status.shd_pnd = term;  // queued for the process (blocked, or traced)
+  EXPECT_FALSE(signal_discarded(before, after, SIGTERM));
+  after = dropping_look(500);
+  after.status.sig_pnd = term;
+  EXPECT_FALSE(signal_discarded(before, after, SIGTERM));
+  after = dropping_look(500);
+  after.blocked_any = term;  // some thread blocks it: queued, not dropped
+  EXPECT_FALSE(signal_discarded(before, after, SIGTERM));
+  after = dropping_look(500);
+  after.status.sig_ign = 0;  // caught or default: the process may act on it
+  EXPECT_FALSE(signal_discarded(before, after, SIGTERM));
+  after = dropping_look(500);
+  after.asleep = false;  // runnable: it may be acting on something
+  EXPECT_FALSE(signal_discarded(before, after, SIGTERM));
+  after = dropping_look(500);
+  after.seen = false;  // a thread's status could not be read
+  EXPECT_FALSE(signal_discarded(before, after, SIGTERM));
+  // No CPU time known (no schedstat): "did not run" cannot be told.
+  EXPECT_FALSE(signal_discarded(dropping_look(0), dropping_look(0), SIGTERM));
+  // The same looks say nothing about another signal.
+  EXPECT_FALSE(signal_discarded(before, dropping_look(500), SIGHUP));
+  EXPECT_FALSE(signal_discarded(before, dropping_look(500), 0));
+}
+
 }  // namespace
 }  // namespace dc::observe

@@ -429,6 +429,25 @@ TEST(SigtermExits, FailsWhenKilledAtTheBound) {
   EXPECT_EQ(status("sigterm-cleanup", o), Status::Skip);
 }
 
+// A SIGTERM the kernel discarded (SIG_IGN) fails as the stop timeout does,
+// and says why nobody waited for that timeout.
+TEST(SigtermExits, DiscardedSigtermFailsAndSaysSo) {
+  Observation o = good();
+  o.probes.sigterm.ran = true;
+  o.probes.sigterm.killed_at_bound = {103};
+  o.probes.sigterm.discarded = {103};
+  auto r = run("sigterm-exits", o);
+  EXPECT_EQ(r.status, Status::Fail);
+  EXPECT_NE(r.message.find("ignores SIGTERM"), std::string::npos) << r.message;
+  EXPECT_EQ(r.evidence["discarded"], nlohmann::json::array({103}));
+  EXPECT_EQ(status("sigterm-cleanup", o), Status::Skip);
+  // One daemon discarded it, another outlived the stop timeout: the bound's message.
+  o.probes.sigterm.killed_at_bound = {103, 104};
+  r = run("sigterm-exits", o);
+  EXPECT_EQ(r.status, Status::Fail);
+  EXPECT_NE(r.message.find("still running"), std::string::npos) << r.message;
+}
+
 // rules.md v2, "Measure, don't skip".
 TEST(SigtermExits, SaysWhenItWasMeasuredOnARelaunch) {
   Observation o = good();
