@@ -487,6 +487,81 @@ TEST(Service, RootDirectoryChrootsTheServiceWhichFindsItsProgramInside) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// A RootDirectory= of its own with the static fixture as /bin/svc, a /run
+// folder (systemd mounts a tmpfs there) and a mark at its top; removed with
+// its unit file when the object goes.
+class ServiceRoot {
+ public:
+  explicit ServiceRoot(const std::string& service_lines) {
+    char tmpl[] = DC_SERVICE_SCRATCH "/root-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return;
+    path = tmpl;
+    std::filesystem::create_directories(path + "/bin");
+    std::filesystem::create_directories(path + "/run");
+    std::filesystem::copy_file(DC_SERVICE_STATIC_FIXTURE, path + "/bin/svc");
+    std::ofstream(path + "/dc-root-mark") << "mark\n";
+    unit_path = path + ".service";
+    std::ofstream(unit_path) << "[Service]\nRootDirectory=" << path << "\n" << service_lines;
+  }
+  ~ServiceRoot() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+    if (!unit_path.empty()) std::filesystem::remove(unit_path, ec);
+  }
+  ServiceRoot(const ServiceRoot&) = delete;
+  ServiceRoot& operator=(const ServiceRoot&) = delete;
+  std::string path, unit_path;
+};
+
+// systemd binds its notify socket at /run/host/notify on a fresh tmpfs on
+// the root's /run and says so in NOTIFY_SOCKET, so that a chroot()ed notify
+// service can send READY=1. The check does the same in its own mount
+// namespace: no mount is left on the host and nothing is written in the root.
+TEST(Service, ANotifyServiceInRootDirectoryReachesTheNotifySocketAtRunHostNotify) {
+  ServiceRoot root("Type=notify\nExecStart=/bin/svc notify\n");
+  ASSERT_FALSE(root.path.empty());
+  const std::string mounts_before = run_command("findmnt -rn -o TARGET,SOURCE,FSTYPE");
+  CheckerRun r = check(root.unit_path);
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  EXPECT_EQ(s["start"]["result"], "success") << s.dump();
+  ASSERT_FALSE(s["start"]["ready_ms"].is_null()) << s.dump();
+  ASSERT_GE(s["notify"].size(), 1u);
+  EXPECT_EQ(s["notify"][0]["text"], "READY=1");
+  EXPECT_TRUE(s["notify"][0]["accepted"]);
+  EXPECT_EQ(journal_lines(r, "ENV NOTIFY_SOCKET="), std::vector<std::string>{"/run/host/notify"})
+      << s["journal"];
+  EXPECT_EQ(journal_lines(r, "ROOT="), std::vector<std::string>{"marked"});
+  EXPECT_EQ(r.status("start-completes"), "pass") << r.message("start-completes");
+  EXPECT_EQ(run_command("findmnt -rn -o TARGET,SOURCE,FSTYPE"), mounts_before);
+  EXPECT_TRUE(std::filesystem::is_empty(root.path + "/run"));
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// systemd applies RootDirectory= to a "+" command too: apply_mount_namespace()
+// takes the root from EXEC_APPLY_CHROOT, which only RootDirectoryStartOnly=
+// clears, not from the command's flags; "+" only turns off the sandboxing,
+// and so the private notify socket path (it keeps the host's).
+TEST(Service, APlusCommandIsStillChrootedIntoRootDirectory) {
+  ServiceRoot root("Type=notify\nExecStartPre=+/bin/svc oneshot\nExecStart=/bin/svc notify\n");
+  ASSERT_FALSE(root.path.empty());
+  CheckerRun r = check(root.unit_path);
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  EXPECT_EQ(s["start"]["result"], "success") << s.dump();
+  const auto* pre = exec_of(s, "ExecStartPre");
+  ASSERT_NE(pre, nullptr);
+  EXPECT_EQ((*pre)["exit_status"], 0);
+  // Both the "+" command and the main process see the root's mark.
+  EXPECT_EQ(journal_lines(r, "ROOT="), (std::vector<std::string>{"marked", "marked"}))
+      << s["journal"];
+  const auto sockets = journal_lines(r, "ENV NOTIFY_SOCKET=");
+  ASSERT_EQ(sockets.size(), 2u) << s["journal"];
+  EXPECT_NE(sockets[0], "/run/host/notify");
+  EXPECT_EQ(sockets[1], "/run/host/notify");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Service, NothingMayFollowTheDoubleDashWithUnit) {
   CheckerRun r = check(unit("svc-simple"), {"--", "/bin/true"});
   EXPECT_EQ(r.exit_status, 2);
