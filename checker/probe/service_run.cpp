@@ -1288,23 +1288,51 @@ class ServiceRun {
     const pid_t main = st_->main_pid;
     DaemonFacts d = observe::observe_daemon(main, "");
     d.why = "the main process (" + st_->main_pid_source + ")";
-    for (const auto& e : descendants_of(main)) {
-      if (e.state == 'Z') continue;
-      d.descendants.push_back(e.pid);
+    for (const auto& e : descendants_of(main))
+      if (e.state != 'Z') d.descendants.push_back(e.pid);
+    o_.daemons.push_back(std::move(d));
+    judge_children("when start-up ended");
+  }
+
+  // notify-socket-not-inherited's evidence: the main process's children
+  // now. Called at every point the service is observed at rest (start-up
+  // settled, after the reload, after the SIGHUP probe, before the stop), so
+  // that a worker started after READY=1 is judged too. A child judged once
+  // keeps the worst that was seen of it.
+  void judge_children(const char* when) {
+    if (!main_alive()) return;
+    auto has = [](const std::vector<pid_t>& v, pid_t pid) {
+      return std::find(v.begin(), v.end(), pid) != v.end();
+    };
+    auto sent_by = [&](pid_t pid) {
+      auto from = [&](const std::vector<ServiceNotify>& log) {
+        return std::any_of(log.begin(), log.end(), [&](const auto& m) { return m.sender == pid; });
+      };
+      return from(f_.notify) || from(*log_);
+    };
+    for (const auto& e : descendants_of(st_->main_pid)) {
+      if (e.state == 'Z' || has(f_.children_with_notify_socket, e.pid)) continue;
       f_.children_seen = true;
+      bool holds = false;
       if (forked_copy_of_parent(e.pid)) {
         // Its own environment cannot be read, but a notify message it sent
         // shows it holds NOTIFY_SOCKET.
-        const bool sent = std::any_of(f_.notify.begin(), f_.notify.end(),
-                                      [&](const auto& m) { return m.sender == e.pid; });
-        (sent ? f_.children_with_notify_socket : f_.children_not_execed).push_back(e.pid);
-        f_.children_judged = f_.children_judged || sent;
-        continue;
+        holds = sent_by(e.pid);
+        if (!holds) {
+          if (!has(f_.children_not_execed, e.pid)) f_.children_not_execed.push_back(e.pid);
+          continue;
+        }
+      } else {
+        holds = environ_has(e.pid, "NOTIFY_SOCKET");
       }
+      // Its own environment was read (or a message proves what it holds).
       f_.children_judged = true;
-      if (environ_has(e.pid, "NOTIFY_SOCKET")) f_.children_with_notify_socket.push_back(e.pid);
+      std::erase(f_.children_not_execed, e.pid);
+      if (holds) {
+        f_.children_with_notify_socket.push_back(e.pid);
+        f_.children_with_notify_socket_seen.emplace_back(when);
+      }
     }
-    o_.daemons.push_back(std::move(d));
   }
 
   // --- after start ------------------------------------------------------------
@@ -1374,6 +1402,7 @@ class ServiceRun {
     }
     wait_main_at_rest(deadline);
     drain_notify();
+    judge_children("after the reload");
     r.main_pid_after = main_alive() ? st_->main_pid : 0;
     r.same_main_alive = r.main_pid_after == before;
     if (!main_alive())
@@ -1404,6 +1433,7 @@ class ServiceRun {
       lost_ = "the SIGHUP probe ended the main process, which " + main_end();
     } else if (how != "bound") {
       p.settled_ms = reaper_.now_ms() - t;
+      judge_children("after the SIGHUP probe");
     }
     p.all_exited = !p.died.empty();
     p.ms = reaper_.now_ms() - t;
@@ -1523,6 +1553,8 @@ class ServiceRun {
       return;
     }
     s.ran = true;
+    drain_notify();
+    judge_children("before the stop");
     if (main > 0)
       for (const auto& cmd : c_.exec_stop) run_control("ExecStop", cmd, deadline);
     const unit::KillMode mode = c_.kill_mode;

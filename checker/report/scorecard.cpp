@@ -298,6 +298,7 @@ json service_json(const ServiceFacts& f) {
               {"stop", stop},
               {"children_seen", f.children_seen},
               {"children_with_notify_socket", f.children_with_notify_socket},
+              {"children_with_notify_socket_seen", f.children_with_notify_socket_seen},
               {"children_not_execed", f.children_not_execed},
               {"journal", f.journal}};
 }

@@ -407,6 +407,25 @@ TEST(Service, AChildsReadyIsRejectedUnderNotifyAccessMainAndItsEnvironmentSeen) 
   EXPECT_EQ(s["children_with_notify_socket"][0], first["sender"]);
 }
 
+// A worker the daemon starts only after READY=1 (here on the SIGHUP probe's
+// signal: event-driven, no timer) keeps NOTIFY_SOCKET: the later
+// observation points find it, and the rule fails.
+TEST(Service, AChildStartedAfterReadyWithTheNotifySocketFailsTheRule) {
+  CheckerRun r = check(unit("svc-hup-child"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  EXPECT_EQ(s["start"]["result"], "success");
+  EXPECT_TRUE(r.scorecard["probes"]["sighup"]["ran"]);
+  EXPECT_TRUE(r.scorecard["probes"]["sighup"]["died"].empty());
+  ASSERT_EQ(s["children_with_notify_socket"].size(), 1u) << s.dump();
+  EXPECT_EQ(s["children_with_notify_socket_seen"][0], "after the SIGHUP probe");
+  EXPECT_TRUE(s["children_not_execed"].empty()) << s.dump();
+  EXPECT_EQ(r.status("notify-socket-not-inherited"), "fail")
+      << r.message("notify-socket-not-inherited");
+  EXPECT_NE(r.message("notify-socket-not-inherited").find("after READY=1"), std::string::npos);
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Service, UserGetsItsEnvironmentAndItsRuntimeDirectoryInTheChecksRun) {
   struct stat st {};
   ASSERT_NE(::stat("/run/dc-svc-test", &st), 0) << "the host already has /run/dc-svc-test";
