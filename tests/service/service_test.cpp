@@ -356,6 +356,14 @@ TEST(Service, WhenTheSighupProbeEndsTheServiceItsStopIsMeasuredOnAFreshRelaunch)
   EXPECT_EQ(stop["relaunch"], 1);
   EXPECT_NE(stop["main_pid"], s["start"]["main_pid"]);
   EXPECT_EQ(stop["main_signal"], "SIGTERM");
+  // The relaunch's ExecStart= is in the scorecard's list, marked; the start
+  // rules still judge the first start only.
+  std::vector<std::pair<std::string, int>> runs;
+  for (const auto& e : s["execs"]) runs.emplace_back(e["kind"], e["relaunch"].get<int>());
+  EXPECT_EQ(runs, (std::vector<std::pair<std::string, int>>{{"ExecStart", 0}, {"ExecStart", 1}}));
+  EXPECT_EQ(s["execs"][1]["pid"], stop["main_pid"]);
+  EXPECT_EQ(s["relaunches"].size(), 1u);
+  EXPECT_EQ(r.status("start-completes"), "pass");
   // The relaunch made its O_EXCL file again: RuntimeDirectory= was fresh.
   EXPECT_EQ(journal_lines(r, "PPID=").size(), 2u) << s["journal"];
   EXPECT_TRUE(journal_lines(r, "cannot make").empty()) << s["journal"];
