@@ -552,7 +552,8 @@ class ServiceRun {
   // here in the check's own mount namespace (private propagation): the
   // root's folder and the host never see them, and they end with the check.
   void notify_in_root() {
-    if (notify_path_.empty() || !has_root()) return;
+    // MountAPIVFS=no: no /run in the root, and the host's path is given.
+    if (notify_path_.empty() || !has_root() || c_.mount_api_vfs == false) return;
     root_notify_path_ = kRootNotifySocket;
     const std::string run = c_.root_directory + "/run";
     auto cannot = [&](const std::string& why) {

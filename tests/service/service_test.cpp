@@ -565,6 +565,22 @@ TEST(Service, ANotifyServiceInRootDirectoryReachesTheNotifySocketAtRunHostNotify
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// MountAPIVFS=no: systemd mounts nothing in the root and gives the host's
+// path, which the chroot()ed service cannot reach: its start times out, as
+// under systemd, and the check mounts nothing in the root either.
+TEST(Service, WithMountApiVfsNoTheNotifySocketStaysTheHostsPath) {
+  ServiceRoot root("Type=notify\nMountAPIVFS=no\nExecStart=/bin/svc notify\n");
+  ASSERT_FALSE(root.path.empty());
+  CheckerRun r = check(root.unit_path, {"--start-timeout", "0.5"});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto sockets = journal_lines(r, "ENV NOTIFY_SOCKET=");
+  ASSERT_EQ(sockets.size(), 1u) << service(r)["journal"];
+  EXPECT_NE(sockets[0], "/run/host/notify");
+  EXPECT_EQ(service(r)["start"]["result"], "timeout");
+  EXPECT_EQ(r.status("start-completes"), "fail");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 // systemd applies RootDirectory= to a "+" command too: apply_mount_namespace()
 // takes the root from EXEC_APPLY_CHROOT, which only RootDirectoryStartOnly=
 // clears, not from the command's flags; "+" only turns off the sandboxing,
