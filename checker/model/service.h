@@ -177,10 +177,13 @@ struct ServiceFacts {
   ServiceWatchdog watchdog;
   ServiceStop stop;
   std::vector<ServiceRelaunch> relaunches;
-  // Children of the main process (at observation) whose environment holds
-  // NOTIFY_SOCKET; `children_seen` false when it had none.
+  // Children of the main process whose environment holds NOTIFY_SOCKET,
+  // looked for whenever the service is at rest: when start-up ended, after
+  // the reload, after the SIGHUP probe, before the stop (a worker started
+  // after READY=1 counts too); `children_seen` false when it had none then.
   bool children_seen = false;
   std::vector<pid_t> children_with_notify_socket;
+  std::vector<std::string> children_with_notify_socket_seen;  // when: "after the reload"
   // Children that are still forked copies of their parent (no exec since):
   // /proc shows their parent's start-up environment, not what they hold now
   // (an unsetenv() before fork() is invisible there), so they are not judged,

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/inotify.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -60,6 +61,9 @@ constexpr unsigned kDirtyUmask = 047;
 constexpr size_t kMaxRelaunches = 2;
 // How long what is left of an ended instance gets after SIGTERM before SIGKILL.
 constexpr double kLeftoverGraceMs = 200;
+// Where systemd puts its notify socket inside RootDirectory= (namespace.c
+// binds it there; exec_get_private_notify_socket_path() names it).
+constexpr const char* kRootNotifySocket = "/run/host/notify";
 
 // --- reading the unit -------------------------------------------------------
 
@@ -471,6 +475,7 @@ class ServiceRun {
       journal_stream_ = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
     if (!open_tty()) return std::string("cannot open a pseudo-terminal: ") + std::strerror(errno);
     if (!open_notify()) return std::string("cannot make NOTIFY_SOCKET: ") + std::strerror(errno);
+    notify_in_root();
     if (!make_runtime_directories()) return runtime_error_;
     invocation_id_ = random_hex32();
     if (ctx_.dirty && !plant())
@@ -537,6 +542,49 @@ class ServiceRun {
     return true;
   }
 
+  bool has_root() const { return !c_.root_directory.empty() && c_.root_directory != "/"; }
+
+  // RootDirectory=: NOTIFY_SOCKET, a path on the host, is out of the
+  // service's reach once it is chroot()ed. systemd (MountAPIVFS=, implied by
+  // RootDirectory=) mounts a fresh tmpfs on the root's /run, binds its notify
+  // socket read-only at /run/host/notify in it, and gives that path as
+  // NOTIFY_SOCKET to every command but a "+" one. The same mounts are made
+  // here in the check's own mount namespace (private propagation): the
+  // root's folder and the host never see them, and they end with the check.
+  void notify_in_root() {
+    // MountAPIVFS=no: no /run in the root, and the host's path is given.
+    if (notify_path_.empty() || !has_root() || c_.mount_api_vfs == false) return;
+    root_notify_path_ = kRootNotifySocket;
+    const std::string run = c_.root_directory + "/run";
+    auto cannot = [&](const std::string& why) {
+      o_.notes.push_back("RootDirectory=: NOTIFY_SOCKET=" + root_notify_path_ +
+                         " is not reachable inside " + c_.root_directory + ": " + why);
+    };
+    if (!ctx_.private_run)
+      return cannot("the check has no mount namespace of its own to bind it in");
+    // Never through a symbolic link: the root is the user's, /run in it
+    // could point to the host's.
+    UniqueFd dir(::open(run.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir.valid())
+      return cannot(run +
+                    " is not a folder (systemd would make it; the check writes nothing in "
+                    "the root)");
+    const std::string at = "/proc/self/fd/" + std::to_string(dir.get());
+    if (::mount("tmpfs", at.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755") !=
+        0)
+      return cannot(std::string("tmpfs on ") + run + ": " + std::strerror(errno));
+    const std::string host = run + "/host", socket = host + "/notify";
+    UniqueFd file;
+    if (::mkdir(host.c_str(), 0755) == 0)
+      file.reset(
+          ::open(socket.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!file.valid() ||
+        ::mount(notify_path_.c_str(), socket.c_str(), nullptr, MS_BIND, nullptr) != 0)
+      return cannot(std::string("bind mount: ") + std::strerror(errno));
+    // Read-only, as systemd binds it; connect() to a socket does not write the file system.
+    ::mount(nullptr, socket.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr);
+  }
+
   // RuntimeDirectory= under the check's private /run, owned by User=.
   bool make_runtime_directories() {
     for (const auto& name : c_.runtime_directory) {
@@ -565,7 +613,10 @@ class ServiceRun {
   // systemd's environment for one command (exec_child's order): its own
   // variables, then Environment=, EnvironmentFile=, PassEnvironment=, less
   // UnsetEnvironment=. SYSTEMD_EXEC_PID and WATCHDOG_PID name the process itself.
-  std::vector<std::pair<std::string, std::string>> environment(bool main) const {
+  // A "+" command is not sandboxed (needs_sandboxing is false in
+  // exec_invoke()): it gets the host's NOTIFY_SOCKET path, as under systemd.
+  std::vector<std::pair<std::string, std::string>> environment(bool main,
+                                                               bool sandboxed = true) const {
     std::vector<std::pair<std::string, std::string>> env;
     auto set = [&](const std::string& k, const std::string& v) {
       for (auto& kv : env)
@@ -585,7 +636,9 @@ class ServiceRun {
         c_.standard_error.kind.starts_with("journal") ||
         (c_.standard_error.kind == "inherit" && c_.standard_output.kind.starts_with("journal")))
       set("JOURNAL_STREAM", journal_stream_);
-    if (!notify_path_.empty()) set("NOTIFY_SOCKET", notify_path_);
+    if (!notify_path_.empty())
+      set("NOTIFY_SOCKET",
+          sandboxed && !root_notify_path_.empty() ? root_notify_path_ : notify_path_);
     if (main && f_.unit.watchdog_usec_used) {
       set("WATCHDOG_USEC", std::to_string(f_.unit.watchdog_usec_used));
       set("WATCHDOG_PID", "$$SELF");
@@ -635,7 +688,7 @@ class ServiceRun {
     ExecRun& run = execs().emplace_back();
     run.kind = kind;
     run.ignore_failure = cmd.ignore_failure;
-    auto env = environment(main);
+    auto env = environment(main, cmd.privileges != unit::Privileges::full);
     std::map<std::string, std::string> env_map(env.begin(), env.end());
     run.argv = unit::expand_argv(cmd, env_map);
     ServiceExecPlan plan;
@@ -1236,23 +1289,51 @@ class ServiceRun {
     const pid_t main = st_->main_pid;
     DaemonFacts d = observe::observe_daemon(main, "");
     d.why = "the main process (" + st_->main_pid_source + ")";
-    for (const auto& e : descendants_of(main)) {
-      if (e.state == 'Z') continue;
-      d.descendants.push_back(e.pid);
+    for (const auto& e : descendants_of(main))
+      if (e.state != 'Z') d.descendants.push_back(e.pid);
+    o_.daemons.push_back(std::move(d));
+    judge_children("when start-up ended");
+  }
+
+  // notify-socket-not-inherited's evidence: the main process's children
+  // now. Called at every point the service is observed at rest (start-up
+  // settled, after the reload, after the SIGHUP probe, before the stop), so
+  // that a worker started after READY=1 is judged too. A child judged once
+  // keeps the worst that was seen of it.
+  void judge_children(const char* when) {
+    if (!main_alive()) return;
+    auto has = [](const std::vector<pid_t>& v, pid_t pid) {
+      return std::find(v.begin(), v.end(), pid) != v.end();
+    };
+    auto sent_by = [&](pid_t pid) {
+      auto from = [&](const std::vector<ServiceNotify>& log) {
+        return std::any_of(log.begin(), log.end(), [&](const auto& m) { return m.sender == pid; });
+      };
+      return from(f_.notify) || from(*log_);
+    };
+    for (const auto& e : descendants_of(st_->main_pid)) {
+      if (e.state == 'Z' || has(f_.children_with_notify_socket, e.pid)) continue;
       f_.children_seen = true;
+      bool holds = false;
       if (forked_copy_of_parent(e.pid)) {
         // Its own environment cannot be read, but a notify message it sent
         // shows it holds NOTIFY_SOCKET.
-        const bool sent = std::any_of(f_.notify.begin(), f_.notify.end(),
-                                      [&](const auto& m) { return m.sender == e.pid; });
-        (sent ? f_.children_with_notify_socket : f_.children_not_execed).push_back(e.pid);
-        f_.children_judged = f_.children_judged || sent;
-        continue;
+        holds = sent_by(e.pid);
+        if (!holds) {
+          if (!has(f_.children_not_execed, e.pid)) f_.children_not_execed.push_back(e.pid);
+          continue;
+        }
+      } else {
+        holds = environ_has(e.pid, "NOTIFY_SOCKET");
       }
+      // Its own environment was read (or a message proves what it holds).
       f_.children_judged = true;
-      if (environ_has(e.pid, "NOTIFY_SOCKET")) f_.children_with_notify_socket.push_back(e.pid);
+      std::erase(f_.children_not_execed, e.pid);
+      if (holds) {
+        f_.children_with_notify_socket.push_back(e.pid);
+        f_.children_with_notify_socket_seen.emplace_back(when);
+      }
     }
-    o_.daemons.push_back(std::move(d));
   }
 
   // --- after start ------------------------------------------------------------
@@ -1322,6 +1403,7 @@ class ServiceRun {
     }
     wait_main_at_rest(deadline);
     drain_notify();
+    judge_children("after the reload");
     r.main_pid_after = main_alive() ? st_->main_pid : 0;
     r.same_main_alive = r.main_pid_after == before;
     if (!main_alive())
@@ -1352,6 +1434,7 @@ class ServiceRun {
       lost_ = "the SIGHUP probe ended the main process, which " + main_end();
     } else if (how != "bound") {
       p.settled_ms = reaper_.now_ms() - t;
+      judge_children("after the SIGHUP probe");
     }
     p.all_exited = !p.died.empty();
     p.ms = reaper_.now_ms() - t;
@@ -1471,6 +1554,8 @@ class ServiceRun {
       return;
     }
     s.ran = true;
+    drain_notify();
+    judge_children("before the stop");
     if (main > 0)
       for (const auto& cmd : c_.exec_stop) run_control("ExecStop", cmd, deadline);
     const unit::KillMode mode = c_.kill_mode;
@@ -1559,6 +1644,7 @@ class ServiceRun {
   UniqueFd pty_slave_;
   UniqueFd notify_;
   std::string notify_path_;
+  std::string root_notify_path_;  // RootDirectory=: NOTIFY_SOCKET inside the root
   std::string invocation_id_;
   std::vector<std::string> runtime_dirs_;
   std::string runtime_error_;

@@ -1,6 +1,8 @@
 // Builds the JSON scorecard from the Observation and the Judgement.
 #include "report/scorecard.h"
 
+#include <algorithm>
+
 #include "common/signals.h"
 #include "common/text.h"
 #include "report/control_json.h"
@@ -253,15 +255,59 @@ json start_json(const ServiceStart& s) {
 // The scorecard's `service` object: every Exec* command, every notify
 // message with its sender and time, and what start, watchdog, reload and
 // stop did.
-json service_json(const ServiceFacts& f) {
-  json execs = json::array();
-  for (const auto& e : f.execs) execs.push_back(exec_json(e));
-  json notify = json::array();
-  for (const auto& m : f.notify) {
-    json x{{"at_ms", m.at_ms}, {"sender", m.sender}, {"text", m.text}, {"accepted", m.accepted}};
-    if (!m.rejected_why.empty()) x["rejected_why"] = m.rejected_why;
-    notify.push_back(x);
+// The first start's and every relaunch's commands and messages, in the
+// order they came, each marked with its instance ("relaunch": N, 0 for the
+// first start). The stop's ExecStop= belongs to the instance it stopped.
+// Only the lists hold the relaunches': the start rules judge the first start.
+json service_lists(const ServiceFacts& f, json& notify) {
+  std::vector<std::pair<double, json>> execs, messages;
+  auto add_execs = [&](const std::vector<ExecRun>& runs, int relaunch) {
+    for (const auto& e : runs) {
+      json j = exec_json(e);
+      j["relaunch"] = e.kind == "ExecStop" ? f.stop.relaunch : relaunch;
+      execs.emplace_back(e.started_ms, std::move(j));
+    }
+  };
+  auto add_notify = [&](const std::vector<ServiceNotify>& log, int relaunch) {
+    for (const auto& m : log) {
+      json x{{"at_ms", m.at_ms},
+             {"sender", m.sender},
+             {"text", m.text},
+             {"accepted", m.accepted},
+             {"relaunch", relaunch}};
+      if (!m.rejected_why.empty()) x["rejected_why"] = m.rejected_why;
+      messages.emplace_back(m.at_ms, std::move(x));
+    }
+  };
+  add_execs(f.execs, 0);
+  add_notify(f.notify, 0);
+  for (size_t i = 0; i < f.relaunches.size(); ++i) {
+    add_execs(f.relaunches[i].execs, static_cast<int>(i + 1));
+    add_notify(f.relaunches[i].notify, static_cast<int>(i + 1));
   }
+  auto by_time = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::stable_sort(execs.begin(), execs.end(), by_time);
+  std::stable_sort(messages.begin(), messages.end(), by_time);
+  notify = json::array();
+  for (auto& m : messages) notify.push_back(std::move(m.second));
+  json out = json::array();
+  for (auto& e : execs) out.push_back(std::move(e.second));
+  return out;
+}
+
+json relaunches_json(const ServiceFacts& f) {
+  json out = json::array();
+  for (const auto& r : f.relaunches)
+    out.push_back({{"why", r.why},
+                   {"before", r.before},
+                   {"result", r.start.result},
+                   {"main_pid", r.start.main_pid}});
+  return out;
+}
+
+json service_json(const ServiceFacts& f) {
+  json notify;
+  json execs = service_lists(f, notify);
   const ServiceReload& r = f.reload;
   json reload = step_state(r.ran, r.skipped, r.error);
   reload.update({{"how", r.how},
@@ -296,8 +342,10 @@ json service_json(const ServiceFacts& f) {
               {"watchdog", watchdog},
               {"reload", reload},
               {"stop", stop},
+              {"relaunches", relaunches_json(f)},
               {"children_seen", f.children_seen},
               {"children_with_notify_socket", f.children_with_notify_socket},
+              {"children_with_notify_socket_seen", f.children_with_notify_socket_seen},
               {"children_not_execed", f.children_not_execed},
               {"journal", f.journal}};
 }

@@ -176,7 +176,8 @@ std::optional<UnitView> read_unit(const json& unit, const json& service) {
       get(service, "notify").is_array() ? get(service, "notify") : get(unit, "notify");
   for (const auto& m : notify.is_array() ? notify : json::array()) {
     u.notify.push_back({get_number(m, "at_ms"), get_int(m, "sender"), get_string(m, "text"),
-                        get_string(m, "rejected_why"), get_bool(m, "accepted")});
+                        get_string(m, "rejected_why"), get_bool(m, "accepted"),
+                        static_cast<int>(get_int(m, "relaunch"))});
   }
   for (const auto& e : array_at(service, "execs")) {
     UnitView::Exec x;
@@ -189,6 +190,7 @@ std::optional<UnitView> read_unit(const json& unit, const json& service) {
     x.signal = get_string(e, "signal");
     x.exec_error = get_string(e, "exec_error");
     x.timed_out = get_bool(e, "timed_out");
+    x.relaunch = static_cast<int>(get_int(e, "relaunch"));
     u.execs.push_back(std::move(x));
   }
   return u;

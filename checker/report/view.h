@@ -92,6 +92,7 @@ struct UnitView {
     long long sender = 0;
     std::string text, rejected_why;
     bool accepted = false;
+    int relaunch = 0;  // N: during relaunch N
   };
   struct Exec {
     std::string kind;  // ExecStartPre ExecStart ExecStartPost ExecReload ExecStop
@@ -101,6 +102,7 @@ struct UnitView {
     std::optional<long long> exit_status;
     std::string signal, exec_error;
     bool timed_out = false;
+    int relaunch = 0;  // N: run for relaunch N
   };
   std::string file, name, type;
   bool made_up = false;

@@ -839,13 +839,21 @@ Verdict notify_socket_not_inherited(const Observation& o) {
     return skip("Type=" + s.unit.type + ": no NOTIFY_SOCKET was given");
   if (!s.children_seen) return skip("the main process had no children");
   nlohmann::json ev{{"children_with_notify_socket", s.children_with_notify_socket},
+                    {"children_with_notify_socket_seen", s.children_with_notify_socket_seen},
                     {"children_not_execed", s.children_not_execed}};
-  if (!s.children_with_notify_socket.empty())
-    return fail("pid " + pid_list(s.children_with_notify_socket) +
+  if (!s.children_with_notify_socket.empty()) {
+    // A worker started later (on a reload, a timer) inherits the variable
+    // just as well: unsetting it only before the first fork is not enough.
+    const auto& seen = s.children_with_notify_socket_seen;
+    const bool later = std::any_of(seen.begin(), seen.end(),
+                                   [](const std::string& w) { return w != "when start-up ended"; });
+    return fail("pid " + pid_list(s.children_with_notify_socket, seen) +
                     ", a child of the main process, has NOTIFY_SOCKET in its environment: a "
                     "child that speaks sd_notify can change the service's state; unset it "
-                    "after reading it (sd_notify(1, ...), unsetenv(\"NOTIFY_SOCKET\"))",
+                    "after reading it (sd_notify(1, ...), unsetenv(\"NOTIFY_SOCKET\"))" +
+                    (later ? ", at start-up: a worker started after READY=1 inherits it too" : ""),
                 ev);
+  }
   // A forked copy's /proc environ is its parent's start-up one: no evidence.
   const std::string copies =
       s.children_not_execed.empty()

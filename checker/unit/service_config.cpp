@@ -576,6 +576,11 @@ class Resolver {
     if (!known_service_key(a.key)) {
       return ignore("unknown key " + excerpt(a.key) + "= in [Service], ignored");
     }
+    if (a.key == "MountAPIVFS") {
+      // Read for NOTIFY_SOCKET under RootDirectory=; still listed as not simulated.
+      Result<bool> b = parse_boolean(a.value);
+      c_.mount_api_vfs = b ? std::optional<bool>(*b) : std::nullopt;
+    }
     if (!contains(kSimulated, a.key)) {
       if (std::find(c_.not_simulated.begin(), c_.not_simulated.end(), a.key) ==
           c_.not_simulated.end()) {

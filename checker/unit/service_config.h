@@ -80,6 +80,9 @@ struct ServiceConfig {
   std::vector<std::string> supplementary_groups;
   WorkingDirectory working_directory;
   std::string root_directory;  // empty: the host's /
+  // MountAPIVFS= as written (unset: yes with RootDirectory=). Its mounts are
+  // not simulated, but it decides where NOTIFY_SOCKET is inside the root.
+  std::optional<bool> mount_api_vfs;
   unsigned umask = 0022;
   std::vector<std::pair<std::string, std::string>> environment;  // Environment=, in order
   std::vector<EnvironmentFile> environment_files;

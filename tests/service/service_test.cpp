@@ -356,6 +356,14 @@ TEST(Service, WhenTheSighupProbeEndsTheServiceItsStopIsMeasuredOnAFreshRelaunch)
   EXPECT_EQ(stop["relaunch"], 1);
   EXPECT_NE(stop["main_pid"], s["start"]["main_pid"]);
   EXPECT_EQ(stop["main_signal"], "SIGTERM");
+  // The relaunch's ExecStart= is in the scorecard's list, marked; the start
+  // rules still judge the first start only.
+  std::vector<std::pair<std::string, int>> runs;
+  for (const auto& e : s["execs"]) runs.emplace_back(e["kind"], e["relaunch"].get<int>());
+  EXPECT_EQ(runs, (std::vector<std::pair<std::string, int>>{{"ExecStart", 0}, {"ExecStart", 1}}));
+  EXPECT_EQ(s["execs"][1]["pid"], stop["main_pid"]);
+  EXPECT_EQ(s["relaunches"].size(), 1u);
+  EXPECT_EQ(r.status("start-completes"), "pass");
   // The relaunch made its O_EXCL file again: RuntimeDirectory= was fresh.
   EXPECT_EQ(journal_lines(r, "PPID=").size(), 2u) << s["journal"];
   EXPECT_TRUE(journal_lines(r, "cannot make").empty()) << s["journal"];
@@ -405,6 +413,25 @@ TEST(Service, AChildsReadyIsRejectedUnderNotifyAccessMainAndItsEnvironmentSeen) 
   EXPECT_TRUE(s["children_seen"]);
   ASSERT_EQ(s["children_with_notify_socket"].size(), 1u);
   EXPECT_EQ(s["children_with_notify_socket"][0], first["sender"]);
+}
+
+// A worker the daemon starts only after READY=1 (here on the SIGHUP probe's
+// signal: event-driven, no timer) keeps NOTIFY_SOCKET: the later
+// observation points find it, and the rule fails.
+TEST(Service, AChildStartedAfterReadyWithTheNotifySocketFailsTheRule) {
+  CheckerRun r = check(unit("svc-hup-child"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  EXPECT_EQ(s["start"]["result"], "success");
+  EXPECT_TRUE(r.scorecard["probes"]["sighup"]["ran"]);
+  EXPECT_TRUE(r.scorecard["probes"]["sighup"]["died"].empty());
+  ASSERT_EQ(s["children_with_notify_socket"].size(), 1u) << s.dump();
+  EXPECT_EQ(s["children_with_notify_socket_seen"][0], "after the SIGHUP probe");
+  EXPECT_TRUE(s["children_not_execed"].empty()) << s.dump();
+  EXPECT_EQ(r.status("notify-socket-not-inherited"), "fail")
+      << r.message("notify-socket-not-inherited");
+  EXPECT_NE(r.message("notify-socket-not-inherited").find("after READY=1"), std::string::npos);
+  EXPECT_TRUE(r.left_behind.empty());
 }
 
 TEST(Service, UserGetsItsEnvironmentAndItsRuntimeDirectoryInTheChecksRun) {
@@ -484,6 +511,97 @@ TEST(Service, RootDirectoryChrootsTheServiceWhichFindsItsProgramInside) {
   ASSERT_EQ(r.scorecard["daemons"].size(), 1u);
   EXPECT_EQ(r.scorecard["daemons"][0]["root"], root);
   EXPECT_EQ(r.scorecard["daemons"][0]["cwd"], root + "/srv");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// A RootDirectory= of its own with the static fixture as /bin/svc, a /run
+// folder (systemd mounts a tmpfs there) and a mark at its top; removed with
+// its unit file when the object goes.
+class ServiceRoot {
+ public:
+  explicit ServiceRoot(const std::string& service_lines) {
+    char tmpl[] = DC_SERVICE_SCRATCH "/root-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return;
+    path = tmpl;
+    std::filesystem::create_directories(path + "/bin");
+    std::filesystem::create_directories(path + "/run");
+    std::filesystem::copy_file(DC_SERVICE_STATIC_FIXTURE, path + "/bin/svc");
+    std::ofstream(path + "/dc-root-mark") << "mark\n";
+    unit_path = path + ".service";
+    std::ofstream(unit_path) << "[Service]\nRootDirectory=" << path << "\n" << service_lines;
+  }
+  ~ServiceRoot() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+    if (!unit_path.empty()) std::filesystem::remove(unit_path, ec);
+  }
+  ServiceRoot(const ServiceRoot&) = delete;
+  ServiceRoot& operator=(const ServiceRoot&) = delete;
+  std::string path, unit_path;
+};
+
+// systemd binds its notify socket at /run/host/notify on a fresh tmpfs on
+// the root's /run and says so in NOTIFY_SOCKET, so that a chroot()ed notify
+// service can send READY=1. The check does the same in its own mount
+// namespace: no mount is left on the host and nothing is written in the root.
+TEST(Service, ANotifyServiceInRootDirectoryReachesTheNotifySocketAtRunHostNotify) {
+  ServiceRoot root("Type=notify\nExecStart=/bin/svc notify\n");
+  ASSERT_FALSE(root.path.empty());
+  const std::string mounts_before = run_command("findmnt -rn -o TARGET,SOURCE,FSTYPE");
+  CheckerRun r = check(root.unit_path);
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  EXPECT_EQ(s["start"]["result"], "success") << s.dump();
+  ASSERT_FALSE(s["start"]["ready_ms"].is_null()) << s.dump();
+  ASSERT_GE(s["notify"].size(), 1u);
+  EXPECT_EQ(s["notify"][0]["text"], "READY=1");
+  EXPECT_TRUE(s["notify"][0]["accepted"]);
+  EXPECT_EQ(journal_lines(r, "ENV NOTIFY_SOCKET="), std::vector<std::string>{"/run/host/notify"})
+      << s["journal"];
+  EXPECT_EQ(journal_lines(r, "ROOT="), std::vector<std::string>{"marked"});
+  EXPECT_EQ(r.status("start-completes"), "pass") << r.message("start-completes");
+  EXPECT_EQ(run_command("findmnt -rn -o TARGET,SOURCE,FSTYPE"), mounts_before);
+  EXPECT_TRUE(std::filesystem::is_empty(root.path + "/run"));
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// MountAPIVFS=no: systemd mounts nothing in the root and gives the host's
+// path, which the chroot()ed service cannot reach: its start times out, as
+// under systemd, and the check mounts nothing in the root either.
+TEST(Service, WithMountApiVfsNoTheNotifySocketStaysTheHostsPath) {
+  ServiceRoot root("Type=notify\nMountAPIVFS=no\nExecStart=/bin/svc notify\n");
+  ASSERT_FALSE(root.path.empty());
+  CheckerRun r = check(root.unit_path, {"--start-timeout", "0.5"});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto sockets = journal_lines(r, "ENV NOTIFY_SOCKET=");
+  ASSERT_EQ(sockets.size(), 1u) << service(r)["journal"];
+  EXPECT_NE(sockets[0], "/run/host/notify");
+  EXPECT_EQ(service(r)["start"]["result"], "timeout");
+  EXPECT_EQ(r.status("start-completes"), "fail");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// systemd applies RootDirectory= to a "+" command too: apply_mount_namespace()
+// takes the root from EXEC_APPLY_CHROOT, which only RootDirectoryStartOnly=
+// clears, not from the command's flags; "+" only turns off the sandboxing,
+// and so the private notify socket path (it keeps the host's).
+TEST(Service, APlusCommandIsStillChrootedIntoRootDirectory) {
+  ServiceRoot root("Type=notify\nExecStartPre=+/bin/svc oneshot\nExecStart=/bin/svc notify\n");
+  ASSERT_FALSE(root.path.empty());
+  CheckerRun r = check(root.unit_path);
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  EXPECT_EQ(s["start"]["result"], "success") << s.dump();
+  const auto* pre = exec_of(s, "ExecStartPre");
+  ASSERT_NE(pre, nullptr);
+  EXPECT_EQ((*pre)["exit_status"], 0);
+  // Both the "+" command and the main process see the root's mark.
+  EXPECT_EQ(journal_lines(r, "ROOT="), (std::vector<std::string>{"marked", "marked"}))
+      << s["journal"];
+  const auto sockets = journal_lines(r, "ENV NOTIFY_SOCKET=");
+  ASSERT_EQ(sockets.size(), 2u) << s["journal"];
+  EXPECT_NE(sockets[0], "/run/host/notify");
+  EXPECT_EQ(sockets[1], "/run/host/notify");
   EXPECT_TRUE(r.left_behind.empty());
 }
 

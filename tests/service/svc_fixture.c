@@ -156,6 +156,33 @@ int main(int argc, char** argv) {
     }
     notify("READY=1");
   }
+  if (!strcmp(mode, "hup-child")) {
+    /* Ready at once, its environment untouched; on each SIGHUP (after
+     * READY=1) it starts a worker that execs this program again and keeps
+     * NOTIFY_SOCKET. It waits for the exec (the close-on-exec pipe closes),
+     * so that once it is asleep again the worker runs its own program. */
+    sigset_t hup_set, waiting;
+    sigemptyset(&hup_set);
+    sigaddset(&hup_set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &hup_set, &waiting);
+    sigdelset(&waiting, SIGHUP);
+    notify("READY=1");
+    for (;;) {
+      while (!hup) sigsuspend(&waiting);
+      hup = 0;
+      int execed[2];
+      if (pipe2(execed, O_CLOEXEC) != 0) return 1;
+      if (fork() == 0) {
+        execl("/proc/self/exe", argv[0], "worker", (char*)NULL);
+        _exit(127);
+      }
+      close(execed[1]);
+      char c;
+      while (read(execed[0], &c, 1) > 0) {
+      }
+      close(execed[0]);
+    }
+  }
   if (!strcmp(mode, "spin")) {
     /* Never asleep: a service that is always on a CPU. */
     volatile unsigned long n = 0;

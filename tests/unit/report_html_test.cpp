@@ -215,5 +215,35 @@ TEST(HtmlReport, TheTimelineHasARowPerNotifyMessageAndPerExecCommand) {
   EXPECT_EQ(render_html(sample::messy_scorecard()).find("notify <code>"), std::string::npos);
 }
 
+// A relaunch's commands and messages are in the scorecard's lists, in the
+// order they came, marked with the relaunch (ExecStop= with the instance it
+// stopped), and the timeline says which rows are the relaunch's.
+TEST(HtmlReport, ARelaunchsCommandsAndMessagesAreRowsMarkedWithTheRelaunch) {
+  const nlohmann::json sc = sample::relaunched_service_scorecard();
+  const auto& execs = sc["service"]["execs"];
+  ASSERT_EQ(execs.size(), 3u) << execs.dump();
+  EXPECT_EQ(execs[0]["pid"], 11);
+  EXPECT_EQ(execs[0]["relaunch"], 0);
+  EXPECT_EQ(execs[1]["pid"], 31);
+  EXPECT_EQ(execs[1]["relaunch"], 1);
+  EXPECT_EQ(execs[2]["kind"], "ExecStop");
+  EXPECT_EQ(execs[2]["relaunch"], 1);
+  const auto& notify = sc["service"]["notify"];
+  ASSERT_EQ(notify.size(), 2u);
+  EXPECT_EQ(notify[0]["relaunch"], 0);
+  EXPECT_EQ(notify[1]["sender"], 31);
+  EXPECT_EQ(notify[1]["relaunch"], 1);
+  ASSERT_EQ(sc["service"]["relaunches"].size(), 1u);
+  EXPECT_EQ(sc["service"]["relaunches"][0]["before"], "the stop");
+  const std::string html = render_html(sc);
+  for (const char* want :
+       {"<code>/usr/sbin/mydaemon --foreground</code> starts as pid 31 (relaunch 1)",
+        "notify <code>READY=1</code> from pid 31 (relaunch 1)",
+        "<code>/usr/sbin/mydaemonctl stop</code> starts as pid 32 (relaunch 1)"})
+    EXPECT_NE(html.find(want), std::string::npos) << want;
+  EXPECT_NE(html.find("starts as pid 11<"), std::string::npos);
+  EXPECT_EQ(html.find("starts as pid 11 (relaunch"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dc

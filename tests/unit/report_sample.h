@@ -121,6 +121,52 @@ inline nlohmann::json service_scorecard() {
   return scorecard_json(o, judge(o, {}, false), messy_meta());
 }
 
+// The service check above, whose SIGHUP probe ended the service: the stop
+// ran on relaunch 1, which started the program again (pid 31, READY=1 at
+// 50 ms) and which ExecStop= (pid 32, 60 ms) stopped.
+inline nlohmann::json relaunched_service_scorecard() {
+  Observation o = messy_observation();
+  o.profile = ProfileId::Systemd;
+  ServiceFacts s;
+  s.unit.type = "notify";
+  ExecRun start;
+  start.kind = "ExecStart";
+  start.argv = {"/usr/sbin/mydaemon", "--foreground"};
+  start.pid = 11;
+  start.started_ms = 5;
+  ExecRun stop;
+  stop.kind = "ExecStop";
+  stop.argv = {"/usr/sbin/mydaemonctl", "stop"};
+  stop.pid = 32;
+  stop.started_ms = 60;
+  stop.exit_status = 0;
+  stop.ended_ms = 61;
+  s.execs = {start, stop};
+  ServiceNotify ready;
+  ready.at_ms = 20;
+  ready.sender = 11;
+  ready.text = "READY=1";
+  ready.accepted = true;
+  s.notify = {ready};
+  ServiceRelaunch r;
+  r.why = "the SIGHUP probe ended the main process, which was killed by SIGHUP";
+  r.before = "the stop";
+  r.start.result = "success";
+  r.start.main_pid = 31;
+  ExecRun again = start;
+  again.pid = 31;
+  again.started_ms = 40;
+  r.execs = {again};
+  ServiceNotify ready_again = ready;
+  ready_again.at_ms = 50;
+  ready_again.sender = 31;
+  r.notify = {ready_again};
+  s.relaunches = {r};
+  s.stop.relaunch = 1;
+  o.service = s;
+  return scorecard_json(o, judge(o, {}, false), messy_meta());
+}
+
 // The same document with every rule passing and the verdict pass.
 inline nlohmann::json passing_scorecard() {
   nlohmann::json sc = messy_scorecard();

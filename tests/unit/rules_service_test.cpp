@@ -559,6 +559,25 @@ TEST(NotifySocketNotInherited, FailsForAChildWithTheSocket) {
   EXPECT_EQ(status("notify-socket-not-inherited", f), Status::Skip);
 }
 
+// A worker the daemon starts after READY=1 (on a reload, a SIGHUP, a timer)
+// is judged by the same rule, and the message says when it was seen.
+TEST(NotifySocketNotInherited, FailsForAChildStartedAfterReady) {
+  Observation o = good_notify();
+  o.service->children_seen = true;
+  o.service->children_judged = true;
+  o.service->children_with_notify_socket = {21};
+  o.service->children_with_notify_socket_seen = {"after the SIGHUP probe"};
+  RuleResult r = run("notify-socket-not-inherited", o);
+  EXPECT_EQ(r.status, Status::Fail);
+  EXPECT_TRUE(says(r, "pid 21 (after the SIGHUP probe)")) << r.message;
+  EXPECT_TRUE(says(r, "a worker started after READY=1 inherits it too")) << r.message;
+  EXPECT_EQ(r.evidence["children_with_notify_socket_seen"][0], "after the SIGHUP probe");
+  o.service->children_with_notify_socket_seen = {"when start-up ended"};
+  r = run("notify-socket-not-inherited", o);
+  EXPECT_EQ(r.status, Status::Fail);
+  EXPECT_FALSE(says(r, "after READY=1")) << r.message;
+}
+
 TEST(StdinNotTty, FailsForTtyForce) {
   Observation o = good_notify();
   EXPECT_EQ(status("stdin-not-tty", o), Status::Pass);

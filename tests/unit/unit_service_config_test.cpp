@@ -195,6 +195,17 @@ TEST(ServiceExitStatus, NumbersAndSignalsAndReset) {
   EXPECT_EQ(c.findings.size(), 1u);  // 256
 }
 
+// MountAPIVFS= is not simulated (listed as such) but read: with
+// RootDirectory= it decides where NOTIFY_SOCKET is.
+TEST(ServiceCredentials, MountApiVfsIsReadAndStillListedAsNotSimulated) {
+  ServiceConfig c = resolve("[Service]\nRootDirectory=/srv/root\nMountAPIVFS=no\nExecStart=/d\n");
+  EXPECT_EQ(c.mount_api_vfs, std::optional<bool>(false));
+  EXPECT_EQ(c.not_simulated, (Strings{"MountAPIVFS"}));
+  EXPECT_EQ(resolve("[Service]\nMountAPIVFS=yes\nExecStart=/d\n").mount_api_vfs,
+            std::optional<bool>(true));
+  EXPECT_EQ(resolve("[Service]\nExecStart=/d\n").mount_api_vfs, std::nullopt);
+}
+
 TEST(ServiceCredentials, UserGroupsAndDirectories) {
   ServiceConfig c = resolve(
       "[Service]\nUser=www-data\nGroup=www-data\nSupplementaryGroups=adm\nSupplementaryGroups=a b\n"

@@ -124,11 +124,17 @@ std::string exec_end_text(const UnitView::Exec& e) {
   return "ended";
 }
 
+// " (relaunch 1)" for a row of a relaunched instance.
+std::string relaunch_text(int relaunch) {
+  return relaunch > 0 ? " (relaunch " + std::to_string(relaunch) + ")" : "";
+}
+
 std::vector<Event> service_events(const ScorecardView& v) {
   std::vector<Event> events;
   if (!v.unit) return events;
   for (const auto& m : v.unit->notify) {
-    std::string text = "notify <code>" + esc(m.text) + "</code> from pid " + pid_text(m.sender);
+    std::string text = "notify <code>" + esc(m.text) + "</code> from pid " + pid_text(m.sender) +
+                       relaunch_text(m.relaunch);
     if (!m.accepted)
       text += ", ignored" + (m.rejected_why.empty() ? "" : ": " + esc(m.rejected_why));
     events.push_back({m.at_ms, text, m.accepted ? "notify" : "bad"});
@@ -138,7 +144,7 @@ std::vector<Event> service_events(const ScorecardView& v) {
         !e.exec_error.empty() || e.timed_out || !e.signal.empty() || e.exit_status.value_or(0) != 0;
     events.push_back({e.started_ms,
                       "<b>" + esc(e.kind) + "=</b> <code>" + esc(command_line(e.argv)) +
-                          "</code> starts as pid " + pid_text(e.pid),
+                          "</code> starts as pid " + pid_text(e.pid) + relaunch_text(e.relaunch),
                       "exec"});
     if (e.ended_ms >= 0 || e.timed_out || !e.exec_error.empty())
       events.push_back({std::max(e.ended_ms, e.started_ms),
