@@ -393,11 +393,12 @@ Isolation enter_isolation(long pids_max, PrivateStyle style, Publish publish) {
     result_w.reset();
     if (::write(go_w.get(), "g", 1) != 1) ::_exit(3);
     go_w.reset();
+    // setns() leaves the process in the namespace's root folder: it goes back
+    // to its own (the reports are written through descriptors opened before,
+    // so a folder that cannot be re-entered changes nothing).
     if (host_mnt.valid() && ::setns(host_mnt.get(), CLONE_NEWNS) == 0 && host_cwd.valid() &&
-        ::fchdir(host_cwd.get()) != 0) {
-      // The folder cannot be re-entered: the reports are written through
-      // descriptors opened before, so nothing depends on it.
-    }
+        ::fchdir(host_cwd.get()) != 0)
+      host_cwd.reset();
     host_mnt.reset();
     host_cwd.reset();
     if (!publish) result_r.reset();
