@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "check/check.h"
 #include "cli/options.h"
@@ -115,6 +116,67 @@ int render_saved(const dc::RenderRequest& req) {
   return 0;
 }
 
+// Where a check's reports go, opened before it runs.
+struct Outputs {
+  dc::ReportFolder report_folder;
+  std::vector<dc::ReportFolder> extra_folders;  // one per --FORMAT, empty for "-"
+  dc::UniqueFd step_summary;
+  const char* summary_path = nullptr;
+};
+
+// Writes the scorecard (synced) and every report rendered from it, and
+// prints the summary. Returns `status`, or 3 when a report could not be
+// written.
+int publish(const dc::CliOptions& o, const Outputs& out, pid_t started_as, const std::string& text,
+            int status) {
+  // The scorecard as written is the source of every other report: render
+  // from what a later `daemoncheck render` would read back. It is read back
+  // only when a report or the summary needs it: the JSON report is the
+  // scorecard's own text, the bytes its rendering would give (the renderer
+  // tests hold that), so `--quiet --json` costs no second parse and dump.
+  std::optional<nlohmann::json> read_back;
+  auto sc = [&]() -> const nlohmann::json& {
+    if (!read_back) read_back = nlohmann::json::parse(text);
+    return *read_back;
+  };
+
+  auto written = dc::write_atomically_at(out.report_folder, report_name(o.check, started_as), text);
+  if (!written) return fail_to_run(written.error().message());
+  const std::string& report_path = *written;
+
+  std::string to_stdout;
+  std::vector<std::pair<std::string, std::string>> also_written;
+  for (size_t i = 0; i < o.reports.size(); ++i) {
+    const auto& [format, path] = o.reports[i];
+    std::string doc = format == dc::Format::Json ? text : dc::render(format, sc());
+    if (path == "-") {
+      to_stdout = std::move(doc);
+      continue;
+    }
+    auto w = dc::write_atomically_at(out.extra_folders[i], dc::sys::base_of(path), doc,
+                                     dc::Durability::kRenderOf);
+    if (!w) return fail_to_run(w.error().message());
+    also_written.push_back({dc::format_name(format), path});
+  }
+  if (out.step_summary.valid() &&
+      !dc::sys::write_all(out.step_summary.get(), dc::render_markdown(sc()) + "\n"))
+    return fail_to_run(
+        dc::os_error("cannot append to GITHUB_STEP_SUMMARY", out.summary_path).message());
+
+  if (!to_stdout.empty() && !dc::sys::write_all(STDOUT_FILENO, to_stdout))
+    return fail_to_run("cannot write the report to stdout");
+  if (!o.quiet) {
+    // With a report on stdout the summary moves to stderr, out of its way.
+    const int fd = to_stdout.empty() ? STDOUT_FILENO : STDERR_FILENO;
+    dc::TextStyle style;
+    style.color = dc::use_color(o.color, fd);
+    style.report_path = report_path;
+    style.also_written = also_written;
+    dc::sys::write_all(fd, dc::render_text(sc(), style));
+  }
+  return status;
+}
+
 int run_main(int argc, char** argv) {
   ensure_stdio_open();
   dc::ParsedCli cli = dc::parse_cli(argc, argv);
@@ -134,12 +196,13 @@ int run_main(int argc, char** argv) {
   // descriptor: a target that swaps one for a symbolic link mid-run cannot
   // redirect a report, and one that cannot be written fails the run before
   // it starts, not after.
+  Outputs out;
   auto report_folder = dc::open_report_folder(o.report_dir, true, true);
   if (!report_folder) return fail_to_run(report_folder.error().message());
-  std::vector<dc::ReportFolder> extra_folders;
+  out.report_folder = std::move(*report_folder);
   for (const auto& [format, path] : o.reports) {
     if (path == "-") {
-      extra_folders.emplace_back();
+      out.extra_folders.emplace_back();
       continue;
     }
     auto folder = dc::open_report_folder(dc::sys::folder_of(path), false, false);
@@ -148,14 +211,13 @@ int run_main(int argc, char** argv) {
       why.append(dc::format_name(format)).append(" ").append(path).append(": ");
       return fail_to_run(why.append(folder.error().message()));
     }
-    extra_folders.push_back(std::move(*folder));
+    out.extra_folders.push_back(std::move(*folder));
   }
-  const char* summary_path = std::getenv("GITHUB_STEP_SUMMARY");
-  dc::UniqueFd step_summary;
-  if (summary_path && *summary_path) {
-    auto fd = open_step_summary(summary_path);
+  out.summary_path = std::getenv("GITHUB_STEP_SUMMARY");
+  if (out.summary_path && *out.summary_path) {
+    auto fd = open_step_summary(out.summary_path);
     if (!fd) return fail_to_run(fd.error().message());
-    step_summary = std::move(*fd);
+    out.step_summary = std::move(*fd);
   }
   // From here on the check runs in its own PID namespace (an attached daemon
   // lives outside it, so --attach stays out).
@@ -172,8 +234,13 @@ int run_main(int argc, char** argv) {
   const auto style = service || o.check.profile == dc::ProfileId::Control
                          ? dc::PrivateStyle::kFresh
                          : dc::PrivateStyle::kOverlay;
+  // With a PID namespace the outer process writes the reports while the
+  // checker's exit takes the namespaces down.
+  auto publish_outside = [&](int status, const std::string& text) {
+    return publish(o, out, started_as, text, status);
+  };
   if (o.isolate && !o.check.attach)
-    cli.options.check.isolation = dc::enter_isolation(kMaxProcesses, style);
+    cli.options.check.isolation = dc::enter_isolation(kMaxProcesses, style, publish_outside);
   // Without a PID namespace (--no-isolation, or the kernel refused one), a
   // keeper ends what the target left should the checker be killed.
   if (!o.check.attach && !cli.options.check.isolation.pid_namespace) dc::enter_keeper();
@@ -205,46 +272,9 @@ int run_main(int argc, char** argv) {
   meta.cleanup_comms = run->cleanup.comms;
   meta.cleanup_ms = run->cleanup.ms;
 
-  // The scorecard as written is the source of every other report: render
-  // from what a later `daemoncheck render` would read back.
   const std::string text = dc::scorecard_text(dc::scorecard_json(run->obs, j, meta));
-  const nlohmann::json sc = nlohmann::json::parse(text);
-
-  auto written = dc::write_atomically_at(*report_folder, report_name(o.check, started_as), text);
-  if (!written) return fail_to_run(written.error().message());
-  const std::string& report_path = *written;
-
-  std::string to_stdout;
-  std::vector<std::pair<std::string, std::string>> also_written;
-  for (size_t i = 0; i < o.reports.size(); ++i) {
-    const auto& [format, path] = o.reports[i];
-    std::string doc = dc::render(format, sc);
-    if (path == "-") {
-      to_stdout = std::move(doc);
-      continue;
-    }
-    auto w = dc::write_atomically_at(extra_folders[i], dc::sys::base_of(path), doc,
-                                     dc::Durability::kRenderOf);
-    if (!w) return fail_to_run(w.error().message());
-    also_written.push_back({dc::format_name(format), path});
-  }
-  if (step_summary.valid() &&
-      !dc::sys::write_all(step_summary.get(), dc::render_markdown(sc) + "\n"))
-    return fail_to_run(
-        dc::os_error("cannot append to GITHUB_STEP_SUMMARY", summary_path).message());
-
-  if (!to_stdout.empty() && !dc::sys::write_all(STDOUT_FILENO, to_stdout))
-    return fail_to_run("cannot write the report to stdout");
-  if (!o.quiet) {
-    // With a report on stdout the summary moves to stderr, out of its way.
-    const int fd = to_stdout.empty() ? STDOUT_FILENO : STDERR_FILENO;
-    dc::TextStyle style;
-    style.color = dc::use_color(o.color, fd);
-    style.report_path = report_path;
-    style.also_written = also_written;
-    dc::sys::write_all(fd, dc::render_text(sc, style));
-  }
-  return j.exit_status;
+  if (dc::hand_over_result(j.exit_status, text)) return j.exit_status;
+  return publish(o, out, started_as, text, j.exit_status);
 }
 
 }  // namespace

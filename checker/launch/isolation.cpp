@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -15,6 +17,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -98,20 +101,103 @@ void remove_own_cgroup() {
   if (join_cgroup_self(parent)) ::rmdir(g_cgroup_to_remove.c_str());
 }
 
+// The checker's result, as it crosses the pipe to the outer process: this
+// header, then `size` bytes of scorecard. The token, drawn by daemoncheck
+// before it forked the checker, is known to the two only: a target that
+// opens the pipe through /proc/1/fd cannot hand over a verdict of its own.
+struct ResultHeader {
+  uint8_t token[16];
+  int32_t status;
+  uint32_t pad;
+  uint64_t size;
+};
+int g_result_w = -1;  // in the checker: the pipe's write end, -1 when nobody reads it
+uint8_t g_token[16];
+
+// The outer process's side of hand_over_result(): what came through the
+// pipe so far (it is read as it comes, so that the wait keeps forwarding
+// signals), and, once it is whole, what publishing it returned.
+class ResultReader {
+ public:
+  ResultReader(UniqueFd fd, const Publish& publish) : fd_(std::move(fd)), publish_(publish) {}
+  int fd() const { return fd_.valid() ? fd_.get() : -1; }
+  // Reads what is there; publishes once the result is whole.
+  void read_some(bool at_end = false) {
+    char buf[65536];
+    const ssize_t n = ::read(fd_.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) return;
+    if (n < 0 && errno == EAGAIN && !at_end) return;
+    if (n <= 0) {
+      finish();
+      return;
+    }
+    got_.append(buf, static_cast<size_t>(n));
+    if (whole()) finish();
+  }
+  // At the checker's exit: every process of the namespace is gone with it,
+  // so the pipe reads to its end. The status to exit with, nullopt when the
+  // checker handed over nothing (it failed, or was interrupted: its own exit
+  // status says so).
+  std::optional<int> at_exit() {
+    while (fd_.valid()) read_some(true);
+    return published_;
+  }
+
+ private:
+  bool whole() const {
+    ResultHeader h{};
+    if (got_.size() < sizeof h) return false;
+    std::memcpy(&h, got_.data(), sizeof h);
+    return got_.size() - sizeof h >= h.size;
+  }
+  // Anything but one whole result with the token (a target that wrote into
+  // the pipe, a checker cut short) publishes nothing and fails the run.
+  void finish() {
+    fd_.reset();
+    if (got_.empty()) return;
+    ResultHeader h{};
+    if (got_.size() >= sizeof h) std::memcpy(&h, got_.data(), sizeof h);
+    if (!whole() || std::memcmp(h.token, g_token, sizeof g_token) != 0 ||
+        got_.size() != sizeof h + h.size) {
+      std::fprintf(stderr, "daemoncheck: the checker's result did not come whole\n");
+      published_ = 3;
+      return;
+    }
+    published_ = publish_(h.status, got_.substr(sizeof h));
+  }
+
+  UniqueFd fd_;
+  const Publish& publish_;
+  std::string got_;
+  std::optional<int> published_;
+};
+
 // The outer process: waits for the checker, forwarding the interrupting
-// signals to it, then removes the cgroup and exits with the checker's status.
-[[noreturn]] void wait_and_forward(pid_t checker, const sigset_t& set, const std::string& cgroup) {
+// signals to it, publishes the result the checker hands over (while the
+// checker exits), then removes the cgroup and exits with the published
+// status, else the checker's.
+[[noreturn]] void wait_and_forward(pid_t checker, const sigset_t& set, const std::string& cgroup,
+                                   UniqueFd result, const Publish& publish) {
   UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, checker, 0)));
+  UniqueFd signals(::signalfd(-1, &set, SFD_CLOEXEC));
+  ResultReader reader(std::move(result), publish);
   for (;;) {
-    siginfo_t si{};
-    int sig = ::sigwaitinfo(&set, &si);
+    pollfd p[2] = {{signals.get(), POLLIN, 0}, {reader.fd(), POLLIN, 0}};
+    if (::poll(p, reader.fd() >= 0 ? 2 : 1, -1) < 0) continue;  // EINTR
+    // The result first: it was written before the checker exited.
+    if (reader.fd() >= 0 && p[1].revents != 0) reader.read_some();
+    if (p[0].revents == 0) continue;
+    signalfd_siginfo si{};
+    if (::read(signals.get(), &si, sizeof si) != static_cast<ssize_t>(sizeof si)) continue;
+    const int sig = static_cast<int>(si.ssi_signo);
     if (sig == SIGCHLD) {
       int st = 0;
       if (::waitpid(checker, &st, WNOHANG) == checker) {
+        const std::optional<int> published = reader.at_exit();
         if (!cgroup.empty()) ::rmdir(cgroup.c_str());
-        ::_exit(exit_code(st));
+        ::_exit(published ? *published : exit_code(st));
       }
-    } else if (sig > 0) {
+    } else {
       send_signal(fd.get(), sig);
     }
   }
@@ -269,11 +355,14 @@ void enter_keeper() {
   // Reaper reads them from its signalfd.
 }
 
-Isolation enter_isolation(long pids_max, PrivateStyle style) {
+Isolation enter_isolation(long pids_max, PrivateStyle style, Publish publish) {
   Isolation iso;
   const sigset_t set = forwarded_and_chld();
   sigset_t old;
   ::sigprocmask(SIG_BLOCK, &set, &old);
+  // The caller's mount namespace and folder, for the outer process to go back to.
+  UniqueFd host_mnt(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  UniqueFd host_cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
     iso.note = std::string("no PID namespace (") + std::strerror(errno) +
                "): cleanup relies on the subreaper, and a checker killed with SIGKILL can leave "
@@ -284,9 +373,12 @@ Isolation enter_isolation(long pids_max, PrivateStyle style) {
   }
   iso.cgroup = make_pids_cgroup(pids_max, &iso.note);
   if (!iso.cgroup.empty()) iso.pids_max = pids_max;
-  int go[2];
-  if (::pipe2(go, O_CLOEXEC) != 0) ::_exit(3);
-  UniqueFd go_r(go[0]), go_w(go[1]);
+  int go[2], res[2];
+  if (::pipe2(go, O_CLOEXEC) != 0 || ::pipe2(res, O_CLOEXEC) != 0 ||
+      ::fcntl(res[0], F_SETFL, O_NONBLOCK) != 0 ||
+      ::getrandom(g_token, sizeof g_token, 0) != static_cast<ssize_t>(sizeof g_token))
+    ::_exit(3);
+  UniqueFd go_r(go[0]), go_w(go[1]), result_r(res[0]), result_w(res[1]);
   ::signal(SIGPIPE, SIG_IGN);
   pid_t checker = ::fork();
   if (checker < 0) {
@@ -294,11 +386,23 @@ Isolation enter_isolation(long pids_max, PrivateStyle style) {
     ::_exit(3);
   }
   if (checker > 0) {
-    // The outer process: let the checker go, wait.
+    // The outer process: let the checker go, leave its mount namespace (so
+    // that the checker's exit is what takes it down), wait. Should the
+    // kernel refuse, the namespace goes when this process exits.
     go_r.reset();
+    result_w.reset();
     if (::write(go_w.get(), "g", 1) != 1) ::_exit(3);
     go_w.reset();
-    wait_and_forward(checker, set, iso.cgroup);
+    // setns() leaves the process in the namespace's root folder: it goes back
+    // to its own (the reports are written through descriptors opened before,
+    // so a folder that cannot be re-entered changes nothing).
+    if (host_mnt.valid() && ::setns(host_mnt.get(), CLONE_NEWNS) == 0 && host_cwd.valid() &&
+        ::fchdir(host_cwd.get()) != 0)
+      host_cwd.reset();
+    host_mnt.reset();
+    host_cwd.reset();
+    if (!publish) result_r.reset();
+    wait_and_forward(checker, set, iso.cgroup, std::move(result_r), publish);
   }
   // The checker is pid 1, the namespace's init: no process of the target can
   // kill or stop it (the kernel drops SIGKILL, SIGSTOP and every signal left
@@ -306,6 +410,10 @@ Isolation enter_isolation(long pids_max, PrivateStyle style) {
   // whatever the target leaves is re-parented to it. When it exits, the kernel
   // kills every process of the namespace.
   go_w.reset();
+  result_r.reset();
+  host_mnt.reset();
+  host_cwd.reset();
+  if (publish) g_result_w = result_w.release();
   ::prctl(PR_SET_PDEATHSIG, kOuterGone);
   // The go byte comes once the outer process is waiting; if the outer process
   // died first, the pipe ends and so does the checker.
@@ -339,6 +447,21 @@ Isolation enter_isolation(long pids_max, PrivateStyle style) {
     std::atexit(remove_own_cgroup);
   }
   return iso;
+}
+
+bool hand_over_result(int status, const std::string& scorecard) {
+  if (g_result_w < 0) return false;
+  UniqueFd w(g_result_w);
+  g_result_w = -1;
+  ResultHeader h{};
+  std::memcpy(h.token, g_token, sizeof h.token);
+  h.status = status;
+  h.size = scorecard.size();
+  const std::string_view head(reinterpret_cast<const char*>(&h), sizeof h);
+  // A failed write means the outer process is gone (daemoncheck was killed):
+  // there is nobody to publish for.
+  if (sys::write_all(w.get(), head)) sys::write_all(w.get(), scorecard);
+  return true;
 }
 
 std::optional<bool> only_checker_left() {

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,19 +26,37 @@ namespace dc {
 
 struct Isolation {
   bool pid_namespace = false;
-  std::string cgroup;  // the pids cgroup, "" when none
-  long pids_max = 0;   // its cap, 0 when none
-  std::string note;    // why isolation is partial or absent
+  std::string cgroup;                     // the pids cgroup, "" when none
+  long pids_max = 0;                      // its cap, 0 when none
+  std::string note;                       // why isolation is partial or absent
   std::vector<std::string> private_dirs;  // host folders the target cannot write
 };
+
+// What the outer process does with a result the checker handed over
+// (hand_over_result): writes the scorecard and the reports, and returns the
+// exit status.
+using Publish = std::function<int(int status, const std::string& scorecard)>;
 
 // Call once, early in main(), before any other process is started. In the
 // calling process it does not return when isolation works: that process
 // becomes the outer waiter (forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT) and
-// exits with the check's status. It returns in the checker, pid 1 of the new
-// namespace, with those signals blocked (the Reaper reads them).
-// Inside, /run, /tmp, /var/tmp and /etc are made private (private_dirs.h).
-Isolation enter_isolation(long pids_max, PrivateStyle style = PrivateStyle::kOverlay);
+// exits with the check's status, or with what `publish` returned when the
+// checker handed a result over. It returns in the checker, pid 1 of the new
+// namespaces, with those signals blocked (the Reaper reads them). Only the
+// checker is in the new mount namespace, where /proc shows the check and
+// /run, /tmp, /var/tmp and /etc are private (private_dirs.h): the outer
+// process is back in the caller's.
+Isolation enter_isolation(long pids_max, PrivateStyle style = PrivateStyle::kOverlay,
+                          Publish publish = {});
+
+// In the checker, once every process of the check is gone: gives the
+// scorecard's text and the exit status to the outer process, which publishes
+// them while the checker exits. The checker's exit takes its namespaces down
+// (the kernel unmounts every mount the check made, which waits for an RCU
+// grace period), so the reports are written meanwhile instead of after it.
+// False when there is no outer process that takes a result (no namespace, or
+// no `publish`): the caller publishes it itself. Call it once.
+bool hand_over_result(int status, const std::string& scorecard);
 
 // The host pid of a process of the check's namespace (for the scorecard), or
 // nullopt when not isolated or not found.

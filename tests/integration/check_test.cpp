@@ -236,6 +236,45 @@ TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
   EXPECT_FALSE(std::filesystem::exists(cgroup)) << cgroup;
 }
 
+std::string mount_namespace_of(const std::string& pid) {
+  char buf[64];
+  const ssize_t n = ::readlink(("/proc/" + pid + "/ns/mnt").c_str(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// Only the checker is in the check's mount namespace: daemoncheck itself
+// (the outer process) is back in its caller's, so that the checker's exit
+// takes the namespace down while daemoncheck writes the reports it handed
+// over; the scorecard and the exit status still come whole.
+TEST(Isolation, TheOuterProcessLeavesTheChecksMountNamespace) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs the namespaces";
+  TempDir tmp("dc-outer-ns", TempDir::kOutsideCheck);
+  std::string reports = tmp / "reports", temps = tmp / "t";
+  ::mkdir(reports.c_str(), 0755);
+  ::mkdir(temps.c_str(), 0755);
+  std::string outer_ns, checker_ns;
+  auto r = run_checker_watched({"--report-dir", reports, "--race-trials", "0", "--stop-timeout",
+                                "1", "--pidfile", "{tmp}/d.pid", "--", fixture_path(), "--pidfile",
+                                "{tmp}/d.pid", "--leak-fds", "--ignore-term"},
+                               temps, "d.pid", [&](pid_t pid) {
+                                 const std::string p = std::to_string(pid);
+                                 outer_ns = mount_namespace_of(p);
+                                 std::ifstream children("/proc/" + p + "/task/" + p + "/children");
+                                 std::string checker;
+                                 children >> checker;
+                                 checker_ns = mount_namespace_of(checker);
+                               });
+  EXPECT_EQ(outer_ns, mount_namespace_of("self"));
+  EXPECT_NE(checker_ns, "");
+  EXPECT_NE(checker_ns, outer_ns);
+  // --leak-fds fails a required rule: the exit status is the verdict's.
+  EXPECT_EQ(r.exit_status, 1) << r.err;
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("inherited-fds-closed"), "fail");
+  EXPECT_EQ(count_entries(reports), 1);
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Isolation, ScorecardSaysHowTheCheckWasIsolated) {
   auto r = run_checker(fixture({}, true, {"--race-trials", "0"}));
   ASSERT_TRUE(r.scorecard.is_object());

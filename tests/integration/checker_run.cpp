@@ -50,6 +50,7 @@ struct Plan {
   int signo = 0;
   int spare = 0;
   int delay_ms = 50;
+  std::function<void(pid_t)> at_marker;  // instead of a signal
 };
 CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Plan& sp);
 }  // namespace
@@ -59,13 +60,30 @@ CheckerRun run_checker(std::vector<std::string> args, bool raw) {
 }
 
 CheckerRun run_checker_sparing(std::vector<std::string> args, int spare) {
-  return run_spawn(std::move(args), false, {"", "", 0, spare});
+  Plan plan;
+  plan.spare = spare;
+  return run_spawn(std::move(args), false, plan);
 }
 
 CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::string& tmpdir,
                                    const std::string& marker, int signo, int delay_ms) {
   args.insert(args.begin(), {"--json", "-", "--quiet"});
-  return run_spawn(std::move(args), true, {tmpdir, marker, signo, 0, delay_ms});
+  Plan plan;
+  plan.tmpdir = tmpdir;
+  plan.marker = marker;
+  plan.signo = signo;
+  plan.delay_ms = delay_ms;
+  return run_spawn(std::move(args), true, plan);
+}
+
+CheckerRun run_checker_watched(std::vector<std::string> args, const std::string& tmpdir,
+                               const std::string& marker, std::function<void(pid_t)> watch) {
+  args.insert(args.begin(), {"--json", "-", "--quiet"});
+  Plan plan;
+  plan.tmpdir = tmpdir;
+  plan.marker = marker;
+  plan.at_marker = std::move(watch);
+  return run_spawn(std::move(args), true, plan);
 }
 
 int count_entries(const std::string& dir) {
@@ -98,11 +116,15 @@ CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Plan& sp) {
   args.insert(args.begin(), checker_path());
   Spawn spawn{.argv = args};
   if (!sp.tmpdir.empty()) spawn.env = environment_with({{"TMPDIR", sp.tmpdir}});
-  if (sp.signo && !sp.tmpdir.empty()) {
+  if ((sp.signo || sp.at_marker) && !sp.tmpdir.empty()) {
     spawn.started = [&sp](pid_t pid) {
       // Wait for the marker in 10 ms steps: the test needs the check to be
       // under way, and no event tells it so from outside.
       for (int i = 0; i < 1000 && !marker_exists(sp.tmpdir, sp.marker); ++i) ::usleep(10000);
+      if (sp.at_marker) {
+        sp.at_marker(pid);
+        return;
+      }
       ::usleep(static_cast<useconds_t>(sp.delay_ms) * 1000);
       ::kill(pid, sp.signo);  // pid is our own unreaped child
     };

@@ -3,6 +3,7 @@
 // anything daemoncheck leaves behind is re-parented here and counted.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -32,9 +33,13 @@ CheckerRun run_checker_sparing(std::vector<std::string> args, int spare);
 CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::string& tmpdir,
                                    const std::string& marker, int signo, int delay_ms = 50);
 
+// As run_checker_interrupted, but calls watch(daemoncheck's pid) once the
+// marker exists, and sends no signal.
+CheckerRun run_checker_watched(std::vector<std::string> args, const std::string& tmpdir,
+                               const std::string& marker, std::function<void(pid_t)> watch);
+
 // Entries left in a directory (temp folders, reports).
 int count_entries(const std::string& dir);
-
 
 // Build-tree paths, from compile definitions.
 std::string checker_path();
