@@ -1189,11 +1189,14 @@ class ServiceRun {
   // "New main PID is the manager itself") ends the wait as well.
   std::string await_pidfile(double deadline) {
     const std::string& path = *c_.pid_file;
-    UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-    bool empty_before = false;
+    // Often the file is there already: then no inotify instance is made, as
+    // closing one that holds a watch waits for a kernel grace period (tens
+    // of ms).
+    UniqueFd in;
+    bool watching = false, empty_before = false;
     for (;;) {
-      // Watched before the read, so that a write between the two wakes the
-      // wait; a folder made later is watched once it exists.
+      // Watched before each read but the first, so that a write between the
+      // two wakes the wait; a folder made later is watched once it exists.
       if (in.valid()) watch_pidfile_folder(in.get(), path);
       if (auto pid = observe::pidfile_pid(path)) {
         if (*pid == ::getpid()) return "manager";
@@ -1208,6 +1211,11 @@ class ServiceRun {
       if (live.empty() && empty_before) return "empty";
       empty_before = live.empty();
       if (empty_before) continue;
+      if (!watching) {
+        watching = true;
+        in.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+        continue;  // read again, watched
+      }
       if (reaper_.now_ms() >= deadline) return "bound";
       std::vector<int> fds{in.get()};
       for (const auto& t : live) fds.push_back(t.fd.get());
