@@ -50,6 +50,7 @@ struct Plan {
   int signo = 0;
   int spare = 0;
   int delay_ms = 50;
+  std::string reports;  // "": report_dir()
 };
 CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Plan& sp);
 }  // namespace
@@ -58,14 +59,15 @@ CheckerRun run_checker(std::vector<std::string> args, bool raw) {
   return run_spawn(std::move(args), raw, {});
 }
 
-CheckerRun run_checker_sparing(std::vector<std::string> args, int spare) {
-  return run_spawn(std::move(args), false, {"", "", 0, spare});
+CheckerRun run_checker_sparing(std::vector<std::string> args, int spare,
+                               const std::string& reports) {
+  return run_spawn(std::move(args), false, {"", "", 0, spare, 50, reports});
 }
 
 CheckerRun run_checker_interrupted(std::vector<std::string> args, const std::string& tmpdir,
                                    const std::string& marker, int signo, int delay_ms) {
   args.insert(args.begin(), {"--json", "-", "--quiet"});
-  return run_spawn(std::move(args), true, {tmpdir, marker, signo, 0, delay_ms});
+  return run_spawn(std::move(args), true, {tmpdir, marker, signo, 0, delay_ms, ""});
 }
 
 int count_entries(const std::string& dir) {
@@ -94,7 +96,9 @@ bool marker_exists(const std::string& dir, const std::string& marker) {
 CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Plan& sp) {
   static bool subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
   (void)subreaper;
-  if (!raw) args.insert(args.begin(), {"--json", "-", "--quiet", "--report-dir", report_dir()});
+  if (!raw)
+    args.insert(args.begin(), {"--json", "-", "--quiet", "--report-dir",
+                               sp.reports.empty() ? report_dir() : sp.reports});
   args.insert(args.begin(), checker_path());
   Spawn spawn{.argv = args};
   if (!sp.tmpdir.empty()) spawn.env = environment_with({{"TMPDIR", sp.tmpdir}});
