@@ -114,6 +114,8 @@ struct ServiceStart {
   // on a CPU), or "bound" (none of these within TimeoutStartSec=). forking
   // without PIDFile=: the same events decide when what the first process
   // left is looked at for the main process ("busy": the service on a CPU).
+  // forking with PIDFile=: the same events decide when the main process the
+  // file named is observed, after the start job.
   std::string watch_end;
   double watched_until_ms = -1;
   double exec_ms = -1;  // when execve() of ExecStart='s program succeeded (the pipe closed)

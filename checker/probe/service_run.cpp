@@ -38,6 +38,7 @@
 #include "observe/settle.h"
 #include "parse/proc_parse.h"
 #include "sys/fileio.h"
+#include "sys/path.h"
 #include "sys/proc.h"
 #include "unit/environment_file.h"
 #include "unit/made_up.h"
@@ -52,8 +53,8 @@ using unit::ServiceType;
 
 constexpr const char* kSystemdPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin";
 constexpr size_t kEnvironmentFileLimit = 1 << 20;
-// The quiet window that tells the service's processes are at rest (settle.h).
-constexpr double kQuietMs = 30;
+// How often a pidfile is read again when no inotify instance can be made.
+constexpr double kPidfileLookMs = 10;
 // --dirty: the sysv launch's odd umask (launcher.h's default plan).
 constexpr unsigned kDirtyUmask = 047;
 // Relaunches a check may make: one for the SIGHUP probe (the reload ended the
@@ -1029,6 +1030,7 @@ class ServiceRun {
   // CPU by a loaded machine is runnable, never at rest, so the decision does
   // not depend on the load.
   void watch_foreground() {
+    if (c_.type == ServiceType::forking) return watch_pidfile_main();
     if (c_.type != ServiceType::simple && c_.type != ServiceType::exec) return;
     if (exec_.pid <= 0 || !exec_.exec_error.empty() || st_->exec_ended_ms >= 0) return;
     const double deadline = start_deadline();
@@ -1040,6 +1042,18 @@ class ServiceRun {
     // systemd: the main process is gone; a clean exit deactivates the unit,
     // anything else fails it. The start job itself succeeded.
     if (st_->exec_ended_ms >= 0) st_->main_pid = 0;
+  }
+
+  // Type=forking with PIDFile=: the start job ended when the file named the
+  // main process, which may still be setting itself up (a pidfile written
+  // before the descriptors are closed). What the check observes next is
+  // looked at once an event decides it, as for simple and exec: the main
+  // process's end, the service at rest, or the main process busy.
+  void watch_pidfile_main() {
+    if (!c_.pid_file || st_->main_pid_source != "pidfile" || !main_fd_.valid()) return;
+    st_->watch_end = wait_decided(main_fd_.get(), st_->main_pid, start_deadline());
+    st_->watched_until_ms = rel(reaper_.now_ms());
+    drain_notify();
   }
 
   // Until the main process (pid, its pidfd) has "exited", or the service is
@@ -1191,16 +1205,13 @@ class ServiceRun {
     }
     if (!e->exit_status || *e->exit_status != 0) return fail(result_of(*e));
     if (c_.pid_file) {
-      // systemd waits for a late pidfile with inotify, up to the start timeout.
-      settle(*c_.pid_file, 0, kQuietMs, deadline);
+      const std::string end = await_pidfile(deadline);
       pidfile_facts();
-      if (st_->pidfile_pid_at_end && in_service(*st_->pidfile_pid_at_end) &&
-          !st_->pidfile_foreign_symlink) {
+      if (end == "named" && !st_->pidfile_foreign_symlink) {
         st_->main_pid = *st_->pidfile_pid_at_end;
         st_->main_pid_source = "pidfile";
-        st_->pidfile_seen_ms = rel(reaper_.now_ms());
       } else {
-        return fail(reaper_.now_ms() >= deadline ? "timeout" : "protocol");
+        return fail(end == "bound" ? "timeout" : "protocol");
       }
     } else {
       st_->watch_end = wait_service_decided(deadline);
@@ -1218,6 +1229,68 @@ class ServiceRun {
       main_fd_ = open_descendant_pidfd(st_->main_pid);
       main_since_ = 0;
     }
+  }
+
+  // Type=forking with PIDFile=, once the first process exited 0: as systemd
+  // (service_load_pid_file(), then its inotify watch on the file), the file
+  // is read at once, then again on each change of its folder, until it
+  // "named" a live process of the service (pidfile_seen_ms), nothing of the
+  // service is left to write it ("empty": systemd's "Daemon never wrote its
+  // PID file"), or TimeoutStartSec= passed ("bound"). A process of the
+  // service that exits also wakes the wait, so that an empty service is seen
+  // as it empties. A file naming the checker itself ("manager": systemd's
+  // "New main PID is the manager itself") ends the wait as well.
+  std::string await_pidfile(double deadline) {
+    const std::string& path = *c_.pid_file;
+    // Often the file is there already: then no inotify instance is made, as
+    // closing one that holds a watch waits for a kernel grace period (tens
+    // of ms).
+    UniqueFd in;
+    bool watching = false, empty_before = false;
+    for (;;) {
+      // Watched before each read but the first, so that a write between the
+      // two wakes the wait; a folder made later is watched once it exists.
+      if (in.valid()) watch_pidfile_folder(in.get(), path);
+      if (auto pid = observe::pidfile_pid(path)) {
+        if (*pid == ::getpid()) return "manager";
+        if (in_service(*pid)) {
+          st_->pidfile_seen_ms = rel(reaper_.now_ms());
+          return "named";
+        }
+      }
+      // Read twice in a row empty: a process forked by one exiting meanwhile
+      // is in the second read.
+      const std::vector<Tracked> live = track_live_descendants();
+      if (live.empty() && empty_before) return "empty";
+      empty_before = live.empty();
+      if (empty_before) continue;
+      if (!watching) {
+        watching = true;
+        in.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+        continue;  // read again, watched
+      }
+      if (reaper_.now_ms() >= deadline) return "bound";
+      std::vector<int> fds{in.get()};
+      for (const auto& t : live) fds.push_back(t.fd.get());
+      // Without inotify (no instance left to make), the file is read again
+      // every kPidfileLookMs.
+      const double until =
+          in.valid() ? deadline : std::min(deadline, reaper_.now_ms() + kPidfileLookMs);
+      if (reaper_.wait(fds, until) == 0) {
+        char buf[4096];
+        while (::read(in.get(), buf, sizeof buf) > 0) {
+        }
+      }
+    }
+  }
+
+  // An inotify watch on the pidfile's folder, or while that does not exist,
+  // on the nearest folder on its way that does (its making is a change).
+  static void watch_pidfile_folder(int in, const std::string& path) {
+    constexpr uint32_t kMask =
+        IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF;
+    for (std::string dir = sys::folder_of(path);; dir = sys::folder_of(dir))
+      if (::inotify_add_watch(in, dir.c_str(), kMask) >= 0 || dir == "/" || dir == ".") return;
   }
 
   // The pidfile as systemd would take it when start-up ends: its content,

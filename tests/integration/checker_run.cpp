@@ -51,6 +51,7 @@ struct Plan {
   int spare = 0;
   int delay_ms = 50;
   std::function<void(pid_t)> at_marker;  // instead of a signal
+  std::string reports;                    // "": report_dir()
 };
 CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Plan& sp);
 }  // namespace
@@ -59,9 +60,11 @@ CheckerRun run_checker(std::vector<std::string> args, bool raw) {
   return run_spawn(std::move(args), raw, {});
 }
 
-CheckerRun run_checker_sparing(std::vector<std::string> args, int spare) {
+CheckerRun run_checker_sparing(std::vector<std::string> args, int spare,
+                               const std::string& reports) {
   Plan plan;
   plan.spare = spare;
+  plan.reports = reports;
   return run_spawn(std::move(args), false, plan);
 }
 
@@ -112,7 +115,9 @@ bool marker_exists(const std::string& dir, const std::string& marker) {
 CheckerRun run_spawn(std::vector<std::string> args, bool raw, const Plan& sp) {
   static bool subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
   (void)subreaper;
-  if (!raw) args.insert(args.begin(), {"--json", "-", "--quiet", "--report-dir", report_dir()});
+  if (!raw)
+    args.insert(args.begin(), {"--json", "-", "--quiet", "--report-dir",
+                               sp.reports.empty() ? report_dir() : sp.reports});
   args.insert(args.begin(), checker_path());
   Spawn spawn{.argv = args};
   if (!sp.tmpdir.empty()) spawn.env = environment_with({{"TMPDIR", sp.tmpdir}});

@@ -25,8 +25,11 @@ struct CheckerRun {
 CheckerRun run_checker(std::vector<std::string> args, bool raw = false);
 
 // As run_checker, for a check that observes `spare`, a child of the test
-// itself: it is neither counted as left behind nor ended.
-CheckerRun run_checker_sparing(std::vector<std::string> args, int spare);
+// itself: it is neither counted as left behind nor ended. `reports` ("": the
+// shared report_dir()) is where its scorecard goes: a test outside the
+// scorecards fixture passes its own, which scorecards_setup never empties.
+CheckerRun run_checker_sparing(std::vector<std::string> args, int spare,
+                               const std::string& reports = "");
 
 // Runs daemoncheck with TMPDIR=tmpdir and sends it `signo` delay_ms after a
 // file named `marker` exists anywhere one level below tmpdir (or after 10 s).

@@ -200,7 +200,10 @@ TEST(Service, TheForegroundVerdictsHoldOnAnOversubscribedMachine) {
                                                          {"svc-nohup", "pass", "pass"}};
   for (int run = 0; run < 3; ++run) {
     for (const auto& [name, status, stop] : expected) {
-      CheckerRun r = run_checker_sparing({"--unit", unit(name)}, hogs.keeper());
+      // Its scorecards go with the other service tests', not into the shared
+      // folder, which scorecards_setup (a fixture these tests are not in)
+      // may empty while a check runs.
+      CheckerRun r = run_checker_sparing({"--unit", unit(name)}, hogs.keeper(), DC_SERVICE_REPORTS);
       ASSERT_TRUE(r.scorecard.is_object()) << name << ": " << r.err;
       EXPECT_EQ(r.status("type-matches-behaviour"), status)
           << name << " run " << run << ": " << r.message("type-matches-behaviour");
@@ -238,6 +241,80 @@ TEST(Service, ForkingPidfileInRunStaysInTheChecksOwnRun) {
   EXPECT_FALSE(s["start"]["pidfile"]["at_first_exit"].is_null());
   EXPECT_TRUE(s["start"]["pidfile"]["pid_in_service"]);
   EXPECT_NE(::stat("/run/dc-test.pid", &st), 0) << "the service wrote the host's /run";
+  EXPECT_TRUE(r.left_behind.empty());
+  // The start job ended on reading the file, which named the daemon when the
+  // first process exited; the daemon was then observed once at rest.
+  EXPECT_EQ(s["start"]["watch_end"], "at rest") << s["start"].dump();
+  EXPECT_GE(s["start"]["pidfile"]["seen_ms"].get<double>(),
+            s["start"]["exec_ended_ms"].get<double>());
+  EXPECT_LE(s["start"]["pidfile"]["seen_ms"].get<double>(), s["start"]["ended_ms"].get<double>());
+}
+
+// systemd reads the pidfile once the first process exited and, when it is
+// not there yet, waits for it with inotify: here a grandchild writes it, in
+// a folder it makes, 300 ms after the first process exited.
+TEST(Service, ForkingWaitsForAPidfileWrittenAfterTheFirstProcessExited) {
+  CheckerRun r = check(unit("svc-forking-late"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& st = service(r)["start"];
+  EXPECT_EQ(st["result"], "success") << st.dump();
+  EXPECT_EQ(st["exec_exit_status"], 0);
+  EXPECT_EQ(st["main_pid_source"], "pidfile");
+  EXPECT_TRUE(st["pidfile"]["at_first_exit"].is_null()) << st.dump();
+  ASSERT_TRUE(st["pidfile"]["seen_ms"].is_number()) << st.dump();
+  EXPECT_EQ(st["pidfile"]["pid_at_end"], st["main_pid"]);
+  EXPECT_GE(st["pidfile"]["seen_ms"].get<double>() - st["exec_ended_ms"].get<double>(), 250)
+      << st.dump();
+  EXPECT_GE(st["ended_ms"].get<double>(), st["pidfile"]["seen_ms"].get<double>());
+  EXPECT_EQ(st["watch_end"], "at rest") << st.dump();
+  EXPECT_TRUE(st["main_alive_at_end"]);
+  EXPECT_EQ(r.status("start-completes"), "pass") << r.message("start-completes");
+  EXPECT_EQ(r.status("main-pid-known"), "pass") << r.message("main-pid-known");
+  EXPECT_EQ(r.status("type-matches-behaviour"), "pass") << r.message("type-matches-behaviour");
+  EXPECT_EQ(r.status("pidfile-written-before-exit"), "fail")
+      << r.message("pidfile-written-before-exit");
+  EXPECT_EQ(r.status("stop-completes"), "pass") << r.message("stop-completes");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// A first process that exits 0 while its child runs on and never writes the
+// pidfile: systemd waits for the file until TimeoutStartSec= (1 s in the
+// unit, below the check's own 10 s) and fails the start with "timeout".
+TEST(Service, ForkingWithoutItsPidfileTimesOutAtTheUnitsTimeoutStartSec) {
+  CheckerRun r = check(unit("svc-forking-silent"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  const auto& st = s["start"];
+  EXPECT_EQ(st["result"], "timeout") << st.dump();
+  EXPECT_EQ(st["exec_exit_status"], 0);
+  EXPECT_EQ(st["main_pid"], 0);
+  EXPECT_TRUE(st["pidfile"]["at_end"].is_null()) << st.dump();
+  const auto* start = exec_of(s, "ExecStart");
+  ASSERT_NE(start, nullptr);
+  const double waited = st["ended_ms"].get<double>() - (*start)["started_ms"].get<double>();
+  EXPECT_GE(waited, 990) << st.dump();
+  EXPECT_LT(waited, 5000) << st.dump();
+  EXPECT_EQ(r.status("start-completes"), "fail") << r.message("start-completes");
+  EXPECT_NE(r.message("start-completes").find("timeout"), std::string::npos)
+      << r.message("start-completes");
+  EXPECT_EQ(r.status("main-pid-known"), "fail") << r.message("main-pid-known");
+  EXPECT_NE(r.message("main-pid-known").find("never appeared"), std::string::npos)
+      << r.message("main-pid-known");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// Nothing left to write the pidfile once the first process exited: systemd
+// ("Daemon never wrote its PID file") fails the start with "protocol" then,
+// not at TimeoutStartSec= (5 s in the unit).
+TEST(Service, ForkingFailsAsSoonAsNothingIsLeftToWriteThePidfile) {
+  CheckerRun r = check(unit("svc-forking-gone"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& st = service(r)["start"];
+  EXPECT_EQ(st["result"], "protocol") << st.dump();
+  EXPECT_EQ(st["exec_exit_status"], 0);
+  EXPECT_LT(st["ended_ms"].get<double>() - st["exec_ended_ms"].get<double>(), 2000) << st.dump();
+  EXPECT_EQ(r.status("start-completes"), "fail") << r.message("start-completes");
+  EXPECT_EQ(r.status("main-pid-known"), "fail") << r.message("main-pid-known");
   EXPECT_TRUE(r.left_behind.empty());
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,6 +111,37 @@ int main(int argc, char** argv) {
     while (read(ready[0], &c, 1) > 0) {
     }
     return 0;
+  }
+  if (!strcmp(mode, "forking-late")) {
+    /* argv[2]: the pidfile, argv[3]: a delay in ms. The first process exits
+     * at once; a grandchild writes the pidfile (making its folder) only
+     * after the delay, asleep meanwhile. */
+    if (fork() != 0) return 0;
+    setsid();
+    if (fork() != 0) _exit(0);
+    long ms = argc > 3 ? atol(argv[3]) : 300;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", argv[2]);
+    char* slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+      *slash = 0;
+      mkdir(dir, 0755);
+    }
+    FILE* f = fopen(argv[2], "w");
+    if (f) {
+      fprintf(f, "%d\n", (int)getpid());
+      fclose(f);
+    }
+    for (;;) pause();
+  }
+  if (!strcmp(mode, "forking-silent")) {
+    /* The first process exits 0; its child stays and never writes a pidfile. */
+    if (fork() != 0) return 0;
+    setsid();
+    for (;;) pause();
   }
   if (!strcmp(mode, "forks")) {
     /* Daemonizes itself: the child stays, the ExecStart process exits 0. */
