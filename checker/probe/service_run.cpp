@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -898,22 +899,24 @@ class ServiceRun {
       if (reload_running_ && !f_.reload.reloading_ms) f_.reload.reloading_ms = rel(now);
       reloading_now_ = true;
     } else if (line.starts_with("MONOTONIC_USEC=")) {
+      // systemd's safe_atou64(): digits only, and a value that fits (a
+      // longer one is refused, never a reason to stop the check).
       uint64_t v = 0;
       const std::string_view digits = line.substr(15);
-      if (!digits.empty() && std::all_of(digits.begin(), digits.end(), ::isdigit)) {
-        v = std::stoull(std::string(digits));
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+      if (!digits.empty() && ec == std::errc() && end == digits.data() + digits.size())
         if (reload_running_ && !f_.reload.monotonic_usec) f_.reload.monotonic_usec = v;
-      }
     } else if (line == "STOPPING=1") {
       f_.stop.stopping_sent = true;
     } else if (line == "WATCHDOG=1") {
       f_.watchdog.pings_ms.push_back(rel(now));
     } else if (line.starts_with("MAINPID=")) {
-      const std::string digits(line.substr(8));
+      const std::string_view digits = line.substr(8);
       pid_t pid = 0;
-      if (!digits.empty() && digits.size() < 10 &&
-          std::all_of(digits.begin(), digits.end(), ::isdigit))
-        pid = static_cast<pid_t>(std::stol(digits));
+      if (const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+          digits.empty() || !::isdigit(static_cast<unsigned char>(digits[0])) ||
+          ec != std::errc() || end != digits.data() + digits.size())
+        pid = 0;
       const bool valid = pid > 1 && in_service(pid);
       st_->mainpid_sent.emplace_back(pid, valid);
       if (valid) {

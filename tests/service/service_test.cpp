@@ -380,6 +380,20 @@ TEST(Service, ReloadSignalGetsReloadingWithItsMonotonicTime) {
   EXPECT_TRUE(rl["same_main_alive"]);
 }
 
+// Numbers too long for any integer in a notify message are refused, as
+// systemd refuses them, and the check goes on to its scorecard.
+TEST(Service, NotifyNumbersTooLongForAnIntegerAreRefused) {
+  CheckerRun r = check(unit("svc-reload-huge"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& rl = service(r)["reload"];
+  ASSERT_TRUE(rl["ran"]) << rl.dump();
+  ASSERT_FALSE(rl["reloading_ms"].is_null());
+  EXPECT_TRUE(rl["monotonic_usec"].is_null()) << rl.dump();
+  EXPECT_EQ(r.status("reload-protocol"), "fail");
+  EXPECT_NE(r.message("reload-protocol").find("without MONOTONIC_USEC="), std::string::npos)
+      << r.message("reload-protocol");
+}
+
 TEST(Service, AUnitWithoutExecStartIsAFindingAndNothingIsLaunched) {
   CheckerRun r = check(bad_unit("svc-no-execstart"));
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;

@@ -41,8 +41,9 @@ static void on_hup(int sig) {
   hup = 1;
 }
 
-/* Sends RELOADING=1 with its CLOCK_MONOTONIC, then READY=1, on each SIGHUP. */
-static void reload_loop(void) {
+/* Sends RELOADING=1 with its CLOCK_MONOTONIC, then READY=1, on each SIGHUP;
+ * `huge`: with numbers too long for any integer instead. */
+static void reload_loop(int huge) {
   struct sigaction sa = {.sa_handler = on_hup};
   sigaction(SIGHUP, &sa, NULL);
   /* SIGHUP stays blocked but inside sigsuspend(), so that one sent right
@@ -59,8 +60,13 @@ static void reload_loop(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     char msg[128];
-    snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
-             (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+    if (huge)
+      snprintf(msg, sizeof msg,
+               "RELOADING=1\nMONOTONIC_USEC=123456789012345678901234567890\n"
+               "MAINPID=99999999999999999999");
+    else
+      snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
+               (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
     notify(msg);
     notify("READY=1");
   }
@@ -220,7 +226,8 @@ int main(int argc, char** argv) {
     volatile unsigned long n = 0;
     for (;;) ++n;
   }
-  if (!strcmp(mode, "reload")) reload_loop();
+  if (!strcmp(mode, "reload")) reload_loop(0);
+  if (!strcmp(mode, "reload-huge")) reload_loop(1);
   if (!strcmp(mode, "watchdog")) watchdog_loop();
   if (!strcmp(mode, "child")) {
     /* A child that outlives the main process under KillMode=process. */
