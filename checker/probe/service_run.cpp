@@ -144,12 +144,22 @@ void find_program(const unit::ExecCommand& cmd, LoadedUnit& u) {
     f.findings.push_back(where + ": the program " + found + " is not executable" + in_root);
 }
 
+// A numeric User= or Group=: digits only, and a value that fits a uid_t
+// (systemd's parse_uid); nullopt for anything else.
+std::optional<uint32_t> numeric_id(const std::string& text) {
+  uint32_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || !::isdigit(static_cast<unsigned char>(text[0])) || ec != std::errc() ||
+      end != text.data() + text.size())
+    return std::nullopt;
+  return id;
+}
+
 void lookup_credentials(LoadedUnit& u) {
   const unit::ServiceConfig& c = u.config;
   if (!c.user.empty()) {
     const passwd* pw = ::getpwnam(c.user.c_str());
-    if (!pw && std::all_of(c.user.begin(), c.user.end(), ::isdigit))
-      pw = ::getpwuid(static_cast<uid_t>(std::stoul(c.user)));
+    if (auto id = numeric_id(c.user); !pw && id) pw = ::getpwuid(*id);
     if (!pw) {
       u.facts.unresolved.push_back("User=" + c.user + ": no such user");
     } else {
@@ -161,8 +171,7 @@ void lookup_credentials(LoadedUnit& u) {
   }
   auto group_of = [&](const std::string& name) -> std::optional<unsigned> {
     const group* gr = ::getgrnam(name.c_str());
-    if (!gr && !name.empty() && std::all_of(name.begin(), name.end(), ::isdigit))
-      gr = ::getgrgid(static_cast<gid_t>(std::stoul(name)));
+    if (auto id = numeric_id(name); !gr && id) gr = ::getgrgid(*id);
     if (gr) return gr->gr_gid;
     return std::nullopt;
   };

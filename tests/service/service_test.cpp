@@ -394,6 +394,18 @@ TEST(Service, NotifyNumbersTooLongForAnIntegerAreRefused) {
       << r.message("reload-protocol");
 }
 
+// A numeric User= or Group= too long for a uid is no such user, a finding
+// of unit-file-valid, and the check still writes its scorecard.
+TEST(Service, AUidTooLongForAnIntegerIsNoSuchUser) {
+  CheckerRun r = check(bad_unit("svc-huge-ids"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.exit_status, 1) << r.err;
+  EXPECT_EQ(r.status("unit-file-valid"), "fail");
+  EXPECT_NE(r.message("unit-file-valid").find("no such user"), std::string::npos)
+      << r.message("unit-file-valid");
+  EXPECT_TRUE(service(r)["execs"].empty());
+}
+
 TEST(Service, AUnitWithoutExecStartIsAFindingAndNothingIsLaunched) {
   CheckerRun r = check(bad_unit("svc-no-execstart"));
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
