@@ -205,12 +205,30 @@ TEST_F(Hostile, BoundedForkBombIsJudgedAndEnded) {
   EXPECT_LT(wall_ms_, 60000) << rule_summary(r);
 }
 
-TEST_F(Hostile, IgnoringSigtermAndSigintIsKilledAtTheStopBound) {
-  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1", "--",
+// SIGTERM ignored (SIG_IGN): the kernel discards it as it is sent, so the
+// SIGTERM probe fails at once and kills the daemon, without the stop timeout.
+TEST_F(Hostile, IgnoringSigtermAndSigintFailsAtOnceAndIsKilled) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "20", "--",
                   hostile("hostile_ignore_term")});
   expect_clean(r);
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_EQ(r.status("sigterm-exits"), "fail") << r.message("sigterm-exits");
+  EXPECT_NE(r.message("sigterm-exits").find("discarded"), std::string::npos)
+      << r.message("sigterm-exits");
+  EXPECT_EQ(r.status("new-session"), "pass");
+  EXPECT_LT(r.scorecard.value("duration_ms", 0.0), 20000) << "the stop timeout was waited";
+}
+
+// SIGTERM caught by a handler that does nothing: the kernel delivers it and
+// only the stop timeout tells, after which the daemon is killed.
+TEST_F(Hostile, CatchingSigtermWithoutExitingIsKilledAtTheStopBound) {
+  auto r = check({"--race-trials", "0", "--start-timeout", "2", "--stop-timeout", "1", "--",
+                  hostile("hostile_ignore_term"), "catch"});
+  expect_clean(r);
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.status("sigterm-exits"), "fail") << r.message("sigterm-exits");
+  EXPECT_NE(r.message("sigterm-exits").find("still running"), std::string::npos)
+      << r.message("sigterm-exits");
   EXPECT_EQ(r.status("new-session"), "pass");
   double ms = r.scorecard.value("duration_ms", 0.0);
   EXPECT_GT(ms, 1000) << "the stop timeout is waited";
@@ -799,7 +817,7 @@ TEST_F(Hostile, TargetThatNeverExitsAndIgnoresSigtermEndsByTheTimeout) {
 // (30 s) is longer than the check; the check's --timeout ends it.
 TEST_F(Hostile, SigtermProbeLongerThanTheCheckEndsByTheTimeout) {
   auto r = check({"--timeout", "4", "--start-timeout", "30", "--stop-timeout", "30",
-                  "--race-trials", "3", "--", hostile("hostile_ignore_term")});
+                  "--race-trials", "3", "--", hostile("hostile_ignore_term"), "catch"});
   expect_clean(r);
   expect_cut_by_timeout(r, {"sigterm-exits", "sigterm-cleanup", "race-free-startup"}, wall_ms_, 4);
 }

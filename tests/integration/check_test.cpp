@@ -195,8 +195,9 @@ TEST(Check, ExpectCwdAcceptsTmpToken) {
 
 class Interrupt : public ::testing::TestWithParam<int> {};
 
-// SIGINT or SIGTERM while a check is under way, of a daemon (and its child)
-// that ignore SIGTERM, so that only SIGKILL ends them: every process is
+// SIGINT or SIGTERM while a check is under way, of a daemon that catches
+// SIGTERM and stays (the SIGTERM probe waits its 20 s stop timeout) and its
+// child that ignores it, so that only SIGKILL ends them: every process is
 // stopped, no report and no temp folder is left.
 TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
   TempDir tmp("dc-interrupt", TempDir::kOutsideCheck);
@@ -205,7 +206,7 @@ TEST_P(Interrupt, CleansUpEverythingAndWritesNoReport) {
   ::mkdir(temps.c_str(), 0755);
   auto r = run_checker_interrupted(
       {"--report-dir", reports, "--pidfile", "{tmp}/d.pid", "--stop-timeout", "20", "--",
-       fixture_path(), "--pidfile", "{tmp}/d.pid", "--ignore-term", "--leave-child"},
+       fixture_path(), "--pidfile", "{tmp}/d.pid", "--catch-term", "--leave-child"},
       temps, "d.pid", GetParam());
   EXPECT_EQ(r.exit_status, 128 + GetParam()) << r.err;
   EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
@@ -224,7 +225,7 @@ TEST(Isolation, SigkillOfTheCheckerLeavesNoProcess) {
   ::mkdir(temps.c_str(), 0755);
   auto r = run_checker_interrupted(
       {"--report-dir", reports, "--pidfile", "{tmp}/d.pid", "--stop-timeout", "20", "--",
-       fixture_path(), "--pidfile", "{tmp}/d.pid", "--ignore-term", "--leave-child"},
+       fixture_path(), "--pidfile", "{tmp}/d.pid", "--catch-term", "--leave-child"},
       temps, "d.pid", SIGKILL);
   EXPECT_EQ(r.exit_status, 128 + SIGKILL);
   EXPECT_TRUE(r.left_behind.empty()) << r.left_behind.size() << " processes survived the checker";
