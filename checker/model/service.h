@@ -106,6 +106,9 @@ struct ServiceStart {
   std::string result;
   double ended_ms = 0;            // when the start job ended
   uint64_t sig_cgt_at_ready = 0;  // the main process's SigCgt when READY=1 first arrived
+  // ... and the signals every one of its threads blocked then: read with a
+  // signalfd or sigwait(), never given their default action
+  uint64_t sig_blk_at_ready = 0;
   // simple, exec, idle: the start job ends at fork (simple) or execve
   // (exec), before the program has done anything; whether it forks away is
   // then watched until an event decides it: "exited" (the main process

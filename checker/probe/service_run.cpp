@@ -380,6 +380,24 @@ std::optional<uint64_t> sig_cgt_of(pid_t pid) {
   return st->sig_cgt;
 }
 
+// The signals blocked in every thread of pid: such a signal stays pending
+// until a signalfd or sigwait() takes it, and never meets its default
+// action. nullopt when a thread's status cannot be read.
+std::optional<uint64_t> sig_blk_in_every_thread(pid_t pid) {
+  uint64_t all = ~uint64_t{0};
+  const auto threads = sys::threads_of(pid);
+  if (threads.empty()) return std::nullopt;
+  for (pid_t tid : threads) {
+    auto text =
+        sys::read_file(sys::proc_path(pid, "task/" + std::to_string(tid) + "/status"), 8192);
+    if (!text) return std::nullopt;
+    auto st = observe::parse_status(*text);
+    if (!st) return std::nullopt;
+    all &= st->sig_blk;
+  }
+  return all;
+}
+
 // A process that has not called exec since its fork keeps its parent's
 // address space layout: the same environment block at the same address, and
 // the same executable. Its /proc environ is then that start-up block, which
@@ -901,6 +919,7 @@ class ServiceRun {
       if (!st_->ready_ms) {
         st_->ready_ms = rel(now);
         if (auto cgt = sig_cgt_of(st_->main_pid)) st_->sig_cgt_at_ready = *cgt;
+        if (auto blk = sig_blk_in_every_thread(st_->main_pid)) st_->sig_blk_at_ready = *blk;
       }
       if (reload_running_ && !f_.reload.ready_ms && f_.reload.reloading_ms)
         f_.reload.ready_ms = rel(now);

@@ -240,6 +240,7 @@ json start_json(const ServiceStart& s) {
             {"watched_until_ms", s.watched_until_ms < 0 ? json(nullptr) : json(s.watched_until_ms)},
             {"mainpid_sent", mainpid_sent},
             {"sig_cgt_at_ready", signal_set(s.sig_cgt_at_ready)},
+            {"sig_blk_at_ready", signal_set(s.sig_blk_at_ready)},
             {"pidfile",
              {{"at_first_exit", opt_text(s.pidfile_at_first_exit)},
               {"pid_at_first_exit", opt_pid(s.pidfile_pid_at_first_exit)},

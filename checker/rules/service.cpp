@@ -567,16 +567,21 @@ Verdict reload_protocol(const Observation& o) {
                     {"signal_ms", r.signal_ms},
                     {"signal_monotonic_usec", r.signal_monotonic_usec},
                     {"sig_cgt_at_ready", s.start.sig_cgt_at_ready},
+                    {"sig_blk_at_ready", s.start.sig_blk_at_ready},
                     {"same_main_alive", r.same_main_alive}};
   if (r.reloading_ms) ev["reloading_ms"] = *r.reloading_ms;
   if (r.monotonic_usec) ev["monotonic_usec"] = *r.monotonic_usec;
   if (r.ready_ms) ev["ready_ms"] = *r.ready_ms;
   const int signo = r.signal ? r.signal : s.unit.reload_signal;
-  const bool caught = signo >= 1 && signo <= 64 && (s.start.sig_cgt_at_ready >> (signo - 1)) & 1;
-  if (!caught)
+  // Caught by a handler, or blocked in every thread for a signalfd or
+  // sigwait() to take (sd-event's way): either way not defaulted.
+  auto has = [&](uint64_t set) { return signo >= 1 && signo <= 64 && (set >> (signo - 1)) & 1; };
+  if (!has(s.start.sig_cgt_at_ready) && !has(s.start.sig_blk_at_ready))
     return fail(sig +
-                    " was not caught when READY=1 first arrived (SigCgt): a reload would find "
-                    "its default action; install the handler before sending READY=1",
+                    " was neither caught (SigCgt) nor blocked in every thread for a signalfd "
+                    "(SigBlk) when READY=1 first arrived: a reload would find its default "
+                    "action; install the handler, or block it and read it, before sending "
+                    "READY=1",
                 ev);
   if (!r.same_main_alive)
     return fail("the main process did not survive " + sig + ": systemd's reload ends the service",

@@ -380,6 +380,16 @@ TEST(Service, ReloadSignalGetsReloadingWithItsMonotonicTime) {
   EXPECT_TRUE(rl["same_main_alive"]);
 }
 
+// A notify-reload service that blocks SIGHUP and reads it from a signalfd
+// (sd-event's way) has no handler for it, yet its reloads work.
+TEST(Service, AReloadSignalReadFromASignalfdPassesTheReloadProtocol) {
+  CheckerRun r = check(unit("svc-reload-signalfd"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.status("reload-protocol"), "pass") << r.message("reload-protocol");
+  EXPECT_EQ(service(r)["start"]["sig_blk_at_ready"]["signals"], nlohmann::json::array({"SIGHUP"}))
+      << service(r)["start"].dump();
+}
+
 // Numbers too long for any integer in a notify message are refused, as
 // systemd refuses them, and the check goes on to its scorecard.
 TEST(Service, NotifyNumbersTooLongForAnIntegerAreRefused) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -67,6 +68,29 @@ static void reload_loop(int huge) {
     else
       snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
                (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+    notify(msg);
+    notify("READY=1");
+  }
+}
+
+/* The same protocol with SIGHUP blocked and read from a signalfd (as
+ * sd-event does): no handler, so SigCgt never shows it. */
+static void reload_signalfd_loop(void) {
+  sigset_t hup_set;
+  sigemptyset(&hup_set);
+  sigaddset(&hup_set, SIGHUP);
+  sigprocmask(SIG_BLOCK, &hup_set, NULL);
+  int fd = signalfd(-1, &hup_set, SFD_CLOEXEC);
+  if (fd < 0) exit(1);
+  notify("READY=1");
+  for (;;) {
+    struct signalfd_siginfo si;
+    if (read(fd, &si, sizeof si) != (ssize_t)sizeof si) continue;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    char msg[128];
+    snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
+             (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
     notify(msg);
     notify("READY=1");
   }
@@ -228,6 +252,7 @@ int main(int argc, char** argv) {
   }
   if (!strcmp(mode, "reload")) reload_loop(0);
   if (!strcmp(mode, "reload-huge")) reload_loop(1);
+  if (!strcmp(mode, "reload-signalfd")) reload_signalfd_loop();
   if (!strcmp(mode, "watchdog")) watchdog_loop();
   if (!strcmp(mode, "child")) {
     /* A child that outlives the main process under KillMode=process. */
