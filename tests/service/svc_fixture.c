@@ -42,34 +42,45 @@ static void on_hup(int sig) {
   hup = 1;
 }
 
-/* Sends RELOADING=1 with its CLOCK_MONOTONIC, then READY=1, on each SIGHUP;
- * `huge`: with numbers too long for any integer instead. */
+/* Blocks SIGHUP; *waiting is the mask to sigsuspend() in for it. A SIGHUP
+ * sent right after READY=1 then waits, blocked, for the sigsuspend(). */
+static void block_hup(sigset_t* waiting) {
+  sigset_t hup_set;
+  sigemptyset(&hup_set);
+  sigaddset(&hup_set, SIGHUP);
+  sigprocmask(SIG_BLOCK, &hup_set, waiting);
+  sigdelset(waiting, SIGHUP);
+}
+
+/* One reload as notify-reload wants it: RELOADING=1 with its
+ * CLOCK_MONOTONIC, then READY=1; `huge`: with numbers too long for any
+ * integer instead. */
+static void answer_reload(int huge) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  char msg[128];
+  if (huge)
+    snprintf(msg, sizeof msg,
+             "RELOADING=1\nMONOTONIC_USEC=123456789012345678901234567890\n"
+             "MAINPID=99999999999999999999");
+  else
+    snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
+             (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+  notify(msg);
+  notify("READY=1");
+}
+
+/* Answers each SIGHUP (a handler) with answer_reload(huge). */
 static void reload_loop(int huge) {
   struct sigaction sa = {.sa_handler = on_hup};
   sigaction(SIGHUP, &sa, NULL);
-  /* SIGHUP stays blocked but inside sigsuspend(), so that one sent right
-   * after READY=1 is never lost between the check and the wait. */
-  sigset_t hup_set, waiting;
-  sigemptyset(&hup_set);
-  sigaddset(&hup_set, SIGHUP);
-  sigprocmask(SIG_BLOCK, &hup_set, &waiting);
-  sigdelset(&waiting, SIGHUP);
+  sigset_t waiting;
+  block_hup(&waiting);
   notify("READY=1");
   for (;;) {
     while (!hup) sigsuspend(&waiting);
     hup = 0;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    char msg[128];
-    if (huge)
-      snprintf(msg, sizeof msg,
-               "RELOADING=1\nMONOTONIC_USEC=123456789012345678901234567890\n"
-               "MAINPID=99999999999999999999");
-    else
-      snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
-               (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
-    notify(msg);
-    notify("READY=1");
+    answer_reload(huge);
   }
 }
 
@@ -86,13 +97,7 @@ static void reload_signalfd_loop(void) {
   for (;;) {
     struct signalfd_siginfo si;
     if (read(fd, &si, sizeof si) != (ssize_t)sizeof si) continue;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    char msg[128];
-    snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
-             (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
-    notify(msg);
-    notify("READY=1");
+    answer_reload(0);
   }
 }
 
@@ -223,11 +228,8 @@ int main(int argc, char** argv) {
      * READY=1) it starts a worker that execs this program again and keeps
      * NOTIFY_SOCKET. It waits for the exec (the close-on-exec pipe closes),
      * so that once it is asleep again the worker runs its own program. */
-    sigset_t hup_set, waiting;
-    sigemptyset(&hup_set);
-    sigaddset(&hup_set, SIGHUP);
-    sigprocmask(SIG_BLOCK, &hup_set, &waiting);
-    sigdelset(&waiting, SIGHUP);
+    sigset_t waiting;
+    block_hup(&waiting);
     notify("READY=1");
     for (;;) {
       while (!hup) sigsuspend(&waiting);
