@@ -64,6 +64,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# Absolute, as the cases' manifests get it (--set BUILD=...).
+build=$(cd "$build" && pwd)
 [ -n "$checker" ] || checker="$build/checker/daemoncheck"
 fixture="$build/tests/fixtures/fixture_daemon"
 example="$build/reference/example-daemon"

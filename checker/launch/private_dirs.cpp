@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -67,6 +68,29 @@ bool mount_overlay(const Folder& f, int host_fd, const struct stat& host, std::s
   return false;
 }
 
+// The checker's temp folders are made under $TMPDIR. When that lies in a
+// folder that was just replaced by a fresh tmpfs (pam_tmpdir's /tmp/user/0,
+// say), its path is made again there, owner only, so that the check's temp
+// folders, and a script's mktemp, still find it. It exists only in the
+// check's mount namespace and goes with it.
+void remake_temp_base(const Folder& f) {
+  const char* base = std::getenv("TMPDIR");
+  if (base == nullptr || base[0] != '/') return;
+  const std::string path = base;
+  const std::string top = f.path;
+  if (!path.starts_with(top + "/")) return;
+  size_t at = top.size() + 1;
+  while (at < path.size()) {
+    size_t end = path.find('/', at);
+    if (end == std::string::npos) end = path.size();
+    if (end > at) {
+      const std::string part = path.substr(0, end);
+      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) return;
+    }
+    at = end + 1;
+  }
+}
+
 }  // namespace
 
 PrivateDirs make_host_dirs_private(PrivateStyle style) {
@@ -102,6 +126,7 @@ PrivateDirs make_host_dirs_private(PrivateStyle style) {
       continue;
     }
     out.made.emplace_back(f.path);
+    if (style == PrivateStyle::kFresh && f.fresh) remake_temp_base(f);
     if (std::strcmp(f.path, "/tmp") == 0) tmp_covered = true;
   }
   // Without /tmp's own layer the staging tmpfs would hide the host's /tmp:

@@ -11,7 +11,8 @@
 //    upper layer.
 //  - kFresh (the service, control and container modes, as service.md's launch
 //    table says): a fresh, empty tmpfs on /run, /tmp and /var/tmp, as systemd
-//    gives a unit; /etc is still an overlay.
+//    gives a unit; /etc is still an overlay. A $TMPDIR inside one of them
+//    is made again there (owner only), so that temp folders still work.
 //
 // Call it in the check's own mount namespace (after unshare(CLONE_NEWNS) and
 // making / private), before any temp folder is made: the checker's own temp

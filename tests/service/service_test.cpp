@@ -11,8 +11,10 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -325,6 +327,34 @@ TEST(Service, OneshotStartEndsWhenTheProcessExits) {
   EXPECT_EQ(s["start"]["result"], "success");
   EXPECT_EQ(s["start"]["exec_exit_status"], 0);
   EXPECT_FALSE(s["start"]["main_alive_at_end"]);
+}
+
+// $TMPDIR below /tmp (pam_tmpdir's /tmp/user/0): the service's fresh /tmp
+// does not have it, so the check makes it again there for its temp folders,
+// and the host's folder stays empty.
+TEST(Service, ATmpdirBelowTmpStillHoldsTheChecksTempFolders) {
+  char base[] = "/tmp/dc-test-tmpdir-XXXXXX";
+  ASSERT_NE(::mkdtemp(base), nullptr);
+  struct Cleanup {
+    std::string path;
+    std::optional<std::string> old_tmpdir;
+    ~Cleanup() {
+      if (old_tmpdir)
+        ::setenv("TMPDIR", old_tmpdir->c_str(), 1);
+      else
+        ::unsetenv("TMPDIR");
+      std::filesystem::remove_all(path);
+    }
+  } cleanup{base, std::getenv("TMPDIR") ? std::optional<std::string>(std::getenv("TMPDIR"))
+                                        : std::nullopt};
+  const std::string tmpdir = std::string(base) + "/user/0";
+  std::filesystem::create_directories(tmpdir);
+  ::setenv("TMPDIR", tmpdir.c_str(), 1);
+  CheckerRun r = check(unit("svc-oneshot"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(service(r)["start"]["result"], "success");
+  EXPECT_EQ(count_entries(tmpdir), 0);
+  EXPECT_TRUE(r.left_behind.empty());
 }
 
 TEST(Service, AFailingExecStartPreStopsTheStartUnlessPrefixed) {
