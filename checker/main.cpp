@@ -240,7 +240,8 @@ int run_main(int argc, char** argv) {
     return publish(o, out, started_as, text, status);
   };
   if (o.isolate && !o.check.attach)
-    cli.options.check.isolation = dc::enter_isolation(kMaxProcesses, style, publish_outside);
+    cli.options.check.isolation = dc::enter_isolation(kMaxProcesses, style, publish_outside,
+                                                      dc::paths_named(cli.options.check));
   // Without a PID namespace (--no-isolation, or the kernel refused one), a
   // keeper ends what the target left should the checker be killed.
   if (!o.check.attach && !cli.options.check.isolation.pid_namespace) dc::enter_keeper();

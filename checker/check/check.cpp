@@ -343,6 +343,44 @@ std::optional<Error> load_service_unit(CheckOptions& opt) {
   return std::nullopt;
 }
 
+std::vector<std::string> paths_named(const CheckOptions& opt) {
+  std::vector<std::string> out;
+  // An argument that is a path, or ends in one (NAME=/path, --flag=/path).
+  auto add = [&](const std::string& word) {
+    if (word.starts_with('/')) {
+      out.push_back(word);
+    } else if (auto eq = word.find('=');
+               eq != std::string::npos && word.size() > eq + 1 && word[eq + 1] == '/') {
+      out.push_back(word.substr(eq + 1));
+    }
+  };
+  for (const auto& a : opt.command) add(a);
+  // A program given as a relative path is run from here.
+  if (!opt.command.empty() && !opt.command[0].starts_with('/') &&
+      opt.command[0].find('/') != std::string::npos)
+    add(std::filesystem::absolute(opt.command[0]).lexically_normal().string());
+  // A control script gets this environment (DAEMON=/tmp/proj/daemon); a
+  // $TMPDIR is made again anyway, empty.
+  if (opt.profile == ProfileId::Control)
+    for (char** e = environ; *e != nullptr; ++e)
+      if (!std::string_view(*e).starts_with("TMPDIR=")) add(*e);
+  if (const auto& u = opt.loaded_unit) {
+    const unit::ServiceConfig& c = u->config;
+    add(u->program);
+    for (const auto* list :
+         {&c.exec_start_pre, &c.exec_start, &c.exec_start_post, &c.exec_reload, &c.exec_stop})
+      for (const auto& cmd : *list) {
+        add(cmd.path);
+        for (const auto& a : cmd.argv) add(a);
+      }
+    add(c.working_directory.path);
+    add(c.root_directory);
+    for (const auto& [name, value] : c.environment) add(value);
+    for (const auto& [name, value] : u->file_environment) add(value);
+  }
+  return out;
+}
+
 Result<CheckRun> run_check(const CheckOptions& options) {
   Reaper& reaper = Reaper::get();
   CheckRun run;
@@ -366,6 +404,7 @@ Result<CheckRun> run_check(const CheckOptions& options) {
   o.pids_max = opt.isolation.pids_max;
   o.isolation_note = opt.isolation.note;
   o.private_dirs = opt.isolation.private_dirs;
+  o.kept_from_host = opt.isolation.kept;
 
   if (opt.attach) {
     double ta = reaper.now_ms();

@@ -63,6 +63,12 @@ struct CheckRun {
 // Error (a missing or unreadable unit file, Type=dbus) is exit status 3.
 std::optional<Error> load_service_unit(CheckOptions& opt);
 
+// The host paths the check's command names (its arguments; a control
+// script's inherited environment; with a unit every command's,
+// WorkingDirectory=, RootDirectory=, the environment's values): a fresh /tmp or /var/tmp still
+// shows the entries they lie in (enter_isolation's `keep`). Call after load_service_unit().
+std::vector<std::string> paths_named(const CheckOptions& opt);
+
 // Error is "the check could not be run" (exit status 3): the target cannot be
 // executed, no pty, no /proc. Interrupted propagates to the caller after
 // everything was cleaned up.

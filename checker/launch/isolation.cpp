@@ -355,7 +355,8 @@ void enter_keeper() {
   // Reaper reads them from its signalfd.
 }
 
-Isolation enter_isolation(long pids_max, PrivateStyle style, Publish publish) {
+Isolation enter_isolation(long pids_max, PrivateStyle style, Publish publish,
+                          const std::vector<std::string>& keep) {
   Isolation iso;
   const sigset_t set = forwarded_and_chld();
   sigset_t old;
@@ -434,8 +435,9 @@ Isolation enter_isolation(long pids_max, PrivateStyle style, Publish publish) {
     ::_exit(3);
   }
   // Before any temp folder is made, so that the check's own live there too.
-  PrivateDirs priv = make_host_dirs_private(style);
+  PrivateDirs priv = make_host_dirs_private(style, keep);
   iso.private_dirs = std::move(priv.made);
+  iso.kept = std::move(priv.kept);
   if (!priv.note.empty()) iso.note += priv.note + ". ";
   // The interrupting signals stay blocked: the Reaper reads them from its
   // signalfd (a parent-death signal that came early is still pending there).

@@ -30,6 +30,7 @@ struct Isolation {
   long pids_max = 0;                      // its cap, 0 when none
   std::string note;                       // why isolation is partial or absent
   std::vector<std::string> private_dirs;  // host folders the target cannot write
+  std::vector<std::string> kept;          // host entries shown in a fresh one (private_dirs.h)
 };
 
 // What the outer process does with a result the checker handed over
@@ -46,8 +47,10 @@ using Publish = std::function<int(int status, const std::string& scorecard)>;
 // checker is in the new mount namespace, where /proc shows the check and
 // /run, /tmp, /var/tmp and /etc are private (private_dirs.h): the outer
 // process is back in the caller's.
+// `keep`: the paths the target's command names, passed to
+// make_host_dirs_private().
 Isolation enter_isolation(long pids_max, PrivateStyle style = PrivateStyle::kOverlay,
-                          Publish publish = {});
+                          Publish publish = {}, const std::vector<std::string>& keep = {});
 
 // In the checker, once every process of the check is gone: gives the
 // scorecard's text and the exit status to the outer process, which publishes

@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "sys/fd.h"
 
@@ -91,9 +93,103 @@ void remake_temp_base(const Folder& f) {
   }
 }
 
+// An entry of the host's /tmp or /var/tmp that the command names (a program
+// or project folder kept there): its fresh tmpfs shows it too, as the host's
+// /tmp does to a service that has no PrivateTmp=. A folder is an overlay
+// (its writes stay private, as in the sysv mode), a file a read-only bind,
+// a symbolic link the same link.
+struct Kept {
+  std::string path;  // /tmp/NAME
+  const Folder* in = nullptr;
+  UniqueFd host;  // O_PATH, opened before anything was mounted
+  struct stat st {};
+  std::string link;      // a symbolic link's target
+  UniqueFd upper, work;  // a folder's layers, in the staging tmpfs
+};
+
+// The top-level entries below a fresh /tmp or /var/tmp that `paths` name,
+// each once, opened on the host.
+std::vector<Kept> open_kept(const std::vector<std::string>& paths) {
+  std::vector<Kept> out;
+  for (const auto& p : paths) {
+    for (const Folder& f : kFolders) {
+      if (!f.fresh || std::strcmp(f.path, "/run") == 0) continue;
+      const std::string top = std::string(f.path) + "/";
+      if (!p.starts_with(top)) continue;
+      const std::string name = p.substr(top.size(), p.find('/', top.size()) - top.size());
+      if (name.empty() || name == "." || name == "..") continue;
+      const std::string path = top + name;
+      if (std::any_of(out.begin(), out.end(), [&](const Kept& k) { return k.path == path; }))
+        continue;
+      Kept k;
+      k.path = path;
+      k.in = &f;
+      k.host = UniqueFd(::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+      if (!k.host.valid() || ::fstat(k.host.get(), &k.st) != 0) continue;
+      if (S_ISLNK(k.st.st_mode)) {
+        char target[4096];
+        const ssize_t n = ::readlinkat(k.host.get(), "", target, sizeof target);
+        if (n <= 0 || static_cast<size_t>(n) >= sizeof target) continue;
+        k.link.assign(target, static_cast<size_t>(n));
+      } else if (!S_ISDIR(k.st.st_mode) && !S_ISREG(k.st.st_mode)) {
+        continue;
+      }
+      out.push_back(std::move(k));
+    }
+  }
+  return out;
+}
+
+// A folder's upper and work layers, made in the staging tmpfs (on /tmp) and
+// held by descriptors, since the fresh /tmp will cover them.
+bool make_layers(Kept& k, size_t index, std::string* failed) {
+  const std::string base = "/tmp/kept-" + std::to_string(index);
+  const std::string upper = base + "-upper", work = base + "-work";
+  if (::mkdir(upper.c_str(), 0700) != 0 || ::mkdir(work.c_str(), 0700) != 0 ||
+      ::chown(upper.c_str(), k.st.st_uid, k.st.st_gid) != 0 ||
+      ::chmod(upper.c_str(), k.st.st_mode & 07777) != 0) {
+    *failed = why(k.path.c_str(), "mkdir", errno);
+    return false;
+  }
+  k.upper = UniqueFd(::open(upper.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  k.work = UniqueFd(::open(work.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (k.upper.valid() && k.work.valid()) return true;
+  *failed = why(k.path.c_str(), "open", errno);
+  return false;
+}
+
+std::string fd_path(const UniqueFd& fd) {
+  return "/proc/self/fd/" + std::to_string(fd.get());
+}
+
+// Shows the kept entry in its folder's fresh tmpfs.
+bool show_kept(const Kept& k, std::string* failed) {
+  const char* path = k.path.c_str();
+  if (!k.link.empty()) {
+    if (::symlink(k.link.c_str(), path) == 0) return true;
+    *failed = why(path, "symlink", errno);
+    return false;
+  }
+  if (S_ISDIR(k.st.st_mode)) {
+    if (!k.upper.valid()) return false;
+    const std::string options = "lowerdir=" + fd_path(k.host) + ",upperdir=" + fd_path(k.upper) +
+                                ",workdir=" + fd_path(k.work);
+    if (::mkdir(path, 0700) == 0 && ::mount("overlay", path, "overlay", 0, options.c_str()) == 0)
+      return true;
+    *failed = why(path, "overlay", errno);
+    return false;
+  }
+  UniqueFd stub(::open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (stub.valid() && ::mount(fd_path(k.host).c_str(), path, nullptr, MS_BIND, nullptr) == 0 &&
+      ::mount(nullptr, path, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) == 0)
+    return true;
+  *failed = why(path, "bind", errno);
+  return false;
+}
+
 }  // namespace
 
-PrivateDirs make_host_dirs_private(PrivateStyle style) {
+PrivateDirs make_host_dirs_private(PrivateStyle style, const std::vector<std::string>& keep) {
   PrivateDirs out;
   auto note = [&](const std::string& what) {
     out.note += out.note.empty() ? "not private, a target may write the host's: " : "; ";
@@ -109,26 +205,45 @@ PrivateDirs make_host_dirs_private(PrivateStyle style) {
       note(why(kFolders[i].path, "open", errno));
     }
   }
+  std::vector<Kept> kept;
+  if (style == PrivateStyle::kFresh) kept = open_kept(keep);
   if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") != 0) {
     note(why("/run, /tmp, /var/tmp, /etc", "staging tmpfs", errno));
     return out;
+  }
+  std::vector<std::string> kept_failed;
+  for (size_t i = 0; i < kept.size(); ++i) {
+    std::string failed;
+    if (S_ISDIR(kept[i].st.st_mode) && kept[i].link.empty() && !make_layers(kept[i], i, &failed))
+      kept_failed.push_back(failed);
   }
   bool tmp_covered = false;
   for (size_t i = 0; i < std::size(kFolders); ++i) {
     const Folder& f = kFolders[i];
     if (!host_fd[i].valid()) continue;
     std::string failed;
-    const bool ok = (style == PrivateStyle::kFresh && f.fresh)
-                        ? mount_fresh(f, host_st[i], &failed)
-                        : mount_overlay(f, host_fd[i].get(), host_st[i], &failed);
+    const bool fresh = style == PrivateStyle::kFresh && f.fresh;
+    const bool ok = fresh ? mount_fresh(f, host_st[i], &failed)
+                          : mount_overlay(f, host_fd[i].get(), host_st[i], &failed);
     if (!ok) {
       note(failed);
       continue;
     }
     out.made.emplace_back(f.path);
-    if (style == PrivateStyle::kFresh && f.fresh) remake_temp_base(f);
+    if (fresh) {
+      for (const Kept& k : kept) {
+        if (k.in != &f) continue;
+        if (show_kept(k, &failed))
+          out.kept.push_back(k.path);
+        else
+          kept_failed.push_back(failed);
+      }
+      remake_temp_base(f);
+    }
     if (std::strcmp(f.path, "/tmp") == 0) tmp_covered = true;
   }
+  for (const auto& failed : kept_failed)
+    out.note += (out.note.empty() ? "" : "; ") + std::string("not shown in the check: ") + failed;
   // Without /tmp's own layer the staging tmpfs would hide the host's /tmp:
   // take it away (the overlays keep their upper layers).
   if (!tmp_covered) ::umount2("/tmp", MNT_DETACH);

@@ -13,6 +13,10 @@
 //    table says): a fresh, empty tmpfs on /run, /tmp and /var/tmp, as systemd
 //    gives a unit; /etc is still an overlay. A $TMPDIR inside one of them
 //    is made again there (owner only), so that temp folders still work.
+//    An entry of the host's /tmp or /var/tmp that `keep` names (the
+//    program, the script, the project folder they live in) is shown there
+//    too, as a service without PrivateTmp= sees it: a folder as an overlay
+//    whose writes stay private, a file bound read-only, a link as a link.
 //
 // Call it in the check's own mount namespace (after unshare(CLONE_NEWNS) and
 // making / private), before any temp folder is made: the checker's own temp
@@ -29,9 +33,10 @@ enum class PrivateStyle { kOverlay, kFresh };
 
 struct PrivateDirs {
   std::vector<std::string> made;  // the folders made private, e.g. "/run"
+  std::vector<std::string> kept;  // host entries shown in a fresh folder, e.g. "/tmp/proj"
   std::string note;               // what could not be made private, and why
 };
 
-PrivateDirs make_host_dirs_private(PrivateStyle style);
+PrivateDirs make_host_dirs_private(PrivateStyle style, const std::vector<std::string>& keep = {});
 
 }  // namespace dc

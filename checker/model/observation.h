@@ -234,7 +234,8 @@ struct Observation {
   std::string cgroup;
   long pids_max = 0;
   std::string isolation_note;
-  std::vector<std::string> private_dirs;  // host folders made private to the check
+  std::vector<std::string> private_dirs;    // host folders made private to the check
+  std::vector<std::string> kept_from_host;  // host entries shown in a fresh private folder
   // What the reader of the scorecard should know about the check itself: a
   // long observation, the --timeout that ended it, signals from the target
   // that the checker ignored.

@@ -445,6 +445,7 @@ json base_scorecard(const Observation& o, const Judgement& jd, const RunMeta& me
         {"cgroup", o.cgroup},
         {"pids_max", o.pids_max},
         {"private_dirs", o.private_dirs},
+        {"kept_from_host", o.kept_from_host},
         {"note", o.isolation_note}}},
       {"notes", o.notes},
       {"rules", rules},

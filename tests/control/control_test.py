@@ -106,6 +106,43 @@ def test_good_daemonctl(args):
     print("ok: every rule passes in %.2f s" % secs)
 
 
+def test_in_tmp(args):
+    """The script, daemonctl and the daemon all live in a folder of the host's
+    /tmp (a project cloned there): the check's fresh /tmp still shows that
+    folder, so the good script passes as it does elsewhere, and the folder
+    on the host is the same afterwards."""
+    import shutil
+    import tempfile
+    kept = tempfile.mkdtemp(prefix="dc-control-kept-", dir="/tmp")
+    try:
+        for src in (args.daemonctl, args.worker, os.path.join(SCRIPTS, "good-daemonctl")):
+            shutil.copy2(src, kept)
+        before = sorted(os.listdir(kept))
+        moved = argparse.Namespace(**vars(args))
+        moved.daemonctl = os.path.join(kept, os.path.basename(args.daemonctl))
+        moved.worker = os.path.join(kept, os.path.basename(args.worker))
+        env = dict(os.environ, DAEMONCTL=moved.daemonctl, DAEMON=moved.worker,
+                   DC_CONTROL_TEST=TOKEN.split("=", 1)[1])
+        cmd = [args.checker, "control", "--quiet", "--json", "-", "--report-dir", args.reports,
+               "--pidfile", "/run/control-test-good.pid", "--",
+               os.path.join(kept, "good-daemonctl")]
+        print("running: " + " ".join(cmd))
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        card = card_of(p)
+        bad = {i: r["message"] for i, r in statuses(card).items()
+               if r["status"] not in ("pass", "skip")}
+        if bad or p.returncode != 0:
+            fail("the good script in /tmp does not pass (exit %d): %s" % (p.returncode, bad))
+        if kept not in card["isolation"]["kept_from_host"]:
+            fail("%s not kept: %s" % (kept, card["isolation"]))
+        if sorted(os.listdir(kept)) != before:
+            fail("the host's folder changed: %s" % sorted(os.listdir(kept)))
+        assert_nothing_left(args, [moved.worker])
+        print("ok: the good script in %s passes" % kept)
+    finally:
+        shutil.rmtree(kept, ignore_errors=True)
+
+
 def test_ps_grep(args):
     p, _ = run(args, {}, "ps-grep")
     card = card_of(p)
@@ -212,7 +249,7 @@ def main():
     {"good-daemonctl": test_good_daemonctl, "ps-grep": test_ps_grep,
      "hanging-action": test_hanging_action,
      "seed-script": test_seed_script, "bad-script": test_bad_script,
-     "trusts-pidfile": test_trusting_script}[args.test](args)
+     "trusts-pidfile": test_trusting_script, "in-tmp": test_in_tmp}[args.test](args)
 
 
 if __name__ == "__main__":

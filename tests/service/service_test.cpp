@@ -357,6 +357,47 @@ TEST(Service, ATmpdirBelowTmpStillHoldsTheChecksTempFolders) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// Programs kept in the host's /tmp (a project cloned there) still run: the
+// fresh /tmp shows the folder, the link and the file the unit's commands
+// name, and nothing the service does there reaches the host.
+TEST(Service, ProgramsInTheHostsTmpStillRunInTheFreshTmp) {
+  char dir[] = "/tmp/dc-test-kept-XXXXXX";
+  char file[] = "/tmp/dc-test-prog-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const int fd = ::mkstemp(file);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  const std::string link = std::string(dir) + "-link";
+  struct Cleanup {
+    std::vector<std::string> paths;
+    ~Cleanup() {
+      for (const auto& p : paths) std::filesystem::remove_all(p);
+    }
+  } cleanup{{dir, file, link}};
+  namespace fs = std::filesystem;
+  const std::string program = std::string(dir) + "/fixture";
+  fs::copy_file(DC_SERVICE_STATIC_FIXTURE, program);
+  fs::copy_file(DC_SERVICE_STATIC_FIXTURE, file, fs::copy_options::overwrite_existing);
+  fs::permissions(file, fs::perms::owner_all);
+  fs::create_directory_symlink(dir, link);
+  const std::string unit_path = std::string(dir) + "/kept.service";
+  std::ofstream(unit_path) << "[Service]\nType=simple\nExecStart=" << program
+                           << " simple\nExecStartPost=" << link
+                           << "/fixture oneshot\nExecStop=" << file << " oneshot\n";
+  CheckerRun r = check(unit_path);
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& s = service(r);
+  EXPECT_EQ(s["start"]["result"], "success");
+  ASSERT_NE(exec_of(s, "ExecStartPost"), nullptr);
+  EXPECT_EQ((*exec_of(s, "ExecStartPost"))["exit_status"], 0);
+  ASSERT_NE(exec_of(s, "ExecStop"), nullptr);
+  EXPECT_EQ((*exec_of(s, "ExecStop"))["exit_status"], 0);
+  EXPECT_EQ(r.scorecard["isolation"]["kept_from_host"],
+            nlohmann::json::array({std::string(dir), link, std::string(file)}));
+  EXPECT_EQ(count_entries(dir), 2);  // the fixture and the unit
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Service, AFailingExecStartPreStopsTheStartUnlessPrefixed) {
   CheckerRun r = check(unit("svc-pre-fails"));
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
