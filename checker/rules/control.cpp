@@ -45,7 +45,7 @@ std::string how_it_ended(const ActionRun& r) {
     out += " ended";
   out += " after " + fixed_ms(r.duration_ms) + " ms";
   const std::string said = last_line(r.output);
-  if (!said.empty()) out += " (it said `" + escape_bytes(said, '`') + "`)";
+  if (!said.empty()) out += " (it said `" + escape_bytes(said, '`', true) + "`)";
   return out;
 }
 
@@ -113,7 +113,7 @@ Verdict start_starts(const Observation& o) {
     return fail("`start` exited 0 but no daemon was running when it returned" +
                     (last_line(s.output).empty()
                          ? std::string(" (it printed nothing)")
-                         : " (it said `" + escape_bytes(last_line(s.output), '`') + "`)") +
+                         : " (it said `" + escape_bytes(last_line(s.output), '`', true) + "`)") +
                     ": wait until the daemon runs, or exit non-zero",
                 ev);
   if (status.empty()) return not_reached(*c, "the status after the first start");

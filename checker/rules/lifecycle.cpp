@@ -66,7 +66,7 @@ Verdict parent_exits(const Observation& o) {
                " ms: did the target signal its parent?)";
     }
     return fail("the launched process " + describe_exit(e) +
-                    (said.empty() ? "" : ": `" + escape_bytes(said, '`') + "`") + " (after " +
+                    (said.empty() ? "" : ": `" + escape_bytes(said, '`', true) + "`") + " (after " +
                     fixed_ms(e.at_ms) + " ms)" + holder +
                     "; a start that succeeded must exit 0 (a script or init system reads it)",
                 ev);

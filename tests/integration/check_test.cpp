@@ -246,7 +246,9 @@ std::string mount_namespace_of(const std::string& pid) {
 // Only the checker is in the check's mount namespace: daemoncheck itself
 // (the outer process) is back in its caller's, so that the checker's exit
 // takes the namespace down while daemoncheck writes the reports it handed
-// over; the scorecard and the exit status still come whole.
+// over; the scorecard and the exit status still come whole. The daemon
+// catches SIGTERM and stays, so the check lasts the 1 s stop timeout: long
+// enough to be looked at once its pidfile is there.
 TEST(Isolation, TheOuterProcessLeavesTheChecksMountNamespace) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs the namespaces";
   TempDir tmp("dc-outer-ns", TempDir::kOutsideCheck);
@@ -256,7 +258,7 @@ TEST(Isolation, TheOuterProcessLeavesTheChecksMountNamespace) {
   std::string outer_ns, checker_ns;
   auto r = run_checker_watched({"--report-dir", reports, "--race-trials", "0", "--stop-timeout",
                                 "1", "--pidfile", "{tmp}/d.pid", "--", fixture_path(), "--pidfile",
-                                "{tmp}/d.pid", "--leak-fds", "--ignore-term"},
+                                "{tmp}/d.pid", "--leak-fds", "--catch-term"},
                                temps, "d.pid", [&](pid_t pid) {
                                  const std::string p = std::to_string(pid);
                                  outer_ns = mount_namespace_of(p);

@@ -123,6 +123,18 @@ TEST(ControlRules, StatusWhenStoppedFailsOnZero) {
   EXPECT_EQ(judge_rule("status-when-stopped", c), Status::Fail);
 }
 
+// The script's last line is quoted as it printed it, its UTF-8 included.
+TEST(ControlRules, AFailedActionQuotesWhatItSaidInItsOwnCharacters) {
+  ControlFacts c = good();
+  ActionRun* status = find(c, ControlStep::StatusStopped, "status");
+  status->exit_status = 127;
+  status->output = "/usr/bin/env: \u2018/etc/init.d/d\u2019: No such file or directory\n";
+  EXPECT_NE(message_of("status-when-stopped", c)
+                .find("(it said `/usr/bin/env: \u2018/etc/init.d/d\u2019: No such file"),
+            std::string::npos)
+      << message_of("status-when-stopped", c);
+}
+
 TEST(ControlRules, StartStartsFailsWithoutADaemon) {
   ControlFacts c = good();
   find(c, ControlStep::Start, "start")->daemons.clear();

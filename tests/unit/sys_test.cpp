@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "common/result.h"
+#include "common/text.h"
 #include "sys/fd.h"
 #include "sys/fileio.h"
 #include "sys/path.h"
@@ -32,6 +33,23 @@ TEST(SysPath, FolderOfIsDirnames) {
   EXPECT_EQ(dc::sys::folder_of("/run/d.pid"), "/run");
   EXPECT_EQ(dc::sys::base_of("/run/d.pid"), "d.pid");
   EXPECT_EQ(dc::sys::base_of("d.pid"), "d.pid");
+}
+
+// What a program printed keeps its printable UTF-8 (env's quotes in a UTF-8
+// locale); what could fool a reader or break the line is escaped whatever
+// its encoding: a control, a bidirectional override, a line separator, an
+// overlong or cut sequence.
+TEST(Text, EscapeBytesKeepsPrintableUtf8OnlyWhenAsked) {
+  const std::string said = "env: \u2018/tmp/x\u2019: No such file or directory";
+  EXPECT_EQ(dc::escape_bytes(said, '`', true), said);
+  EXPECT_EQ(dc::escape_bytes(said, '`'),
+            "env: \\xe2\\x80\\x98/tmp/x\\xe2\\x80\\x99: No such file or directory");
+  EXPECT_EQ(dc::escape_bytes("f\u00f6\U0001F600", '`', true), "f\u00f6\U0001F600");
+  EXPECT_EQ(dc::escape_bytes("a\u202eb", '`', true), "a\\xe2\\x80\\xaeb");
+  EXPECT_EQ(dc::escape_bytes("a\u2028b", '`', true), "a\\xe2\\x80\\xa8b");
+  EXPECT_EQ(dc::escape_bytes("\x1b[2J\u0085", '`', true), "\\x1b[2J\\xc2\\x85");
+  EXPECT_EQ(dc::escape_bytes("\xc0\xaf \xe2\x80", '`', true), "\\xc0\\xaf \\xe2\\x80");
+  EXPECT_EQ(dc::escape_bytes("\xed\xa0\x80`", '`', true), "\\xed\\xa0\\x80\\`");
 }
 
 TEST(Error, MessageLeavesOutEmptyParts) {
