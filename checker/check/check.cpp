@@ -361,18 +361,20 @@ std::vector<std::string> paths_named(const CheckOptions& opt) {
     add(std::filesystem::absolute(opt.command[0]).lexically_normal().string());
   // A control script gets this environment (DAEMON=/tmp/proj/daemon); a
   // $TMPDIR is made again anyway, empty.
-  if (opt.profile == ProfileId::Control)
+  if (opt.profile == ProfileId::Control) {
     for (char** e = environ; *e != nullptr; ++e)
       if (!std::string_view(*e).starts_with("TMPDIR=")) add(*e);
+  }
   if (const auto& u = opt.loaded_unit) {
     const unit::ServiceConfig& c = u->config;
     add(u->program);
     for (const auto* list :
-         {&c.exec_start_pre, &c.exec_start, &c.exec_start_post, &c.exec_reload, &c.exec_stop})
+         {&c.exec_start_pre, &c.exec_start, &c.exec_start_post, &c.exec_reload, &c.exec_stop}) {
       for (const auto& cmd : *list) {
         add(cmd.path);
         for (const auto& a : cmd.argv) add(a);
       }
+    }
     add(c.working_directory.path);
     add(c.root_directory);
     for (const auto& [name, value] : c.environment) add(value);

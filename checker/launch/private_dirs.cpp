@@ -171,7 +171,7 @@ bool show_kept(const Kept& k, std::string* failed) {
     return false;
   }
   if (S_ISDIR(k.st.st_mode)) {
-    if (!k.upper.valid()) return false;
+    if (!k.upper.valid()) return false;  // make_layers() said why
     const std::string options = "lowerdir=" + fd_path(k.host) + ",upperdir=" + fd_path(k.upper) +
                                 ",workdir=" + fd_path(k.work);
     if (::mkdir(path, 0700) == 0 && ::mount("overlay", path, "overlay", 0, options.c_str()) == 0)
@@ -233,10 +233,12 @@ PrivateDirs make_host_dirs_private(PrivateStyle style, const std::vector<std::st
     if (fresh) {
       for (const Kept& k : kept) {
         if (k.in != &f) continue;
-        if (show_kept(k, &failed))
+        failed.clear();
+        if (show_kept(k, &failed)) {
           out.kept.push_back(k.path);
-        else
+        } else if (!failed.empty()) {
           kept_failed.push_back(failed);
+        }
       }
       remake_temp_base(f);
     }
