@@ -359,9 +359,9 @@ std::vector<std::string> paths_named(const CheckOptions& opt) {
   if (!opt.command.empty() && !opt.command[0].starts_with('/') &&
       opt.command[0].find('/') != std::string::npos)
     add(std::filesystem::absolute(opt.command[0]).lexically_normal().string());
-  // A control script gets this environment (DAEMON=/tmp/proj/daemon); a
-  // $TMPDIR is made again anyway, empty.
-  if (opt.profile == ProfileId::Control) {
+  // A control script and a target started by hand get this environment
+  // (DAEMON=/tmp/proj/daemon); a $TMPDIR is made again anyway, empty.
+  if (opt.profile == ProfileId::Control || opt.profile == ProfileId::Sysv) {
     for (char** e = environ; *e != nullptr; ++e)
       if (!std::string_view(*e).starts_with("TMPDIR=")) add(*e);
   }

@@ -63,8 +63,8 @@ struct CheckRun {
 // Error (a missing or unreadable unit file, Type=dbus) is exit status 3.
 std::optional<Error> load_service_unit(CheckOptions& opt);
 
-// The host paths the check's command names (its arguments; a control
-// script's inherited environment; with a unit every command's,
+// The host paths the check's command names (its arguments; the inherited
+// environment of a control script or a target started by hand; with a unit every command's,
 // WorkingDirectory=, RootDirectory=, the environment's values): a fresh /tmp or /var/tmp still
 // shows the entries they lie in (enter_isolation's `keep`). Call after load_service_unit().
 std::vector<std::string> paths_named(const CheckOptions& opt);

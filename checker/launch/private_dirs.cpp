@@ -94,10 +94,12 @@ void remake_temp_base(const Folder& f) {
 }
 
 // An entry of the host's /tmp or /var/tmp that the command names (a program
-// or project folder kept there): its fresh tmpfs shows it too, as the host's
-// /tmp does to a service that has no PrivateTmp=. A folder is an overlay
-// (its writes stay private, as in the sysv mode), a file a read-only bind,
-// a symbolic link the same link.
+// or project folder kept there): a fresh tmpfs shows it too, as the host's
+// /tmp does to a service that has no PrivateTmp=; an overlay of the folder
+// shows it when it is a mount of its own, which the overlay's lower layer
+// (the folder's own file system) hides. A folder is an overlay (its writes
+// stay private, as in the sysv mode), a file a read-only bind, a symbolic
+// link the same link.
 struct Kept {
   std::string path;  // /tmp/NAME
   const Folder* in = nullptr;
@@ -107,13 +109,25 @@ struct Kept {
   UniqueFd upper, work;  // a folder's layers, in the staging tmpfs
 };
 
-// The top-level entries below a fresh /tmp or /var/tmp that `paths` name,
-// each once, opened on the host.
-std::vector<Kept> open_kept(const std::vector<std::string>& paths) {
+bool is_mount_root(int fd) {
+#ifdef STATX_ATTR_MOUNT_ROOT
+  struct statx stx {};
+  if (::statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &stx) != 0) return false;
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0 &&
+         (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+#else
+  (void)fd;
+  return false;
+#endif
+}
+
+// The top-level entries below /tmp or /var/tmp that `paths` name, each once,
+// opened on the host: every one for a fresh tmpfs, the mounts for an overlay.
+std::vector<Kept> open_kept(const std::vector<std::string>& paths, PrivateStyle style) {
   std::vector<Kept> out;
   for (const auto& p : paths) {
     for (const Folder& f : kFolders) {
-      if (!f.fresh || std::strcmp(f.path, "/run") == 0) continue;
+      if (std::strcmp(f.path, "/tmp") != 0 && std::strcmp(f.path, "/var/tmp") != 0) continue;
       const std::string top = std::string(f.path) + "/";
       if (!p.starts_with(top)) continue;
       const std::string name = p.substr(top.size(), p.find('/', top.size()) - top.size());
@@ -126,6 +140,7 @@ std::vector<Kept> open_kept(const std::vector<std::string>& paths) {
       k.in = &f;
       k.host = UniqueFd(::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
       if (!k.host.valid() || ::fstat(k.host.get(), &k.st) != 0) continue;
+      if (style == PrivateStyle::kOverlay && !is_mount_root(k.host.get())) continue;
       if (S_ISLNK(k.st.st_mode)) {
         char target[4096];
         const ssize_t n = ::readlinkat(k.host.get(), "", target, sizeof target);
@@ -162,7 +177,8 @@ std::string fd_path(const UniqueFd& fd) {
   return "/proc/self/fd/" + std::to_string(fd.get());
 }
 
-// Shows the kept entry in its folder's fresh tmpfs.
+// Shows the kept entry in its folder's fresh tmpfs or overlay (where the
+// mount's folder or file is already there, empty).
 bool show_kept(const Kept& k, std::string* failed) {
   const char* path = k.path.c_str();
   if (!k.link.empty()) {
@@ -174,12 +190,13 @@ bool show_kept(const Kept& k, std::string* failed) {
     if (!k.upper.valid()) return false;  // make_layers() said why
     const std::string options = "lowerdir=" + fd_path(k.host) + ",upperdir=" + fd_path(k.upper) +
                                 ",workdir=" + fd_path(k.work);
-    if (::mkdir(path, 0700) == 0 && ::mount("overlay", path, "overlay", 0, options.c_str()) == 0)
+    if ((::mkdir(path, 0700) == 0 || errno == EEXIST) &&
+        ::mount("overlay", path, "overlay", 0, options.c_str()) == 0)
       return true;
     *failed = why(path, "overlay", errno);
     return false;
   }
-  UniqueFd stub(::open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd stub(::open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (stub.valid() && ::mount(fd_path(k.host).c_str(), path, nullptr, MS_BIND, nullptr) == 0 &&
       ::mount(nullptr, path, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) == 0)
     return true;
@@ -205,8 +222,7 @@ PrivateDirs make_host_dirs_private(PrivateStyle style, const std::vector<std::st
       note(why(kFolders[i].path, "open", errno));
     }
   }
-  std::vector<Kept> kept;
-  if (style == PrivateStyle::kFresh) kept = open_kept(keep);
+  std::vector<Kept> kept = open_kept(keep, style);
   if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") != 0) {
     note(why("/run, /tmp, /var/tmp, /etc", "staging tmpfs", errno));
     return out;
@@ -230,18 +246,16 @@ PrivateDirs make_host_dirs_private(PrivateStyle style, const std::vector<std::st
       continue;
     }
     out.made.emplace_back(f.path);
-    if (fresh) {
-      for (const Kept& k : kept) {
-        if (k.in != &f) continue;
-        failed.clear();
-        if (show_kept(k, &failed)) {
-          out.kept.push_back(k.path);
-        } else if (!failed.empty()) {
-          kept_failed.push_back(failed);
-        }
+    for (const Kept& k : kept) {
+      if (k.in != &f) continue;
+      failed.clear();
+      if (show_kept(k, &failed)) {
+        out.kept.push_back(k.path);
+      } else if (!failed.empty()) {
+        kept_failed.push_back(failed);
       }
-      remake_temp_base(f);
     }
+    if (fresh) remake_temp_base(f);
     if (std::strcmp(f.path, "/tmp") == 0) tmp_covered = true;
   }
   for (const auto& failed : kept_failed)

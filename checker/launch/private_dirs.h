@@ -17,6 +17,9 @@
 //    program, the script, the project folder they live in) is shown there
 //    too, as a service without PrivateTmp= sees it: a folder as an overlay
 //    whose writes stay private, a file bound read-only, a link as a link.
+//    In the overlays of kOverlay, such an entry that is a mount of its own
+//    (a project folder bound there) is shown the same way: an overlay's
+//    lower layer is the folder's file system, without what is mounted on it.
 //
 // Call it in the check's own mount namespace (after unshare(CLONE_NEWNS) and
 // making / private), before any temp folder is made: the checker's own temp

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -275,6 +276,35 @@ TEST(Isolation, TheOuterProcessLeavesTheChecksMountNamespace) {
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
   EXPECT_EQ(r.status("inherited-fds-closed"), "fail");
   EXPECT_EQ(count_entries(reports), 1);
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// A folder mounted below /tmp (a project bound there) is hidden by /tmp's
+// overlay, whose lower layer is /tmp's own file system: when the command
+// names it, the check shows it too, and the daemon runs from there. The
+// test binds the fixture's folder in a mount namespace of its own.
+TEST(Isolation, AFolderMountedBelowTmpThatTheCommandNamesIsShown) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs a mount namespace";
+  ASSERT_EQ(::unshare(CLONE_NEWNS), 0);
+  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+  char where[] = "/tmp/dc-test-bound-XXXXXX";
+  ASSERT_NE(::mkdtemp(where), nullptr);
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      ::umount2(path.c_str(), MNT_DETACH);
+      ::rmdir(path.c_str());
+    }
+  } cleanup{where};
+  const std::filesystem::path fixture(fixture_path());
+  ASSERT_EQ(::mount(fixture.parent_path().c_str(), where, nullptr, MS_BIND, nullptr), 0);
+  const std::string bound = std::string(where) + "/" + fixture.filename().string();
+  auto r = run_checker(
+      {"--race-trials", "0", "--pidfile", "{tmp}/d.pid", "--", bound, "--pidfile", "{tmp}/d.pid"});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.scorecard["isolation"]["kept_from_host"], nlohmann::json::array({where}));
+  EXPECT_EQ(r.scorecard["summary"]["verdict"], "pass");
   EXPECT_TRUE(r.left_behind.empty());
 }
 
