@@ -308,6 +308,66 @@ PidfileState read_pidfile(const std::string& path, pid_t holders) {
   return s;
 }
 
+namespace {
+
+// When pid started, in seconds of CLOCK_REALTIME: /proc/stat's btime (whole
+// seconds, so up to 1 s early) plus field 22 of its stat.
+std::optional<double> started_at(pid_t pid) {
+  auto stat = read_file(proc(pid, "stat"));
+  auto boot = read_file("/proc/stat");
+  if (!stat || !boot) return std::nullopt;
+  auto st = parse_stat(*stat);
+  const size_t at = boot->find("\nbtime ");
+  if (!st || at == std::string::npos) return std::nullopt;
+  unsigned long long btime = 0;
+  const char* from = boot->data() + at + 7;
+  const auto [end, ec] = std::from_chars(from, boot->data() + boot->size(), btime);
+  const long ticks = ::sysconf(_SC_CLK_TCK);
+  if (ec != std::errc() || end == from || ticks <= 0) return std::nullopt;
+  return static_cast<double>(btime) +
+         static_cast<double>(st->starttime) / static_cast<double>(ticks);
+}
+
+// A *.pid file one folder down in /run (/run/NAME/NAME.pid, as most Debian
+// daemons keep theirs) that holds pid and was written since pid started
+// (a second of slack for btime's rounding and a parent that wrote it just
+// before the last fork): a file from before the check, which the sysv
+// overlay shows, may hold the same small number by chance.
+std::optional<std::string> pidfile_one_down(const std::string& dir, pid_t pid) {
+  auto since = started_at(pid);
+  if (!since) return std::nullopt;
+  UniqueDir top = UniqueDir::open(dir);
+  if (!top) return std::nullopt;
+  while (dirent* sub = top.next()) {
+    if (sub->d_name[0] == '.') continue;
+    const std::string folder = dir + "/" + sub->d_name;
+    struct stat fst {};
+    if (sub->d_type != DT_DIR &&
+        (sub->d_type != DT_UNKNOWN || ::lstat(folder.c_str(), &fst) != 0 || !S_ISDIR(fst.st_mode)))
+      continue;
+    UniqueDir dd = UniqueDir::open(folder);
+    if (!dd) continue;
+    while (dirent* e = dd.next()) {
+      std::string_view name(e->d_name);
+      if ((e->d_type != DT_REG && e->d_type != DT_UNKNOWN) || name.size() <= 4 ||
+          !name.ends_with(".pid"))
+        continue;
+      const std::string path = folder + "/" + std::string(name);
+      struct stat st {};
+      if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      const double mtime =
+          static_cast<double>(st.st_mtim.tv_sec) + static_cast<double>(st.st_mtim.tv_nsec) / 1e9;
+      if (mtime < *since - 1.0) continue;
+      auto content = read_file(path, 64);
+      if (!content) continue;
+      if (auto held = parse_pidfile(*content); held && *held == pid) return path;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
                                              const std::vector<std::string>& places,
                                              pid_t holders) {
@@ -343,6 +403,10 @@ std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
     }
     if (found) return PidfileFacts{*found, "scan", read_pidfile(*found, holders)};
   }
+  // 3. A *.pid file one folder down in /run, written since the daemon started.
+  if (std::find(places.begin(), places.end(), "/run") != places.end())
+    if (auto found = pidfile_one_down("/run", d.pid))
+      return PidfileFacts{*found, "scan", read_pidfile(*found, holders)};
   return std::nullopt;
 }
 

@@ -28,7 +28,9 @@ std::optional<pid_t> pidfile_pid(const std::string& path);
 
 // Pidfile discovery (rules.md): a regular file the daemon holds a lock on
 // (or a lock whose inode the daemon has open), else a *.pid file in the usual
-// places that holds the daemon's pid. Returns path and how it was found.
+// places that holds the daemon's pid, else (when `places` has /run) such a
+// file one folder down in /run, written since the daemon started
+// (/run/NAME/NAME.pid). Returns path and how it was found.
 // `holders` as for read_pidfile.
 std::optional<PidfileFacts> discover_pidfile(const DaemonFacts& d,
                                              const std::vector<std::string>& places,

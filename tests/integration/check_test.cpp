@@ -308,6 +308,35 @@ TEST(Isolation, AFolderMountedBelowTmpThatTheCommandNamesIsShown) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// An unlocked pidfile in a folder of its own below /run (/run/NAME/NAME.pid,
+// as most Debian daemons keep theirs) is found without --pidfile, and judged.
+TEST(Discovery, AnUnlockedPidfileOneFolderDownInRunIsFound) {
+  const std::string script =
+      "mkdir -p /run/dc-test-sub && exec \"$0\" --pidfile "
+      "/run/dc-test-sub/d.pid --no-lock";
+  auto r = run_checker({"--race-trials", "0", "--", "/bin/sh", "-c", script, fixture_path()});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_EQ(r.scorecard["pidfile"]["path"], "/run/dc-test-sub/d.pid") << r.scorecard["pidfile"];
+  EXPECT_EQ(r.scorecard["pidfile"]["found_by"], "scan");
+  EXPECT_EQ(r.status("pidfile-matches"), "pass") << r.message("pidfile-matches");
+  EXPECT_EQ(r.status("pidfile-locked"), "fail") << r.message("pidfile-locked");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+// Files one folder down that were there before the daemon started are never
+// taken for its pidfile, whatever pid they hold: here every pid up to 300,
+// written an hour ago.
+TEST(Discovery, AnOldPidfileOneFolderDownIsNotTakenForTheDaemons) {
+  const std::string script =
+      "mkdir -p /run/dc-test-old && for i in $(seq 1 300); do echo $i > /run/dc-test-old/$i.pid; "
+      "done && touch -d '1 hour ago' /run/dc-test-old/*.pid && exec \"$0\" --no-lock";
+  auto r = run_checker({"--race-trials", "0", "--", "/bin/sh", "-c", script, fixture_path()});
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  EXPECT_TRUE(r.scorecard["pidfile"]["path"].is_null()) << r.scorecard["pidfile"];
+  EXPECT_EQ(r.status("pidfile-matches"), "skip") << r.message("pidfile-matches");
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Isolation, ScorecardSaysHowTheCheckWasIsolated) {
   auto r = run_checker(fixture({}, true, {"--race-trials", "0"}));
   ASSERT_TRUE(r.scorecard.is_object());
