@@ -289,6 +289,7 @@ std::optional<Error> run_service_phases(const CheckOptions& opt, const std::stri
   ctx.dirty = opt.dirty;
   ctx.private_run =
       std::count(opt.isolation.private_dirs.begin(), opt.isolation.private_dirs.end(), "/run") > 0;
+  ctx.kept = opt.isolation.kept;
   if (!ctx.private_run && opt.loaded_unit->launchable)
     o.notes.push_back(
         "/run, /tmp and /var/tmp are not private to this check: the service wrote the host's");

@@ -1609,7 +1609,8 @@ class ServiceRun {
   }
 
   // /run, /tmp and /var/tmp as fresh as for the first start: emptied (the
-  // check's own temp folder kept), then RuntimeDirectory= made again. When
+  // check's own temp folder and the host entries shown there kept), then
+  // RuntimeDirectory= made again. When
   // they are the host's (no private folders), only RuntimeDirectory= is
   // made again, as systemd removes it at the stop: the host's folders are
   // never emptied.
@@ -1635,6 +1636,7 @@ class ServiceRun {
     for (const auto& name : names) {
       const std::string path = dir + "/" + name;
       if (ctx_.tmp == path || ctx_.tmp.starts_with(path + "/")) continue;
+      if (std::find(ctx_.kept.begin(), ctx_.kept.end(), path) != ctx_.kept.end()) continue;
       remove_tree(path);
     }
   }

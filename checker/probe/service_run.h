@@ -60,6 +60,9 @@ struct ServiceContext {
   double deadline_ms;        // the whole check's end (--timeout)
   bool dirty = false;        // --dirty: a pty on stdin and planted descriptors on top
   bool private_run = false;  // /run, /tmp, /var/tmp are the check's own
+  // Host entries shown in those folders (Isolation::kept): a relaunch's
+  // fresh folders keep them.
+  std::vector<std::string> kept;
 };
 
 // Starts, watches, reloads and stops the service; fills o.service, o.daemons

@@ -358,8 +358,10 @@ TEST(Service, ATmpdirBelowTmpStillHoldsTheChecksTempFolders) {
 }
 
 // Programs kept in the host's /tmp (a project cloned there) still run: the
-// fresh /tmp shows the folder, the link and the file the unit's commands
-// name, and nothing the service does there reaches the host.
+// fresh /tmp shows the link, the folder and the file the unit's commands
+// name, also to the relaunch after the SIGHUP probe ended the service
+// (a relaunch empties /tmp again), and nothing the service does there
+// reaches the host.
 TEST(Service, ProgramsInTheHostsTmpStillRunInTheFreshTmp) {
   char dir[] = "/tmp/dc-test-kept-XXXXXX";
   char file[] = "/tmp/dc-test-prog-XXXXXX";
@@ -381,9 +383,9 @@ TEST(Service, ProgramsInTheHostsTmpStillRunInTheFreshTmp) {
   fs::permissions(file, fs::perms::owner_all);
   fs::create_directory_symlink(dir, link);
   const std::string unit_path = std::string(dir) + "/kept.service";
-  std::ofstream(unit_path) << "[Service]\nType=simple\nExecStart=" << program
-                           << " simple\nExecStartPost=" << link
-                           << "/fixture oneshot\nExecStop=" << file << " oneshot\n";
+  std::ofstream(unit_path) << "[Service]\nType=simple\nRuntimeDirectory=dc-kept\nExecStart=" << link
+                           << "/fixture nohup /run/dc-kept/started\nExecStartPost=" << program
+                           << " oneshot\nExecStop=" << file << " oneshot\n";
   CheckerRun r = check(unit_path);
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
   const auto& s = service(r);
@@ -392,8 +394,17 @@ TEST(Service, ProgramsInTheHostsTmpStillRunInTheFreshTmp) {
   EXPECT_EQ((*exec_of(s, "ExecStartPost"))["exit_status"], 0);
   ASSERT_NE(exec_of(s, "ExecStop"), nullptr);
   EXPECT_EQ((*exec_of(s, "ExecStop"))["exit_status"], 0);
+  EXPECT_EQ(s["relaunches"].size(), 1u) << s["relaunches"];
+  EXPECT_EQ(s["stop"]["relaunch"], 1);
+  // Every command ran, the relaunch's too (203: it could not be executed).
+  int starts = 0;
+  for (const auto& e : s["execs"]) {
+    EXPECT_TRUE(e["exit_status"].is_null() || e["exit_status"] == 0) << e.dump();
+    starts += e["kind"] == "ExecStart" ? 1 : 0;
+  }
+  EXPECT_EQ(starts, 2);
   EXPECT_EQ(r.scorecard["isolation"]["kept_from_host"],
-            nlohmann::json::array({std::string(dir), link, std::string(file)}));
+            nlohmann::json::array({link, std::string(dir), std::string(file)}));
   EXPECT_EQ(count_entries(dir), 2);  // the fixture and the unit
   EXPECT_TRUE(r.left_behind.empty());
 }
