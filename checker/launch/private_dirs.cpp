@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,12 +38,25 @@ std::string why(const char* path, const char* step, int err) {
   return std::string(path) + " (" + step + ": " + std::strerror(err) + ")";
 }
 
+// The noexec, nosuid and nodev of the host's mount that fd lies on, as mount
+// flags: what stands in for it keeps them (a program in a noexec /tmp does
+// not run in the check either).
+unsigned long host_mount_flags(int fd) {
+  struct statvfs sv {};
+  if (::fstatvfs(fd, &sv) != 0) return 0;
+  return ((sv.f_flag & ST_NOEXEC) != 0 ? MS_NOEXEC : 0) |
+         ((sv.f_flag & ST_NOSUID) != 0 ? MS_NOSUID : 0) |
+         ((sv.f_flag & ST_NODEV) != 0 ? MS_NODEV : 0);
+}
+
 // A fresh tmpfs with the host folder's owner and mode (/tmp stays 1777).
-bool mount_fresh(const Folder& f, const struct stat& host, std::string* failed) {
+bool mount_fresh(const Folder& f, int host_fd, const struct stat& host, std::string* failed) {
   char options[96];
   std::snprintf(options, sizeof options, "mode=%o,uid=%u,gid=%u", host.st_mode & 07777,
                 static_cast<unsigned>(host.st_uid), static_cast<unsigned>(host.st_gid));
-  if (::mount("tmpfs", f.path, "tmpfs", MS_NOSUID | MS_NODEV, options) == 0) return true;
+  if (::mount("tmpfs", f.path, "tmpfs", MS_NOSUID | MS_NODEV | host_mount_flags(host_fd),
+              options) == 0)
+    return true;
   *failed = why(f.path, "tmpfs", errno);
   return false;
 }
@@ -65,7 +79,8 @@ bool mount_overlay(const Folder& f, int host_fd, const struct stat& host, std::s
   }
   const std::string options = "lowerdir=/proc/self/fd/" + std::to_string(host_fd) +
                               ",upperdir=" + upper + ",workdir=" + work;
-  if (::mount("overlay", f.path, "overlay", 0, options.c_str()) == 0) return true;
+  if (::mount("overlay", f.path, "overlay", host_mount_flags(host_fd), options.c_str()) == 0)
+    return true;
   *failed = why(f.path, "overlay", errno);
   return false;
 }
@@ -191,14 +206,15 @@ bool show_kept(const Kept& k, std::string* failed) {
     const std::string options = "lowerdir=" + fd_path(k.host) + ",upperdir=" + fd_path(k.upper) +
                                 ",workdir=" + fd_path(k.work);
     if ((::mkdir(path, 0700) == 0 || errno == EEXIST) &&
-        ::mount("overlay", path, "overlay", 0, options.c_str()) == 0)
+        ::mount("overlay", path, "overlay", host_mount_flags(k.host.get()), options.c_str()) == 0)
       return true;
     *failed = why(path, "overlay", errno);
     return false;
   }
   UniqueFd stub(::open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (stub.valid() && ::mount(fd_path(k.host).c_str(), path, nullptr, MS_BIND, nullptr) == 0 &&
-      ::mount(nullptr, path, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) == 0)
+      ::mount(nullptr, path, nullptr,
+              MS_BIND | MS_REMOUNT | MS_RDONLY | host_mount_flags(k.host.get()), nullptr) == 0)
     return true;
   *failed = why(path, "bind", errno);
   return false;
@@ -239,7 +255,7 @@ PrivateDirs make_host_dirs_private(PrivateStyle style, const std::vector<std::st
     if (!host_fd[i].valid()) continue;
     std::string failed;
     const bool fresh = style == PrivateStyle::kFresh && f.fresh;
-    const bool ok = fresh ? mount_fresh(f, host_st[i], &failed)
+    const bool ok = fresh ? mount_fresh(f, host_fd[i].get(), host_st[i], &failed)
                           : mount_overlay(f, host_fd[i].get(), host_st[i], &failed);
     if (!ok) {
       note(failed);

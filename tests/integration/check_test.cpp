@@ -308,6 +308,31 @@ TEST(Isolation, AFolderMountedBelowTmpThatTheCommandNamesIsShown) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// A program on a noexec mount below /tmp does not run by hand, so it does
+// not run in the check either: what stands in for the mount keeps noexec.
+TEST(Isolation, AProgramOnANoexecMountBelowTmpDoesNotRunInTheCheck) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs a mount namespace";
+  ASSERT_EQ(::unshare(CLONE_NEWNS), 0);
+  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+  char where[] = "/tmp/dc-test-noexec-XXXXXX";
+  ASSERT_NE(::mkdtemp(where), nullptr);
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      ::umount2(path.c_str(), MNT_DETACH);
+      ::rmdir(path.c_str());
+    }
+  } cleanup{where};
+  ASSERT_EQ(::mount("tmpfs", where, "tmpfs", MS_NOEXEC, "mode=0755"), 0);
+  const std::string program = std::string(where) + "/fixture_daemon";
+  std::filesystem::copy_file(fixture_path(), program);
+  ASSERT_NE(::access(program.c_str(), X_OK), 0);  // the kernel refuses it here too
+  auto r = run_checker({"--race-trials", "0", "--", program});
+  EXPECT_EQ(r.exit_status, 3) << r.err;
+  EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 // An unlocked pidfile in a folder of its own below /run (/run/NAME/NAME.pid,
 // as most Debian daemons keep theirs) is found without --pidfile, and judged.
 TEST(Discovery, AnUnlockedPidfileOneFolderDownInRunIsFound) {
