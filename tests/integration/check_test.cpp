@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -279,26 +281,39 @@ TEST(Isolation, TheOuterProcessLeavesTheChecksMountNamespace) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// Moves the test into a mount namespace of its own (so that what it mounts
+// never reaches the host) and makes a fresh folder /tmp/PREFIX-XXXXXX there:
+// its path, "" when either step failed (errno says why).
+std::string folder_below_tmp_in_own_namespace(const std::string& prefix) {
+  if (::unshare(CLONE_NEWNS) != 0 ||
+      ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return "";
+  std::string path = "/tmp/" + prefix + "-XXXXXX";
+  return ::mkdtemp(path.data()) != nullptr ? path : "";
+}
+
+// What the test mounted on the folder, then the folder, at the end of the
+// test, also when an assertion ends it early.
+struct UnmountAndRemove {
+  std::string path;
+  ~UnmountAndRemove() {
+    ::umount2(path.c_str(), MNT_DETACH);
+    ::rmdir(path.c_str());
+  }
+};
+
 // A folder mounted below /tmp (a project bound there) is hidden by /tmp's
 // overlay, whose lower layer is /tmp's own file system: when the command
 // names it, the check shows it too, and the daemon runs from there. The
 // test binds the fixture's folder in a mount namespace of its own.
 TEST(Isolation, AFolderMountedBelowTmpThatTheCommandNamesIsShown) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs a mount namespace";
-  ASSERT_EQ(::unshare(CLONE_NEWNS), 0);
-  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
-  char where[] = "/tmp/dc-test-bound-XXXXXX";
-  ASSERT_NE(::mkdtemp(where), nullptr);
-  struct Cleanup {
-    std::string path;
-    ~Cleanup() {
-      ::umount2(path.c_str(), MNT_DETACH);
-      ::rmdir(path.c_str());
-    }
-  } cleanup{where};
+  const std::string where = folder_below_tmp_in_own_namespace("dc-test-bound");
+  ASSERT_FALSE(where.empty()) << std::strerror(errno);
+  UnmountAndRemove cleanup{where};
   const std::filesystem::path fixture(fixture_path());
-  ASSERT_EQ(::mount(fixture.parent_path().c_str(), where, nullptr, MS_BIND, nullptr), 0);
-  const std::string bound = std::string(where) + "/" + fixture.filename().string();
+  ASSERT_EQ(::mount(fixture.parent_path().c_str(), where.c_str(), nullptr, MS_BIND, nullptr), 0);
+  const std::string bound = where + "/" + fixture.filename().string();
   auto r = run_checker(
       {"--race-trials", "0", "--pidfile", "{tmp}/d.pid", "--", bound, "--pidfile", "{tmp}/d.pid"});
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
@@ -312,19 +327,11 @@ TEST(Isolation, AFolderMountedBelowTmpThatTheCommandNamesIsShown) {
 // not run in the check either: what stands in for the mount keeps noexec.
 TEST(Isolation, AProgramOnANoexecMountBelowTmpDoesNotRunInTheCheck) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs a mount namespace";
-  ASSERT_EQ(::unshare(CLONE_NEWNS), 0);
-  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
-  char where[] = "/tmp/dc-test-noexec-XXXXXX";
-  ASSERT_NE(::mkdtemp(where), nullptr);
-  struct Cleanup {
-    std::string path;
-    ~Cleanup() {
-      ::umount2(path.c_str(), MNT_DETACH);
-      ::rmdir(path.c_str());
-    }
-  } cleanup{where};
-  ASSERT_EQ(::mount("tmpfs", where, "tmpfs", MS_NOEXEC, "mode=0755"), 0);
-  const std::string program = std::string(where) + "/fixture_daemon";
+  const std::string where = folder_below_tmp_in_own_namespace("dc-test-noexec");
+  ASSERT_FALSE(where.empty()) << std::strerror(errno);
+  UnmountAndRemove cleanup{where};
+  ASSERT_EQ(::mount("tmpfs", where.c_str(), "tmpfs", MS_NOEXEC, "mode=0755"), 0);
+  const std::string program = where + "/fixture_daemon";
   std::filesystem::copy_file(fixture_path(), program);
   ASSERT_NE(::access(program.c_str(), X_OK), 0);  // the kernel refuses it here too
   auto r = run_checker({"--race-trials", "0", "--", program});
@@ -333,13 +340,19 @@ TEST(Isolation, AProgramOnANoexecMountBelowTmpDoesNotRunInTheCheck) {
   EXPECT_TRUE(r.left_behind.empty());
 }
 
+// A check of the fixture started by `sh -c script`, the fixture as its $0,
+// with no --pidfile, so that the checker discovers what it can.
+CheckerRun check_fixture_from_shell(const std::string& script) {
+  return run_checker({"--race-trials", "0", "--", "/bin/sh", "-c", script, fixture_path()});
+}
+
 // An unlocked pidfile in a folder of its own below /run (/run/NAME/NAME.pid,
 // as most Debian daemons keep theirs) is found without --pidfile, and judged.
 TEST(Discovery, AnUnlockedPidfileOneFolderDownInRunIsFound) {
   const std::string script =
       "mkdir -p /run/dc-test-sub && exec \"$0\" --pidfile "
       "/run/dc-test-sub/d.pid --no-lock";
-  auto r = run_checker({"--race-trials", "0", "--", "/bin/sh", "-c", script, fixture_path()});
+  auto r = check_fixture_from_shell(script);
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
   EXPECT_EQ(r.scorecard["pidfile"]["path"], "/run/dc-test-sub/d.pid") << r.scorecard["pidfile"];
   EXPECT_EQ(r.scorecard["pidfile"]["found_by"], "scan");
@@ -355,7 +368,7 @@ TEST(Discovery, AnOldPidfileOneFolderDownIsNotTakenForTheDaemons) {
   const std::string script =
       "mkdir -p /run/dc-test-old && for i in $(seq 1 300); do echo $i > /run/dc-test-old/$i.pid; "
       "done && touch -d '1 hour ago' /run/dc-test-old/*.pid && exec \"$0\" --no-lock";
-  auto r = run_checker({"--race-trials", "0", "--", "/bin/sh", "-c", script, fixture_path()});
+  auto r = check_fixture_from_shell(script);
   ASSERT_TRUE(r.scorecard.is_object()) << r.err;
   EXPECT_TRUE(r.scorecard["pidfile"]["path"].is_null()) << r.scorecard["pidfile"];
   EXPECT_EQ(r.status("pidfile-matches"), "skip") << r.message("pidfile-matches");
