@@ -30,6 +30,7 @@
 namespace dc {
 
 CleanupReport kill_all_descendants(double grace_ms) {
+  const Reaper::HeldInterrupts held;
   Reaper& reaper = Reaper::get();
   double t0 = reaper.now_ms();
   CleanupReport rep;

@@ -152,6 +152,8 @@ void Reaper::drain(size_t index, short revents) {
 }
 
 int Reaper::wait(std::span<const int> fds, double deadline_ms) {
+  // An interrupt kept while a cleanup held them.
+  if (interrupted_by_ != 0 && interrupts_throw_) throw Interrupted{interrupted_by_};
   std::vector<pollfd> p;
   for (;;) {
     if (reap_now() > 0) return kReaped;

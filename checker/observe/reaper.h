@@ -50,6 +50,20 @@ class Reaper {
 
   // After cleanup starts, interrupts no longer throw: they only get recorded.
   void stop_interrupts() { interrupts_throw_ = false; }
+  // While one lives, an interrupt is recorded but not thrown. Every wait of a
+  // cleanup holds one: a cleanup ends what it started, and one that runs in a
+  // destructor must not throw (that would end the checker with nothing
+  // removed). The next wait after it throws the interrupt it kept.
+  class HeldInterrupts {
+   public:
+    HeldInterrupts() : was_(std::exchange(get().interrupts_throw_, false)) {}
+    ~HeldInterrupts() { get().interrupts_throw_ = was_; }
+    HeldInterrupts(const HeldInterrupts&) = delete;
+    HeldInterrupts& operator=(const HeldInterrupts&) = delete;
+
+   private:
+    bool was_;
+  };
   int interrupted_by() const { return interrupted_by_; }
   // Interrupting signals that came from the target and were ignored.
   struct SignalFrom {

@@ -132,6 +132,7 @@ bool DecoyProcess::alive() const {
 
 void DecoyProcess::end() {
   if (!alive()) return;
+  const Reaper::HeldInterrupts held;
   send_signal(pidfd_.get(), SIGKILL);
   std::vector<Tracked> t;
   t.push_back({pid_, open_descendant_pidfd(pid_), {}});
