@@ -34,9 +34,10 @@ bool ran_for(pid_t pid, uint64_t since, double ms) {
   return now > since && static_cast<double>(now - since) >= ms * 1e6;
 }
 
-bool names_checkers_own(const std::string& path, pid_t holder) {
+bool names_no_daemon(const std::string& path, pid_t holder, const std::vector<pid_t>& not_daemons) {
   auto pid = observe::pidfile_pid(path);
-  return pid && ((holder > 0 && *pid == holder) || *pid == ::getpid());
+  return pid && ((holder > 0 && *pid == holder) || *pid == ::getpid() ||
+                 std::find(not_daemons.begin(), not_daemons.end(), *pid) != not_daemons.end());
 }
 
 // A pidfile can be written before the process finishes setting itself up
@@ -167,13 +168,16 @@ uint64_t cpu_time_ns(pid_t pid) {
 }
 
 bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, double deadline_ms,
-            pid_t root) {
+            pid_t root, const std::vector<pid_t>& not_daemons) {
   Reaper& reaper = Reaper::get();
   if (root == 0) root = ::getpid();
   // A pidfile naming the checker's own session holder (or the checker) is
-  // written, and wrong: start-up then ends on the quiet window, as without
-  // one, rather than waiting for it to name the daemon.
-  if (pidfile && names_checkers_own(*pidfile, holder)) pidfile = std::nullopt;
+  // written, and wrong; one naming a decoy is stale (the daemon has not
+  // rewritten it yet, or never will). Start-up then ends on the quiet
+  // window, as without one, rather than on the pidfile's process being at
+  // rest: that would not wait for the daemon's own start-up (a double fork
+  // still under way).
+  if (pidfile && names_no_daemon(*pidfile, holder, not_daemons)) pidfile = std::nullopt;
   if (pidfile) {
     // Often the pidfile is there already: then no inotify instance is made
     // (closing one that holds a watch waits for a kernel grace period).

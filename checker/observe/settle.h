@@ -12,14 +12,16 @@
 namespace dc {
 
 // With a pidfile: until it exists and names a live descendant (inotify on its
-// folder), or until nothing but the holder is left (a pidfile naming the
-// holder or the checker is wrong, not late: then as without one). Without: until the set of
-// descendants and their /proc state stay the same for one quiet window.
+// folder), or until nothing but the holder is left. A pidfile naming the
+// holder, the checker or one of `not_daemons` (a control check's decoys, one
+// of which a stale pidfile names) is wrong or stale, not late: then as
+// without one. Without: until the set of descendants and their /proc state
+// stay the same for one quiet window.
 // Returns false when the deadline ended the wait. `root` (0: the checker)
 // is whose descendants are watched: a race trial's stand-in parent, so that
 // trials run side by side never wait on each other's processes.
 bool settle(std::optional<std::string> pidfile, pid_t holder, double quiet_ms, double deadline_ms,
-            pid_t root = 0);
+            pid_t root = 0, const std::vector<pid_t>& not_daemons = {});
 
 // The daemons (rules.md): the pidfile's pid when it is a live descendant (and
 // not the session holder), and every other live process re-parented to the

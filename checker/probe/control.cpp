@@ -161,7 +161,8 @@ class Runner {
                  Mode mode = Mode::Normal);
   void launch_and_wait(ActionRun& r, Mode mode);
   std::vector<pid_t> find_daemons(const Launch* launch) const;
-  void record_daemons(ActionRun& r, const Launch& launch, const std::vector<Tracked>& tree_before);
+  void record_daemons(ActionRun& r, const Launch& launch, const std::vector<Tracked>& tree_before,
+                      double bound);
   void observe_first_start(Launch& launch, const LaunchPlan& plan, ActionRun& r);
   void plant_decoys();
   void crash();
@@ -169,6 +170,11 @@ class Runner {
   void collect_signals(const std::string& during, int step = 0);
   void note_counted_decoys(const ActionRun& r);
   void finish();
+  std::vector<pid_t> decoy_pids() const {
+    std::vector<pid_t> out;
+    for (const auto& d : decoys_) out.push_back(d->pid());
+    return out;
+  }
   bool is_decoy(pid_t p) const {
     return std::any_of(decoys_.begin(), decoys_.end(),
                        [&](const auto& d) { return d->pid() == p; });
@@ -215,18 +221,32 @@ std::vector<pid_t> Runner::find_daemons(const Launch* launch) const {
 }
 
 void Runner::record_daemons(ActionRun& r, const Launch& launch,
-                            const std::vector<Tracked>& tree_before) {
-  r.daemons = find_daemons(&launch);
-  std::vector<pid_t> theirs;
-  for (pid_t d : r.daemons)
-    for (const auto& e : descendants_of(d))
-      if (e.state != 'Z') theirs.push_back(e.pid);
+                            const std::vector<Tracked>& tree_before, double bound) {
+  auto look = [&] {
+    r.daemons = find_daemons(&launch);
+    std::vector<pid_t> theirs;
+    for (pid_t d : r.daemons)
+      for (const auto& e : descendants_of(d))
+        if (e.state != 'Z') theirs.push_back(e.pid);
+    r.helpers_left.clear();
+    if (launch.exited())
+      for (pid_t p : live_descendants_of(launch.facts.holder_pid, {}))
+        if (!contains(r.daemons, p) && !contains(theirs, p) && p != launch.facts.launched_pid)
+          r.helpers_left.push_back(p);
+  };
+  look();
+  // A process on its way out is not left behind: the middle child of a
+  // double fork, or a second instance that found the daemon running. Each
+  // gets the time a survivor gets in the sysv profile to exit, then the
+  // daemons are looked for again (the middle child's exit hands its daemon
+  // to the holder).
+  if (!r.helpers_left.empty()) {
+    auto ending = track(r.helpers_left);
+    wait_all_exit(ending, std::min(bound, Reaper::get().now_ms() + kSurvivorSettleMs));
+    look();
+  }
   for (const auto& t : tree_before)
     if (pidfd_alive(t.fd.get()) && !contains(r.daemons, t.pid)) r.daemon_tree_left.push_back(t.pid);
-  if (launch.exited())
-    for (pid_t p : live_descendants_of(launch.facts.holder_pid, {}))
-      if (!contains(r.daemons, p) && !contains(theirs, p) && p != launch.facts.launched_pid)
-        r.helpers_left.push_back(p);
   r.pidfile_after = pidfile_ && observe::pidfile_pid(*pidfile_).has_value();
   if (pidfile_ && !r.pidfile_after) {
     struct stat st {};
@@ -300,11 +320,11 @@ void Runner::launch_and_wait(ActionRun& r, Mode mode) {
   if (launch.exited() && mode != Mode::Run) {
     if (mode == Mode::FirstStart && pidfile_)
       launch.facts.pidfile_at_exit = observe::read_pidfile(*pidfile_);
-    launch.facts.settle_timed_out =
-        !settle(pidfile_, launch.facts.holder_pid, ctx_.settle_ms, bound, launch.facts.holder_pid);
+    launch.facts.settle_timed_out = !settle(pidfile_, launch.facts.holder_pid, ctx_.settle_ms,
+                                            bound, launch.facts.holder_pid, decoy_pids());
     launch.facts.ready_ms = reaper.now_ms();
   }
-  record_daemons(r, launch, tree_before);
+  record_daemons(r, launch, tree_before, bound);
   r.table = process_table();
   if (mode == Mode::StderrApart) {
     if (auto err = sys::read_file(stderr_file, 1 << 20)) r.error_output = tail_of(*err);
