@@ -554,11 +554,14 @@ namespace {
   for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   // Only known after fork: the process's own pid (no allocation here).
-  static char exec_pid[40], watchdog_pid[40];
+  static char exec_pid[40], watchdog_pid[40], listen_pid[40];
   std::snprintf(exec_pid, sizeof exec_pid, "SYSTEMD_EXEC_PID=%d", static_cast<int>(::getpid()));
   std::snprintf(watchdog_pid, sizeof watchdog_pid, "WATCHDOG_PID=%d", static_cast<int>(::getpid()));
+  std::snprintf(listen_pid, sizeof listen_pid, "LISTEN_PID=%d", static_cast<int>(::getpid()));
   for (const auto& kv : plan.env)
-    envp.push_back(kv == "WATCHDOG_PID=$$SELF" ? watchdog_pid : const_cast<char*>(kv.c_str()));
+    envp.push_back(kv == "WATCHDOG_PID=$$SELF" ? watchdog_pid
+                   : kv == "LISTEN_PID=$$SELF" ? listen_pid
+                                               : const_cast<char*>(kv.c_str()));
   if (plan.exec_pid_var) envp.push_back(exec_pid);
   envp.push_back(nullptr);
   ::execve(plan.exec_path.c_str(), argv.data(), envp.data());

@@ -120,7 +120,7 @@ struct ServiceExecPlan {
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: /dev/null
   bool stdin_is_tty = false;                          // stdin_fd becomes the controlling terminal
   // SYSTEMD_EXEC_PID= the process's own pid, added in the child; an entry
-  // "WATCHDOG_PID=$$SELF" gets that pid too.
+  // "WATCHDOG_PID=$$SELF" or "LISTEN_PID=$$SELF" gets that pid too.
   bool exec_pid_var = false;
   // --dirty: descriptors planted on top, {number in the process, source}.
   std::vector<std::pair<int, int>> planted;

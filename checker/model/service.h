@@ -45,7 +45,20 @@ struct UnitFacts {
   std::vector<int> success_exit_status, success_signals;  // beyond systemd's own
   std::string standard_input = "null", standard_output = "journal", standard_error = "inherit";
   bool has_exec_reload = false, has_exec_stop = false;
-  std::vector<std::string> not_simulated;  // [Service] keys present, not simulated
+  // [Service] keys present, not simulated; then a passed socket unit's
+  // [Socket] keys as "NAME.socket: KEY".
+  std::vector<std::string> not_simulated;
+  // Socket activation: what the socket units the unit starts with it listen
+  // on, passed from descriptor 3 on (LISTEN_FDS), and notes on socket units
+  // beside it that are not passed.
+  struct Socket {
+    std::string unit;    // dbus.socket
+    std::string listen;  // ListenStream=/run/dbus/system_bus_socket
+    int fd = 0;          // in the ExecStart= process
+    std::string name;    // its LISTEN_FDNAMES entry
+  };
+  std::vector<Socket> sockets;
+  std::vector<std::string> socket_notes;
   // The settings the launch used, as text, for the scorecard:
   // {"User", "www-data"}, {"WorkingDirectory", "/"}, {"Environment", "A=1 B=2"}, ...
   std::vector<std::pair<std::string, std::string>> settings;

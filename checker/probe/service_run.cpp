@@ -329,6 +329,27 @@ void fill_facts(LoadedUnit& u, const unit::UnitFile& file, const ServiceRequest&
   f.not_simulated = c.not_simulated;
 }
 
+// Socket activation: the socket units the unit starts with it. Why the
+// check cannot run the unit, if it cannot.
+std::optional<std::string> load_sockets(const unit::UnitFile& file, LoadedUnit& u) {
+  unit::SocketActivation act = unit::sockets_for(file, specifier_host());
+  u.facts.socket_notes = std::move(act.notes);
+  int fd = 3;
+  for (auto& s : act.passed) {
+    for (const auto& finding : s.findings)
+      if (finding.severity == unit::Severity::fatal) return s.name + ": " + unit::describe(finding);
+    for (const auto& l : s.listens) {
+      if (std::string why = unit::listen_not_simulated(l); !why.empty())
+        return s.name + ": " + l.key + "=" + l.address + ": " + why;
+      u.facts.sockets.push_back({s.name, l.key + "=" + l.address, fd++, s.fd_name});
+    }
+    for (const auto& finding : s.findings) u.facts.findings.push_back(unit::describe(finding));
+    for (const auto& key : s.not_simulated) u.facts.not_simulated.push_back(s.name + ": " + key);
+    u.sockets.push_back(std::move(s));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<LoadedUnit> load_unit(const ServiceRequest& rq) {
@@ -341,6 +362,9 @@ Result<LoadedUnit> load_unit(const ServiceRequest& rq) {
   LoadedUnit u;
   u.config = std::move(*config);
   fill_facts(u, *file, rq);
+  if (!rq.unit_path.empty()) {
+    if (auto e = load_sockets(*file, u)) return Error{"cannot check the unit", rq.unit_path, 0, *e};
+  }
   if (!u.config.exec_start.empty()) find_program(u.config.exec_start.front(), u);
   lookup_credentials(u);
   read_environment_files(u);
@@ -506,14 +530,85 @@ class ServiceRun {
     if (!open_notify()) return std::string("cannot make NOTIFY_SOCKET: ") + std::strerror(errno);
     notify_in_root();
     if (!make_runtime_directories()) return runtime_error_;
+    if (std::string e = open_sockets(); !e.empty()) return e;
     invocation_id_ = random_hex32();
     if (ctx_.dirty && !plant())
       return std::string("cannot plant descriptors: ") + std::strerror(errno);
     return "";
   }
 
+  // Socket activation (unit/socket_unit.h): each Listen*= of the socket
+  // units, made as systemd's socket_open_fds() makes it, in the check's
+  // private folders, and held open by the checker, as the socket unit holds
+  // it, for every start of the service. "" on success, else why not.
+  std::string open_sockets() {
+    for (const auto& s : u_.sockets) {
+      for (const auto& l : s.listens) {
+        const std::string what = s.name + ": " + l.key + "=" + l.address + ": ";
+        if (!ctx_.private_run)
+          return what + "the check has no private /run, /tmp and /var/tmp to make it in";
+        UniqueFd fd = make_listen(s, l);
+        if (!fd.valid()) return what + std::strerror(errno);
+        socket_paths_.push_back(l.address);
+        sockets_.push_back(std::move(fd));
+      }
+    }
+    return "";
+  }
+
+  static UniqueFd make_listen(const unit::SocketUnit& s, const unit::Listen& l) {
+    // The folders above it, DirectoryMode=; never through a link.
+    std::string partial;
+    const std::string folder = l.address.substr(0, l.address.rfind('/'));
+    for (size_t at = 1; at <= folder.size();) {
+      const size_t slash = folder.find('/', at);
+      partial = folder.substr(0, slash);
+      if (::mkdir(partial.c_str(), s.directory_mode) != 0 && errno != EEXIST) return UniqueFd();
+      struct stat st {};
+      if (::lstat(partial.c_str(), &st) != 0) return UniqueFd();
+      if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return UniqueFd();
+      }
+      at = slash == std::string::npos ? folder.size() + 1 : slash + 1;
+    }
+    UniqueFd fd;
+    if (l.key == "ListenFIFO") {
+      if (::mkfifo(l.address.c_str(), s.socket_mode) != 0) return UniqueFd();
+      fd.reset(::open(l.address.c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW));
+    } else {
+      const int type = l.key == "ListenStream"     ? SOCK_STREAM
+                       : l.key == "ListenDatagram" ? SOCK_DGRAM
+                                                   : SOCK_SEQPACKET;
+      fd.reset(::socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+      sockaddr_un addr{};
+      addr.sun_family = AF_UNIX;
+      std::memcpy(addr.sun_path, l.address.c_str(), l.address.size() + 1);
+      if (!fd.valid() || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        return UniqueFd();
+      if (type != SOCK_DGRAM && ::listen(fd.get(), s.backlog >= 0 ? s.backlog : SOMAXCONN) != 0)
+        return UniqueFd();
+    }
+    if (!fd.valid() || ::chmod(l.address.c_str(), s.socket_mode) != 0) return UniqueFd();
+    if (!s.socket_user.empty() || !s.socket_group.empty()) {
+      const passwd* pw = s.socket_user.empty() ? nullptr : ::getpwnam(s.socket_user.c_str());
+      const group* gr = s.socket_group.empty() ? nullptr : ::getgrnam(s.socket_group.c_str());
+      if ((!s.socket_user.empty() && !pw) || (!s.socket_group.empty() && !gr)) {
+        errno = ENOENT;
+        return UniqueFd();
+      }
+      if (::lchown(l.address.c_str(), pw ? pw->pw_uid : static_cast<uid_t>(-1),
+                   gr ? gr->gr_gid : static_cast<gid_t>(-1)) != 0)
+        return UniqueFd();
+    }
+    return fd;
+  }
+
   // --dirty: the sysv launch's two leaked descriptors (a regular file at 3,
-  // a pipe's read end at 9), recorded as the sysv launch records them.
+  // a pipe's read end at 9; above the sockets with socket activation),
+  // recorded as the sysv launch records them.
+  int planted_file_fd() const { return 3 + static_cast<int>(sockets_.size()); }
+  int planted_pipe_fd() const { return 9 + static_cast<int>(sockets_.size()); }
   bool plant() {
     const std::string path = ctx_.tmp + "/.daemoncheck-inherited";
     planted_file_.reset(
@@ -524,10 +619,12 @@ class ServiceRun {
     planted_peer_.reset(pp[1]);
     struct stat st {};
     if (::fstat(planted_file_.get(), &st) == 0)
-      o_.launch.planted_fds.push_back(PlantedFd{3, "file", path, st.st_dev, st.st_ino});
-    if (::fstat(planted_pipe_.get(), &st) == 0)
       o_.launch.planted_fds.push_back(
-          PlantedFd{9, "pipe", "pipe:[" + std::to_string(st.st_ino) + "]", st.st_dev, st.st_ino});
+          PlantedFd{planted_file_fd(), "file", path, st.st_dev, st.st_ino});
+    if (::fstat(planted_pipe_.get(), &st) == 0)
+      o_.launch.planted_fds.push_back(PlantedFd{planted_pipe_fd(), "pipe",
+                                                "pipe:[" + std::to_string(st.st_ino) + "]",
+                                                st.st_dev, st.st_ino});
     return true;
   }
 
@@ -644,8 +741,8 @@ class ServiceRun {
   // UnsetEnvironment=. SYSTEMD_EXEC_PID and WATCHDOG_PID name the process itself.
   // A "+" command is not sandboxed (needs_sandboxing is false in
   // exec_invoke()): it gets the host's NOTIFY_SOCKET path, as under systemd.
-  std::vector<std::pair<std::string, std::string>> environment(bool main,
-                                                               bool sandboxed = true) const {
+  std::vector<std::pair<std::string, std::string>> environment(bool main, bool sandboxed = true,
+                                                               bool gets_sockets = false) const {
     std::vector<std::pair<std::string, std::string>> env;
     auto set = [&](const std::string& k, const std::string& v) {
       for (auto& kv : env)
@@ -661,6 +758,13 @@ class ServiceRun {
       if (k == "LANG" && !v.empty()) lang = v;
     set("LANG", lang);
     set("INVOCATION_ID", invocation_id_);
+    if (gets_sockets && !sockets_.empty()) {
+      std::string names;
+      for (const auto& sock : u_.facts.sockets) names += (names.empty() ? "" : ":") + sock.name;
+      set("LISTEN_PID", "$$SELF");
+      set("LISTEN_FDS", std::to_string(sockets_.size()));
+      set("LISTEN_FDNAMES", names);
+    }
     if (c_.standard_output.kind.starts_with("journal") ||
         c_.standard_error.kind.starts_with("journal") ||
         (c_.standard_error.kind == "inherit" && c_.standard_output.kind.starts_with("journal")))
@@ -717,7 +821,7 @@ class ServiceRun {
     ExecRun& run = execs().emplace_back();
     run.kind = kind;
     run.ignore_failure = cmd.ignore_failure;
-    auto env = environment(main, cmd.privileges != unit::Privileges::full);
+    auto env = environment(main, cmd.privileges != unit::Privileges::full, kind == "ExecStart");
     std::map<std::string, std::string> env_map(env.begin(), env.end());
     run.argv = unit::expand_argv(cmd, env_map);
     ServiceExecPlan plan;
@@ -758,7 +862,15 @@ class ServiceRun {
                         ? pty_slave_.get()
                         : -1;
     plan.stdin_is_tty = plan.stdin_fd >= 0;
-    if (ctx_.dirty) plan.planted = {{3, planted_file_.get()}, {9, planted_pipe_.get()}};
+    // Socket activation: every ExecStart= gets the sockets from 3 on
+    // (systemd's EXEC_PASS_FDS), no other command does.
+    if (kind == "ExecStart")
+      for (size_t i = 0; i < sockets_.size(); ++i)
+        plan.planted.emplace_back(3 + static_cast<int>(i), sockets_[i].get());
+    if (ctx_.dirty) {
+      plan.planted.emplace_back(planted_file_fd(), planted_file_.get());
+      plan.planted.emplace_back(planted_pipe_fd(), planted_pipe_.get());
+    }
     plan.stdout_fd = stdio_fd(c_.standard_output, plan.stdin_fd, opened);
     plan.stderr_fd = stdio_fd(c_.standard_error, plan.stdout_fd, opened);
     if (c_.standard_error.kind == "inherit") plan.stderr_fd = plan.stdout_fd;
@@ -1624,6 +1736,9 @@ class ServiceRun {
     return make_runtime_directories() ? "" : runtime_error_;
   }
 
+  // Everything in dir goes but the check's own temp folder, the host entries
+  // shown there and the socket units' files (the socket unit outlives a
+  // restart of its service), with the folders that hold them.
   void empty_folder(const std::string& dir) {
     std::vector<std::string> names;
     if (DIR* d = ::opendir(dir.c_str())) {
@@ -1637,6 +1752,17 @@ class ServiceRun {
       const std::string path = dir + "/" + name;
       if (ctx_.tmp == path || ctx_.tmp.starts_with(path + "/")) continue;
       if (std::find(ctx_.kept.begin(), ctx_.kept.end(), path) != ctx_.kept.end()) continue;
+      bool holds_socket = false, is_socket = false;
+      for (const auto& sock : socket_paths_) {
+        is_socket = is_socket || sock == path;
+        holds_socket = holds_socket || sock.starts_with(path + "/");
+      }
+      if (is_socket) continue;
+      struct stat st {};
+      if (holds_socket && ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        empty_folder(path);
+        continue;
+      }
       remove_tree(path);
     }
   }
@@ -1755,6 +1881,8 @@ class ServiceRun {
   std::vector<std::string> runtime_dirs_;
   std::string runtime_error_;
   UniqueFd planted_file_, planted_pipe_, planted_peer_;
+  std::vector<UniqueFd> sockets_;          // socket activation, in LISTEN_FDS order
+  std::vector<std::string> socket_paths_;  // their files, kept when /run is emptied
   SpawnedService exec_;
   std::optional<SpawnedService> pending_;
   UniqueFd main_fd_;

@@ -15,6 +15,7 @@
 #include "common/result.h"
 #include "model/observation.h"
 #include "unit/service_config.h"
+#include "unit/socket_unit.h"
 
 namespace dc {
 
@@ -46,13 +47,18 @@ struct LoadedUnit {
   std::string home, shell;  // User='s, for HOME, SHELL and WorkingDirectory=~
   // The manager's environment (PassEnvironment= takes from it), and its LANG.
   std::vector<std::pair<std::string, std::string>> manager_environment;
+  // The socket units whose sockets ExecStart= gets (unit/socket_unit.h).
+  std::vector<unit::SocketUnit> sockets;
   // False when systemd would refuse the unit: the findings say why, and
   // nothing is launched.
   bool launchable = false;
 };
 
 // Reads and resolves the unit. An Error is "the check cannot be run" (exit
-// status 3): the unit file is missing or unreadable, or it is Type=dbus.
+// status 3): the unit file is missing or unreadable, it is Type=dbus, or a
+// socket unit it starts with it is invalid or listens where the check does
+// not (a network port, an abstract socket, a path outside /run, /tmp and
+// /var/tmp).
 Result<LoadedUnit> load_unit(const ServiceRequest& request);
 
 struct ServiceContext {

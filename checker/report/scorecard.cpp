@@ -160,6 +160,9 @@ json optional_int(const std::optional<int>& v) {
 json unit_json(const UnitFacts& u) {
   json settings = json::array();
   for (const auto& [k, v] : u.settings) settings.push_back({{"key", k}, {"value", v}});
+  json sockets = json::array();
+  for (const auto& s : u.sockets)
+    sockets.push_back({{"unit", s.unit}, {"listen", s.listen}, {"fd", s.fd}, {"name", s.name}});
   return json{{"file", u.made_up ? json(nullptr) : json(u.file)},
               {"made_up", u.made_up},
               {"name", u.name},
@@ -192,7 +195,9 @@ json unit_json(const UnitFacts& u) {
               {"standard_output", u.standard_output},
               {"standard_error", u.standard_error},
               {"settings", settings},
-              {"not_simulated", u.not_simulated}};
+              {"not_simulated", u.not_simulated},
+              {"sockets", sockets},
+              {"socket_notes", u.socket_notes}};
 }
 
 json exec_json(const ExecRun& e) {

@@ -55,6 +55,8 @@ std::string unit_lines(const ScorecardView& v) {
     out += "  unit made up from the command line: Type=" + printable(v.unit->type) +
            ", ExecStart= the command (unit.made_up)\n";
   for (const auto& d : v.unit->dropins) out += "  drop-in " + printable(d) + "\n";
+  for (const auto& s : v.unit->sockets) out += "  socket " + printable(s) + " (unit.sockets)\n";
+  for (const auto& n : v.unit->socket_notes) out += "  " + printable(n) + " (unit.socket_notes)\n";
   if (!v.unit->not_simulated.empty()) {
     std::string keys;
     for (const auto& k : v.unit->not_simulated) keys += (keys.empty() ? "" : ", ") + printable(k);

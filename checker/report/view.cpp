@@ -170,6 +170,11 @@ std::optional<UnitView> read_unit(const json& unit, const json& service) {
   u.made_up = get_bool(unit, "made_up");
   u.dropins = texts(get(unit, "dropins"));
   u.not_simulated = texts(get(unit, "not_simulated"));
+  const json& sockets = get(unit, "sockets");
+  for (const auto& sock : sockets.is_array() ? sockets : json::array())
+    u.sockets.push_back(get_string(sock, "unit") + " " + get_string(sock, "listen") + " (fd " +
+                        std::to_string(get_int(sock, "fd")) + ")");
+  u.socket_notes = texts(get(unit, "socket_notes"));
   // The notify messages are the service's (svc-run's scorecard); an older
   // document kept them in the unit.
   const json& notify =

@@ -107,6 +107,8 @@ struct UnitView {
   std::string file, name, type;
   bool made_up = false;
   std::vector<std::string> dropins, not_simulated;
+  // Socket activation: "dbus.socket ListenStream=/run/dbus/system_bus_socket (fd 3)".
+  std::vector<std::string> sockets, socket_notes;
   std::vector<Notify> notify;
   std::vector<Exec> execs;
 };

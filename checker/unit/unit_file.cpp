@@ -58,15 +58,16 @@ bool ends_in_unescaped_backslash(std::string_view line) {
   return escaped;
 }
 
-bool known_section(std::string_view name) {
-  return name == "Unit" || name == "Service" || name == "Install" || name.starts_with("X-");
+bool known_section(std::string_view name, std::string_view type_section) {
+  return name == "Unit" || name == type_section || name == "Install" || name.starts_with("X-");
 }
 
 // One file's parsing state: the section we are in and the findings so far.
 class Parser {
  public:
-  Parser(const std::string& file, std::vector<Assignment>& out, std::vector<Finding>& findings)
-      : file_(file), out_(out), findings_(findings) {}
+  Parser(const std::string& file, std::vector<Assignment>& out, std::vector<Finding>& findings,
+         std::string_view type_section)
+      : file_(file), out_(out), findings_(findings), type_section_(type_section) {}
 
   void line(std::string_view text, int number) {
     std::string_view l = strip(text);
@@ -102,7 +103,7 @@ class Parser {
       return note(Severity::fatal, number, "invalid section header '" + excerpt(l) + "'");
     }
     section_ = std::string(l.substr(1, l.size() - 2));
-    skipping_ = !known_section(section_);
+    skipping_ = !known_section(section_, type_section_);
     if (skipping_) {
       note(Severity::ignored, number,
            "unknown section [" + excerpt(section_) + "], its lines ignored");
@@ -112,6 +113,7 @@ class Parser {
   const std::string& file_;
   std::vector<Assignment>& out_;
   std::vector<Finding>& findings_;
+  std::string_view type_section_;
   std::string section_;
   bool skipping_ = false;
   size_t noted_ = 0;
@@ -163,9 +165,9 @@ bool has_fatal(const std::vector<Finding>& findings) {
 }
 
 void parse_unit_text(std::string_view text, const std::string& file, std::vector<Assignment>& out,
-                     std::vector<Finding>& findings) {
+                     std::vector<Finding>& findings, std::string_view type_section) {
   if (text.starts_with("\xef\xbb\xbf")) text.remove_prefix(3);  // a UTF-8 byte order mark
-  Parser parser(file, out, findings);
+  Parser parser(file, out, findings, type_section);
   std::string continued;
   int continued_from = 0;
   bool too_long = false;
@@ -270,7 +272,7 @@ void collect_dropins(const fs::path& dir, std::map<std::string, fs::path>& by_na
 // per line (1 MiB), so a few lines over it are enough to tell.
 constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
 
-void read_one(const fs::path& path, UnitFile& unit) {
+void read_one(const fs::path& path, UnitFile& unit, std::string_view type_section = "Service") {
   std::optional<std::string> text = read_text_file(path, kMaxFileBytes + 1);
   if (!text) {
     unit.findings.push_back({Severity::fatal, path.string(), 0, "cannot be read"});
@@ -280,7 +282,7 @@ void read_one(const fs::path& path, UnitFile& unit) {
     unit.findings.push_back({Severity::fatal, path.string(), 0, "larger than 16 MiB, not read"});
     return;
   }
-  parse_unit_text(*text, path.string(), unit.assignments, unit.findings);
+  parse_unit_text(*text, path.string(), unit.assignments, unit.findings, type_section);
 }
 
 }  // namespace
@@ -320,6 +322,25 @@ UnitFile read_unit(const fs::path& path, std::optional<std::string> instance) {
   for (const auto& [file_name, dropin] : by_name) {
     unit.dropins.push_back(dropin);
     read_one(dropin, unit);
+  }
+  return unit;
+}
+
+UnitFile read_socket_unit_file(const fs::path& path) {
+  UnitFile unit;
+  unit.path = path;
+  std::optional<UnitName> name = split_unit_name(path.filename().string());
+  if (!name || name->suffix != "socket" || name->instance) {
+    unit.findings.push_back({Severity::fatal, path.string(), 0, "not a NAME.socket file"});
+    return unit;
+  }
+  unit.name = *name;
+  read_one(path, unit, "Socket");
+  std::map<std::string, fs::path> by_name;
+  collect_dropins(path.parent_path() / (name->full + ".d"), by_name);
+  for (const auto& [file_name, dropin] : by_name) {
+    unit.dropins.push_back(dropin);
+    read_one(dropin, unit, "Socket");
   }
   return unit;
 }

@@ -49,10 +49,10 @@ struct Assignment {
 inline constexpr size_t kMaxLineBytes = 1024 * 1024;
 
 // Parses the text of one file and appends its assignments, in order, to
-// `out`. Sections other than Unit, Service, Install and X-* are ignored
-// with a finding, as systemd does.
+// `out`. Sections other than Unit, the type's own (Service, Socket), Install
+// and X-* are ignored with a finding, as systemd does.
 void parse_unit_text(std::string_view text, const std::string& file, std::vector<Assignment>& out,
-                     std::vector<Finding>& findings);
+                     std::vector<Finding>& findings, std::string_view type_section = "Service");
 
 // The name of a unit as systemd splits it: "foo@bar.service" has prefix
 // "foo", instance "bar", suffix "service".
@@ -89,6 +89,11 @@ struct UnitFile {
 // template without one, or an instance for a unit that is no template, is a
 // fatal finding, as are an unreadable unit and a name that is not a .service.
 UnitFile read_unit(const std::filesystem::path& path, std::optional<std::string> instance);
+
+// Reads a socket unit, NAME.socket, and its drop-ins (NAME.socket.d/*.conf):
+// its [Socket] section instead of [Service]. A name that is no plain
+// NAME.socket and an unreadable file are fatal findings.
+UnitFile read_socket_unit_file(const std::filesystem::path& path);
 
 // Reads at most `limit` bytes of a file; nullopt when it cannot be opened.
 std::optional<std::string> read_text_file(const std::filesystem::path& path, size_t limit);

@@ -524,6 +524,46 @@ TEST(Service, AMissingUnitFileOrTypeDbusIsOneLineAndExitStatus3) {
   EXPECT_EQ(run_command("findmnt -rn -o TARGET,SOURCE,FSTYPE"), mounts_before);
 }
 
+TEST(Service, ASocketItsUnitRequiresIsPassedAsSystemdPassesIt) {
+  struct stat st {};
+  ASSERT_NE(::lstat("/run/svc-listen", &st), 0) << "the host has /run/svc-listen already";
+  CheckerRun r = check(unit("svc-listen"));
+  ASSERT_TRUE(r.scorecard.is_object()) << r.err;
+  const auto& sockets = r.scorecard["unit"]["sockets"];
+  ASSERT_EQ(sockets.size(), 1u) << r.scorecard["unit"].dump();
+  EXPECT_EQ(sockets[0]["unit"], "svc-listen.socket");
+  EXPECT_EQ(sockets[0]["listen"], "ListenStream=/run/svc-listen/sock");
+  EXPECT_EQ(sockets[0]["fd"], 3);
+  // ExecStart= found LISTEN_PID its own pid and a listening socket at 3.
+  EXPECT_EQ(journal_lines(r, "LISTEN "), std::vector<std::string>{"ok 1 svc-listen.socket"})
+      << service(r)["journal"];
+  // Both commands wrote their environment; only ExecStart= was given the
+  // socket (EXEC_PASS_FDS is ExecStart='s alone).
+  const auto env = journal_lines(r, "ENV ");
+  EXPECT_EQ(std::count_if(env.begin(), env.end(),
+                          [](const std::string& e) { return e.starts_with("PATH="); }),
+            2);
+  EXPECT_EQ(std::count(env.begin(), env.end(),
+                       "LISTEN_PID=" + std::to_string(service(r)["start"]["main_pid"].get<int>())),
+            1);
+  EXPECT_EQ(std::count(env.begin(), env.end(), "LISTEN_FDS=1"), 1);
+  EXPECT_EQ(service(r)["start"]["result"], "success");
+  // ExecReload= connects to the socket's path and the service answers.
+  EXPECT_EQ(r.status("reload-keeps-service"), "pass") << r.message("reload-keeps-service");
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_NE(::lstat("/run/svc-listen", &st), 0) << "the socket was made in the host's /run";
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
+TEST(Service, ASocketOnTheHostsNetworkIsOneLineAndExitStatus3) {
+  const std::string path = bad_unit("svc-port");
+  CheckerRun r = check(path);
+  EXPECT_EQ(r.exit_status, 3);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("svc-port.socket: ListenStream=127.0.0.1:8080"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.left_behind.empty());
+}
+
 TEST(Service, TheSighupProbeRunsOnTheMainProcess) {
   CheckerRun kept = check(unit("svc-simple"));
   ASSERT_TRUE(kept.scorecard.is_object()) << kept.err;

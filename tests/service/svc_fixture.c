@@ -113,9 +113,57 @@ static void watchdog_loop(void) {
   }
 }
 
+/* Socket activation as sd_listen_fds(3) checks it: LISTEN_PID is this
+ * process, LISTEN_FDS counts descriptors from 3 on, and 3 is a listening
+ * AF_UNIX stream socket. Says so on stdout, is ready, then answers every
+ * connection with "hello". */
+static void listen_loop(void) {
+  const char* pid = getenv("LISTEN_PID");
+  const char* fds = getenv("LISTEN_FDS");
+  const char* names = getenv("LISTEN_FDNAMES");
+  int accepting = 0, domain = 0;
+  socklen_t len = sizeof accepting;
+  getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len);
+  len = sizeof domain;
+  getsockopt(3, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+  if (!pid || atoi(pid) != (int)getpid() || !fds || atoi(fds) < 1 || !accepting ||
+      domain != AF_UNIX) {
+    printf("LISTEN bad pid=%s fds=%s accepting=%d\n", pid ? pid : "-", fds ? fds : "-", accepting);
+    fflush(stdout);
+    exit(1);
+  }
+  printf("LISTEN ok %s %s\n", fds, names ? names : "-");
+  fflush(stdout);
+  unsetenv("LISTEN_PID");
+  unsetenv("LISTEN_FDS");
+  unsetenv("LISTEN_FDNAMES");
+  notify("READY=1");
+  for (;;) {
+    int c = accept4(3, NULL, NULL, SOCK_CLOEXEC);
+    if (c < 0) {
+      struct timespec ts = {0, 1000000};
+      if (errno == EAGAIN) nanosleep(&ts, NULL); /* systemd's sockets are non-blocking */
+      continue;
+    }
+    (void)!write(c, "hello\n", 6);
+    close(c);
+  }
+}
+
+/* A client of listen_loop(): exits 0 when the socket at `path` says hello. */
+static int say_hello(const char* path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+  if (connect(fd, (struct sockaddr*)&addr, sizeof addr) != 0) return 1;
+  char buf[16] = {0};
+  return read(fd, buf, sizeof buf - 1) == 6 && !strcmp(buf, "hello\n") ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "simple";
   if (!strcmp(mode, "fail")) return 1;
+  if (!strcmp(mode, "hello")) return argc > 2 ? say_hello(argv[2]) : 2;
   if (!strcmp(mode, "uid")) {
     /* argv[2]: a label; the credentials it runs with. */
     printf("UID %s=%d\n", argc > 2 ? argv[2] : "", (int)geteuid());
@@ -207,6 +255,7 @@ int main(int argc, char** argv) {
   struct sigaction sa = {.sa_handler = on_hup};
   sigaction(SIGHUP, &sa, NULL);
   if (!strcmp(mode, "notify")) notify("READY=1");
+  if (!strcmp(mode, "listen")) listen_loop();
   if (!strcmp(mode, "notify-child")) {
     /* A child that keeps NOTIFY_SOCKET and speaks first: NotifyAccess=main
      * ignores it; the main process's own READY=1 follows once it has. */
