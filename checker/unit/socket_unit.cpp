@@ -159,7 +159,11 @@ std::string listen_not_simulated(const Listen& l) {
 
 SocketActivation sockets_for(const UnitFile& service, const SpecifierHost& host) {
   SocketActivation out;
-  const std::string& me = service.name.full;
+  // The service's names: its own and its [Install] Alias= ones, which it is
+  // known by once enabled (rsyslog.service is syslog.service, the name
+  // syslog.socket triggers).
+  std::vector<std::string> me{service.name.full};
+  for (auto& alias : names_in(service, "Install", "Alias")) me.push_back(std::move(alias));
   // Named by the unit: Sockets=, then the socket units among its dependencies
   // that trigger it. Each once, in that order.
   std::vector<std::string> named = names_in(service, "Service", "Sockets");
@@ -185,7 +189,7 @@ SocketActivation sockets_for(const UnitFile& service, const SpecifierHost& host)
                                      : (s.accept ? service.name.prefix + "@.service"
                                                  : split_unit_name(n)->prefix + ".service");
     // Sockets= hands the sockets over whatever the socket unit triggers.
-    if (i >= from_sockets_key && triggers != me) continue;
+    if (i >= from_sockets_key && std::find(me.begin(), me.end(), triggers) == me.end()) continue;
     if (s.accept) {
       out.notes.push_back(n +
                           " has Accept=yes: it starts one instance per connection, "

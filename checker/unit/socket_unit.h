@@ -8,7 +8,9 @@
 // socket units run depends on the host's enablement, except for those the
 // service's own unit starts with it: the units named by Sockets= (which
 // implies Wants= and After=) and a socket unit it Requires=, Wants=,
-// BindsTo=, Requisite= or Upholds=. Those are the sockets passed here. A
+// BindsTo=, Requisite= or Upholds= and that triggers it (by the service's
+// name or one of its [Install] Alias= names). Those are the sockets passed
+// here. A
 // NAME.socket beside the unit that nothing of the unit starts (Debian's
 // ssh.socket, disabled by default) is passed only when enabled on the host:
 // the check runs the service as without it, and says so.

@@ -1,7 +1,8 @@
 // Socket activation (unit/socket_unit.h): which socket units hand their
 // sockets to a service, read from real Debian 12 units (data/units: dbus,
-// whose unit Requires= dbus.socket, and ssh, whose ssh.socket is beside it
-// but disabled by default) and from units written into a temporary folder.
+// whose unit Requires= dbus.socket; rsyslog, which syslog.socket triggers
+// by its alias; ssh, whose ssh.socket is beside it but disabled by default)
+// and from units written into a temporary folder.
 #include "unit/socket_unit.h"
 
 #include <gtest/gtest.h>
@@ -58,6 +59,19 @@ TEST(SocketActivation, SshRunsWithoutTheSocketItsUnitDoesNotStart) {
   const SocketUnit ssh = read_socket_unit(kData / "ssh.socket", SpecifierHost{});
   ASSERT_EQ(ssh.listens.size(), 1u);
   EXPECT_NE(listen_not_simulated(ssh.listens[0]).find("host's network"), std::string::npos);
+}
+
+TEST(SocketActivation, RsyslogGetsTheSyslogSocketThroughItsAlias) {
+  // syslog.socket has Service=syslog.service: rsyslog.service's Alias=.
+  const SocketActivation a = for_unit(kData / "rsyslog.service");
+  ASSERT_EQ(a.passed.size(), 1u);
+  const SocketUnit& s = a.passed.front();
+  EXPECT_EQ(s.name, "syslog.socket");
+  ASSERT_EQ(s.listens.size(), 1u);
+  EXPECT_EQ(s.listens[0].key, "ListenDatagram");
+  EXPECT_EQ(s.listens[0].address, "/run/systemd/journal/syslog");
+  EXPECT_EQ(s.not_simulated,
+            (std::vector<std::string>{"PassCredentials", "PassSecurity", "ReceiveBuffer"}));
 }
 
 TEST(SocketActivation, SocketsKeyPassesInOrderWithNamesAndModes) {
