@@ -17,7 +17,7 @@
 #       quiet window (--settle-ms, 30 ms) ends its start-up, and the second
 #       instance, which starts a second daemon (no lock), is followed for the
 #       second-instance bound (500 ms at least)
-#   s   the cases corpus (cases/*/case.json, 42 targets) through
+#   s   the cases corpus (every cases/*/case.json) through
 #       `daemoncheck suite --jobs 2`, median of SUITE_RUNS (default 5; 0 skips)
 #   d   the target's own start + stop, no checker: run the fixture (it returns
 #       once the daemon is ready), SIGTERM the daemon, wait until it has
@@ -110,7 +110,7 @@ describe() {
     a0) echo "fixture, 5 race trials, no pidfile" ;;
     b0) echo "fixture, --race-trials 0, no pidfile" ;;
     d)  echo "fixture alone: start + SIGTERM + exit" ;;
-    s)  echo "cases corpus: suite --jobs 2 (42 targets)" ;;
+    s)  echo "cases corpus: suite --jobs 2 ($(find "$root"/cases -maxdepth 2 -name case.json | wc -l) targets)" ;;
   esac
 }
 

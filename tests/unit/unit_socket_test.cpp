@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include "temp_dir.h"
@@ -34,15 +35,24 @@ SocketActivation for_unit(const fs::path& service) {
   return sockets_for(read_unit(service, std::nullopt), SpecifierHost{});
 }
 
+// The one socket unit `a` passes, which listens on one thing: key=address.
+const SocketUnit& one_socket(const SocketActivation& a, const std::string& name,
+                             const std::string& key, const std::string& address) {
+  EXPECT_EQ(a.passed.size(), 1u);
+  if (a.passed.empty()) throw std::runtime_error("no socket unit passed");
+  const SocketUnit& s = a.passed.front();
+  EXPECT_EQ(s.name, name);
+  EXPECT_EQ(s.listens.size(), 1u);
+  if (s.listens.empty()) throw std::runtime_error(name + " listens on nothing");
+  EXPECT_EQ(s.listens[0].key, key);
+  EXPECT_EQ(s.listens[0].address, address);
+  EXPECT_EQ(listen_not_simulated(s.listens[0]), "");
+  return s;
+}
+
 TEST(SocketActivation, DbusGetsTheSocketItsUnitRequires) {
   const SocketActivation a = for_unit(kData / "dbus.service");
-  ASSERT_EQ(a.passed.size(), 1u);
-  const SocketUnit& s = a.passed.front();
-  EXPECT_EQ(s.name, "dbus.socket");
-  ASSERT_EQ(s.listens.size(), 1u);
-  EXPECT_EQ(s.listens[0].key, "ListenStream");
-  EXPECT_EQ(s.listens[0].address, "/run/dbus/system_bus_socket");
-  EXPECT_EQ(listen_not_simulated(s.listens[0]), "");
+  const SocketUnit& s = one_socket(a, "dbus.socket", "ListenStream", "/run/dbus/system_bus_socket");
   EXPECT_EQ(s.fd_name, "dbus.socket");
   EXPECT_EQ(s.socket_mode, 0666u);
   EXPECT_TRUE(a.notes.empty());
@@ -64,12 +74,8 @@ TEST(SocketActivation, SshRunsWithoutTheSocketItsUnitDoesNotStart) {
 TEST(SocketActivation, RsyslogGetsTheSyslogSocketThroughItsAlias) {
   // syslog.socket has Service=syslog.service: rsyslog.service's Alias=.
   const SocketActivation a = for_unit(kData / "rsyslog.service");
-  ASSERT_EQ(a.passed.size(), 1u);
-  const SocketUnit& s = a.passed.front();
-  EXPECT_EQ(s.name, "syslog.socket");
-  ASSERT_EQ(s.listens.size(), 1u);
-  EXPECT_EQ(s.listens[0].key, "ListenDatagram");
-  EXPECT_EQ(s.listens[0].address, "/run/systemd/journal/syslog");
+  const SocketUnit& s =
+      one_socket(a, "syslog.socket", "ListenDatagram", "/run/systemd/journal/syslog");
   EXPECT_EQ(s.not_simulated,
             (std::vector<std::string>{"PassCredentials", "PassSecurity", "ReceiveBuffer"}));
 }
