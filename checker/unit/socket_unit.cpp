@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <span>
 #include <system_error>
 
@@ -177,6 +178,11 @@ SocketActivation sockets_for(const UnitFile& service, const SpecifierHost& host)
     const std::string& n = named[i];
     if (std::find(seen.begin(), seen.end(), n) != seen.end()) continue;
     seen.push_back(n);
+    const std::optional<UnitName> name = split_unit_name(n);
+    if (!name || name->suffix != "socket" || n.find('/') != std::string::npos) {
+      out.notes.push_back("'" + excerpt(n) + "' is not a socket unit's name: ignored");
+      continue;
+    }
     const fs::path path = dir / n;
     std::error_code ec;
     if (!fs::exists(path, ec)) {
@@ -184,10 +190,9 @@ SocketActivation sockets_for(const UnitFile& service, const SpecifierHost& host)
       continue;
     }
     SocketUnit s = read_socket_unit(path, host);
-    const std::string triggers = !s.service.empty()
-                                     ? s.service
-                                     : (s.accept ? service.name.prefix + "@.service"
-                                                 : split_unit_name(n)->prefix + ".service");
+    const std::string triggers = !s.service.empty() ? s.service
+                                                    : (s.accept ? service.name.prefix + "@.service"
+                                                                : name->prefix + ".service");
     // Sockets= hands the sockets over whatever the socket unit triggers.
     if (i >= from_sockets_key && std::find(me.begin(), me.end(), triggers) == me.end()) continue;
     if (s.accept) {

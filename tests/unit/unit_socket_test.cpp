@@ -120,6 +120,17 @@ TEST(SocketActivation, ADependencyPassesOnlyASocketThatTriggersTheService) {
   EXPECT_EQ(a.passed[1].name, "mine.socket");
 }
 
+TEST(SocketActivation, ANameThatIsNoSocketUnitIsNotedNotRead) {
+  UnitDir d;
+  fs::create_directories(fs::path(d.path()) / "sub");
+  d.write("sub/x.socket", "[Socket]\nListenStream=/run/x\n");
+  d.write(".socket", "[Socket]\nListenStream=/run/y\n");
+  const SocketActivation a = for_unit(d.write(
+      "svc.service", "[Service]\nExecStart=/bin/true\nSockets=sub/x.socket .socket x.service\n"));
+  EXPECT_TRUE(a.passed.empty());
+  EXPECT_EQ(a.notes.size(), 3u);
+}
+
 TEST(SocketActivation, AnEmptyListenResetsEveryListenBefore) {
   UnitDir d;
   const SocketUnit s =
