@@ -158,7 +158,8 @@ std::string listen_not_simulated(const Listen& l) {
   return "";
 }
 
-SocketActivation sockets_for(const UnitFile& service, const SpecifierHost& host) {
+SocketActivation sockets_for(const UnitFile& service, const SpecifierHost& host,
+                             const std::vector<std::string>& unit_path) {
   SocketActivation out;
   // The service's names: its own and its [Install] Alias= ones, which it is
   // known by once enabled (rsyslog.service is syslog.service, the name
@@ -183,10 +184,18 @@ SocketActivation sockets_for(const UnitFile& service, const SpecifierHost& host)
       out.notes.push_back("'" + excerpt(n) + "' is not a socket unit's name: ignored");
       continue;
     }
-    const fs::path path = dir / n;
+    // Beside the unit first, then where systemd looks for system units.
+    fs::path path = dir / n;
     std::error_code ec;
+    for (size_t d = 0; !fs::exists(path, ec) && d < unit_path.size(); ++d) {
+      path = fs::path(unit_path[d]) / n;
+      if (fs::exists(path, ec))
+        out.notes.push_back(n + " is not beside the unit: read from " + path.string());
+    }
     if (!fs::exists(path, ec)) {
-      out.notes.push_back(n + " is not beside the unit: its sockets, if any, are not passed");
+      out.notes.push_back(n +
+                          " is neither beside the unit nor in systemd's unit folders: its "
+                          "sockets, if any, are not passed");
       continue;
     }
     SocketUnit s = read_socket_unit(path, host);

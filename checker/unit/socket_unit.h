@@ -1,7 +1,8 @@
 // Socket activation as systemd.socket(5) gives it to a service: which socket
 // units hand their listening sockets to the checked service, and what each
-// listens on. Pure: it reads unit files beside the service's and never opens
-// a socket (probe/service_run.cpp does, inside the check's private /run).
+// listens on. Pure: it reads unit files (beside the service's, else in
+// systemd's unit folders) and never opens a socket (probe/service_run.cpp
+// does, inside the check's private /run).
 //
 // A service gets the sockets of a socket unit that triggers it and is
 // running when the service starts (systemd's service_collect_fds()). Which
@@ -62,8 +63,14 @@ struct SocketActivation {
   std::vector<std::string> notes;  // a socket unit beside the service, not passed, and why
 };
 
-// The socket units that pass their sockets to `service`, read from the
-// folder of its unit file (see the top of this file).
-SocketActivation sockets_for(const UnitFile& service, const SpecifierHost& host);
+// systemd's search path for system units, after the unit's own folder.
+inline const std::vector<std::string> kSystemUnitPath{
+    "/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"};
+
+// The socket units that pass their sockets to `service` (see the top of this
+// file), each read from the folder of its unit file or, when it is not
+// there, from the first folder of `unit_path` that has it.
+SocketActivation sockets_for(const UnitFile& service, const SpecifierHost& host,
+                             const std::vector<std::string>& unit_path = kSystemUnitPath);
 
 }  // namespace dc::unit

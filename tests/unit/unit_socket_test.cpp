@@ -31,8 +31,9 @@ class UnitDir : public test::TempDir {
   }
 };
 
+// Hermetic: no folder of the host's is searched.
 SocketActivation for_unit(const fs::path& service) {
-  return sockets_for(read_unit(service, std::nullopt), SpecifierHost{});
+  return sockets_for(read_unit(service, std::nullopt), SpecifierHost{}, {});
 }
 
 // The one socket unit `a` passes, which listens on one thing: key=address.
@@ -129,6 +130,20 @@ TEST(SocketActivation, ANameThatIsNoSocketUnitIsNotedNotRead) {
       "svc.service", "[Service]\nExecStart=/bin/true\nSockets=sub/x.socket .socket x.service\n"));
   EXPECT_TRUE(a.passed.empty());
   EXPECT_EQ(a.notes.size(), 3u);
+}
+
+TEST(SocketActivation, ASocketUnitNotBesideTheUnitIsReadFromSystemdsFolders) {
+  UnitDir d, system;
+  system.write("far.socket", "[Socket]\nListenStream=/run/far.sock\n");
+  const fs::path service = d.write(
+      "far.service", "[Unit]\nRequires=far.socket gone.socket\n[Service]\nExecStart=/bin/true\n");
+  const SocketActivation a = sockets_for(read_unit(service, std::nullopt), SpecifierHost{},
+                                         {"/nonexistent", system.path()});
+  ASSERT_EQ(a.passed.size(), 1u);
+  EXPECT_EQ(a.passed[0].path, fs::path(system.path()) / "far.socket");
+  ASSERT_EQ(a.notes.size(), 2u);
+  EXPECT_NE(a.notes[0].find("read from " + system.path()), std::string::npos) << a.notes[0];
+  EXPECT_NE(a.notes[1].find("gone.socket is neither beside"), std::string::npos) << a.notes[1];
 }
 
 TEST(SocketActivation, AnEmptyListenResetsEveryListenBefore) {
