@@ -574,12 +574,17 @@ TEST(Probes, RaceTrialEndsWhenWhatItLeftDies) {
 
 // As above, with the pidfile naming the process that dies: a busy loop whose
 // state keeps changing (so it never looks settled), ended after 0.3 s. A
-// start-up waiting for the named process to settle ends when it dies.
+// start-up waiting for the named process to settle ends when it dies. The
+// loop's umask goes through all 512 values: two reads of its state agree by
+// chance one time in 512, where a loop between two values would look
+// unchanged half the time (and settled, after 50 ms of CPU with no change
+// seen, on a loaded machine).
 TEST(Probes, RaceTrialEndsWhenThePidfilesProcessDies) {
   const std::string script =
       "sid=$(cut -d' ' -f6 /proc/$$/stat); "
       "if [ \"$sid\" = \"$$\" ]; then trap '' HUP; "
-      "(while :; do umask 022; umask 077; done) & p=$!; echo $p > d.pid; "
+      "(d='0 1 2 3 4 5 6 7'; while :; do for a in $d; do for b in $d; do for c in $d; do "
+      "umask $a$b$c; done; done; done; done) & p=$!; echo $p > d.pid; "
       "(sleep 0.3; kill $p) & exit 0; fi; "
       "exec setsid -f sh -c 'echo $$ > d.pid; exec sleep 1000'";
   auto r = run_checker({"--race-trials", "2", "--start-timeout", "5", "--pidfile", "{tmp}/d.pid",
