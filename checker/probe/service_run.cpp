@@ -60,7 +60,7 @@ constexpr double kPidfileLookMs = 10;
 constexpr unsigned kDirtyUmask = 047;
 // Relaunches a check may make: one for the SIGHUP probe (the reload ended the
 // service), one for the stop (the SIGHUP probe ended it).
-constexpr size_t kMaxRelaunches = 2;
+constexpr size_t kMaxServiceRelaunches = 2;
 // How long what is left of an ended instance gets after SIGTERM before SIGKILL.
 constexpr double kLeftoverGraceMs = 200;
 // Where systemd puts its notify socket inside RootDirectory= (namespace.c
@@ -463,7 +463,7 @@ class ServiceRun {
   ServiceRun(const LoadedUnit& u, const ServiceContext& ctx, Observation& o)
       : u_(u), c_(u.config), ctx_(ctx), o_(o), f_(o.service.emplace()), reaper_(Reaper::get()) {
     f_.unit = u.facts;
-    f_.relaunches.reserve(kMaxRelaunches);  // st_ and log_ point into it
+    f_.relaunches.reserve(kMaxServiceRelaunches);  // st_ and log_ point into it
     t0_ = reaper_.now_ms();
   }
 
@@ -1678,7 +1678,7 @@ class ServiceRun {
     if (main_alive()) return true;
     *why = "the main process is not running";
     if (lost_.empty()) return false;
-    if (f_.relaunches.size() >= kMaxRelaunches) {
+    if (f_.relaunches.size() >= kMaxServiceRelaunches) {
       *why = lost_ + "; no relaunch is left to measure on";
       return false;
     }

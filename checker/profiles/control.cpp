@@ -6,12 +6,12 @@
 namespace dc {
 namespace {
 
-constexpr ProbeStep kProbes[] = {ProbeStep::Hangup};
+constexpr ProbeStep kControlProbes[] = {ProbeStep::Hangup};
 
 // The whole action sequence is one phase, recorded in the scorecard's
 // `control` object; the hang-up probe on the daemon `start` left runs inside it.
 constexpr Phase kActionsPhase{.key = "actions", .title = "LSB actions", .record = "/control"};
-constexpr Phase kPhases[] = {kActionsPhase, kHangupPhase, kCleanupPhase};
+constexpr Phase kControlPhases[] = {kActionsPhase, kHangupPhase, kCleanupPhase};
 
 }  // namespace
 
@@ -21,8 +21,8 @@ const Profile& control_profile() {
       .name = "control",
       .summary = "a start/stop/status script (daemoncheck control)",
       .launch = LaunchKind::ActionSequence,
-      .probes = kProbes,
-      .phases = kPhases,
+      .probes = kControlProbes,
+      .phases = kControlPhases,
       .discovers_pidfile = true,
       .rule_bit = profile_bit(ProfileId::Control),
   };

@@ -9,13 +9,13 @@
 namespace dc {
 namespace {
 
-constexpr ProbeStep kProbes[] = {ProbeStep::Sighup};
+constexpr ProbeStep kServiceProbes[] = {ProbeStep::Sighup};
 
 // The unit's own start, reload, watchdog and stop are one phase, recorded in
 // the scorecard's `service` object; the SIGHUP probe runs inside it.
 constexpr Phase kServicePhase{
     .key = "service", .title = "start, reload, watchdog, stop", .record = "/service"};
-constexpr Phase kPhases[] = {kServicePhase, kSighupPhase, kCleanupPhase};
+constexpr Phase kServicePhases[] = {kServicePhase, kSighupPhase, kCleanupPhase};
 
 }  // namespace
 
@@ -25,8 +25,8 @@ const Profile& service_profile() {
       .name = "service",
       .summary = "a systemd unit and its program (--unit)",
       .launch = LaunchKind::Service,
-      .probes = kProbes,
-      .phases = kPhases,
+      .probes = kServiceProbes,
+      .phases = kServicePhases,
       .discovers_pidfile = false,
       .rule_bit = profile_bit(ProfileId::Service),
   };

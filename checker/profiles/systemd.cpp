@@ -10,12 +10,12 @@
 namespace dc {
 namespace {
 
-constexpr ProbeStep kProbes[] = {ProbeStep::Sighup, ProbeStep::Sigterm};
+constexpr ProbeStep kSystemdProbes[] = {ProbeStep::Sighup, ProbeStep::Sigterm};
 
 // Startup is the unit's start job: READY=1 for Type=notify, the service at
 // rest for Type=simple.
-constexpr Phase kPhases[] = {kLaunchPhase, kStartupPhase, kObservePhase,
-                             kSighupPhase, kSigtermPhase, kCleanupPhase};
+constexpr Phase kSystemdPhases[] = {kLaunchPhase, kStartupPhase, kObservePhase,
+                                    kSighupPhase, kSigtermPhase, kCleanupPhase};
 
 }  // namespace
 
@@ -25,8 +25,8 @@ const Profile& systemd_profile() {
       .name = "systemd",
       .summary = "a foreground service, under a unit made from the command line",
       .launch = LaunchKind::Foreground,
-      .probes = kProbes,
-      .phases = kPhases,
+      .probes = kSystemdProbes,
+      .phases = kSystemdPhases,
       .discovers_pidfile = false,
       .rule_bit = profile_bit(ProfileId::Systemd),
   };

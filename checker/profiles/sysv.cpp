@@ -5,12 +5,12 @@
 namespace dc {
 namespace {
 
-constexpr ProbeStep kProbes[] = {ProbeStep::Hangup, ProbeStep::SecondInstance, ProbeStep::Sighup,
-                                 ProbeStep::Sigterm, ProbeStep::RaceTrials};
+constexpr ProbeStep kSysvProbes[] = {ProbeStep::Hangup, ProbeStep::SecondInstance,
+                                     ProbeStep::Sighup, ProbeStep::Sigterm, ProbeStep::RaceTrials};
 
-constexpr Phase kPhases[] = {kLaunchPhase,  kStartupPhase,        kObservePhase,
-                             kHangupPhase,  kSecondInstancePhase, kSighupPhase,
-                             kSigtermPhase, kRaceTrialsPhase,     kCleanupPhase};
+constexpr Phase kSysvPhases[] = {kLaunchPhase,  kStartupPhase,        kObservePhase,
+                                 kHangupPhase,  kSecondInstancePhase, kSighupPhase,
+                                 kSigtermPhase, kRaceTrialsPhase,     kCleanupPhase};
 
 }  // namespace
 
@@ -20,8 +20,8 @@ const Profile& sysv_profile() {
       .name = "sysv",
       .summary = "a self-forking daemon",
       .launch = LaunchKind::Daemonizing,
-      .probes = kProbes,
-      .phases = kPhases,
+      .probes = kSysvProbes,
+      .phases = kSysvPhases,
       .discovers_pidfile = true,
       .rule_bit = profile_bit(ProfileId::Sysv),
   };

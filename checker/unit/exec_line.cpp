@@ -12,12 +12,6 @@
 namespace dc::unit {
 namespace {
 
-constexpr std::string_view kWhitespace = " \t\n\r";
-
-bool is_space(char c) {
-  return kWhitespace.find(c) != std::string_view::npos;
-}
-
 int digit_value(char c, int base) {
   int v = -1;
   if (c >= '0' && c <= '9') v = c - '0';
@@ -98,13 +92,13 @@ enum class Split { c_escapes, relaxed };
 // unterminated quote or a bad escape.
 Result<std::optional<std::string>> next_word(std::string_view s, size_t& pos,
                                              Split mode = Split::c_escapes) {
-  while (pos < s.size() && is_space(s[pos])) ++pos;
+  while (pos < s.size() && is_whitespace(s[pos])) ++pos;
   if (pos >= s.size()) return std::optional<std::string>();
   std::string word;
   char quote = 0;
   for (; pos < s.size(); ++pos) {
     char c = s[pos];
-    if (!quote && is_space(c)) break;
+    if (!quote && is_whitespace(c)) break;
     if (c == '\\' && mode == Split::relaxed) {
       word += pos + 1 < s.size() ? s[++pos] : '\\';
     } else if (c == '\\') {
@@ -126,8 +120,8 @@ Result<std::optional<std::string>> next_word(std::string_view s, size_t& pos,
   }
   if (quote && mode == Split::relaxed) return std::optional<std::string>(std::move(word));
   if (quote)
-    return Error{.detail = std::string("unterminated ") + (quote == '"' ? "double" : "single") +
-                           " quote"};
+    return Error{.detail =
+                     quote == '"' ? "unterminated double quote" : "unterminated single quote"};
   return std::optional<std::string>(std::move(word));
 }
 
@@ -183,21 +177,21 @@ Result<bool> check_program(const std::string& path) {
 
 // A lone ";" (unquoted, followed by whitespace or the end) separates commands.
 bool separator_at(std::string_view s, size_t pos) {
-  return pos < s.size() && s[pos] == ';' && (pos + 1 == s.size() || is_space(s[pos + 1]));
+  return pos < s.size() && s[pos] == ';' && (pos + 1 == s.size() || is_whitespace(s[pos + 1]));
 }
 
 bool literal_semicolon_at(std::string_view s, size_t pos) {
-  return s.substr(pos).starts_with("\\;") && (pos + 2 == s.size() || is_space(s[pos + 2]));
+  return s.substr(pos).starts_with("\\;") && (pos + 2 == s.size() || is_whitespace(s[pos + 2]));
 }
 
 // One command from `pos` up to a separator or the end; nullopt when nothing is left.
 Result<std::optional<ExecCommand>> next_command(std::string_view s, size_t& pos) {
-  while (pos < s.size() && is_space(s[pos])) ++pos;
+  while (pos < s.size() && is_whitespace(s[pos])) ++pos;
   if (pos >= s.size()) return std::optional<ExecCommand>();
   ExecCommand command;
   std::vector<std::string> words;
   while (true) {
-    while (pos < s.size() && is_space(s[pos])) ++pos;
+    while (pos < s.size() && is_whitespace(s[pos])) ++pos;
     if (pos >= s.size()) break;
     if (separator_at(s, pos)) {
       ++pos;

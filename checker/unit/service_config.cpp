@@ -12,6 +12,7 @@
 #include <span>
 
 #include "common/text.h"
+#include "unit/unit_file.h"
 
 namespace dc::unit {
 namespace {
@@ -378,17 +379,13 @@ constexpr Unit kTimeUnits[] = {
     {"y", 31'557'600'000'000},
 };
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 }  // namespace
 
 Result<uint64_t> parse_timespan(std::string_view text, uint64_t default_unit_usec) {
   auto bad = [&] { return Error{.detail = "invalid time span '" + excerpt(text) + "'"}; };
   std::string_view s = text;
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_whitespace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_whitespace(s.back())) s.remove_suffix(1);
   if (s == "infinity") return kInfinity;
   if (s.empty()) return bad();
   long double total = 0;
@@ -403,20 +400,21 @@ Result<uint64_t> parse_timespan(std::string_view text, uint64_t default_unit_use
       return bad();
     }
     s.remove_prefix(digits);
-    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_whitespace(s.front())) s.remove_prefix(1);
     uint64_t unit = default_unit_usec;
     for (const Unit& u : kTimeUnits) {
       if (!s.starts_with(u.name)) continue;
       // A unit ends at a blank, a digit or the end ("1min30s" is fine, "1mine" is not).
       char next = s.size() > u.name.size() ? s[u.name.size()] : ' ';
-      if (!is_blank(next) && !(next >= '0' && next <= '9')) continue;
+      if (!is_whitespace(next) && !(next >= '0' && next <= '9')) continue;
       unit = u.usec;
       s.remove_prefix(u.name.size());
       break;
     }
-    if (!s.empty() && !is_blank(s.front()) && !(s.front() >= '0' && s.front() <= '9')) return bad();
+    if (!s.empty() && !is_whitespace(s.front()) && !(s.front() >= '0' && s.front() <= '9'))
+      return bad();
     total += std::strtold(std::string(number).c_str(), nullptr) * static_cast<long double>(unit);
-    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_whitespace(s.front())) s.remove_prefix(1);
   }
   if (!(total < 1.8e19L)) return bad();
   return static_cast<uint64_t>(total);

@@ -21,9 +21,9 @@ constexpr std::string_view kListenKeys[] = {
 // [Socket] keys the check simulates besides the Listen*= ones. RemoveOnStop=
 // and the check agree whatever its value: the socket's file goes with the
 // check's private /run.
-constexpr std::string_view kSimulated[] = {"Accept",        "Service",     "SocketMode",
-                                           "DirectoryMode", "Backlog",     "FileDescriptorName",
-                                           "SocketUser",    "SocketGroup", "RemoveOnStop"};
+constexpr std::string_view kSimulatedSocketKeys[] = {
+    "Accept",     "Service",     "SocketMode",  "DirectoryMode", "Backlog", "FileDescriptorName",
+    "SocketUser", "SocketGroup", "RemoveOnStop"};
 
 // The folders that are the check's own in the service mode.
 constexpr std::string_view kPrivateDirs[] = {"/run", "/var/run", "/tmp", "/var/tmp"};
@@ -125,7 +125,7 @@ SocketUnit read_socket_unit(const fs::path& path, const SpecifierHost& host) {
       s.socket_user = a.value;
     } else if (a.key == "SocketGroup") {
       s.socket_group = a.value;
-    } else if (!one_of(a.key, kSimulated) &&
+    } else if (!one_of(a.key, kSimulatedSocketKeys) &&
                std::find(s.not_simulated.begin(), s.not_simulated.end(), a.key) ==
                    s.not_simulated.end()) {
       s.not_simulated.push_back(a.key);

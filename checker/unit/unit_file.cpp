@@ -14,7 +14,6 @@
 namespace dc::unit {
 namespace {
 
-constexpr std::string_view kWhitespace = " \t\n\r";
 // More findings than this about one file would only bury the first ones.
 constexpr size_t kMaxFindingsPerFile = 50;
 

@@ -15,6 +15,13 @@
 
 namespace dc::unit {
 
+// systemd's WHITESPACE: what separates words and is stripped around keys and
+// values.
+inline constexpr std::string_view kWhitespace = " \t\n\r";
+inline bool is_whitespace(char c) {
+  return kWhitespace.find(c) != std::string_view::npos;
+}
+
 // How systemd treats what was found: it logs `ignored` lines and goes on
 // loading the unit; it refuses to load the unit (or cannot run it) on `fatal`.
 enum class Severity { ignored, fatal };

@@ -20,7 +20,7 @@ ActionRun run(ControlStep step, const std::string& action, int exit_status,
 }
 
 // What a good script around daemonctl leaves: every answer as LSB wants it.
-ControlFacts good() {
+ControlFacts good_control() {
   ControlFacts c;
   c.actions_requested = {"start", "stop", "status", "restart", "run", "reload", "try-restart"};
   c.pidfile = "/run/d.pid";
@@ -96,7 +96,7 @@ const char* kRules[] = {"status-when-stopped",     "start-starts",
                         "reload-keeps-pid",        "try-restart-when-stopped"};
 
 TEST(ControlRules, AGoodScriptPassesEveryRule) {
-  for (const char* id : kRules) EXPECT_EQ(judge_rule(id, good()), Status::Pass) << id;
+  for (const char* id : kRules) EXPECT_EQ(judge_rule(id, good_control()), Status::Pass) << id;
 }
 
 TEST(ControlRules, EveryRuleSkipsOutsideAControlCheck) {
@@ -105,7 +105,7 @@ TEST(ControlRules, EveryRuleSkipsOutsideAControlCheck) {
 }
 
 TEST(ControlRules, EveryRuleIsAnErrorNotAPassWhenTheSequenceNeverRan) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   c.runs.clear();
   c.crashed = 0;
   c.recycled_into_pidfile = 0;
@@ -118,14 +118,14 @@ TEST(ControlRules, EveryRuleIsAnErrorNotAPassWhenTheSequenceNeverRan) {
 }
 
 TEST(ControlRules, StatusWhenStoppedFailsOnZero) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   find(c, ControlStep::Stop, "status")->exit_status = 0;
   EXPECT_EQ(judge_rule("status-when-stopped", c), Status::Fail);
 }
 
 // The script's last line is quoted as it printed it, its UTF-8 included.
 TEST(ControlRules, AFailedActionQuotesWhatItSaidInItsOwnCharacters) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   ActionRun* status = find(c, ControlStep::StatusStopped, "status");
   status->exit_status = 127;
   status->output = "/usr/bin/env: \u2018/etc/init.d/d\u2019: No such file or directory\n";
@@ -136,22 +136,22 @@ TEST(ControlRules, AFailedActionQuotesWhatItSaidInItsOwnCharacters) {
 }
 
 TEST(ControlRules, StartStartsFailsWithoutADaemon) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   find(c, ControlStep::Start, "start")->daemons.clear();
   EXPECT_EQ(judge_rule("start-starts", c), Status::Fail);
 }
 
 TEST(ControlRules, StartWhenRunningFailsOnASecondDaemon) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   find(c, ControlStep::StartRunning, "start")->daemons = {10, 13};
   EXPECT_EQ(judge_rule("start-when-running", c), Status::Fail);
 }
 
 TEST(ControlRules, StopStopsFailsWhenTheDaemonOutlivesIt) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   find(c, ControlStep::Stop, "stop")->daemons = {10};
   EXPECT_EQ(judge_rule("stop-stops", c), Status::Fail);
-  c = good();
+  c = good_control();
   find(c, ControlStep::Stop, "stop")->daemon_tree_left = {14};
   EXPECT_EQ(judge_rule("stop-stops", c), Status::Fail);
 }
@@ -159,32 +159,32 @@ TEST(ControlRules, StopStopsFailsWhenTheDaemonOutlivesIt) {
 // A script that starts no daemon (a sysctl or hwclock script) gives
 // nothing to stop or to start again: error, never a pass.
 TEST(ControlRules, StopStopsAndStartWhenRunningNeedADaemon) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   find(c, ControlStep::Stop, "stop")->daemons_before = {};
   EXPECT_EQ(judge_rule("stop-stops", c), Status::Error);
-  c = good();
+  c = good_control();
   find(c, ControlStep::StartRunning, "start")->daemons_before = {};
   find(c, ControlStep::StartRunning, "start")->daemons = {};
   EXPECT_EQ(judge_rule("start-when-running", c), Status::Error);
 }
 
 TEST(ControlRules, StopWhenStoppedFailsOnOne) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   find(c, ControlStep::Stop, "stop", 1)->exit_status = 1;
   EXPECT_EQ(judge_rule("stop-when-stopped", c), Status::Fail);
 }
 
 TEST(ControlRules, DecoyUntouchedFailsOnASignalADeathOrACount) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   c.decoys[0].signals = {"SIGTERM from pid 50 (kill) during `stop` (step 6)"};
   EXPECT_EQ(judge_rule("decoy-untouched", c), Status::Fail);
-  c = good();
+  c = good_control();
   c.decoys[1].alive_at_end = false;
   EXPECT_EQ(judge_rule("decoy-untouched", c), Status::Fail);
-  c = good();
+  c = good_control();
   c.decoys[1].counted_as_daemon_by = {"`status` after `stop` (step 6)"};
   EXPECT_EQ(judge_rule("decoy-untouched", c), Status::Fail);
-  c = good();
+  c = good_control();
   c.decoys.clear();
   c.no_decoy = true;
   EXPECT_EQ(judge_rule("decoy-untouched", c), Status::Skip);
@@ -194,7 +194,7 @@ TEST(ControlRules, DecoyUntouchedFailsOnASignalADeathOrACount) {
 // pidfile named the decoy is the pidfile trusted, not a search by name; a
 // `status` that counted a decoy cannot say which one.
 TEST(ControlRules, DecoyUntouchedNamesTheCauseTheFactsShow) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   c.decoys[0].signals = {"SIGTERM from pid 50 (kill) during `stop` (step 9)"};
   c.decoys[0].signal_steps = {9};
   std::string msg = message_of("decoy-untouched", c);
@@ -205,7 +205,7 @@ TEST(ControlRules, DecoyUntouchedNamesTheCauseTheFactsShow) {
   msg = message_of("decoy-untouched", c);
   EXPECT_NE(msg.find("the namesake decoy"), std::string::npos) << msg;
   EXPECT_NE(msg.find("by name"), std::string::npos) << msg;
-  c = good();
+  c = good_control();
   c.decoys[0].counted_as_daemon_by = {"`status` after `stop` (step 6)"};
   c.decoys[1].counted_as_daemon_by = {"`status` after `stop` (step 6)"};
   msg = message_of("decoy-untouched", c);
@@ -216,66 +216,66 @@ TEST(ControlRules, DecoyUntouchedNamesTheCauseTheFactsShow) {
 }
 
 TEST(ControlRules, RestartRestartsFailsWhenTheOldDaemonStays) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   find(c, ControlStep::Restart, "restart")->daemons = {20, 30};
   EXPECT_EQ(judge_rule("restart-restarts", c), Status::Fail);
 }
 
 TEST(ControlRules, StatusWhenDeadFailsOnThreeAndZero) {
   for (int wrong : {0, 3}) {
-    ControlFacts c = good();
+    ControlFacts c = good_control();
     find(c, ControlStep::Crash, "status")->exit_status = wrong;
     EXPECT_EQ(judge_rule("status-when-dead", c), Status::Fail) << wrong;
   }
 }
 
 TEST(ControlRules, StalePidfileSafeFailsOnASignalToTheRecycledPid) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   c.decoys[0].signals = {"SIGTERM from pid 60 (kill) during `stop` (step 9)"};
   EXPECT_EQ(judge_rule("stale-pidfile-safe", c), Status::Fail);
-  c = good();
+  c = good_control();
   find(c, ControlStep::Recycled, "start")->daemons.clear();
   EXPECT_EQ(judge_rule("stale-pidfile-safe", c), Status::Fail);
 }
 
 TEST(ControlRules, BadActionUsageFailsOnOneOrSilenceOrAFile) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   find(c, ControlStep::Unknown, "daemoncheck-no-such-action")->exit_status = 1;
   EXPECT_EQ(judge_rule("bad-action-usage", c), Status::Fail);
-  c = good();
+  c = good_control();
   find(c, ControlStep::Unknown, "daemoncheck-no-such-action")->error_output.clear();
   EXPECT_EQ(judge_rule("bad-action-usage", c), Status::Fail);
-  c = good();
+  c = good_control();
   find(c, ControlStep::Unknown, "daemoncheck-no-such-action")->files_created = {"/run/x"};
   EXPECT_EQ(judge_rule("bad-action-usage", c), Status::Fail);
 }
 
 TEST(ControlRules, ActionsReturnPromptlyFailsOnATimeoutOrAHelper) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   c.runs[0].timed_out = true;
   EXPECT_EQ(judge_rule("actions-return-promptly", c), Status::Fail);
-  c = good();
+  c = good_control();
   c.runs[1].helpers_left = {77};
   EXPECT_EQ(judge_rule("actions-return-promptly", c), Status::Fail);
 }
 
 TEST(ControlRules, RunStaysInForegroundFailsWhenItReturnsOrIgnoresSigterm) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   c.runs.back().stayed_in_foreground = false;
   EXPECT_EQ(judge_rule("run-stays-in-foreground", c), Status::Fail);
-  c = good();
+  c = good_control();
   c.runs.back().exited_on_sigterm = false;
   EXPECT_EQ(judge_rule("run-stays-in-foreground", c), Status::Fail);
 }
 
 TEST(ControlRules, ReloadKeepsPidFailsWhenReloadRestarts) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   find(c, ControlStep::Optional, "reload")->daemons = {41};
   EXPECT_EQ(judge_rule("reload-keeps-pid", c), Status::Fail);
 }
 
 TEST(ControlRules, TryRestartWhenStoppedFailsWhenItStarts) {
-  ControlFacts c = good();
+  ControlFacts c = good_control();
   find(c, ControlStep::Optional, "try-restart")->daemons = {50};
   EXPECT_EQ(judge_rule("try-restart-when-stopped", c), Status::Fail);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rule_run.h"
 #include "rules/catalog.h"
 #include "rules/judge.h"
 
@@ -107,16 +108,6 @@ Observation good_forking() {
   s.reload = ServiceReload{};
   s.watchdog = ServiceWatchdog{};
   return o;
-}
-
-RuleResult run(const std::string& id, const Observation& o) {
-  const RuleDef* r = find_rule(id);
-  EXPECT_NE(r, nullptr) << id;
-  return evaluate_rule(*r, o);
-}
-
-Status status(const std::string& id, const Observation& o) {
-  return run(id, o).status;
 }
 
 bool says(const RuleResult& r, const std::string& text) {

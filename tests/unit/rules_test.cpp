@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "rule_run.h"
 #include "rules/catalog.h"
 #include "rules/facts.h"
 #include "rules/judge.h"
@@ -38,16 +39,6 @@ Observation good() {
   o.pidfile = PidfileFacts{"/tmp/daemoncheck-x/d.pid", "option", s};
   o.launch.pidfile_at_exit = s;
   return o;
-}
-
-RuleResult run(const char* id, const Observation& o) {
-  const RuleDef* r = find_rule(id);
-  EXPECT_NE(r, nullptr) << id;
-  return evaluate_rule(*r, o);
-}
-
-Status status(const char* id, const Observation& o) {
-  return run(id, o).status;
 }
 
 // Which rules there are is checked against the man page and the cases index

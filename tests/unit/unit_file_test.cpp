@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.h"
+#include "unit_test_data.h"
 
 namespace dc::unit {
 namespace {
@@ -32,17 +32,6 @@ Parsed parse(std::string_view text) {
 }
 
 // A temporary folder (removed with everything in it) to write units into.
-class UnitDir : public test::TempDir {
- public:
-  UnitDir() : TempDir("dc-unit") {}
-  fs::path write(const fs::path& relative, std::string_view text) const {
-    const fs::path file = fs::path(path()) / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << text;
-    return file;
-  }
-};
-
 TEST(UnitSyntax, ReadsSectionsKeysAndStripsWhitespace) {
   Parsed p = parse("[Unit]\nDescription = a b \n\n[Service]\n  ExecStart=/bin/true  \n");
   ASSERT_EQ(p.assignments.size(), 2u);
@@ -194,21 +183,19 @@ TEST(UnitFileLookup, ListStartsAfterTheLastEmptyAssignment) {
 
 // ---- files: real units, drop-ins, templates --------------------------------
 
-const fs::path kData = DC_UNIT_DATA;
-
 TEST(ReadUnit, ReadsRealDebianUnitsWithoutFindings) {
   for (const char* name : {"dbus.service", "fstrim.service", "systemd-logind.service"}) {
-    UnitFile unit = read_unit(kData / name, std::nullopt);
+    UnitFile unit = read_unit(kUnitData / name, std::nullopt);
     EXPECT_TRUE(unit.findings.empty()) << name << ": " << describe(unit.findings.front());
     EXPECT_NE(unit.last("Service", "ExecStart"), nullptr) << name;
   }
-  UnitFile logind = read_unit(kData / "systemd-logind.service", std::nullopt);
+  UnitFile logind = read_unit(kUnitData / "systemd-logind.service", std::nullopt);
   EXPECT_EQ(logind.all("Unit", "Documentation").size(), 4u);
   EXPECT_EQ(logind.all("Service", "DeviceAllow").size(), 7u);
 }
 
 TEST(ReadUnit, TemplateTakesTheInstance) {
-  UnitFile unit = read_unit(kData / "getty@.service", "tty3");
+  UnitFile unit = read_unit(kUnitData / "getty@.service", "tty3");
   EXPECT_TRUE(unit.findings.empty());
   EXPECT_EQ(unit.name.full, "getty@tty3.service");
   EXPECT_EQ(*unit.name.instance, "tty3");
@@ -217,17 +204,17 @@ TEST(ReadUnit, TemplateTakesTheInstance) {
 }
 
 TEST(ReadUnit, TemplateWithoutInstanceIsFatal) {
-  UnitFile unit = read_unit(kData / "getty@.service", std::nullopt);
+  UnitFile unit = read_unit(kUnitData / "getty@.service", std::nullopt);
   ASSERT_TRUE(has_fatal(unit.findings));
   EXPECT_NE(unit.findings[0].message.find("--instance"), std::string::npos);
 }
 
 TEST(ReadUnit, InstanceForAPlainUnitIsFatal) {
-  EXPECT_TRUE(has_fatal(read_unit(kData / "dbus.service", "x").findings));
+  EXPECT_TRUE(has_fatal(read_unit(kUnitData / "dbus.service", "x").findings));
 }
 
 TEST(ReadUnit, InstanceWithCharactersOfNoUnitNameIsFatal) {
-  UnitFile unit = read_unit(kData / "getty@.service", "a/b");
+  UnitFile unit = read_unit(kUnitData / "getty@.service", "a/b");
   ASSERT_TRUE(has_fatal(unit.findings));
   EXPECT_NE(unit.findings[0].message.find("systemd-escape"), std::string::npos);
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "unit_test_data.h"
+
 namespace dc::unit {
 namespace {
 
@@ -21,7 +23,7 @@ UnitFile unit_of(std::string_view text, std::string_view name = "t.service") {
   return unit;
 }
 
-ServiceConfig resolve(std::string_view text, std::string_view name = "t.service") {
+ServiceConfig config_of(std::string_view text, std::string_view name = "t.service") {
   Result<ServiceConfig> c = resolve_service(unit_of(text, name), SpecifierHost{});
   EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message());
   return c ? *c : ServiceConfig{};
@@ -60,7 +62,7 @@ TEST(Signal, ParsesNamesAndNumbers) {
 }
 
 TEST(ServiceDefaults, SimpleServiceGetsSystemdsDefaults) {
-  ServiceConfig c = resolve("[Service]\nExecStart=/usr/bin/d\n");
+  ServiceConfig c = config_of("[Service]\nExecStart=/usr/bin/d\n");
   EXPECT_EQ(c.type, ServiceType::simple);
   EXPECT_EQ(c.notify_access, NotifyAccess::none);
   EXPECT_EQ(c.kill_mode, KillMode::control_group);
@@ -83,23 +85,24 @@ TEST(ServiceDefaults, SimpleServiceGetsSystemdsDefaults) {
 }
 
 TEST(ServiceDefaults, NotifyTypesAndWatchdogDefaultToNotifyAccessMain) {
-  EXPECT_EQ(resolve("[Service]\nType=notify\nExecStart=/d\n").notify_access, NotifyAccess::main);
-  EXPECT_EQ(resolve("[Service]\nType=notify-reload\nExecStart=/d\n").notify_access,
+  EXPECT_EQ(config_of("[Service]\nType=notify\nExecStart=/d\n").notify_access, NotifyAccess::main);
+  EXPECT_EQ(config_of("[Service]\nType=notify-reload\nExecStart=/d\n").notify_access,
             NotifyAccess::main);
-  EXPECT_EQ(resolve("[Service]\nWatchdogSec=10\nExecStart=/d\n").notify_access, NotifyAccess::main);
-  EXPECT_EQ(resolve("[Service]\nType=notify\nNotifyAccess=all\nExecStart=/d\n").notify_access,
+  EXPECT_EQ(config_of("[Service]\nWatchdogSec=10\nExecStart=/d\n").notify_access,
+            NotifyAccess::main);
+  EXPECT_EQ(config_of("[Service]\nType=notify\nNotifyAccess=all\nExecStart=/d\n").notify_access,
             NotifyAccess::all);
 }
 
 TEST(ServiceDefaults, OneshotHasNoStartTimeoutUnlessSet) {
-  EXPECT_EQ(resolve("[Service]\nType=oneshot\nExecStart=/d\n").timeout_start_usec, kInfinity);
+  EXPECT_EQ(config_of("[Service]\nType=oneshot\nExecStart=/d\n").timeout_start_usec, kInfinity);
   EXPECT_EQ(
-      resolve("[Service]\nType=oneshot\nTimeoutStartSec=5\nExecStart=/d\n").timeout_start_usec,
+      config_of("[Service]\nType=oneshot\nTimeoutStartSec=5\nExecStart=/d\n").timeout_start_usec,
       5'000'000u);
 }
 
 TEST(ServiceType, IdleRunsAsSimple) {
-  ServiceConfig c = resolve("[Service]\nType=idle\nExecStart=/d\n");
+  ServiceConfig c = config_of("[Service]\nType=idle\nExecStart=/d\n");
   EXPECT_EQ(c.type, ServiceType::simple);
   EXPECT_TRUE(c.type_was_idle);
 }
@@ -117,26 +120,26 @@ TEST(ServiceType, BusNameWithoutTypeIsDbusAndRefused) {
 }
 
 TEST(ServiceType, UnknownTypeIsIgnoredWithAFinding) {
-  ServiceConfig c = resolve("[Service]\nType=sometimes\nExecStart=/d\n");
+  ServiceConfig c = config_of("[Service]\nType=sometimes\nExecStart=/d\n");
   EXPECT_EQ(c.type, ServiceType::simple);
   EXPECT_EQ(messages(c), "t.service:2: invalid service type 'sometimes' in Type=, ignored\n");
 }
 
 TEST(ServiceExec, MissingExecStartIsFatal) {
-  ServiceConfig c = resolve("[Service]\nUser=nobody\n");
+  ServiceConfig c = config_of("[Service]\nUser=nobody\n");
   EXPECT_TRUE(has_fatal(c.findings));
   EXPECT_EQ(messages(c), "t.service: the unit has no ExecStart=\n");
 }
 
 TEST(ServiceExec, SeveralExecStartOnlyForOneshot) {
-  EXPECT_TRUE(has_fatal(resolve("[Service]\nExecStart=/a\nExecStart=/b\n").findings));
-  ServiceConfig c = resolve("[Service]\nType=oneshot\nExecStart=/a\nExecStart=/b\n");
+  EXPECT_TRUE(has_fatal(config_of("[Service]\nExecStart=/a\nExecStart=/b\n").findings));
+  ServiceConfig c = config_of("[Service]\nType=oneshot\nExecStart=/a\nExecStart=/b\n");
   EXPECT_FALSE(has_fatal(c.findings));
   EXPECT_EQ(c.exec_start.size(), 2u);
 }
 
 TEST(ServiceExec, EmptyAssignmentResetsTheList) {
-  ServiceConfig c = resolve(
+  ServiceConfig c = config_of(
       "[Service]\nExecStartPre=/a\nExecStartPre=\nExecStartPre=-/b\nExecStart=/d\n"
       "ExecStartPost=/c\nExecReload=/bin/kill -HUP $MAINPID\nExecStop=/e\n");
   ASSERT_EQ(c.exec_start_pre.size(), 1u);
@@ -148,34 +151,34 @@ TEST(ServiceExec, EmptyAssignmentResetsTheList) {
 }
 
 TEST(ServiceExec, RelativeProgramOrBadQuotingIsFatal) {
-  ServiceConfig c = resolve("[Service]\nExecStart=./daemon\n");
+  ServiceConfig c = config_of("[Service]\nExecStart=./daemon\n");
   ASSERT_TRUE(has_fatal(c.findings));
   EXPECT_EQ(c.findings[0].message,
             "ExecStart=: program './daemon' is neither an absolute path nor a bare name");
-  EXPECT_TRUE(has_fatal(resolve("[Service]\nExecStart=/d 'open\n").findings));
+  EXPECT_TRUE(has_fatal(config_of("[Service]\nExecStart=/d 'open\n").findings));
 }
 
 TEST(ServiceExec, SpecifiersAreResolvedBeforeQuoting) {
   ServiceConfig c =
-      resolve("[Service]\nExecStart=/usr/bin/d --pid %t/%p.pid '%I'\n", "web@a\\x20b.service");
+      config_of("[Service]\nExecStart=/usr/bin/d --pid %t/%p.pid '%I'\n", "web@a\\x20b.service");
   EXPECT_EQ(c.exec_start[0].argv, (Strings{"/usr/bin/d", "--pid", "/run/web.pid", "a b"}));
-  EXPECT_TRUE(has_fatal(resolve("[Service]\nExecStart=/d %z\n").findings));
+  EXPECT_TRUE(has_fatal(config_of("[Service]\nExecStart=/d %z\n").findings));
 }
 
 TEST(ServiceTimeouts, TimeoutSecSetsBothAndLaterKeysWin) {
-  ServiceConfig c = resolve(
+  ServiceConfig c = config_of(
       "[Service]\nTimeoutStartSec=5\nTimeoutSec=7\nTimeoutStopSec=0\n"
       "WatchdogSec=2s\nExecStart=/d\n");
   EXPECT_EQ(c.timeout_start_usec, 7'000'000u);
   EXPECT_EQ(c.timeout_stop_usec, kInfinity);
   EXPECT_EQ(c.watchdog_usec, 2'000'000u);
-  ServiceConfig bad = resolve("[Service]\nTimeoutStopSec=soon\nExecStart=/d\n");
+  ServiceConfig bad = config_of("[Service]\nTimeoutStopSec=soon\nExecStart=/d\n");
   EXPECT_EQ(bad.timeout_stop_usec, 90'000'000u);
   EXPECT_EQ(bad.findings.size(), 1u);
 }
 
 TEST(ServiceKill, ReadsKillSettings) {
-  ServiceConfig c = resolve(
+  ServiceConfig c = config_of(
       "[Service]\nKillMode=mixed\nKillSignal=SIGINT\nSendSIGKILL=no\n"
       "ReloadSignal=USR1\nGuessMainPID=false\nExecStart=/d\n");
   EXPECT_EQ(c.kill_mode, KillMode::mixed);
@@ -183,11 +186,11 @@ TEST(ServiceKill, ReadsKillSettings) {
   EXPECT_FALSE(c.send_sigkill);
   EXPECT_EQ(c.reload_signal, SIGUSR1);
   EXPECT_FALSE(c.guess_main_pid);
-  EXPECT_EQ(resolve("[Service]\nKillMode=gentle\nExecStart=/d\n").findings.size(), 1u);
+  EXPECT_EQ(config_of("[Service]\nKillMode=gentle\nExecStart=/d\n").findings.size(), 1u);
 }
 
 TEST(ServiceExitStatus, NumbersAndSignalsAndReset) {
-  ServiceConfig c = resolve(
+  ServiceConfig c = config_of(
       "[Service]\nSuccessExitStatus=1 2\nSuccessExitStatus=\n"
       "SuccessExitStatus=143 SIGKILL 256\nExecStart=/d\n");
   EXPECT_EQ(c.success_exit_status, (std::vector<int>{143}));
@@ -198,16 +201,16 @@ TEST(ServiceExitStatus, NumbersAndSignalsAndReset) {
 // MountAPIVFS= is not simulated (listed as such) but read: with
 // RootDirectory= it decides where NOTIFY_SOCKET is.
 TEST(ServiceCredentials, MountApiVfsIsReadAndStillListedAsNotSimulated) {
-  ServiceConfig c = resolve("[Service]\nRootDirectory=/srv/root\nMountAPIVFS=no\nExecStart=/d\n");
+  ServiceConfig c = config_of("[Service]\nRootDirectory=/srv/root\nMountAPIVFS=no\nExecStart=/d\n");
   EXPECT_EQ(c.mount_api_vfs, std::optional<bool>(false));
   EXPECT_EQ(c.not_simulated, (Strings{"MountAPIVFS"}));
-  EXPECT_EQ(resolve("[Service]\nMountAPIVFS=yes\nExecStart=/d\n").mount_api_vfs,
+  EXPECT_EQ(config_of("[Service]\nMountAPIVFS=yes\nExecStart=/d\n").mount_api_vfs,
             std::optional<bool>(true));
-  EXPECT_EQ(resolve("[Service]\nExecStart=/d\n").mount_api_vfs, std::nullopt);
+  EXPECT_EQ(config_of("[Service]\nExecStart=/d\n").mount_api_vfs, std::nullopt);
 }
 
 TEST(ServiceCredentials, UserGroupsAndDirectories) {
-  ServiceConfig c = resolve(
+  ServiceConfig c = config_of(
       "[Service]\nUser=www-data\nGroup=www-data\nSupplementaryGroups=adm\nSupplementaryGroups=a b\n"
       "WorkingDirectory=-~\nRootDirectory=/srv/root\nUMask=0077\nRuntimeDirectory=%p sub/dir\n"
       "RuntimeDirectory=../escape\nExecStart=/d\n",
@@ -221,12 +224,12 @@ TEST(ServiceCredentials, UserGroupsAndDirectories) {
   EXPECT_EQ(c.umask, 0077u);
   EXPECT_EQ(c.runtime_directory, (Strings{"cache", "sub/dir"}));
   EXPECT_EQ(c.findings.size(), 1u) << messages(c);
-  EXPECT_EQ(resolve("[Service]\nWorkingDirectory=rel\nUMask=999\nExecStart=/d\n").findings.size(),
+  EXPECT_EQ(config_of("[Service]\nWorkingDirectory=rel\nUMask=999\nExecStart=/d\n").findings.size(),
             2u);
 }
 
 TEST(ServiceEnvironment, AssignmentsFilesPassAndUnset) {
-  ServiceConfig c = resolve(
+  ServiceConfig c = config_of(
       "[Service]\nEnvironment=A=1 \"B=two words\"\nEnvironment=\nEnvironment=C=%n 1bad=x\n"
       "EnvironmentFile=-/etc/default/d\nEnvironmentFile=/etc/d.env\nPassEnvironment=TERM LANG\n"
       "UnsetEnvironment=LANG X=1\nExecStart=/d\n");
@@ -243,7 +246,7 @@ TEST(ServiceEnvironment, AssignmentsFilesPassAndUnset) {
 }
 
 TEST(ServiceStdio, ReadsStreamsAndFiles) {
-  ServiceConfig c = resolve(
+  ServiceConfig c = config_of(
       "[Service]\nStandardInput=tty-force\nStandardOutput=append:/var/log/%p.log\n"
       "StandardError=syslog\nPIDFile=/var/run/d.pid\nLimitNOFILE=4096:8192\nLimitCORE=infinity\n"
       "ExecStart=/d\n",
@@ -256,14 +259,14 @@ TEST(ServiceStdio, ReadsStreamsAndFiles) {
   EXPECT_EQ(c.limit_nofile.soft, 4096u);
   EXPECT_EQ(c.limit_nofile.hard, 8192u);
   EXPECT_EQ(c.limit_core->soft, kInfinity);
-  ServiceConfig bad = resolve(
+  ServiceConfig bad = config_of(
       "[Service]\nStandardInput=append:/x\nStandardOutput=file:rel\nLimitNOFILE=9:1\n"
       "PIDFile=run/x.pid\nExecStart=/d\n");
   EXPECT_EQ(bad.findings.size(), 4u) << messages(bad);
 }
 
 TEST(NotSimulated, ListsEveryOtherServiceKeyOnceAndFlagsUnknownOnes) {
-  ServiceConfig c = resolve(
+  ServiceConfig c = config_of(
       "[Unit]\nDescription=x\n[Service]\nRestart=always\nRestartSec=0\nPrivateTmp=yes\n"
       "Restart=no\nExecStart=/d\nExecStrat=/d\n");
   EXPECT_EQ(c.not_simulated, (Strings{"Restart", "RestartSec", "PrivateTmp"}));
@@ -274,10 +277,8 @@ TEST(NotSimulated, ListsEveryOtherServiceKeyOnceAndFlagsUnknownOnes) {
 
 // ---- real Debian 12 units --------------------------------------------------
 
-const std::filesystem::path kData = DC_UNIT_DATA;
-
 TEST(RealUnits, DbusServiceIsNotify) {
-  Result<ServiceConfig> c = resolve_service(read_unit(kData / "dbus.service", {}), {});
+  Result<ServiceConfig> c = resolve_service(read_unit(kUnitData / "dbus.service", {}), {});
   ASSERT_TRUE(c);
   EXPECT_EQ(c->type, ServiceType::notify);
   EXPECT_EQ(c->notify_access, NotifyAccess::main);
@@ -288,7 +289,7 @@ TEST(RealUnits, DbusServiceIsNotify) {
 }
 
 TEST(RealUnits, GettyTemplateRunsIdleAsSimpleWithATerminal) {
-  Result<ServiceConfig> c = resolve_service(read_unit(kData / "getty@.service", "tty2"), {});
+  Result<ServiceConfig> c = resolve_service(read_unit(kUnitData / "getty@.service", "tty2"), {});
   ASSERT_TRUE(c);
   EXPECT_TRUE(c->type_was_idle);
   EXPECT_EQ(c->standard_input.kind, "tty");
@@ -301,7 +302,8 @@ TEST(RealUnits, GettyTemplateRunsIdleAsSimpleWithATerminal) {
 }
 
 TEST(RealUnits, E2scrubTemplateResolvesTheInstancePath) {
-  Result<ServiceConfig> c = resolve_service(read_unit(kData / "e2scrub@.service", "dev-sda1"), {});
+  Result<ServiceConfig> c =
+      resolve_service(read_unit(kUnitData / "e2scrub@.service", "dev-sda1"), {});
   ASSERT_TRUE(c);
   EXPECT_EQ(c->type, ServiceType::oneshot);
   EXPECT_EQ(c->exec_start[0].argv, (Strings{"/sbin/e2scrub", "-t", "dev/sda1"}));
@@ -310,14 +312,15 @@ TEST(RealUnits, E2scrubTemplateResolvesTheInstancePath) {
 }
 
 TEST(RealUnits, FstrimIsOneshotWithSandboxingNotSimulated) {
-  Result<ServiceConfig> c = resolve_service(read_unit(kData / "fstrim.service", {}), {});
+  Result<ServiceConfig> c = resolve_service(read_unit(kUnitData / "fstrim.service", {}), {});
   ASSERT_TRUE(c);
   EXPECT_EQ(c->type, ServiceType::oneshot);
   EXPECT_EQ(c->not_simulated.size(), 8u);
 }
 
 TEST(RealUnits, LogindHasBusNameAndIsRefusedAsDbus) {
-  Result<ServiceConfig> c = resolve_service(read_unit(kData / "systemd-logind.service", {}), {});
+  Result<ServiceConfig> c =
+      resolve_service(read_unit(kUnitData / "systemd-logind.service", {}), {});
   EXPECT_FALSE(c);
 }
 

@@ -12,24 +12,12 @@
 #include <stdexcept>
 #include <string>
 
-#include "temp_dir.h"
+#include "unit_test_data.h"
 
 namespace dc::unit {
 namespace {
 
 namespace fs = std::filesystem;
-
-const fs::path kData = DC_UNIT_DATA;
-
-class UnitDir : public test::TempDir {
- public:
-  UnitDir() : TempDir("dc-socket") {}
-  fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path file = fs::path(path()) / name;
-    std::ofstream(file, std::ios::binary) << text;
-    return file;
-  }
-};
 
 // Hermetic: no folder of the host's is searched.
 SocketActivation for_unit(const fs::path& service) {
@@ -52,7 +40,7 @@ const SocketUnit& one_socket(const SocketActivation& a, const std::string& name,
 }
 
 TEST(SocketActivation, DbusGetsTheSocketItsUnitRequires) {
-  const SocketActivation a = for_unit(kData / "dbus.service");
+  const SocketActivation a = for_unit(kUnitData / "dbus.service");
   const SocketUnit& s = one_socket(a, "dbus.socket", "ListenStream", "/run/dbus/system_bus_socket");
   EXPECT_EQ(s.fd_name, "dbus.socket");
   EXPECT_EQ(s.socket_mode, 0666u);
@@ -60,21 +48,21 @@ TEST(SocketActivation, DbusGetsTheSocketItsUnitRequires) {
 }
 
 TEST(SocketActivation, SshRunsWithoutTheSocketItsUnitDoesNotStart) {
-  const SocketActivation a = for_unit(kData / "ssh.service");
+  const SocketActivation a = for_unit(kUnitData / "ssh.service");
   EXPECT_TRUE(a.passed.empty());
   ASSERT_EQ(a.notes.size(), 1u);
   EXPECT_NE(a.notes[0].find("ssh.socket is beside the unit, but the unit does not start it"),
             std::string::npos)
       << a.notes[0];
   // Were it passed, its port would be the host's: not simulated.
-  const SocketUnit ssh = read_socket_unit(kData / "ssh.socket", SpecifierHost{});
+  const SocketUnit ssh = read_socket_unit(kUnitData / "ssh.socket", SpecifierHost{});
   ASSERT_EQ(ssh.listens.size(), 1u);
   EXPECT_NE(listen_not_simulated(ssh.listens[0]).find("host's network"), std::string::npos);
 }
 
 TEST(SocketActivation, RsyslogGetsTheSyslogSocketThroughItsAlias) {
   // syslog.socket has Service=syslog.service: rsyslog.service's Alias=.
-  const SocketActivation a = for_unit(kData / "rsyslog.service");
+  const SocketActivation a = for_unit(kUnitData / "rsyslog.service");
   const SocketUnit& s =
       one_socket(a, "syslog.socket", "ListenDatagram", "/run/systemd/journal/syslog");
   EXPECT_EQ(s.not_simulated,
