@@ -31,7 +31,6 @@ Parsed parse(std::string_view text) {
   return p;
 }
 
-// A temporary folder (removed with everything in it) to write units into.
 TEST(UnitSyntax, ReadsSectionsKeysAndStripsWhitespace) {
   Parsed p = parse("[Unit]\nDescription = a b \n\n[Service]\n  ExecStart=/bin/true  \n");
   ASSERT_EQ(p.assignments.size(), 2u);
